@@ -1,0 +1,100 @@
+// xmlrpc.h — the XML-RPC value model and codec; the only code that knows XML
+// (pugixml inside xmlrpc.cc). Encodes exactly as Python's xmlrpc.client.dumps
+// (one element per line) so the wire matches Supervisor's. Decoding is strict and
+// bounded: no DTD/entities, nesting depth limit, size limit given by the caller.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+
+namespace xmlrpc {
+
+class Value;
+using Array = std::vector<Value>;
+using Member = std::pair<std::string, Value>;
+using Struct = std::vector<Member>;   // insertion order kept (Python dict order)
+
+struct DateTime { std::string iso8601; };     // "20261129T10:15:10"
+struct Binary { std::string bytes; };         // <base64>
+
+class Value {
+ public:
+  using Storage = std::variant<bool, int64_t, double, std::string, DateTime, Binary,
+                               std::shared_ptr<Array>, std::shared_ptr<Struct>>;
+  Value() : v_(std::string()) {}
+  Value(bool b) : v_(b) {}                                  // NOLINT
+  Value(int i) : v_(int64_t{i}) {}                          // NOLINT
+  Value(int64_t i) : v_(i) {}                               // NOLINT
+  Value(double d) : v_(d) {}                                // NOLINT
+  Value(std::string s) : v_(std::move(s)) {}                // NOLINT
+  Value(std::string_view s) : v_(std::string(s)) {}         // NOLINT
+  Value(const char* s) : v_(std::string(s)) {}              // NOLINT
+  Value(DateTime d) : v_(std::move(d)) {}                   // NOLINT
+  Value(Binary b) : v_(std::move(b)) {}                     // NOLINT
+  Value(Array a) : v_(std::make_shared<Array>(std::move(a))) {}     // NOLINT
+  Value(Struct s) : v_(std::make_shared<Struct>(std::move(s))) {}   // NOLINT
+
+  bool is_bool() const { return std::holds_alternative<bool>(v_); }
+  bool is_int() const { return std::holds_alternative<int64_t>(v_); }
+  bool is_double() const { return std::holds_alternative<double>(v_); }
+  bool is_string() const { return std::holds_alternative<std::string>(v_); }
+  bool is_array() const { return std::holds_alternative<std::shared_ptr<Array>>(v_); }
+  bool is_struct() const { return std::holds_alternative<std::shared_ptr<Struct>>(v_); }
+
+  bool as_bool() const { return std::get<bool>(v_); }
+  int64_t as_int() const { return std::get<int64_t>(v_); }
+  double as_double() const { return std::get<double>(v_); }
+  const std::string& as_string() const { return std::get<std::string>(v_); }
+  const Array& as_array() const { return *std::get<std::shared_ptr<Array>>(v_); }
+  const Struct& as_struct() const { return *std::get<std::shared_ptr<Struct>>(v_); }
+  // Struct member lookup; null when not a struct or no such member.
+  const Value* get(std::string_view name) const;
+
+  const Storage& storage() const { return v_; }
+  // Python-ish type name for messages: "int", "str", "bool", "list", "dict", ...
+  std::string_view type_name() const;
+
+ private:
+  Storage v_;
+};
+
+bool operator==(const Value& a, const Value& b);
+
+struct Call {
+  std::string method;
+  Array params;
+};
+
+struct FaultValue {
+  int code = 0;
+  std::string string;
+};
+
+// A response is a value or a fault.
+using Response = std::variant<Value, FaultValue>;
+
+struct Limits {
+  size_t max_depth = 64;       // nested arrays/structs
+};
+
+// Request decoding (server side). Accepts <int>, <i4>, <boolean>, <string>, untyped
+// <value> text (string), <double>, <dateTime.iso8601>, <base64>, <array>, <struct>;
+// <params> may be absent. Error text is for a 400 response / the log.
+Result<Call> parse_call(std::string_view xml, const Limits& limits = {});
+// Response decoding (client side): <params><param><value>… or <fault>.
+Result<Response> parse_response(std::string_view xml, const Limits& limits = {});
+
+// Encoding as Python's xmlrpc.client.dumps(..., methodresponse=True) / dumps(params, name).
+// Integers outside int32 are clamped by the caller; the encoder writes what it is given.
+std::string encode_response(const Value& value);
+std::string encode_fault(int code, std::string_view message);
+std::string encode_call(const Call& call);
+
+}  // namespace xmlrpc

@@ -1,0 +1,1 @@
+#include "supervisord/config/loader.h"

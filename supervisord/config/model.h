@@ -1,0 +1,151 @@
+// model.h — the typed, immutable configuration model (reference §1.5–§1.13).
+// Built by config/loader from an ini::Document; read by everything else. A reload builds
+// a new Config; nothing mutates one after load. Values are fully expanded (per process
+// for the per-process options). Depends on nothing but the standard library + values.h.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/values.h"
+
+namespace config {
+
+// Where an option's text came from, for messages ("file:line").
+struct Origin {
+  std::string file;
+  int line = 0;
+};
+
+enum class Autorestart { False, True, Unexpected };
+
+struct LogConfig {
+  // Kind::Auto: the path is chosen when the process is activated (childlogdir + mkstemp);
+  // Kind::None: not logged; Kind::Path: `path`. Kind::Syslog (deprecated spelling) is
+  // turned into syslog=true + None by the loader.
+  values::LogfileName file;
+  int64_t maxbytes = 50 * 1024 * 1024;
+  int backups = 10;
+  int64_t capture_maxbytes = 0;
+  bool events_enabled = false;
+  bool syslog = false;
+};
+
+enum class ProgramKind { Program, EventListener, FcgiProgram };
+
+// One process (one member of a numprocs fan-out). Everything expanded.
+struct ProcessConfig {
+  std::string name;            // process_name expanded
+  std::string group;           // group it belongs to
+  std::string program;         // program_name (the text after "program:")
+  ProgramKind kind = ProgramKind::Program;
+  int process_num = 0;
+  int numprocs = 1;
+  std::string command;         // expanded; shlex-split at spawn time
+  int priority = 999;
+  bool autostart = true;
+  Autorestart autorestart = Autorestart::Unexpected;
+  int startsecs = 1;
+  int startretries = 3;
+  std::vector<int> exitcodes = {0};
+  int stopsignal = 15;         // SIGTERM
+  int stopwaitsecs = 10;
+  bool stopasgroup = false;
+  bool killasgroup = false;
+  std::optional<values::UserId> user;   // absent: do not change user
+  std::string user_text;       // as written (for getAllConfigInfo uid)
+  bool redirect_stderr = false;
+  LogConfig stdout_log;
+  LogConfig stderr_log;
+  std::vector<std::pair<std::string, std::string>> environment;   // program's own environment=
+  std::optional<std::string> directory;
+  std::optional<mode_t> umask;
+  std::optional<std::string> serverurl;   // absent = AUTO
+  // Extension (no orphans, see DESIGN §4): when the master exits, signal then kill what is
+  // left of its process group before reporting it stopped / restarting it.
+  bool reap_group = true;
+  Origin origin;               // the [program:x] header
+
+  // eventlistener only
+  std::vector<std::string> events;
+  int buffer_size = 10;
+  std::string result_handler = "supervisor.dispatchers:default_handler";
+  // fcgi-program only
+  std::string socket;
+  int socket_backlog = 0;      // 0 = SOMAXCONN
+  std::optional<values::UserGroup> socket_owner;
+  mode_t socket_mode = 0700;
+
+  bool operator==(const ProcessConfig&) const = default;
+};
+
+struct GroupConfig {
+  std::string name;
+  int priority = 999;
+  ProgramKind kind = ProgramKind::Program;   // EventListener for [eventlistener:x] pools
+  std::vector<std::shared_ptr<const ProcessConfig>> processes;   // in (priority, name) order
+  Origin origin;
+  bool operator==(const GroupConfig& other) const;   // deep: compares process configs
+};
+
+struct UnixServerConfig {
+  std::string section;         // "unix_http_server" or "unix_http_server:b"
+  std::string file;            // absolute, normalised
+  mode_t chmod = 0700;
+  std::optional<values::UserGroup> chown;
+  std::string username;
+  std::string password;        // plain or "{SHA}hex"
+};
+
+struct InetServerConfig {
+  std::string section;
+  std::string host;            // "" = all interfaces
+  int port = 0;
+  std::string username;
+  std::string password;
+};
+
+struct SupervisordConfig {
+  std::string logfile = "supervisord.log";   // absolute after load; "syslog" kept as is
+  int64_t logfile_maxbytes = 50 * 1024 * 1024;
+  int logfile_backups = 10;
+  int loglevel = 20;                          // CRIT 50 ERRO 40 WARN 30 INFO 20 DEBG 10 TRAC 5 BLAT 3
+  std::string pidfile = "supervisord.pid";    // absolute after load
+  mode_t umask = 022;
+  bool nodaemon = false;
+  bool silent = false;
+  int64_t minfds = 1024;
+  int64_t minprocs = 200;
+  bool nocleanup = false;
+  std::string childlogdir;                    // $TMPDIR or /tmp by default
+  std::optional<values::UserId> user;
+  std::optional<std::string> directory;
+  bool strip_ansi = false;
+  std::vector<std::pair<std::string, std::string>> environment;
+  std::string identifier = "supervisor";
+  // extension (state issue): "" = default location next to the pidfile, "none" = off
+  std::string statefile;
+  bool remember_state = false;
+};
+
+struct Config {
+  std::string path;                           // the main config file (absolute)
+  std::vector<std::string> included;          // files read through [include], in order
+  std::vector<std::string> warnings;          // parse-time warnings, logged at startup
+  SupervisordConfig supervisord;
+  std::vector<UnixServerConfig> unix_servers;
+  std::vector<InetServerConfig> inet_servers;
+  std::vector<std::shared_ptr<const GroupConfig>> groups;   // sorted by (priority, name)
+  std::map<std::string, std::map<std::string, std::string>> rpcinterfaces;   // accepted, unused
+
+  const GroupConfig* find_group(const std::string& name) const;
+};
+
+}  // namespace config

@@ -1,0 +1,1 @@
+#include "supervisord/config/schema.h"

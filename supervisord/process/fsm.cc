@@ -1,0 +1,1 @@
+#include "supervisord/process/fsm.h"
