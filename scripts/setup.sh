@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# setup.sh — install the Debian packages the project builds, runs and tests with.
+# Idempotent and quiet: prints nothing when everything is already there.
+set -euo pipefail
+
+packages=(
+  # build (DESIGN.md §5)
+  g++ meson ninja-build pkg-config
+  libuv1-dev libspdlog-dev libfmt-dev libsqlite3-dev doctest-dev
+  libpugixml-dev libhttp-parser-dev libedit-dev
+  # fuzzing (libFuzzer) and sanitizers
+  clang libclang-rt-14-dev
+  # differential tests against the reference implementation, and the e2e scenario
+  supervisor python3-pytest gunicorn python3-flask openssl procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# policy-rc.d keeps the reference supervisor package from starting its own daemon.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

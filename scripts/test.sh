@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# test.sh — build and run every test: unit (doctest, via meson), integration and e2e
+# (pytest, real daemons), the unit tests again under ASan+UBSan, and the fuzz targets
+# for a bounded time. Ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+passed=0
+failed=0
+failures=()
+
+count_meson() {   # $1 = build dir, $2 = label; reads meson's testlog
+  local log="$1/meson-logs/testlog.json"
+  [ -f "$log" ] || return
+  local ok bad
+  ok=$(grep -c '"result": "OK"' "$log" || true)
+  bad=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+  passed=$((passed + ok)); failed=$((failed + bad))
+  [ "$bad" -gt 0 ] && failures+=("$2: $bad failed")
+}
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "build (warnings are errors)"
+if ! scripts/build.sh build -Dwerror=true; then
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+meson configure build -Dwerror=true >/dev/null
+
+step "unit tests"
+meson test -C build --suite unit --print-errorlogs --num-processes 2 | tail -n 6
+count_meson build "unit"
+
+step "integration and e2e tests"
+export SUPERVISOR_CPP_BUILD="$root/build"
+out=$(mktemp)
+/usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration tests/e2e 2>&1 | tee "$out" | tail -n 40
+summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed)' "$out" | tail -n 1)
+p=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+f=$(echo "$summary" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
+[ -z "$summary" ] && { f=1; failures+=("pytest: no summary line"); }
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+[ "${f:-0}" -gt 0 ] && failures+=("integration: $f failed")
+rm -f "$out"
+
+step "unit tests under ASan+UBSan"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+if scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Dwerror=true; then
+  meson test -C build-asan --suite unit --print-errorlogs --num-processes 2 | tail -n 6
+  count_meson build-asan "asan unit"
+else
+  failed=$((failed + 1)); failures+=("asan build failed")
+fi
+
+if [ -x scripts/fuzz.sh ]; then
+  step "fuzz targets (bounded)"
+  if scripts/fuzz.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("fuzz"); fi
+fi
+
+echo
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
