@@ -1,0 +1,116 @@
+// follower.cc — see follower.h.
+#include "supervisord/logs/follower.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace logs {
+
+namespace {
+
+void free_handle(uv_handle_t* handle) { delete reinterpret_cast<uv_fs_event_t*>(handle); }
+
+}  // namespace
+
+Result<std::unique_ptr<Follower>> Follower::start(uv_loop_t* loop, const std::string& path,
+                                                  DataCallback on_data, int64_t head) {
+  using R = Result<std::unique_ptr<Follower>>;
+  std::unique_ptr<Follower> f(new Follower(path, std::move(on_data)));
+  size_t slash = path.rfind('/');
+  f->dir_ = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  f->base_ = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (!f->open_file()) return R::fail("cannot open '" + path + "': " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(f->fd_, &st) == 0 && st.st_size > head) f->pos_ = st.st_size - head;
+
+  f->watch_ = new uv_fs_event_t{};   // zeroed: close() reads ->loop if init fails
+  int rc = uv_fs_event_init(loop, f->watch_);
+  if (rc == 0) {
+    f->watch_->data = f.get();
+    rc = uv_fs_event_start(f->watch_, &Follower::on_fs_event, f->dir_.c_str(), 0);
+  }
+  if (rc != 0) {
+    f->close();
+    return R::fail("cannot watch '" + f->dir_ + "': " + uv_strerror(rc));
+  }
+  f->read_new(f->fd_);
+  return f;
+}
+
+Follower::~Follower() { close(); }
+
+void Follower::close() {
+  if (watch_ != nullptr) {
+    watch_->data = nullptr;
+    if (uv_is_active(reinterpret_cast<uv_handle_t*>(watch_))) uv_fs_event_stop(watch_);
+    if (watch_->loop != nullptr) uv_close(reinterpret_cast<uv_handle_t*>(watch_), free_handle);
+    else delete watch_;   // init failed: libuv never knew the handle
+    watch_ = nullptr;
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+bool Follower::open_file() {
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return false;
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+  pos_ = 0;
+  return true;
+}
+
+void Follower::read_new(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return;
+  if (st.st_size < pos_) {
+    // Truncated in place (clearLog, copytruncate, backups=0 rotation): say so and start over.
+    pos_ = 0;
+    on_data_(kTruncatedNotice);
+  }
+  char buf[65536];
+  while (pos_ < st.st_size) {
+    ssize_t n = ::pread(fd, buf, sizeof buf, pos_);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    pos_ += n;
+    // The callback may close() us: stop touching members once it has.
+    on_data_(std::string_view(buf, static_cast<size_t>(n)));
+    if (fd_ != fd) return;
+  }
+}
+
+void Follower::check() {
+  if (fd_ < 0) return;
+  read_new(fd_);
+  if (fd_ < 0) return;
+  struct stat by_path {};
+  if (::stat(path_.c_str(), &by_path) != 0) return;   // between rename and recreate
+  if (static_cast<uint64_t>(by_path.st_dev) == dev_ && static_cast<uint64_t>(by_path.st_ino) == ino_)
+    return;
+  // Rotated: the old inode was drained above; the new file is read from its start.
+  if (open_file()) read_new(fd_);
+}
+
+void Follower::on_fs_event(uv_fs_event_t* handle, const char* filename, int /*events*/,
+                           int status) {
+  auto* self = static_cast<Follower*>(handle->data);
+  if (self == nullptr || status != 0) return;
+  // The directory watch reports every file in it; only ours matters (a null name means
+  // the kernel queue overflowed: look anyway).
+  if (filename != nullptr && self->base_ != filename) return;
+  self->check();
+}
+
+}  // namespace logs
