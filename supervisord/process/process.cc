@@ -1,0 +1,398 @@
+// process.cc — the effectful driver of the fsm (STYLE: a pure planner apart from the
+// driver). Every state change comes out of fsm::step; this file only performs actions.
+#include "supervisord/process/process.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <utility>
+
+extern char** environ;
+
+namespace {
+
+int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+constexpr int kStdin = 0, kStdout = 1, kStderr = 2;
+
+}  // namespace
+
+// One parent end of a child pipe. `handle` first: the uv_handle_t* is the Pipe*.
+struct Process::Pipe {
+  uv_pipe_t handle;
+  Process* owner;
+  int which;
+  int fd;
+  char buffer[64 * 1024];
+};
+
+Process::Process(uv_loop_t* loop, Reaper& reaper,
+                 std::shared_ptr<const config::ProcessConfig> config,
+                 spawn::SpawnContext context, Hooks hooks)
+    : loop_(loop), reaper_(reaper), config_(std::move(config)), context_(std::move(context)),
+      hooks_(std::move(hooks)) {
+  for (int i = 0; i < fsm::kTimerCount; ++i) {
+    timers_[i] = new uv_timer_t;
+    uv_timer_init(loop_, timers_[i]);
+    timers_[i]->data = this;
+  }
+}
+
+Process::~Process() = default;
+
+fsm::Event Process::event(fsm::EventKind kind) const {
+  fsm::Event e;
+  e.kind = kind;
+  e.now_ms = wall_ms();
+  return e;
+}
+
+// ---- commands --------------------------------------------------------------------------
+
+CommandStatus Process::start() {
+  auto plan = spawn::prepare(*config_, context_, environ);
+  if (!plan.ok()) return {spawn::precheck_fault(plan.error()), plan.error()};
+  fsm::Step s;
+  ProcessState before = facts_.state;
+  run(event(fsm::EventKind::Start), &s);
+  switch (s.refusal) {
+    case fsm::Refusal::AlreadyStarted:
+      // Supervisor tries to spawn over a STOPPING process and ends in ABNORMAL_TERMINATION.
+      return {before == ProcessState::Stopping ? Fault::AbnormalTermination : Fault::AlreadyStarted, ""};
+    case fsm::Refusal::UnknownState:
+      return {Fault::Failed, name() + " is in an unknown process state"};
+    case fsm::Refusal::NotRunning:
+      return {Fault::NotRunning, ""};
+    case fsm::Refusal::None:
+      break;
+  }
+  if (facts_.state == ProcessState::Backoff || facts_.state == ProcessState::Fatal)
+    return {Fault::SpawnError, ""};
+  return CommandStatus::success();
+}
+
+CommandStatus Process::stop() {
+  fsm::Step s;
+  run(event(fsm::EventKind::Stop), &s);
+  if (s.refusal != fsm::Refusal::None) return {Fault::NotRunning, ""};
+  if (facts_.state == ProcessState::Unknown) return {Fault::Failed, "kill failed"};
+  return CommandStatus::success();
+}
+
+CommandStatus Process::signal(int sig) {
+  fsm::Event e = event(fsm::EventKind::Signal);
+  e.signal = sig;
+  fsm::Step s;
+  run(std::move(e), &s);
+  if (s.refusal != fsm::Refusal::None) return {Fault::NotRunning, ""};
+  if (facts_.state == ProcessState::Unknown) return {Fault::Failed, "kill failed"};
+  return CommandStatus::success();
+}
+
+CommandStatus Process::write_stdin(std::string_view bytes) {
+  Pipe* in = pipes_[kStdin];
+  if (facts_.pid == 0 || facts_.killing) return {Fault::NotRunning, ""};
+  if (!in) return {Fault::NoFile, "Process' stdin channel is closed"};
+  auto* stream = reinterpret_cast<uv_stream_t*>(&in->handle);
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+  int n = uv_try_write(stream, &buf, 1);
+  if (n == UV_EPIPE) return {Fault::NoFile, "Process' stdin channel is closed"};
+  size_t sent = n > 0 ? static_cast<size_t>(n) : 0;
+  if (n < 0 && n != UV_EAGAIN) return {Fault::Failed, uv_strerror(n)};
+  if (sent < bytes.size()) {
+    // The pipe is full: queue the rest; the request owns a copy of the bytes.
+    struct Req {
+      uv_write_t req;
+      std::string data;
+    };
+    auto* r = new Req{{}, std::string(bytes.substr(sent))};
+    uv_buf_t rest = uv_buf_init(r->data.data(), static_cast<unsigned>(r->data.size()));
+    int rc = uv_write(&r->req, stream, &rest, 1,
+                      [](uv_write_t* req, int) { delete reinterpret_cast<Req*>(req); });
+    if (rc != 0) {
+      delete r;
+      return {rc == UV_EPIPE ? Fault::NoFile : Fault::Failed, uv_strerror(rc)};
+    }
+  }
+  return CommandStatus::success();
+}
+
+void Process::autostart() { run(event(fsm::EventKind::Autostart)); }
+void Process::shutdown() { run(event(fsm::EventKind::Shutdown)); }
+
+// ---- the driver ------------------------------------------------------------------------
+
+void Process::run(fsm::Event e, fsm::Step* out) {
+  fsm::Step s = fsm::step(facts_, e, *config_);
+  facts_ = s.facts;
+  bool outer = !running_;
+  running_ = true;
+  for (const fsm::Action& a : s.actions) perform(a);
+  if (out) *out = std::move(s);
+  if (!outer) return;
+  // Outcomes of actions (Spawned, SpawnFailed, GroupEmpty, KillFailed) run after the step
+  // that caused them, in order.
+  while (!queue_.empty()) {
+    fsm::Event next = std::move(queue_.front());
+    queue_.pop_front();
+    fsm::Step t = fsm::step(facts_, next, *config_);
+    facts_ = t.facts;
+    for (const fsm::Action& a : t.actions) perform(a);
+  }
+  running_ = false;
+  sync_group_watcher();
+}
+
+void Process::perform(const fsm::Action& a) {
+  switch (a.kind) {
+    case fsm::Action::Kind::Spawn: do_spawn(); break;
+    case fsm::Action::Kind::Signal: do_signal(a.target, a.signal); break;
+    case fsm::Action::Kind::ArmTimer: {
+      // One callback per timer id: the timer's identity is the event it becomes.
+      uv_timer_cb cb = nullptr;
+      switch (a.timer) {
+        case fsm::TimerId::Startsecs:
+          cb = [](uv_timer_t* h) {
+            auto* p = static_cast<Process*>(h->data);
+            p->run(p->event(fsm::EventKind::StartsecsTimer));
+          };
+          break;
+        case fsm::TimerId::Backoff:
+          cb = [](uv_timer_t* h) {
+            auto* p = static_cast<Process*>(h->data);
+            p->run(p->event(fsm::EventKind::BackoffTimer));
+          };
+          break;
+        case fsm::TimerId::Stopwait:
+          cb = [](uv_timer_t* h) {
+            auto* p = static_cast<Process*>(h->data);
+            // A drained group that died without a SIGCHLD reaching us (we are not a
+            // subreaper) is noticed here at the latest.
+            p->check_group();
+            if (p->facts_.state == ProcessState::Stopping)
+              p->run(p->event(fsm::EventKind::StopwaitTimer));
+          };
+          break;
+      }
+      uv_timer_start(timers_[static_cast<int>(a.timer)], cb, static_cast<uint64_t>(a.delay_ms), 0);
+      break;
+    }
+    case fsm::Action::Kind::CancelTimer:
+      uv_timer_stop(timers_[static_cast<int>(a.timer)]);
+      break;
+    case fsm::Action::Kind::Log:
+      if (hooks_.on_log) hooks_.on_log(a.level, a.text);
+      break;
+    case fsm::Action::Kind::StateChange:
+      if (hooks_.on_state_change) hooks_.on_state_change(*this, a.from, a.to);
+      break;
+  }
+}
+
+void Process::do_spawn() {
+  // Output the previous master left in its pipes belongs to it: read it, then let go.
+  drain_pipes();
+  for (int i = 0; i < 3; ++i) close_pipe(i);
+  fsm::Event result = event(fsm::EventKind::SpawnFailed);
+  auto plan = spawn::prepare(*config_, context_, environ);
+  if (!plan.ok()) {
+    result.error = plan.error();
+    queue_.push_back(std::move(result));
+    return;
+  }
+  auto child = spawn::fork_exec(*plan);
+  if (!child.ok()) {
+    result.error = child.error();
+    queue_.push_back(std::move(result));
+    return;
+  }
+  open_pipe(child->stdin_fd, kStdin);
+  open_pipe(child->stdout_fd, kStdout);
+  if (child->stderr_fd >= 0) open_pipe(child->stderr_fd, kStderr);
+  pid_t pid = child->pid;
+  reaper_.watch(pid, [this](pid_t p, int st) { on_exit(p, st); });
+  result.kind = fsm::EventKind::Spawned;
+  result.pid = pid;
+  queue_.push_back(std::move(result));
+}
+
+void Process::do_signal(pid_t target, int sig) {
+  if (target == 0 || target == -1) return;   // never "everyone": a bug upstream, not a kill
+  if (kill(target, sig) == 0) return;
+  int e = errno;
+  if (e == ESRCH) {
+    // The master already exited on its own: the reaper will tell (Supervisor does the
+    // same). For the drained group this means it is empty.
+    if (facts_.draining && target == -facts_.pgid) queue_.push_back(event(fsm::EventKind::GroupEmpty));
+    return;
+  }
+  fsm::Event failed = event(fsm::EventKind::KillFailed);
+  failed.error = std::string(strerrorname_np(e) ? strerrorname_np(e) : "") + " " + strerror(e);
+  queue_.push_back(std::move(failed));
+}
+
+void Process::on_exit(pid_t pid, int wait_status) {
+  // Output written just before the exit is reported before the exit, as Supervisor drains.
+  drain_pipes();
+  fsm::Event e = event(fsm::EventKind::Exit);
+  e.pid = pid;
+  e.wait_status = wait_status;
+  if (config_->reap_group && pid == facts_.pid)
+    e.group_alive = kill(-pid, 0) == 0 || errno == EPERM;
+  run(std::move(e));
+}
+
+void Process::check_group() {
+  if (!facts_.draining || facts_.pgid <= 0) return;
+  if (kill(-facts_.pgid, 0) != 0 && errno == ESRCH) run(event(fsm::EventKind::GroupEmpty));
+}
+
+void Process::sync_group_watcher() {
+  if (facts_.draining && group_watcher_ == 0) {
+    group_watcher_ = reaper_.add_group_watcher([this] { check_group(); });
+  } else if (!facts_.draining && group_watcher_ != 0) {
+    reaper_.remove_group_watcher(group_watcher_);
+    group_watcher_ = 0;
+  }
+}
+
+// ---- pipes -----------------------------------------------------------------------------
+
+void Process::open_pipe(int fd, int which) {
+  auto* p = new Pipe;
+  p->owner = this;
+  p->which = which;
+  p->fd = fd;
+  uv_pipe_init(loop_, &p->handle, 0);
+  p->handle.data = p;
+  uv_pipe_open(&p->handle, fd);
+  pipes_[which] = p;
+  if (which == kStdin) return;
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(&p->handle),
+      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+        auto* pipe = static_cast<Pipe*>(h->data);
+        *buf = uv_buf_init(pipe->buffer, sizeof pipe->buffer);
+      },
+      [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+        auto* pipe = static_cast<Pipe*>(s->data);
+        Process* self = pipe->owner;
+        if (n > 0) {
+          if (self->hooks_.on_output)
+            self->hooks_.on_output(*self, pipe->which == kStderr,
+                                   std::string_view(buf->base, static_cast<size_t>(n)));
+        } else if (n < 0) {   // EOF or error: this end is done
+          self->close_pipe(pipe->which);
+        }
+      });
+}
+
+void Process::drain_pipes() {
+  for (int which : {kStdout, kStderr}) {
+    Pipe* p = pipes_[which];
+    if (!p) continue;
+    for (;;) {
+      ssize_t n = read(p->fd, p->buffer, sizeof p->buffer);
+      if (n <= 0) break;   // EAGAIN (more may come) or EOF (the read callback closes)
+      if (hooks_.on_output) hooks_.on_output(*this, which == kStderr, std::string_view(p->buffer, static_cast<size_t>(n)));
+    }
+  }
+}
+
+void Process::close_pipe(int which) {
+  Pipe* p = pipes_[which];
+  if (!p) return;
+  pipes_[which] = nullptr;
+  close_handle(reinterpret_cast<uv_handle_t*>(&p->handle));
+}
+
+// Every uv_close of ours goes through here so close() knows when the last one is done.
+// The handle's data points to the object to free: a Pipe or a uv_timer_t.
+void Process::close_handle(uv_handle_t* h) {
+  ++pending_closes_;
+  if (h->type == UV_NAMED_PIPE) {
+    uv_close(h, [](uv_handle_t* handle) {
+      auto* pipe = static_cast<Pipe*>(handle->data);
+      Process* self = pipe->owner;
+      delete pipe;
+      if (--self->pending_closes_ == 0 && self->closing_ && self->close_done_) {
+        auto done = std::move(self->close_done_);
+        done();
+      }
+    });
+  } else {
+    uv_close(h, [](uv_handle_t* handle) {
+      auto* self = static_cast<Process*>(handle->data);
+      delete reinterpret_cast<uv_timer_t*>(handle);
+      if (--self->pending_closes_ == 0 && self->closing_ && self->close_done_) {
+        auto done = std::move(self->close_done_);
+        done();
+      }
+    });
+  }
+}
+
+void Process::close(std::function<void()> done) {
+  closing_ = true;
+  close_done_ = std::move(done);
+  if (facts_.pid > 0) reaper_.unwatch(facts_.pid);
+  if (group_watcher_) reaper_.remove_group_watcher(group_watcher_);
+  group_watcher_ = 0;
+  for (uv_timer_t*& t : timers_) {
+    close_handle(reinterpret_cast<uv_handle_t*>(t));
+    t = nullptr;
+  }
+  for (int i = 0; i < 3; ++i) close_pipe(i);
+  if (pending_closes_ == 0 && close_done_) {
+    auto cb = std::move(close_done_);
+    cb();
+  }
+}
+
+// ---- description -----------------------------------------------------------------------
+
+std::string Process::description(int64_t now_s) const {
+  return process_description(facts_.state, facts_.pid, start_time(), stop_time(), now_s,
+                             facts_.spawnerr, name());
+}
+
+std::string format_uptime(int64_t s) {
+  if (s < 0) s = 0;
+  int64_t days = s / 86400, rest = s % 86400;
+  char hms[32];
+  snprintf(hms, sizeof hms, "%lld:%02lld:%02lld", static_cast<long long>(rest / 3600),
+           static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60));
+  if (days == 0) return hms;
+  return std::to_string(days) + (days == 1 ? " day, " : " days, ") + hms;
+}
+
+std::string process_description(ProcessState state, pid_t pid, int64_t start_s, int64_t stop_s,
+                                 int64_t now_s, const std::string& spawnerr,
+                                 const std::string& name) {
+  switch (state) {
+    case ProcessState::Running:
+      return "pid " + std::to_string(pid) + ", uptime " + format_uptime(now_s - start_s);
+    case ProcessState::Backoff:
+    case ProcessState::Fatal:
+      return spawnerr.empty() ? "unknown error (try \"tail " + name + "\")" : spawnerr;
+    case ProcessState::Stopped:
+    case ProcessState::Exited: {
+      if (start_s == 0) return "Not started";
+      time_t t = static_cast<time_t>(stop_s);
+      struct tm tm;
+      localtime_r(&t, &tm);
+      char buf[64];
+      strftime(buf, sizeof buf, "%b %d %I:%M %p", &tm);
+      return buf;
+    }
+    default:
+      return "";
+  }
+}

@@ -1,0 +1,124 @@
+// process.h — one supervised instance at runtime: feeds libuv happenings (reaped exits,
+// timers, pipe bytes) into the pure fsm and performs the actions it returns (spawn, kill,
+// arm/cancel timers, publish state changes and log lines). Owns its uv_timer_t's and the
+// parent ends of its pipes (one owner; uv_close before free; freed in the close callback).
+// Must not depend on: the Supervisor object, config loading, log files, RPC, the store.
+#pragma once
+
+#include <sys/types.h>
+#include <uv.h>
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/faults.h"
+#include "common/states.h"
+#include "supervisord/config/model.h"
+#include "supervisord/process/fsm.h"
+#include "supervisord/process/reaper.h"
+#include "supervisord/process/spawn.h"
+
+// The answer to a command, in the RPC's vocabulary (reference §4.2/§4.4). `detail` empty
+// for ALREADY_STARTED / NOT_RUNNING / SPAWN_ERROR / ABNORMAL_TERMINATION: the RPC handler
+// puts the name the client asked for there, as Supervisor does.
+struct CommandStatus {
+  Fault fault = Fault::Success;
+  std::string detail;
+  bool ok() const { return fault == Fault::Success; }
+  static CommandStatus success() { return {}; }
+};
+
+class Process {
+ public:
+  struct Hooks {
+    // Every state change, in order (fsm arcs; never from == to).
+    std::function<void(Process&, ProcessState from, ProcessState to)> on_state_change;
+    // Bytes read from the child's stdout (or stderr) pipe, as they come.
+    std::function<void(Process&, bool is_stderr, std::string_view bytes)> on_output;
+    // Supervisor's log lines; level CRIT 50 ERRO 40 WARN 30 INFO 20 DEBG 10.
+    std::function<void(int level, std::string text)> on_log;
+  };
+
+  Process(uv_loop_t* loop, Reaper& reaper, std::shared_ptr<const config::ProcessConfig> config,
+          spawn::SpawnContext context, Hooks hooks);
+  ~Process();   // close() must have completed
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // startProcess: pre-check (NO_FILE / NOT_EXECUTABLE with the spawnerr text), then
+  // ALREADY_STARTED (STARTING/RUNNING/BACKOFF), FAILED "<name> is in an unknown process
+  // state", ABNORMAL_TERMINATION (STOPPING), SPAWN_ERROR (the spawn failed at once).
+  // Success means "spawned"; waiting for RUNNING is the caller's (watch on_state_change).
+  CommandStatus start();
+  // stopProcess: NOT_RUNNING unless STARTING/RUNNING/BACKOFF (BACKOFF -> STOPPED at once).
+  CommandStatus stop();
+  // signalProcess: to the master pid only; NOT_RUNNING unless STARTING/RUNNING/STOPPING.
+  CommandStatus signal(int sig);
+  // sendProcessStdin: NOT_RUNNING if no master or it is being stopped; NO_FILE on EPIPE.
+  CommandStatus write_stdin(std::string_view bytes);
+  // supervisord's autostart walk: spawns if autostart and never started.
+  void autostart();
+  // supervisord is shutting down: BACKOFF -> FATAL, STARTING/RUNNING stop, no restarts.
+  void shutdown();
+  // Closes every handle; `done` runs once all close callbacks have. The process must be
+  // in a stopped state with no live master (else its pid is simply forgotten).
+  void close(std::function<void()> done);
+
+  // getProcessInfo material (reference §4.5).
+  const config::ProcessConfig& config() const { return *config_; }
+  const std::string& name() const { return config_->name; }
+  const std::string& group() const { return config_->group; }
+  ProcessState state() const { return facts_.state; }
+  pid_t pid() const { return facts_.pid; }
+  pid_t pgid() const { return facts_.pgid; }
+  int64_t start_time() const { return facts_.laststart_ms / 1000; }   // epoch s, 0 = never
+  int64_t stop_time() const { return facts_.laststop_ms / 1000; }
+  const std::string& spawnerr() const { return facts_.spawnerr; }
+  int exitstatus() const { return facts_.exitstatus; }
+  int backoff() const { return facts_.backoff; }   // `tries` in PROCESS_STATE events
+  bool expected() const { return facts_.expected; }
+  const fsm::Facts& facts() const { return facts_; }
+  std::string description(int64_t now_s) const;
+
+ private:
+  struct Pipe;
+  void run(fsm::Event event, fsm::Step* out = nullptr);
+  void perform(const fsm::Action& action);
+  void do_spawn();
+  void do_signal(pid_t target, int sig);
+  void on_exit(pid_t pid, int wait_status);
+  void check_group();
+  void sync_group_watcher();
+  void open_pipe(int fd, int which);
+  void drain_pipes();
+  void close_pipe(int which);
+  void close_handle(uv_handle_t* handle);
+  fsm::Event event(fsm::EventKind kind) const;
+
+  uv_loop_t* loop_;
+  Reaper& reaper_;
+  std::shared_ptr<const config::ProcessConfig> config_;
+  spawn::SpawnContext context_;
+  Hooks hooks_;
+  fsm::Facts facts_;
+  std::array<uv_timer_t*, fsm::kTimerCount> timers_{};
+  std::array<Pipe*, 3> pipes_{};   // stdin, stdout, stderr
+  std::deque<fsm::Event> queue_;   // events produced by actions, run after the current step
+  bool running_ = false;
+  uint64_t group_watcher_ = 0;
+  int pending_closes_ = 0;
+  bool closing_ = false;
+  std::function<void()> close_done_;
+};
+
+// getProcessInfo's `description` (reference §3.4), from the info fields.
+std::string process_description(ProcessState state, pid_t pid, int64_t start_s, int64_t stop_s,
+                                 int64_t now_s, const std::string& spawnerr,
+                                 const std::string& name);
+// Python's str(timedelta(seconds=s)): "0:00:08", "1 day, 2:03:04", "2 days, 0:00:01".
+std::string format_uptime(int64_t seconds);

@@ -1,0 +1,55 @@
+// reaper.h — the only waitpid in the program (DESIGN §4). One uv_signal_t for SIGCHLD
+// drains waitpid(-1, WNOHANG) and hands each (pid, status) to the owner registered for that
+// pid, or to the "unknown pid" callback (orphaned workers re-parented to us as subreaper).
+// After a round that reaped anything, the group watchers run: processes draining their
+// process group re-check kill(-pgid, 0) then — event-driven, no polling.
+// Must not depend on: fsm, spawn, process (it knows pids, not processes).
+#pragma once
+
+#include <sys/types.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <unordered_map>
+
+#include "common/result.h"
+
+class Reaper {
+ public:
+  using ExitFn = std::function<void(pid_t pid, int wait_status)>;
+  using WatcherFn = std::function<void()>;
+
+  explicit Reaper(uv_loop_t* loop);
+  ~Reaper();   // close() must have completed
+  Reaper(const Reaper&) = delete;
+  Reaper& operator=(const Reaper&) = delete;
+
+  Status start();                        // begin watching SIGCHLD
+  void close(std::function<void()> done);   // uv_close the signal handle; `done` from its callback
+
+  void watch(pid_t pid, ExitFn on_exit);   // one owner per pid; replaced if registered again
+  void unwatch(pid_t pid);
+  void on_unknown(ExitFn fn) { unknown_ = std::move(fn); }   // default: ignore
+
+  uint64_t add_group_watcher(WatcherFn fn);
+  void remove_group_watcher(uint64_t id);
+
+  // Drain now (the SIGCHLD callback calls this; tests and spawn may too).
+  void reap();
+
+  // prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of our children come back to us.
+  static Status become_subreaper();
+
+ private:
+  static void on_signal(uv_signal_t* handle, int signum);
+
+  uv_loop_t* loop_;
+  uv_signal_t* signal_ = nullptr;   // heap: freed in the close callback
+  std::unordered_map<pid_t, ExitFn> owners_;
+  ExitFn unknown_;
+  std::map<uint64_t, WatcherFn> watchers_;
+  uint64_t next_watcher_ = 1;
+  std::function<void()> close_done_;
+};

@@ -1,0 +1,329 @@
+// spawn.cc — pre-check, environment, fork/exec. After fork() the child only touches memory
+// prepared here and calls async-signal-safe functions (dup2, setpgid, sigaction, close,
+// setgroups, setgid, setuid, chdir, umask, execve, write, _exit).
+#include "supervisord/process/spawn.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "common/values.h"
+
+namespace spawn {
+
+std::string python_repr(std::string_view s) {
+  bool has_single = s.find('\'') != std::string_view::npos;
+  bool has_double = s.find('"') != std::string_view::npos;
+  char quote = (has_single && !has_double) ? '"' : '\'';
+  std::string out(1, quote);
+  for (unsigned char c : s) {
+    if (c == '\\') out += "\\\\";
+    else if (c == static_cast<unsigned char>(quote)) { out += '\\'; out += static_cast<char>(c); }
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else out += static_cast<char>(c);
+  }
+  out += quote;
+  return out;
+}
+
+Fault precheck_fault(std::string_view spawnerr) {
+  return spawnerr.starts_with("can't find command") ? Fault::NoFile : Fault::NotExecutable;
+}
+
+namespace {
+
+using Env = std::vector<std::pair<std::string, std::string>>;
+
+// dict.update(): a repeated key keeps its place and takes the new value.
+void put(Env& env, const std::string& key, const std::string& value) {
+  for (auto& kv : env)
+    if (kv.first == key) {
+      kv.second = value;
+      return;
+    }
+  env.emplace_back(key, value);
+}
+
+std::vector<std::string> split_path(const std::string& p) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t colon = p.find(':', start);
+    out.push_back(p.substr(start, colon - start));
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return out;
+}
+
+// reference §1.8: PATH from the config environment if it sets PATH, else supervisord's
+// $PATH if non-empty, else Python's default.
+std::vector<std::string> search_path(const config::ProcessConfig& config,
+                                     const SpawnContext& context, const Env& parent) {
+  std::optional<std::string> configured;
+  for (const auto& kv : context.supervisord_environment)
+    if (kv.first == "PATH") configured = kv.second;
+  for (const auto& kv : config.environment)
+    if (kv.first == "PATH") configured = kv.second;
+  if (configured) return split_path(*configured);
+  for (const auto& kv : parent)
+    if (kv.first == "PATH" && !kv.second.empty()) return split_path(kv.second);
+  return {"/bin", "/usr/bin", "/usr/local/bin"};
+}
+
+std::string join_path(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return name;
+  return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+Result<UserSwitch> prepare_user(const values::UserId& user) {
+  UserSwitch u;
+  u.uid = user.uid;
+  u.gid = user.gid;
+  u.allowed = getuid() == 0;
+  // initgroups() equivalent, done here because getgrouplist reads files (not fork-safe).
+  u.groups.push_back(user.gid);
+  if (!user.name.empty()) {
+    int n = 64;
+    std::vector<gid_t> list(n);
+    while (getgrouplist(user.name.c_str(), user.gid, list.data(), &n) < 0) list.resize(n);
+    list.resize(n);
+    for (gid_t g : list)
+      if (std::find(u.groups.begin(), u.groups.end(), g) == u.groups.end()) u.groups.push_back(g);
+  }
+  return u;
+}
+
+const char* errno_name(int e) {
+  const char* n = strerrorname_np(e);   // a pointer into a static table: safe after fork
+  return n ? n : "EUNKNOWN";
+}
+
+// ---- the child -------------------------------------------------------------------------
+
+void put_str(const char* s) {
+  ssize_t ignored = write(2, s, strlen(s));
+  (void)ignored;
+}
+
+[[noreturn]] void child_fail(const char* prefix, const char* detail) {
+  put_str("supervisor: ");
+  put_str(prefix);
+  put_str(detail);
+  put_str("\n");
+  put_str("supervisor: child process was not spawned\n");
+  _exit(127);
+}
+
+void move_fd(int from, int to) {
+  if (from == to) {
+    int flags = fcntl(to, F_GETFD);
+    fcntl(to, F_SETFD, flags & ~FD_CLOEXEC);
+  } else {
+    dup2(from, to);
+  }
+}
+
+struct ChildArgs {
+  const ExecPlan* plan;
+  char* const* argv;
+  char* const* envp;
+  int in, out, err;                    // child ends
+  const std::vector<int>* open_fds;    // fallback for close_range
+  std::string setuid_prefix;
+  std::string chdir_prefix;
+  std::string exec_prefix;
+};
+
+[[noreturn]] void run_child(const ChildArgs& a) {
+  const ExecPlan& p = *a.plan;
+  // Own process group: signals to supervisord's group (Ctrl-C) do not reach the child,
+  // and the instance's workers can be found and killed as -pgid.
+  setpgid(0, 0);
+  // Dispositions: default everywhere, but SIGPIPE and SIGXFSZ stay ignored as Supervisor's
+  // children observe (§2.3). Then unblock what the parent blocked around fork.
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    sa.sa_handler = (sig == SIGPIPE || sig == SIGXFSZ) ? SIG_IGN : SIG_DFL;
+    sigaction(sig, &sa, nullptr);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  move_fd(a.in, 0);
+  move_fd(a.out, 1);
+  move_fd(p.redirect_stderr ? a.out : a.err, 2);
+  if (close_range(3, ~0U, 0) != 0)
+    for (int fd : *a.open_fds)
+      if (fd > 2) close(fd);
+
+  if (p.user) {
+    const UserSwitch& u = *p.user;
+    if (u.uid != getuid()) {
+      if (!u.allowed) child_fail(a.setuid_prefix.c_str(), "Can't drop privilege as nonroot user");
+      if (setgroups(u.groups.size(), u.groups.data()) != 0)
+        child_fail(a.setuid_prefix.c_str(), "Could not set groups of effective user");
+      if (setgid(u.gid) != 0)
+        child_fail(a.setuid_prefix.c_str(), "Could not set group id of effective user");
+      if (setuid(u.uid) != 0) child_fail(a.setuid_prefix.c_str(), errno_name(errno));
+    }
+  }
+  if (p.directory && chdir(p.directory->c_str()) != 0)
+    child_fail(a.chdir_prefix.c_str(), errno_name(errno));
+  if (p.umask) umask(*p.umask);
+  execve(p.filename.c_str(), a.argv, a.envp);
+  child_fail(a.exec_prefix.c_str(), errno_name(errno));
+}
+
+std::vector<int> list_open_fds() {
+  std::vector<int> fds;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') fds.push_back(atoi(e->d_name));
+    closedir(d);
+  }
+  return fds;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v) {
+  std::vector<char*> out;
+  out.reserve(v.size() + 1);
+  for (const std::string& s : v) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+void close_all(std::initializer_list<int> fds) {
+  for (int fd : fds)
+    if (fd >= 0) close(fd);
+}
+
+}  // namespace
+
+Result<ExecPlan> prepare(const config::ProcessConfig& config, const SpawnContext& context,
+                         char* const* parent_environ) {
+  auto args = values::shlex_split(config.command);
+  if (!args.ok())
+    return Result<ExecPlan>::fail("can't parse command " + python_repr(config.command) + ": " +
+                                  args.error());
+  if (args->empty()) return Result<ExecPlan>::fail("command is empty");
+
+  Env env;
+  for (char* const* e = parent_environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    put(env, std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+
+  ExecPlan plan;
+  plan.process_name = config.name;
+  plan.argv = std::move(*args);
+  const std::string& program = plan.argv[0];
+  struct stat st;
+  bool found = false;
+  if (program.find('/') != std::string::npos) {
+    plan.filename = program;
+    found = stat(program.c_str(), &st) == 0;
+  } else {
+    plan.filename = program;
+    for (const std::string& dir : search_path(config, context, env)) {
+      std::string candidate = join_path(dir, program);
+      if (stat(candidate.c_str(), &st) == 0) {
+        plan.filename = candidate;
+        found = true;
+        break;
+      }
+    }
+  }
+  const std::string r = python_repr(plan.filename);
+  if (!found) return Result<ExecPlan>::fail("can't find command " + r);
+  if (S_ISDIR(st.st_mode)) return Result<ExecPlan>::fail("command at " + r + " is a directory");
+  if (!(st.st_mode & 0111)) return Result<ExecPlan>::fail("command at " + r + " is not executable");
+  if (access(plan.filename.c_str(), X_OK) != 0)
+    return Result<ExecPlan>::fail("no permission to run command " + r);
+
+  put(env, "SUPERVISOR_ENABLED", "1");
+  if (!context.server_url.empty()) put(env, "SUPERVISOR_SERVER_URL", context.server_url);
+  put(env, "SUPERVISOR_PROCESS_NAME", config.name);
+  put(env, "SUPERVISOR_GROUP_NAME", config.group);
+  for (const auto& kv : context.supervisord_environment) put(env, kv.first, kv.second);
+  for (const auto& kv : config.environment) put(env, kv.first, kv.second);
+  for (auto& kv : env) plan.env.push_back(kv.first + "=" + kv.second);
+
+  plan.directory = config.directory;
+  plan.umask = config.umask;
+  plan.redirect_stderr = config.redirect_stderr;
+  if (config.user) {
+    auto u = prepare_user(*config.user);
+    if (!u.ok()) return Result<ExecPlan>::fail(u.error());
+    plan.user = std::move(*u);
+  }
+  return plan;
+}
+
+Result<Child> fork_exec(const ExecPlan& plan) {
+  const std::string quoted = "'" + plan.process_name + "'";
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  bool piped = pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0 &&
+               (plan.redirect_stderr || pipe2(err, O_CLOEXEC) == 0);
+  if (!piped) {
+    int e = errno;
+    close_all({in[0], in[1], out[0], out[1], err[0], err[1]});
+    if (e == EMFILE || e == ENFILE)
+      return Result<Child>::fail("too many open files to spawn " + quoted);
+    return Result<Child>::fail("unknown error making dispatchers for " + quoted + ": " +
+                               errno_name(e));
+  }
+
+  std::vector<char*> argv = c_strings(plan.argv);
+  std::vector<char*> envp = c_strings(plan.env);
+  std::vector<int> open_fds = list_open_fds();
+  ChildArgs a{&plan, argv.data(), envp.data(), in[0], out[1], err[1], &open_fds,
+              "couldn't setuid to " + (plan.user ? std::to_string(plan.user->uid) : "") + ": ",
+              "couldn't chdir to " + plan.directory.value_or("") + ": ",
+              "couldn't exec " + plan.argv[0] + ": "};
+
+  // Block every signal across fork so that no handler of ours (libuv's) runs in the child
+  // before it has reset the dispositions.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = fork();
+  if (pid == 0) run_child(a);
+  int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+
+  close_all({in[0], out[1], err[1]});
+  if (pid < 0) {
+    close_all({in[1], out[0], err[0]});
+    if (fork_errno == EAGAIN)
+      return Result<Child>::fail("Too many processes in process table to spawn " + quoted);
+    return Result<Child>::fail("unknown error during fork for " + quoted + ": " +
+                               errno_name(fork_errno));
+  }
+  // Also set the group from the parent: a signal to -pid right after fork must not miss.
+  setpgid(pid, pid);
+  for (int fd : {in[1], out[0], err[0]})
+    if (fd >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return Child{pid, in[1], out[0], err[0]};
+}
+
+}  // namespace spawn

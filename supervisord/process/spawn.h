@@ -1,0 +1,75 @@
+// spawn.h — fork/exec of one process (reference §2.3, DESIGN §4): the parent-side
+// pre-check with Supervisor's spawnerr texts, and the fork itself. Everything the child
+// needs (argv, envp, paths, group list, error texts) is prepared before fork; the child
+// makes only async-signal-safe calls. Owns no libuv handle and never calls waitpid (the
+// reaper does). Must not depend on: uv.h, fsm, process, the Supervisor object.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/faults.h"
+#include "common/result.h"
+#include "supervisord/config/model.h"
+
+namespace spawn {
+
+// What supervisord adds to every child's environment, beyond its own environ.
+struct SpawnContext {
+  std::string server_url;   // SUPERVISOR_SERVER_URL; "" = none (no HTTP server)
+  std::vector<std::pair<std::string, std::string>> supervisord_environment;   // [supervisord] environment=
+};
+
+// The switch to `user=` in the child: setgroups(groups), setgid(gid), setuid(uid).
+struct UserSwitch {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;   // primary gid first, then every group listing the user
+  bool allowed = true;         // false: supervisord is not root (child reports it and exits)
+};
+
+// The exec, fully prepared in the parent.
+struct ExecPlan {
+  std::string process_name;
+  std::string filename;                 // resolved through PATH
+  std::vector<std::string> argv;
+  std::vector<std::string> env;         // "KEY=VALUE"
+  std::optional<std::string> directory;
+  std::optional<mode_t> umask;
+  std::optional<UserSwitch> user;       // absent: keep supervisord's uid
+  bool redirect_stderr = false;
+};
+
+// Pre-check (parse, PATH search, stat) and environment. Errors carry Supervisor's
+// spawnerr texts: "can't find command 'x'", "command at '/x' is a directory", ...
+// `parent_environ` is supervisord's environ (null-terminated), passed in for testing.
+Result<ExecPlan> prepare(const config::ProcessConfig& config, const SpawnContext& context,
+                         char* const* parent_environ);
+
+// startProcess's fault for a pre-check error (reference §4.4): NO_FILE for a missing
+// command, NOT_EXECUTABLE for the others.
+Fault precheck_fault(std::string_view spawnerr);
+
+// The parent ends of the child's pipes: non-blocking, close-on-exec. stderr_fd is -1 when
+// stderr is redirected to stdout.
+struct Child {
+  pid_t pid = 0;
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+};
+
+// Pipes + fork + exec. The child leads its own process group (setpgid(0,0)). Errors are
+// Supervisor's parent-side texts ("too many open files to spawn 'x'", ...); child-side
+// failures arrive later as exit status 127 with `supervisor: ...` lines on its stderr.
+Result<Child> fork_exec(const ExecPlan& plan);
+
+// Python's repr() of a str, for the %r in Supervisor's messages.
+std::string python_repr(std::string_view s);
+
+}  // namespace spawn
