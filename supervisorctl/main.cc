@@ -1,1 +1,104 @@
-int main() { return 0; }
+// main.cc — supervisorctl's entry: options, then one command (exit with its
+// status) or the interactive shell (exit 0). Nothing else lives here.
+#include <signal.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "supervisorctl/client.h"
+#include "supervisorctl/controller.h"
+#include "supervisorctl/options.h"
+#include "supervisorctl/shell.h"
+
+namespace ctl {
+extern std::atomic<bool> g_interrupted;
+}
+
+namespace {
+
+void on_sigint(int) { ctl::g_interrupted = true; }
+
+void write_to(std::FILE* f, std::string_view s) {
+  std::fwrite(s.data(), 1, s.size(), f);
+  std::fflush(f);
+}
+
+// input()/getpass(): the prompt, then one line from the terminal.
+std::optional<std::string> ask(std::string_view prompt, bool secret) {
+  write_to(stdout, prompt);
+  termios saved{};
+  bool restore = false;
+  if (secret && ::isatty(0) && ::tcgetattr(0, &saved) == 0) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    restore = ::tcsetattr(0, TCSAFLUSH, &quiet) == 0;
+  }
+  std::string line;
+  bool got = false;
+  char ch;
+  for (;;) {
+    ssize_t n = ::read(0, &ch, 1);
+    if (n < 0 && errno == EINTR && !ctl::g_interrupted) continue;
+    if (n <= 0) break;
+    got = true;
+    if (ch == '\n') break;
+    line += ch;
+  }
+  if (restore) {
+    ::tcsetattr(0, TCSAFLUSH, &saved);
+    write_to(stdout, "\n");
+  }
+  if (!got) return std::nullopt;
+  return line;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string argv0 = argc > 0 ? argv[0] : "supervisorctl";
+  auto realized = ctl::realize(argv0, args);
+  if (!realized) {
+    write_to(stderr, ctl::usage_error_text(argv0, realized.error()));
+    return 2;
+  }
+  if (realized->help) {
+    write_to(stdout, ctl::usage_text(argv0));
+    return 0;
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;   // no SA_RESTART: blocking reads return EINTR so Ctrl-C is seen
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  ctl::Io io;
+  io.write = [](std::string_view s) { write_to(stdout, s); };
+  io.write_err = [](std::string_view s) { write_to(stderr, s); };
+  io.ask = ask;
+  ctl::RpcMaker maker = [](const ctl::Options& o) {
+    return ctl::socket_rpc_factory(o.serverurl, ctl::Credentials{o.username, o.password})();
+  };
+  ctl::Options options = std::move(realized->options);
+  bool interactive = options.interactive;
+  std::vector<std::string> command = options.args;
+  ctl::Controller controller(std::move(options), maker, io);
+
+  if (!command.empty()) {
+    std::string line;
+    for (const auto& a : command) {
+      if (!line.empty()) line += ' ';
+      line += a;
+    }
+    controller.onecmd(line);
+    return controller.exit_status();
+  }
+  if (interactive) return ctl::run_shell(controller);
+  return 0;
+}

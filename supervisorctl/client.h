@@ -1,0 +1,80 @@
+// client.h — supervisorctl's connection to supervisord: blocking sockets to a
+// unix:// or http:// server URL, XML-RPC calls over one keep-alive HTTP/1.1
+// connection (reference §3.1: the upcheck uses its own connection, a command's
+// calls share another), and the /logtail streams for `tail -f`/`maintail -f`/`fg`.
+// Owns: socket I/O and the errors it can produce. Must not print anything or know
+// any command: callers turn TransportError into text through render.h.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "common/result.h"
+#include "common/xmlrpc.h"
+
+namespace ctl {
+
+struct ServerUrl {
+  bool unix_socket = false;
+  std::string path;     // unix socket path
+  std::string host;     // tcp host
+  int port = 80;
+  std::string netloc;   // "host:port" as written (Host header of /logtail requests)
+};
+// Error text is Python's: "Unknown protocol for serverurl <url>".
+Result<ServerUrl> parse_server_url(std::string_view url);
+
+struct Credentials {
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+};
+
+// Why a call produced no XML-RPC response.
+struct TransportError {
+  enum class Kind {
+    BadUrl,     // serverurl is neither unix:// nor http://
+    Connect,    // connect() failed: err is the errno
+    Io,         // send/recv failed or the peer closed mid-response: err (0 = EOF)
+    Http,       // non-200 status (401 included): status + reason
+    Protocol,   // unparseable HTTP or XML-RPC: message
+  };
+  Kind kind = Kind::Io;
+  int err = 0;
+  int status = 0;
+  std::string reason;
+  std::string message;
+  bool unix_socket = false;
+};
+
+using Reply = std::variant<xmlrpc::Value, xmlrpc::FaultValue, TransportError>;
+
+// One logical "ServerProxy": lazily connects on the first call and keeps the
+// connection for the following ones (reconnecting if the server closed it).
+class Rpc {
+ public:
+  virtual ~Rpc() = default;
+  virtual Reply call(std::string_view method, xmlrpc::Array params) = 0;
+};
+
+// Makes a fresh Rpc per Python get_supervisor() call. Tests substitute a fake.
+using RpcFactory = std::function<std::unique_ptr<Rpc>()>;
+RpcFactory socket_rpc_factory(const std::string& serverurl, const Credentials& creds);
+
+// GET `path` (e.g. "/logtail/web/stdout") and hand the body to `on_data` as it
+// arrives (chunked or not) until the server ends it, the connection fails, or
+// `stop` becomes true (checked at least every 100 ms). On a non-200 status returns
+// an Http error without calling on_data.
+Result<bool> stream_get(const std::string& serverurl, std::string_view path,
+                        const Credentials& creds,
+                        const std::function<void(std::string_view)>& on_data,
+                        const std::atomic<bool>& stop);
+
+// base64 of "user:pass" for Basic auth.
+std::string basic_auth(std::string_view user, std::string_view pass);
+
+}  // namespace ctl

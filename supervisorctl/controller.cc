@@ -1,0 +1,222 @@
+// controller.cc — see controller.h.
+#include "supervisorctl/controller.h"
+
+#include <cctype>
+
+#include "common/faults.h"
+#include "supervisorctl/commands.h"
+
+namespace ctl {
+namespace {
+
+std::string str_field(const xmlrpc::Value& v, std::string_view key) {
+  const xmlrpc::Value* f = v.get(key);
+  if (f == nullptr) return "";
+  if (f->is_string()) return f->as_string();
+  if (f->is_int()) return std::to_string(f->as_int());
+  return "";
+}
+
+int64_t int_field(const xmlrpc::Value& v, std::string_view key) {
+  const xmlrpc::Value* f = v.get(key);
+  if (f == nullptr) return 0;
+  if (f->is_int()) return f->as_int();
+  if (f->is_bool()) return f->as_bool() ? 1 : 0;
+  return 0;
+}
+
+bool is_identchar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+std::string_view strip(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+ProcInfo proc_info_from(const xmlrpc::Value& v) {
+  ProcInfo p;
+  p.name = str_field(v, "name");
+  p.group = str_field(v, "group");
+  p.state = static_cast<int>(int_field(v, "state"));
+  p.statename = str_field(v, "statename");
+  p.description = str_field(v, "description");
+  p.pid = int_field(v, "pid");
+  p.spawnerr = str_field(v, "spawnerr");
+  p.exitstatus = int_field(v, "exitstatus");
+  p.start = int_field(v, "start");
+  p.stop = int_field(v, "stop");
+  p.now = int_field(v, "now");
+  return p;
+}
+
+ResultRow result_row_from(const xmlrpc::Value& v) {
+  return {str_field(v, "name"), str_field(v, "group"), static_cast<int>(int_field(v, "status")),
+          str_field(v, "description")};
+}
+
+const xmlrpc::FaultValue* as_fault(const Reply& r) { return std::get_if<xmlrpc::FaultValue>(&r); }
+const xmlrpc::Value* as_value(const Reply& r) { return std::get_if<xmlrpc::Value>(&r); }
+const TransportError* as_transport_error(const Reply& r) { return std::get_if<TransportError>(&r); }
+
+Controller::Controller(Options options, RpcMaker maker, Io io)
+    : options_(std::move(options)), maker_(std::move(maker)), io_(std::move(io)) {}
+
+void Controller::output(std::string_view line) {
+  std::string s(line);
+  s += '\n';
+  io_.write(s);
+}
+
+bool Controller::upcheck() {
+  auto rpc = server();
+  Reply r = rpc->call("supervisor.getVersion", {});
+  if (const xmlrpc::Value* v = as_value(r)) {
+    std::string api = v->is_string() ? v->as_string() : "";
+    if (api != "3.0") {
+      output("Sorry, this version of supervisorctl expects to talk to a server with API version "
+             "3.0, but the remote version is " + api + ".");
+      exit_status_ = kExitNotInstalled;
+      return false;
+    }
+    return true;
+  }
+  if (const xmlrpc::FaultValue* f = as_fault(r)) {
+    if (f->code == static_cast<int>(Fault::UnknownMethod)) {
+      output("Sorry, supervisord responded but did not recognize the supervisor namespace "
+             "commands that supervisorctl uses to control it.  Please check that the "
+             "[rpcinterface:supervisor] section is enabled in the configuration file (see "
+             "sample.conf).");
+      exit_status_ = kExitUnimplemented;
+      return false;
+    }
+  }
+  if (const TransportError* e = as_transport_error(r); e && e->kind == TransportError::Kind::Connect) {
+    if (e->err == ECONNREFUSED) {
+      output(options_.serverurl + " refused connection");
+      exit_status_ = kExitInsufficientPrivileges;
+      return false;
+    }
+    if (e->err == ENOENT) {
+      output(options_.serverurl + " no such file");
+      exit_status_ = kExitNotRunning;
+      return false;
+    }
+  }
+  exit_status_ = kExitGeneric;
+  raise(r);
+  return false;
+}
+
+void Controller::raise(const Reply& reply) {
+  if (!pending_) pending_ = Pending{reply, std::nullopt};
+}
+
+void Controller::raise_value_error(std::string message) {
+  if (!pending_) pending_ = Pending{xmlrpc::Value(), std::move(message)};
+}
+
+std::string Controller::error_line(const Pending& p) const {
+  if (p.value_error) return python_error("ValueError", *p.value_error, PyErrorSite::CtlValueError);
+  if (const xmlrpc::FaultValue* f = as_fault(p.reply)) {
+    return python_error("xmlrpc.client.Fault", fault_repr(f->code, f->string),
+                        PyErrorSite::XmlrpcClientFault);
+  }
+  if (const TransportError* e = as_transport_error(p.reply)) {
+    switch (e->kind) {
+      case TransportError::Kind::BadUrl:
+        return "error: <class 'ValueError'>, " + e->message +
+               ": file: /usr/lib/python3/dist-packages/supervisor/xmlrpc.py line: 505";
+      case TransportError::Kind::Connect:
+        return python_error(errno_class(e->err), errno_message(e->err),
+                            e->unix_socket ? PyErrorSite::UnixConnect : PyErrorSite::TcpConnect);
+      case TransportError::Kind::Http:
+        return python_error("xmlrpc.client.ProtocolError",
+                            "<ProtocolError for 127.0.0.1/RPC2: " + std::to_string(e->status) + " " +
+                                e->reason + ">",
+                            PyErrorSite::SupervisorTransport);
+      case TransportError::Kind::Io:
+        if (e->err == 0) {
+          return "error: <class 'http.client.RemoteDisconnected'>, Remote end closed connection "
+                 "without response: file: /usr/lib/python3.11/http/client.py line: 294";
+        }
+        return "error: <class '" + errno_class(e->err) + "'>, " + errno_message(e->err) +
+               ": file: /usr/lib/python3.11/socket.py line: 706";
+      case TransportError::Kind::Protocol:
+        return "error: <class 'xml.parsers.expat.ExpatError'>, " + e->message +
+               ": file: /usr/lib/python3.11/xmlrpc/client.py line: 451";
+    }
+  }
+  return "error: <class 'Exception'>, unknown: file: supervisorctl line: 0";
+}
+
+void Controller::run(std::string_view cmd, std::string_view arg) {
+  const Command* c = find_command(cmd);
+  c->run(*this, arg);
+}
+
+bool Controller::onecmd(std::string_view raw) {
+  // cmd.Cmd.parseline
+  std::string line(strip(raw));
+  if (line.empty()) return false;   // emptyline(): a blank line repeats nothing
+  if (line[0] == '?') line = "help " + line.substr(1);
+  size_t i = 0;
+  while (i < line.size() && is_identchar(line[i])) ++i;
+  std::string cmd = line.substr(0, i);
+  std::string arg(strip(std::string_view(line).substr(i)));
+  complete_info_.reset();
+  const Command* c = cmd.empty() ? nullptr : find_command(cmd);
+  if (c == nullptr) {
+    output("*** Unknown syntax: " + line);
+    exit_status_ = kExitGeneric;
+    return false;
+  }
+  if (cmd == "EOF" || cmd == "quit" || cmd == "exit") {
+    output("");
+    return true;
+  }
+  pending_.reset();
+  run(cmd, arg);
+  if (!pending_) return false;
+  Pending p = std::move(*pending_);
+  pending_.reset();
+  const TransportError* e = as_transport_error(p.reply);
+  if (!p.value_error && e && e->kind == TransportError::Kind::Http && e->status == 401) {
+    output("Server requires authentication");
+    if (options_.interactive) {
+      auto user = io_.ask("Username:", false);
+      auto pass = io_.ask("Password:", true);
+      output("");
+      options_.username = user.value_or("");
+      options_.password = pass.value_or("");
+      return onecmd(line);
+    }
+    // Python sets the status, then runs the command once more outside its 401
+    // handler, so the second 401 surfaces as the generic error line.
+    exit_status_ = kExitGeneric;
+    run(cmd, arg);
+    if (!pending_) return false;
+    p = std::move(*pending_);
+    pending_.reset();
+  }
+  output(error_line(p));
+  exit_status_ = kExitGeneric;
+  return false;
+}
+
+const std::vector<ProcInfo>& Controller::complete_info() {
+  if (!complete_info_) {
+    complete_info_.emplace();
+    auto rpc = server();
+    Reply r = rpc->call("supervisor.getAllProcessInfo", {});
+    if (const xmlrpc::Value* v = as_value(r); v && v->is_array()) {
+      for (const xmlrpc::Value& item : v->as_array()) complete_info_->push_back(proc_info_from(item));
+    }
+  }
+  return *complete_info_;
+}
+
+}  // namespace ctl

@@ -1,0 +1,137 @@
+// shell.cc — see shell.h. libedit's readline compatibility layer keeps this small;
+// libedit is BSD-licensed (GNU readline is GPL).
+#include "supervisorctl/shell.h"
+
+#include <editline/readline.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "supervisorctl/commands.h"
+#include "supervisorctl/controller.h"
+
+namespace ctl {
+
+extern std::atomic<bool> g_interrupted;
+
+namespace {
+
+Controller* g_controller = nullptr;            // completion callbacks are C functions
+std::vector<std::string> g_matches;
+
+std::vector<std::string> split(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    size_t j = i;
+    while (j < s.size() && s[j] != ' ' && s[j] != '\t') ++j;
+    if (j > i) out.emplace_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+char* generator(const char* /*text*/, int state) {
+  if (static_cast<size_t>(state) < g_matches.size()) return ::strdup(g_matches[state].c_str());
+  return nullptr;
+}
+
+char** attempted_completion(const char* text, int /*start*/, int /*end*/) {
+  g_matches = complete_candidates(*g_controller, rl_line_buffer ? rl_line_buffer : "", text);
+  rl_attempted_completion_over = 1;
+  if (g_matches.empty()) return nullptr;
+  return rl_completion_matches(text, generator);
+}
+
+}  // namespace
+
+std::vector<std::string> complete_candidates(Controller& c, std::string_view line,
+                                             std::string_view text) {
+  std::vector<std::string> out;
+  auto actions = [&] {
+    for (const std::string& a : command_names()) {
+      if (starts_with(a, text)) out.push_back(a + " ");
+    }
+  };
+  auto words = split(line);
+  bool blank = words.empty();
+  if (blank || (words.size() == 1 && !(line.back() == ' '))) {
+    actions();
+    return out;
+  }
+  const Command* cmd = find_command(words[0]);
+  // Python tests `action in ('help')`, a substring test on "help": kept as is.
+  if (std::string_view("help").find(words[0]) != std::string_view::npos) {
+    actions();
+    return out;
+  }
+  if (cmd == nullptr) return out;
+  if (cmd->completion == Completion::Groups) {
+    std::vector<std::string> groups;
+    for (const ProcInfo& i : c.complete_info()) {
+      if (std::find(groups.begin(), groups.end(), i.group) == groups.end()) groups.push_back(i.group);
+    }
+    for (const std::string& g : groups) {
+      if (starts_with(g, text)) out.push_back(g + " ");
+    }
+  } else if (cmd->completion == Completion::Processes) {
+    std::vector<std::string> names;
+    bool colon = text.find(':') != std::string_view::npos;
+    for (const ProcInfo& i : c.complete_info()) {
+      if (colon || i.name != i.group) {
+        names.push_back(i.group + ":" + i.name);
+        std::string star = i.group + ":*";
+        if (std::find(names.begin(), names.end(), star) == names.end()) names.push_back(star);
+      } else {
+        names.push_back(i.name);
+      }
+    }
+    for (const std::string& n : names) {
+      if (starts_with(n, text)) out.push_back(n + " ");
+    }
+  }
+  return out;
+}
+
+int run_shell(Controller& c) {
+  g_controller = &c;
+  const Options& o = c.options();
+  // "group:process", "group:*" and names with '-' complete as one word.
+  static char delims[] = " \t\n`~!@#$%^&()=+[{]}\\|;'\",<>/?";
+  rl_completer_word_break_characters = delims;
+  rl_attempted_completion_function = attempted_completion;
+  rl_completion_append_character = '\0';
+  using_history();
+  if (o.history_file) read_history(o.history_file->c_str());
+
+  bool done = c.onecmd("status");
+  std::string prompt = o.prompt + "> ";
+  while (!done) {
+    g_interrupted = false;
+    char* raw = readline(prompt.c_str());
+    if (g_interrupted) {   // Ctrl-C: Python's KeyboardInterrupt leaves the loop
+      std::free(raw);
+      c.output("");
+      break;
+    }
+    if (raw == nullptr) {
+      done = c.onecmd("EOF");
+      break;
+    }
+    std::string line(raw);
+    std::free(raw);
+    if (line.find_first_not_of(" \t") != std::string::npos) add_history(line.c_str());
+    done = c.onecmd(line);
+  }
+  if (o.history_file) write_history(o.history_file->c_str());
+  return 0;
+}
+
+}  // namespace ctl
