@@ -22,6 +22,7 @@ namespace config {
 struct Origin {
   std::string file;
   int line = 0;
+  bool operator==(const Origin&) const = default;
 };
 
 enum class Autorestart { False, True, Unexpected };
@@ -83,8 +84,15 @@ struct ProcessConfig {
   std::optional<values::UserGroup> socket_owner;
   mode_t socket_mode = 0700;
 
-  bool operator==(const ProcessConfig&) const = default;
+  // Field-wise equality of everything that configures the process. `origin` is left out
+  // on purpose: moving a section to another line is not a change. Defined in model.cc
+  // (the values:: types carry no operator== of their own).
+  bool operator==(const ProcessConfig&) const;
 };
+
+
+// Text of the Autorestart values as Supervisor spells them in config ("true", ...).
+const char* autorestart_name(Autorestart value);
 
 struct GroupConfig {
   std::string name;
@@ -135,6 +143,12 @@ struct SupervisordConfig {
   bool remember_state = false;
 };
 
+// The environment a process is configured with: [supervisord] environment, then the
+// program's own environment= over it (program keys win, order kept) — what Supervisor
+// stores as the process config's environment and compares on reload.
+std::vector<std::pair<std::string, std::string>> effective_environment(
+    const SupervisordConfig& supervisord, const ProcessConfig& process);
+
 struct Config {
   std::string path;                           // the main config file (absolute)
   std::vector<std::string> included;          // files read through [include], in order
@@ -144,6 +158,9 @@ struct Config {
   std::vector<InetServerConfig> inet_servers;
   std::vector<std::shared_ptr<const GroupConfig>> groups;   // sorted by (priority, name)
   std::map<std::string, std::map<std::string, std::string>> rpcinterfaces;   // accepted, unused
+  // Values the loader computed from the machine, kept so --check-config can show them.
+  std::string host_node_name;
+  int cpu_count = 1;                          // extension: %(cpu_count)d
 
   const GroupConfig* find_group(const std::string& name) const;
 };

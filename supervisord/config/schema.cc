@@ -1,1 +1,476 @@
+// schema.cc — the option table (one row per option) and the conversions it names.
 #include "supervisord/config/schema.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+namespace config::schema {
+namespace {
+
+int64_t as_int(const Value& v) { return std::get<int64_t>(v); }
+bool as_bool(const Value& v) { return std::get<bool>(v); }
+const std::string& as_text(const Value& v) { return std::get<std::string>(v); }
+
+// A row's land function for a field of one of the model structs.
+#define PROC(expr) [](Target& t, const Value& v, std::string_view) { auto& p = *t.process; expr; }
+#define SUPD(expr) [](Target& t, const Value& v, std::string_view) { auto& s = *t.supervisord; expr; }
+#define UNIX(expr) [](Target& t, const Value& v, std::string_view) { auto& u = *t.unix_server; expr; }
+#define INET(expr) [](Target& t, const Value& v, std::string_view) { auto& i = *t.inet_server; expr; }
+
+// clang-format off
+const Row kRows[] = {
+  // ---- [supervisord] (reference §1.5) -------------------------------------------------
+  {kSupervisord, "logfile", Type::DirPath, "supervisord.log", Names::HereEnv,
+   "main log file; relative paths are made absolute against the cwd; 'syslog' logs to syslog",
+   SUPD(s.logfile = as_text(v)), false, false, INT64_MIN, INT64_MAX, "-l"},
+  {kSupervisord, "logfile_maxbytes", Type::ByteSize, "50MB", Names::HereEnv,
+   "rotate the main log at this size; 0 = never", SUPD(s.logfile_maxbytes = as_int(v)),
+   false, false, INT64_MIN, INT64_MAX, "-y"},
+  {kSupervisord, "logfile_backups", Type::Integer, "10", Names::HereEnv,
+   "rotated main logs kept; 0 = truncate on rotation",
+   SUPD(s.logfile_backups = static_cast<int>(as_int(v))), false, false, INT64_MIN, INT64_MAX, "-z"},
+  {kSupervisord, "loglevel", Type::LogLevel, "info", Names::HereEnv,
+   "critical, error, warn, info, debug, trace or blather",
+   SUPD(s.loglevel = static_cast<int>(as_int(v))), false, false, INT64_MIN, INT64_MAX, "-e"},
+  {kSupervisord, "pidfile", Type::DirPath, "supervisord.pid", Names::HereEnv,
+   "pid file; relative paths are made absolute against the cwd", SUPD(s.pidfile = as_text(v)),
+   false, false, INT64_MIN, INT64_MAX, "-j"},
+  {kSupervisord, "umask", Type::Octal, "022", Names::HereEnv,
+   "umask of supervisord, applied only when daemonizing",
+   SUPD(s.umask = static_cast<mode_t>(as_int(v))), false, false, INT64_MIN, INT64_MAX, "-m"},
+  {kSupervisord, "nodaemon", Type::Boolean, "false", Names::HereEnv, "run in the foreground",
+   SUPD(s.nodaemon = as_bool(v)), false, false, INT64_MIN, INT64_MAX, "-n"},
+  {kSupervisord, "silent", Type::Boolean, "false", Names::HereEnv,
+   "with nodaemon: do not copy the main log to stdout", SUPD(s.silent = as_bool(v)),
+   false, false, INT64_MIN, INT64_MAX, "-s"},
+  {kSupervisord, "minfds", Type::Integer, "1024", Names::HereEnv,
+   "raise RLIMIT_NOFILE to at least this at start", SUPD(s.minfds = as_int(v)),
+   false, false, INT64_MIN, INT64_MAX, "-a"},
+  {kSupervisord, "minprocs", Type::Integer, "200", Names::HereEnv,
+   "raise RLIMIT_NPROC to at least this at start", SUPD(s.minprocs = as_int(v)),
+   false, false, INT64_MIN, INT64_MAX, "--minprocs"},
+  {kSupervisord, "nocleanup", Type::Boolean, "false", Names::HereEnv,
+   "keep old AUTO child logs at start", SUPD(s.nocleanup = as_bool(v)),
+   false, false, INT64_MIN, INT64_MAX, "-k"},
+  {kSupervisord, "childlogdir", Type::Directory, nullptr, Names::HereEnv,
+   "directory of AUTO child logs (default: $TMPDIR or /tmp)", SUPD(s.childlogdir = as_text(v)),
+   false, false, INT64_MIN, INT64_MAX, "-q"},
+  {kSupervisord, "user", Type::User, nullptr, Names::HereEnv,
+   "setuid to this user at start (root only)",
+   SUPD(s.user = std::get<values::UserId>(v)), false, false, INT64_MIN, INT64_MAX, "-u"},
+  {kSupervisord, "directory", Type::Directory, nullptr, Names::HereEnv,
+   "chdir here when daemonizing", SUPD(s.directory = as_text(v)),
+   false, false, INT64_MIN, INT64_MAX, "-d"},
+  {kSupervisord, "strip_ansi", Type::Boolean, "false", Names::HereEnv,
+   "strip ANSI escape sequences from child output", SUPD(s.strip_ansi = as_bool(v)),
+   false, false, INT64_MIN, INT64_MAX, "-t"},
+  {kSupervisord, "environment", Type::Environment, "", Names::HereEnvTwice,
+   "KEY=VAL pairs added to every program's environment (and to ENV_* of later sections)",
+   SUPD(s.environment = std::get<EnvList>(v))},
+  {kSupervisord, "identifier", Type::Text, "supervisor", Names::HereEnv,
+   "identifier returned by getIdentification, used in AUTO log names",
+   SUPD(s.identifier = as_text(v)), false, false, INT64_MIN, INT64_MAX, "-i"},
+  {kSupervisord, "statefile", Type::Text, "", Names::HereEnv,
+   "extension: state file ('' = next to the pidfile, 'none' = off)",
+   SUPD(s.statefile = as_text(v)), false, true},
+  {kSupervisord, "remember_state", Type::Boolean, "false", Names::HereEnv,
+   "extension: restore what was started/stopped by hand after a restart",
+   SUPD(s.remember_state = as_bool(v)), false, true},
+
+  // ---- [unix_http_server] / [inet_http_server] (reference §1.6) -----------------------
+  {kUnixHttpServer, "file", Type::Text, nullptr, Names::HereEnv,
+   "path of the UNIX socket (made absolute)", UNIX(u.file = as_text(v)), true},
+  {kUnixHttpServer, "chmod", Type::Octal, "0700", Names::Env, "mode of the socket file",
+   UNIX(u.chmod = static_cast<mode_t>(as_int(v)))},
+  {kUnixHttpServer, "chown", Type::UserGroup, nullptr, Names::Env,
+   "user[:group] owning the socket file", UNIX(u.chown = std::get<values::UserGroup>(v))},
+  {kUnixHttpServer, "username", Type::Text, nullptr, Names::Env,
+   "basic auth user (needs password too)", UNIX(u.username = as_text(v))},
+  {kUnixHttpServer, "password", Type::Text, nullptr, Names::Env,
+   "basic auth password, plain or {SHA}hex", UNIX(u.password = as_text(v))},
+  {kInetHttpServer, "port", Type::InetAddress, nullptr, Names::Env,
+   "host:port, *:port or port to listen on", nullptr, true},
+  {kInetHttpServer, "username", Type::Text, nullptr, Names::Env,
+   "basic auth user (needs password too)", INET(i.username = as_text(v))},
+  {kInetHttpServer, "password", Type::Text, nullptr, Names::Env,
+   "basic auth password, plain or {SHA}hex", INET(i.password = as_text(v))},
+
+  // ---- [supervisorctl] (reference §1.7; read by supervisorctl only) ------------------
+  {kSupervisorctl, "serverurl", Type::Text, "http://localhost:9001", Names::HereEnv,
+   "URL of supervisord (unix:///path or http://host:port)", nullptr},
+  {kSupervisorctl, "username", Type::Text, nullptr, Names::Env, "basic auth user", nullptr},
+  {kSupervisorctl, "password", Type::Text, nullptr, Names::Env, "basic auth password", nullptr},
+  {kSupervisorctl, "prompt", Type::Text, "supervisor", Names::Env, "interactive prompt", nullptr},
+  {kSupervisorctl, "history_file", Type::Text, nullptr, Names::HereEnv,
+   "readline history file", nullptr},
+
+  // ---- [program:x], [eventlistener:x], [fcgi-program:x] (reference §1.8, §1.11, §1.12)
+  {kAnyProgram, "command", Type::Text, nullptr, Names::PerProcess,
+   "command line, shlex-split at spawn; argv[0] searched in PATH",
+   PROC(p.command = as_text(v)), true},
+  {kAnyProgram, "process_name", Type::Name, "%(program_name)s", Names::None,
+   "process name template (checked raw, expanded per process); needs %(process_num) "
+   "when numprocs > 1", PROC(p.name = as_text(v))},
+  {kAnyProgram, "numprocs", Type::Integer, "1", Names::ProgramOnce,
+   "number of processes (process_num numprocs_start .. numprocs_start+numprocs-1)",
+   PROC(p.numprocs = static_cast<int>(as_int(v)))},
+  {kAnyProgram, "numprocs_start", Type::Integer, "0", Names::ProgramOnce,
+   "first process_num", nullptr},
+  {kAnyProgram, "priority", Type::Integer, "999", Names::ProgramOnce,
+   "lower starts earlier and stops later; also the priority of the program's own group",
+   PROC(p.priority = static_cast<int>(as_int(v)))},
+  {kAnyProgram, "autostart", Type::Boolean, "true", Names::ProgramOnce,
+   "start when supervisord starts", PROC(p.autostart = as_bool(v))},
+  {kAnyProgram, "autorestart", Type::Autorestart, "unexpected", Names::ProgramOnce,
+   "restart after an exit from RUNNING: true, false, unexpected (exit code not in exitcodes)",
+   PROC(p.autorestart = std::get<Autorestart>(v))},
+  {kAnyProgram, "startsecs", Type::Integer, "1", Names::ProgramOnce,
+   "seconds the process must stay up to be RUNNING",
+   PROC(p.startsecs = static_cast<int>(as_int(v)))},
+  {kAnyProgram, "startretries", Type::Integer, "3", Names::ProgramOnce,
+   "retries from BACKOFF before FATAL", PROC(p.startretries = static_cast<int>(as_int(v)))},
+  {kAnyProgram, "exitcodes", Type::ExitCodes, "0", Names::ProgramOnce,
+   "expected exit codes", PROC(p.exitcodes = std::get<std::vector<int>>(v))},
+  {kAnyProgram, "stopsignal", Type::Signal, "TERM", Names::ProgramOnce,
+   "signal sent to stop", PROC(p.stopsignal = static_cast<int>(as_int(v)))},
+  {kAnyProgram, "stopwaitsecs", Type::Integer, "10", Names::ProgramOnce,
+   "seconds to wait after stopsignal before SIGKILL",
+   PROC(p.stopwaitsecs = static_cast<int>(as_int(v)))},
+  {kAnyProgram, "stopasgroup", Type::Boolean, "false", Names::ProgramOnce,
+   "send stopsignal to the process group (implies killasgroup)",
+   PROC(p.stopasgroup = as_bool(v))},
+  {kAnyProgram, "killasgroup", Type::Boolean, nullptr, Names::ProgramOnce,
+   "send SIGKILL to the process group (default: stopasgroup)",
+   PROC(p.killasgroup = as_bool(v))},
+  {kAnyProgram, "user", Type::User, nullptr, Names::ProgramOnce,
+   "setuid to this user in the child",
+   [](Target& t, const Value& v, std::string_view text) {
+     t.process->user = std::get<values::UserId>(v);
+     t.process->user_text = std::string(text);
+   }},
+  {kAnyProgram, "redirect_stderr", Type::Boolean, "false", Names::ProgramOnce,
+   "send the child's stderr to its stdout (refused for eventlisteners)",
+   PROC(p.redirect_stderr = as_bool(v))},
+  {kAnyProgram, "stdout_logfile", Type::Logfile, "AUTO", Names::PerProcessTwice,
+   "AUTO, NONE or a path (expanded twice: a literal % is %%%%)",
+   PROC(p.stdout_log.file = std::get<values::LogfileName>(v))},
+  {kAnyProgram, "stdout_logfile_maxbytes", Type::ByteSize, "50MB", Names::PerProcess,
+   "rotate at this size; 0 = never", PROC(p.stdout_log.maxbytes = as_int(v))},
+  {kAnyProgram, "stdout_logfile_backups", Type::Integer, "10", Names::PerProcess,
+   "rotated files kept", PROC(p.stdout_log.backups = static_cast<int>(as_int(v)))},
+  {kAnyProgram, "stdout_capture_maxbytes", Type::ByteSize, "0", Names::ProgramOnce,
+   "> 0 enables capture mode (PROCESS_COMMUNICATION events)",
+   PROC(p.stdout_log.capture_maxbytes = as_int(v))},
+  {kAnyProgram, "stdout_events_enabled", Type::Boolean, "false", Names::ProgramOnce,
+   "emit PROCESS_LOG_STDOUT events", PROC(p.stdout_log.events_enabled = as_bool(v))},
+  {kAnyProgram, "stdout_syslog", Type::Boolean, "false", Names::PerProcess,
+   "also send stdout lines to syslog", PROC(p.stdout_log.syslog = as_bool(v))},
+  {kAnyProgram, "stderr_logfile", Type::Logfile, "AUTO", Names::PerProcessTwice,
+   "AUTO, NONE or a path (ignored with redirect_stderr)",
+   PROC(p.stderr_log.file = std::get<values::LogfileName>(v))},
+  {kAnyProgram, "stderr_logfile_maxbytes", Type::ByteSize, "50MB", Names::PerProcess,
+   "rotate at this size; 0 = never", PROC(p.stderr_log.maxbytes = as_int(v))},
+  {kAnyProgram, "stderr_logfile_backups", Type::Integer, "10", Names::PerProcess,
+   "rotated files kept", PROC(p.stderr_log.backups = static_cast<int>(as_int(v)))},
+  {kAnyProgram, "stderr_capture_maxbytes", Type::ByteSize, "0", Names::ProgramOnce,
+   "> 0 enables capture mode", PROC(p.stderr_log.capture_maxbytes = as_int(v))},
+  {kAnyProgram, "stderr_events_enabled", Type::Boolean, "false", Names::ProgramOnce,
+   "emit PROCESS_LOG_STDERR events", PROC(p.stderr_log.events_enabled = as_bool(v))},
+  {kAnyProgram, "stderr_syslog", Type::Boolean, "false", Names::PerProcess,
+   "also send stderr lines to syslog", PROC(p.stderr_log.syslog = as_bool(v))},
+  {kAnyProgram, "environment", Type::Environment, "", Names::ProcessEnv,
+   "KEY=VAL pairs added to the child's environment; each key K is ENV_K in per-process "
+   "options", PROC(p.environment = std::get<EnvList>(v))},
+  {kAnyProgram, "directory", Type::Text, nullptr, Names::PerProcess,
+   "chdir here in the child (not checked at load, as Supervisor)",
+   PROC(p.directory = as_text(v))},
+  {kAnyProgram, "umask", Type::Octal, nullptr, Names::ProgramOnce, "umask set in the child",
+   PROC(p.umask = static_cast<mode_t>(as_int(v)))},
+  {kAnyProgram, "serverurl", Type::Text, "AUTO", Names::ProgramOnce,
+   "SUPERVISOR_SERVER_URL for the child; AUTO = computed from the servers",
+   [](Target& t, const Value& v, std::string_view) {
+     const auto& text = as_text(v);
+     std::string upper;
+     for (char c : text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+     // Supervisor compares the stripped upper-cased text with AUTO; empty also means AUTO.
+     auto b = upper.find_first_not_of(" \t\n\r\f\v");
+     auto e = upper.find_last_not_of(" \t\n\r\f\v");
+     bool is_auto = b == std::string::npos || upper.substr(b, e - b + 1) == "AUTO";
+     if (is_auto) t.process->serverurl.reset(); else t.process->serverurl = text;
+   }},
+  {kAnyProgram, "reap_group", Type::Boolean, "true", Names::ProgramOnce,
+   "extension: after the main process exits, kill what is left of its process group",
+   PROC(p.reap_group = as_bool(v)), false, true},
+  {kEventListener, "events", Type::StringList, nullptr, Names::HereEnv,
+   "comma list of event type names the pool subscribes to", nullptr, true},
+  {kEventListener, "buffer_size", Type::Integer, "10", Names::HereEnv,
+   "event queue size of the pool", PROC(p.buffer_size = static_cast<int>(as_int(v))),
+   false, false, 1},
+  {kEventListener, "result_handler", Type::Text, "supervisor.dispatchers:default_handler",
+   Names::HereEnv, "only the built-in handler is available",
+   PROC(p.result_handler = as_text(v))},
+  {kFcgiProgram, "socket", Type::Text, nullptr, Names::FcgiSocket,
+   "unix:///absolute/path or tcp://host:port, bound by supervisord, fd 0 of each child",
+   PROC(p.socket = as_text(v)), true},
+  {kFcgiProgram, "socket_backlog", Type::Integer, nullptr, Names::HereEnv,
+   "listen backlog (default SOMAXCONN)",
+   PROC(p.socket_backlog = static_cast<int>(as_int(v))), false, false, 1, 65535},
+  {kFcgiProgram, "socket_owner", Type::UserGroup, nullptr, Names::HereEnv,
+   "user[:group] of a unix socket (default: the program's user)",
+   PROC(p.socket_owner = std::get<values::UserGroup>(v))},
+  {kFcgiProgram, "socket_mode", Type::Octal, nullptr, Names::HereEnv,
+   "mode of a unix socket (default 0700)",
+   PROC(p.socket_mode = static_cast<mode_t>(as_int(v)))},
+
+  // ---- [group:x] (reference §1.9) -----------------------------------------------------
+  {kGroup, "programs", Type::StringList, nullptr, Names::HereEnv,
+   "comma list of program / fcgi-program names", nullptr, true},
+  {kGroup, "priority", Type::Integer, "999", Names::HereEnv, "group priority",
+   [](Target& t, const Value& v, std::string_view) {
+     t.group->priority = static_cast<int>(as_int(v));
+   }},
+
+  // ---- [include] (reference §1.10), [rpcinterface:x] (§1.13) --------------------------
+  {kInclude, "files", Type::Text, nullptr, Names::IncludeFiles,
+   "whitespace-separated globs relative to the main file, read in sorted order", nullptr,
+   true},
+  {kRpcInterface, "supervisor.rpcinterface_factory", Type::Text, nullptr, Names::Env,
+   "Python factory; the built-in supervisor.rpcinterface:make_main_rpcinterface is implied",
+   nullptr, true},
+};
+// clang-format on
+
+#undef PROC
+#undef SUPD
+#undef UNIX
+#undef INET
+
+constexpr std::string_view kEventTypes[] = {
+    "EVENT", "PROCESS_STATE", "PROCESS_STATE_STOPPED", "PROCESS_STATE_EXITED",
+    "PROCESS_STATE_STARTING", "PROCESS_STATE_STOPPING", "PROCESS_STATE_BACKOFF",
+    "PROCESS_STATE_FATAL", "PROCESS_STATE_RUNNING", "PROCESS_STATE_UNKNOWN",
+    "PROCESS_COMMUNICATION", "PROCESS_COMMUNICATION_STDOUT", "PROCESS_COMMUNICATION_STDERR",
+    "PROCESS_LOG", "PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR", "REMOTE_COMMUNICATION",
+    "SUPERVISOR_STATE_CHANGE", "SUPERVISOR_STATE_CHANGE_RUNNING",
+    "SUPERVISOR_STATE_CHANGE_STOPPING", "TICK", "TICK_5", "TICK_60", "TICK_3600",
+    "PROCESS_GROUP", "PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED",
+};
+
+std::string lower(std::string_view v) {
+  std::string out(v);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string strip(std::string_view v) {
+  auto b = v.find_first_not_of(" \t\n\r\f\v");
+  if (b == std::string_view::npos) return {};
+  auto e = v.find_last_not_of(" \t\n\r\f\v");
+  return std::string(v.substr(b, e - b + 1));
+}
+
+}  // namespace
+
+std::span<const Row> rows() { return kRows; }
+
+const Row* find(unsigned kind, std::string_view key) {
+  for (const auto& row : kRows) {
+    if ((row.sections & kind) != 0 && row.key == key) return &row;
+  }
+  return nullptr;
+}
+
+unsigned section_kind(std::string_view name) {
+  auto starts = [&](std::string_view prefix) { return name.substr(0, prefix.size()) == prefix; };
+  if (name == "supervisord") return kSupervisord;
+  if (name == "supervisorctl") return kSupervisorctl;
+  if (name == "include") return kInclude;
+  // Supervisor matches server sections by prefix: [inet_http_server:b] is a second server.
+  if (starts("unix_http_server")) return kUnixHttpServer;
+  if (starts("inet_http_server")) return kInetHttpServer;
+  if (starts("program:")) return kProgram;
+  if (starts("eventlistener:")) return kEventListener;
+  if (starts("fcgi-program:")) return kFcgiProgram;
+  if (starts("group:")) return kGroup;
+  if (starts("rpcinterface:")) return kRpcInterface;
+  return 0;
+}
+
+std::string_view section_kind_name(unsigned kind) {
+  switch (kind) {
+    case kSupervisord: return "supervisord";
+    case kUnixHttpServer: return "unix_http_server";
+    case kInetHttpServer: return "inet_http_server";
+    case kSupervisorctl: return "supervisorctl";
+    case kProgram: return "program";
+    case kEventListener: return "eventlistener";
+    case kFcgiProgram: return "fcgi-program";
+    case kGroup: return "group";
+    case kInclude: return "include";
+    case kRpcInterface: return "rpcinterface";
+    default: return "";
+  }
+}
+
+std::string_view type_name(Type type) {
+  switch (type) {
+    case Type::Text: return "text";
+    case Type::Boolean: return "boolean";
+    case Type::Integer: return "integer";
+    case Type::ByteSize: return "byte size";
+    case Type::Octal: return "octal";
+    case Type::Signal: return "signal";
+    case Type::ExitCodes: return "exit codes";
+    case Type::Logfile: return "logfile";
+    case Type::DirPath: return "path";
+    case Type::Directory: return "directory";
+    case Type::User: return "user";
+    case Type::UserGroup: return "user[:group]";
+    case Type::Environment: return "environment";
+    case Type::Name: return "name";
+    case Type::Autorestart: return "true|false|unexpected";
+    case Type::LogLevel: return "log level";
+    case Type::StringList: return "list";
+    case Type::InetAddress: return "host:port";
+  }
+  return "";
+}
+
+Result<int> logging_level(std::string_view v) {
+  static constexpr std::pair<std::string_view, int> kLevels[] = {
+      {"critical", 50}, {"error", 40}, {"warn", 30}, {"info", 20},
+      {"debug", 10},    {"trace", 5},  {"blather", 3}};
+  auto l = lower(v);
+  for (const auto& [name, level] : kLevels) {
+    if (l == name) return level;
+  }
+  return Result<int>::fail("bad logging level name " + py_repr(v));
+}
+
+Result<Autorestart> auto_restart(std::string_view v) {
+  auto l = lower(v);
+  if (l == "true" || l == "yes" || l == "on" || l == "1") return Autorestart::True;
+  if (l == "false" || l == "no" || l == "off" || l == "0") return Autorestart::False;
+  if (l == "unexpected") return Autorestart::Unexpected;
+  // Supervisor quotes the lower-cased value.
+  return Result<Autorestart>::fail("invalid 'autorestart' value " + py_repr(l));
+}
+
+std::vector<std::string> list_of_strings(std::string_view v) {
+  std::vector<std::string> out;
+  if (v.empty()) return out;
+  size_t start = 0;
+  while (true) {
+    auto comma = v.find(',', start);
+    out.push_back(strip(v.substr(start, comma == std::string_view::npos ? v.npos : comma - start)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<std::pair<std::string, int>> inet_address(std::string_view s) {
+  using R = Result<std::pair<std::string, int>>;
+  std::string host;
+  int64_t port = 0;
+  auto colon = s.rfind(':');
+  if (colon != std::string_view::npos) {
+    host = lower(s.substr(0, colon));
+    auto rest = s.substr(colon + 1);
+    if (rest.empty()) return R::fail("no port number specified in " + py_repr(rest));
+    auto n = values::integer(rest);
+    if (!n) return R::fail(n.error());
+    port = *n;
+  } else {
+    auto n = values::integer(s);
+    if (!n) return R::fail("not a valid port number: " + py_repr(s) + " ");
+    port = *n;
+  }
+  if (port < 1) return R::fail(std::to_string(port) + " is below lower bound (1)");
+  if (port > 65535) return R::fail(std::to_string(port) + " is above upper bound (65535)");
+  if (host == "*") host.clear();
+  return std::pair<std::string, int>{host, static_cast<int>(port)};
+}
+
+std::string py_repr(std::string_view text) {
+  bool has_single = text.find('\'') != std::string_view::npos;
+  bool has_double = text.find('"') != std::string_view::npos;
+  char quote = (has_single && !has_double) ? '"' : '\'';
+  std::string out(1, quote);
+  for (unsigned char c : text) {
+    if (c == static_cast<unsigned char>(quote) || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += quote;
+  return out;
+}
+
+std::span<const std::string_view> event_type_names() { return kEventTypes; }
+
+Result<Value> convert(Type type, std::string_view text) {
+  using R = Result<Value>;
+  auto wrap = [](auto result) -> R {
+    if (!result) return R::fail(result.error());
+    return Value(std::move(*result));
+  };
+  switch (type) {
+    case Type::Text: return Value(std::string(text));
+    case Type::Boolean: return wrap(values::boolean(text));
+    case Type::Integer: return wrap(values::integer(text));
+    case Type::ByteSize: return wrap(values::byte_size(text));
+    case Type::Octal: {
+      auto r = values::octal(text);
+      if (!r) return R::fail(r.error());
+      return Value(static_cast<int64_t>(*r));
+    }
+    case Type::Signal: {
+      auto r = values::signal_number(text);
+      if (!r) return R::fail(r.error());
+      return Value(static_cast<int64_t>(*r));
+    }
+    case Type::ExitCodes: return wrap(values::exit_codes(text));
+    case Type::Logfile: return wrap(values::logfile_name(text));
+    case Type::DirPath: {
+      // A logfile-typed path that must not be AUTO/NONE: reuse the directory check.
+      auto r = values::logfile_name(text);
+      if (r && r->kind == values::LogfileName::Kind::Path) return Value(r->path);
+      if (!r) return R::fail(r.error());
+      return Value(std::string(text));
+    }
+    case Type::Directory: return wrap(values::existing_directory(text));
+    case Type::User: return wrap(values::user(text));
+    case Type::UserGroup: return wrap(values::user_group(text));
+    case Type::Environment: return wrap(values::environment(text));
+    case Type::Name: return wrap(values::process_or_group_name(text));
+    case Type::Autorestart: return wrap(auto_restart(text));
+    case Type::LogLevel: {
+      auto r = logging_level(text);
+      if (!r) return R::fail(r.error());
+      return Value(static_cast<int64_t>(*r));
+    }
+    case Type::StringList: return Value(list_of_strings(text));
+    case Type::InetAddress: {
+      auto r = inet_address(text);
+      if (!r) return R::fail(r.error());
+      return Value(r->first + ":" + std::to_string(r->second));
+    }
+  }
+  return R::fail("unknown type");
+}
+
+}  // namespace config::schema

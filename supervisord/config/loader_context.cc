@@ -1,0 +1,122 @@
+// loader_context.cc — option lookup with %(here)s pre-substitution, expansion with
+// Supervisor's messages, and pinpoint error rendering.
+#include "supervisord/config/loader_context.h"
+
+#include "supervisord/config/schema.h"
+
+namespace config {
+namespace {
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return "";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+size_t OptionText::source_offset(size_t offset) const {
+  size_t shift = 0;
+  for (const auto& [at, lengths] : substitutions) {
+    const auto& [inserted, replaced] = lengths;
+    if (offset < at) break;
+    if (offset < at + inserted) return at - shift;
+    shift += inserted - replaced;   // may wrap; only differences matter (unsigned arithmetic)
+  }
+  return offset - shift;
+}
+
+std::optional<OptionText> LoadContext::option_text(const ini::Section& section,
+                                                   std::string_view key,
+                                                   const char* fallback) const {
+  const ini::Entry* entry = doc.get(section, key);
+  if (!entry) {
+    if (!fallback) return std::nullopt;
+    return OptionText{nullptr, fallback, {}};
+  }
+  OptionText out{entry, entry->value, {}};
+  if (!has_include) return out;
+  // Supervisor replaces the literal %(here)s of every value by the directory of the file
+  // the section came from, before any expansion (reference §1.3, §1.10).
+  bool own = false;   // else inherited from [DEFAULT]: it takes the section's file
+  for (const auto& e : section.entries) own = own || &e == entry;
+  const auto& source = own ? entry->source : section.source;
+  if (!source) return out;
+  std::string abs_dir = dir_of(source->path);
+  if (abs_dir.empty() || abs_dir[0] != '/') {
+    abs_dir = values::normalize_path((cwd.empty() ? "" : cwd + "/") + abs_dir);
+  }
+  static constexpr std::string_view kHere = "%(here)s";
+  std::string replaced;
+  size_t pos = 0;
+  const std::string& v = entry->value;
+  while (true) {
+    auto hit = v.find(kHere, pos);
+    if (hit == std::string::npos) break;
+    replaced.append(v, pos, hit - pos);
+    out.substitutions.push_back({replaced.size(), {abs_dir.size(), kHere.size()}});
+    replaced += abs_dir;
+    pos = hit + kHere.size();
+  }
+  if (out.substitutions.empty()) return out;
+  replaced.append(v, pos, std::string::npos);
+  out.text = std::move(replaced);
+  return out;
+}
+
+std::string LoadContext::expand_message(const expand::ExpandError& error, std::string_view raw,
+                                        std::string_view python_name,
+                                        const expand::Scope& scope) {
+  std::string head = "Format string " + schema::py_repr(raw) + " for " +
+                     schema::py_repr(python_name);
+  if (error.kind == expand::ExpandError::Kind::BadFormat) {
+    return head + " is badly formatted: " + error.detail;
+  }
+  std::string names;
+  for (const auto& n : scope.sorted_names()) names += (names.empty() ? "" : ", ") + n;
+  return head + " contains names (" + schema::py_repr(error.detail) +
+         ") which cannot be expanded. Available names: " + names;
+}
+
+Result<std::string> LoadContext::expand(const ini::Section& section, std::string_view key,
+                                        const OptionText& text, const expand::Scope& scope,
+                                        const std::string& python_name) const {
+  auto result = expand::expand(text.text, scope);
+  if (auto* ok = std::get_if<std::string>(&result)) return std::move(*ok);
+  const auto& error = std::get<expand::ExpandError>(result);
+  return Result<std::string>::fail(
+      at_text(section, key, text, text.source_offset(error.offset),
+              expand_message(error, text.text, python_name, scope)));
+}
+
+Result<std::string> LoadContext::expand_again(const ini::Section& section, std::string_view key,
+                                              const OptionText& text, const std::string& once,
+                                              const expand::Scope& scope,
+                                              std::string_view python_name) const {
+  auto result = expand::expand(once, scope);
+  if (auto* ok = std::get_if<std::string>(&result)) return std::move(*ok);
+  const auto& error = std::get<expand::ExpandError>(result);
+  size_t offset = text.entry ? text.entry->value.find("%%") : std::string::npos;
+  if (offset == std::string::npos) offset = 0;
+  return Result<std::string>::fail(
+      at_text(section, key, text, offset, expand_message(error, once, python_name, scope)));
+}
+
+std::string LoadContext::at_text(const ini::Section& section, std::string_view key,
+                                 const OptionText& text, size_t offset,
+                                 std::string_view message) const {
+  if (!text.entry) return at_section(section, key, message);
+  std::string prefix = "[" + section.name + "] " + std::string(key) + ": ";
+  return ini::render_error(ini::locate(*text.entry, offset), prefix + std::string(message));
+}
+
+std::string LoadContext::at_section(const ini::Section& section, std::string_view key,
+                                    std::string_view message) const {
+  std::string prefix = "[" + section.name + "] ";
+  if (!key.empty()) prefix += std::string(key) + ": ";
+  if (!section.source) return prefix + std::string(message);
+  ini::Spot spot{section.source, section.line, 0};
+  return ini::render_error(spot, prefix + std::string(message));
+}
+
+}  // namespace config
