@@ -1,0 +1,279 @@
+// connection.cc — see connection.h. Every libuv callback here is noexcept in practice: the
+// only user code called (the handler, on_close callbacks) is wrapped in try/catch.
+#include "supervisord/rpc/connection.h"
+
+#include <utility>
+
+namespace rpc {
+namespace {
+
+struct WriteRequest {
+  uv_write_t req;
+  std::string bytes;
+};
+
+}  // namespace
+
+void ServerCore::object_closed() {
+  --open_objects;
+  if (closing && open_objects == 0 && on_all_closed) {
+    auto done = std::move(on_all_closed);
+    on_all_closed = nullptr;
+    done();
+  }
+}
+
+Connection::Connection(std::shared_ptr<ServerCore> core, wire::Credentials credentials)
+    : core_(std::move(core)), credentials_(std::move(credentials)) {}
+
+bool Connection::accept(std::shared_ptr<ServerCore> core, uv_stream_t* server, bool is_pipe,
+                        const wire::Credentials& credentials) {
+  auto* c = new Connection(core, credentials);
+  uv_loop_t* loop = core->loop;
+  if (is_pipe)
+    uv_pipe_init(loop, &c->handle_.pipe, 0);
+  else
+    uv_tcp_init(loop, &c->handle_.tcp);
+  uv_timer_init(loop, &c->timer_);
+  c->stream()->data = c;
+  c->timer_.data = c;
+  c->handles_open_ = 2;
+  ++core->open_objects;
+  core->connections.insert(c);
+  if (uv_accept(server, c->stream()) != 0) {
+    c->close();
+    return false;
+  }
+  c->resume_reading();
+  c->update_timer();
+  return true;
+}
+
+void Connection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(h->data);
+  std::string& b = c->core_->read_buffer;
+  *buf = uv_buf_init(b.data(), static_cast<unsigned>(b.size()));
+}
+
+void Connection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(s->data);
+  if (n < 0) {
+    // EOF or error. Like Supervisor (medusa), a client that hangs up loses its pending
+    // answers; their responders become inert and streams get their on_close.
+    c->close();
+    return;
+  }
+  if (n == 0 || c->input_done_) return;
+  c->inbox_.append(buf->base, static_cast<size_t>(n));
+  c->process_input();
+}
+
+void Connection::process_input() {
+  // A handler answering synchronously re-enters via flush(); the outer loop carries on
+  // instead, so a long pipeline does not recurse once per request.
+  if (in_input_) return;
+  in_input_ = true;
+  while (!closing_ && !input_done_ && !inbox_.empty() &&
+         slots_.size() < core_->limits.max_pipelined) {
+    auto outcome = parser_.feed(inbox_);
+    inbox_.erase(0, outcome.consumed);
+    if (outcome.kind == wire::Parser::Kind::Error) {
+      fail_request(outcome.status);
+      break;
+    }
+    if (outcome.kind == wire::Parser::Kind::NeedMore) break;
+    dispatch(parser_.take());
+  }
+  in_input_ = false;
+  if (closing_) return;
+  if (input_done_) {
+    inbox_.clear();
+    stop_reading();
+  } else if (!inbox_.empty() || slots_.size() >= core_->limits.max_pipelined) {
+    // Back-pressure: a client that pipelines faster than we answer waits in its socket.
+    stop_reading();
+  } else {
+    resume_reading();
+  }
+  update_timer();
+}
+
+void Connection::dispatch(http::Request request) {
+  // A complete request restarts the idle clock whether or not it is answered right away.
+  uv_timer_stop(&timer_);
+  timer_mode_ = TimerMode::None;
+  auto slot = std::make_shared<Slot>();
+  slot->conn = this;
+  slot->request = std::move(request);
+  slot->close_after = !wire::keep_alive(slot->request);
+  if (slot->close_after) input_done_ = true;
+  slots_.push_back(slot);
+  if (!wire::authorized(slot->request, credentials_)) {
+    slot->out = wire::unauthorized_response(slot->request);
+    slot->state = Slot::State::Done;
+    slot->conn = nullptr;
+    flush();
+    return;
+  }
+  auto responder = std::make_shared<Responder>(slot);
+  if (!core_->handler) {
+    responder->respond_error(404);
+  } else {
+    try {
+      core_->handler(slot->request, responder);
+    } catch (...) {
+      // Never let a handler's exception unwind through libuv.
+      responder->respond_error(500);
+    }
+  }
+  responder.reset();   // the handler kept a copy if it defers
+  flush();
+}
+
+void Connection::fail_request(int status) {
+  // Malformed framing: answer in order, then close — the stream position is unknown.
+  input_done_ = true;
+  auto slot = std::make_shared<Slot>();
+  slot->out = wire::error_response(nullptr, status);
+  slot->state = Slot::State::Done;
+  slot->close_after = true;
+  slots_.push_back(slot);
+  flush();
+}
+
+void Connection::flush() {
+  if (closing_) return;
+  while (!slots_.empty()) {
+    Slot& front = *slots_.front();
+    if (!front.out.empty()) send(std::exchange(front.out, std::string()));
+    if (closing_) return;
+    if (front.state != Slot::State::Done) break;
+    bool close_after = front.close_after;
+    front.conn = nullptr;
+    front.on_close = nullptr;
+    slots_.pop_front();
+    if (close_after) {
+      graceful_close();
+      return;
+    }
+  }
+  if (in_input_) return;   // process_input() resumes reading and arms the timer
+  if (!inbox_.empty() && slots_.size() < core_->limits.max_pipelined && !input_done_) {
+    process_input();   // pipelined requests that waited in the inbox
+    return;
+  }
+  if (!input_done_ && !reading_ && slots_.size() < core_->limits.max_pipelined)
+    resume_reading();
+  update_timer();
+}
+
+void Connection::send(std::string bytes) {
+  auto* w = new WriteRequest{{}, std::move(bytes)};
+  w->req.data = this;
+  uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
+  int rc = uv_write(&w->req, stream(), &buf, 1, on_write);
+  if (rc != 0) {
+    delete w;
+    close();
+  }
+}
+
+void Connection::on_write(uv_write_t* req, int status) {
+  auto* w = reinterpret_cast<WriteRequest*>(req);
+  auto* c = static_cast<Connection*>(req->data);
+  delete w;
+  // ECANCELED arrives while closing; any other error means the peer is gone.
+  if (status < 0 && status != UV_ECANCELED) c->close();
+}
+
+void Connection::resume_reading() {
+  if (reading_ || closing_) return;
+  if (uv_read_start(stream(), on_alloc, on_read) == 0) reading_ = true;
+}
+
+void Connection::stop_reading() {
+  if (!reading_) return;
+  uv_read_stop(stream());
+  reading_ = false;
+}
+
+void Connection::update_timer() {
+  if (closing_) return;
+  // Pending answers (deferred calls, streams) have no deadline: Supervisor's clients wait
+  // as long as a start/stop takes. Only silence from the client is timed.
+  TimerMode want = !slots_.empty()          ? TimerMode::None
+                   : parser_.in_progress()  ? TimerMode::Request
+                   : input_done_            ? TimerMode::None
+                                            : TimerMode::Idle;
+  if (want == timer_mode_) return;
+  timer_mode_ = want;
+  uv_timer_stop(&timer_);
+  if (want == TimerMode::Idle)
+    uv_timer_start(&timer_, on_timer, core_->limits.idle_timeout_ms, 0);
+  else if (want == TimerMode::Request)
+    uv_timer_start(&timer_, on_timer, core_->limits.request_timeout_ms, 0);
+}
+
+void Connection::on_timer(uv_timer_t* t) { static_cast<Connection*>(t->data)->close(); }
+
+void Connection::drop_slots() {
+  // Detach every slot first, so an on_close callback that calls its responder finds it
+  // inert, then run the callbacks.
+  std::deque<std::shared_ptr<Slot>> slots = std::move(slots_);
+  slots_.clear();
+  for (auto& s : slots) s->conn = nullptr;
+  for (auto& s : slots) {
+    auto callback = std::move(s->on_close);
+    s->on_close = nullptr;
+    if (!callback) continue;
+    try {
+      callback();
+    } catch (...) {
+    }
+  }
+}
+
+void Connection::graceful_close() {
+  // The last answer is queued: let libuv finish writing it, then close.
+  closing_ = true;
+  stop_reading();
+  uv_timer_stop(&timer_);
+  drop_slots();
+  shutdown_req_.data = this;
+  if (uv_shutdown(&shutdown_req_, stream(), on_shutdown) != 0) close_handles();
+}
+
+void Connection::on_shutdown(uv_shutdown_t* req, int) {
+  static_cast<Connection*>(req->data)->close_handles();
+}
+
+void Connection::close() {
+  if (closing_) {
+    // Already shutting down gracefully: an error now means give up waiting.
+    close_handles();
+    return;
+  }
+  closing_ = true;
+  stop_reading();
+  uv_timer_stop(&timer_);
+  drop_slots();
+  close_handles();
+}
+
+void Connection::close_handles() {
+  auto* s = reinterpret_cast<uv_handle_t*>(stream());
+  auto* t = reinterpret_cast<uv_handle_t*>(&timer_);
+  if (!uv_is_closing(s)) uv_close(s, on_handle_closed);
+  if (!uv_is_closing(t)) uv_close(t, on_handle_closed);
+}
+
+void Connection::on_handle_closed(uv_handle_t* h) {
+  auto* c = static_cast<Connection*>(h->data);
+  if (--c->handles_open_ > 0) return;
+  std::shared_ptr<ServerCore> core = std::move(c->core_);
+  core->connections.erase(c);
+  delete c;
+  core->object_closed();
+}
+
+}  // namespace rpc

@@ -1,0 +1,115 @@
+// connection.h — one accepted client of the control plane: reads bytes, frames requests
+// (via rpc/wire), checks credentials, hands each request to the handler and writes the
+// answers back in request order, however late each one comes. Owns its stream and timer
+// handles and frees itself in their close callbacks. Internal to rpc/server; must not know
+// XML-RPC, paths or anything the handler decides.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "supervisord/rpc/responder.h"
+#include "supervisord/rpc/wire.h"
+
+namespace rpc {
+
+class Connection;
+
+struct ConnectionLimits {
+  uint64_t idle_timeout_ms = 60'000;     // between requests (nothing pending, no bytes)
+  uint64_t request_timeout_ms = 30'000;  // from a request's first byte to its last
+  size_t max_pipelined = 32;             // queued answers before we stop reading
+};
+
+// State shared by a Server, its listeners and its connections. Held by shared_ptr so the
+// handles' close callbacks can run after the Server object itself is gone.
+struct ServerCore {
+  uv_loop_t* loop = nullptr;
+  Handler handler;
+  ConnectionLimits limits;
+  std::unordered_set<Connection*> connections;
+  size_t open_objects = 0;   // listeners + connections whose handles are not yet closed
+  bool closing = false;
+  std::function<void()> on_all_closed;
+  // One read buffer for every connection: libuv hands it back to on_read before the next
+  // alloc, so 1000 idle clients do not cost 1000 buffers.
+  std::string read_buffer = std::string(64 * 1024, '\0');
+  void object_closed();
+};
+
+// One request's place in the answer order. Shared between the connection's queue and the
+// handler's Responder; `conn` is cleared when the answer is complete or the client is gone.
+struct Slot {
+  enum class State { Waiting, Streaming, Done };
+  Connection* conn = nullptr;
+  http::Request request;
+  std::string out;              // answer bytes not yet handed to the socket
+  State state = State::Waiting;
+  bool close_after = false;     // close the connection once this answer is written
+  bool chunked = false;         // streaming with chunked transfer coding
+  std::function<void()> on_close;
+};
+
+class Connection {
+ public:
+  // Accepts a pending client of `server`. Returns false if accept failed (the half-made
+  // connection then closes itself).
+  static bool accept(std::shared_ptr<ServerCore> core, uv_stream_t* server, bool is_pipe,
+                     const wire::Credentials& credentials);
+
+  // Abortive close: pending answers are dropped, their responders become inert.
+  void close();
+  // Writes whatever the front of the answer queue has ready; called by Responder.
+  void flush();
+
+ private:
+  enum class TimerMode { None, Idle, Request };
+
+  Connection(std::shared_ptr<ServerCore> core, wire::Credentials credentials);
+  ~Connection() = default;
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
+
+  void process_input();
+  void dispatch(http::Request request);
+  void fail_request(int status);
+  void send(std::string bytes);
+  void graceful_close();
+  void drop_slots();
+  void resume_reading();
+  void stop_reading();
+  void update_timer();
+  void close_handles();
+
+  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void on_write(uv_write_t* req, int status);
+  static void on_shutdown(uv_shutdown_t* req, int status);
+  static void on_timer(uv_timer_t* t);
+  static void on_handle_closed(uv_handle_t* h);
+
+  std::shared_ptr<ServerCore> core_;
+  wire::Credentials credentials_;
+  union {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } handle_;
+  uv_timer_t timer_;
+  uv_shutdown_t shutdown_req_;
+  int handles_open_ = 0;
+  wire::Parser parser_;
+  std::string inbox_;               // read but not yet parsed (reading paused)
+  std::deque<std::shared_ptr<Slot>> slots_;
+  TimerMode timer_mode_ = TimerMode::None;
+  bool reading_ = false;
+  bool input_done_ = false;         // no more requests will be read (close or error)
+  bool closing_ = false;
+  bool in_input_ = false;           // inside process_input()
+};
+
+}  // namespace rpc

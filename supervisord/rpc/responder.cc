@@ -1,0 +1,75 @@
+// responder.cc — see responder.h. Every method checks the slot first: an answer for a
+// client that has gone, or a second answer, is silently dropped.
+#include "supervisord/rpc/responder.h"
+
+#include "supervisord/rpc/connection.h"
+
+namespace rpc {
+
+Responder::Responder(std::shared_ptr<Slot> slot) : slot_(std::move(slot)) {}
+
+Responder::~Responder() {
+  if (slot_->conn && slot_->state == Slot::State::Waiting) respond_error(500);
+  else if (slot_->conn && slot_->state == Slot::State::Streaming) finish();
+}
+
+bool Responder::alive() const {
+  return slot_->conn != nullptr && slot_->state != Slot::State::Done;
+}
+
+void Responder::respond(int status, const Headers& headers, std::string_view body) {
+  if (!slot_->conn || slot_->state != Slot::State::Waiting) return;
+  slot_->out = wire::response(&slot_->request, status, headers, body);
+  slot_->state = Slot::State::Done;
+  slot_->conn->flush();
+}
+
+void Responder::respond_xml(std::string_view body) {
+  respond(200, {{"Content-Type", "text/xml"}}, body);
+}
+
+void Responder::respond_error(int status) {
+  if (!slot_->conn || slot_->state != Slot::State::Waiting) return;
+  slot_->out = wire::error_response(&slot_->request, status);
+  slot_->state = Slot::State::Done;
+  slot_->conn->flush();
+}
+
+void Responder::start_stream(int status, const Headers& headers) {
+  if (!slot_->conn || slot_->state != Slot::State::Waiting) return;
+  slot_->chunked = wire::chunked_allowed(slot_->request);
+  // Without chunked coding the end of the body is the end of the connection.
+  if (!slot_->chunked) slot_->close_after = true;
+  slot_->out = wire::stream_head(slot_->request, status, headers);
+  slot_->state = Slot::State::Streaming;
+  slot_->conn->flush();
+}
+
+void Responder::write(std::string_view data) {
+  if (!slot_->conn || slot_->state != Slot::State::Streaming || data.empty()) return;
+  if (slot_->chunked)
+    slot_->out += wire::chunk(data);
+  else
+    slot_->out.append(data);
+  slot_->conn->flush();
+}
+
+void Responder::finish() {
+  if (!slot_->conn || slot_->state != Slot::State::Streaming) return;
+  if (slot_->chunked) slot_->out += wire::last_chunk();
+  slot_->state = Slot::State::Done;
+  slot_->conn->flush();
+}
+
+void Responder::on_close(std::function<void()> callback) {
+  if (!slot_->conn) {
+    // Registered after the client left: tell the caller now rather than never.
+    if (slot_->state != Slot::State::Done && callback) callback();
+    return;
+  }
+  slot_->on_close = std::move(callback);
+}
+
+const http::Request& Responder::request() const { return slot_->request; }
+
+}  // namespace rpc

@@ -1,0 +1,52 @@
+// responder.h — how a request handler answers: now or later, once or as a chunked stream.
+// A Responder names one request's place in its connection's answer order; it never owns
+// the connection. When the client has gone it becomes inert (every call is a no-op), so a
+// deferred call that finishes late costs nothing. Must not depend on libuv.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "supervisord/rpc/wire.h"
+
+namespace rpc {
+
+struct Slot;   // connection-private: the request's queued answer
+
+class Responder {
+ public:
+  explicit Responder(std::shared_ptr<Slot> slot);
+  // A handler that drops its Responder without answering gets a 500, so the connection's
+  // answer order never stalls on a forgotten request.
+  ~Responder();
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+
+  // One complete answer; Content-Length, Server, Date and keep-alive headers are added.
+  void respond(int status, const Headers& headers, std::string_view body);
+  void respond_xml(std::string_view body);   // 200 text/xml
+  void respond_error(int status);            // Supervisor's text/html error page
+
+  // A body of unknown length (logtail): chunked for HTTP/1.1, raw then close for 1.0.
+  void start_stream(int status, const Headers& headers);
+  void write(std::string_view data);
+  void finish();
+
+  // True while the client is connected and the answer is not complete.
+  bool alive() const;
+  // Runs once if the connection goes away before finish()/respond(): a stream uses it to
+  // stop following its file. Not run after a complete answer; run at once if the client
+  // is already gone.
+  void on_close(std::function<void()> callback);
+
+  const http::Request& request() const;
+
+ private:
+  std::shared_ptr<Slot> slot_;
+};
+
+using Handler = std::function<void(const http::Request&, std::shared_ptr<Responder>)>;
+
+}  // namespace rpc

@@ -1,0 +1,74 @@
+// server.h — the control plane's HTTP transport: listens on the configured UNIX and TCP
+// servers, keeps connections (keep-alive, pipelining, timeouts, Basic auth per server) and
+// delivers every well-formed, authorised request to one Handler. Path routing, XML-RPC
+// and logtail belong to the handler. Depends on libuv, rpc/wire (common/http) and the
+// config model; must not know XML-RPC or the supervisor.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "supervisord/config/model.h"
+#include "supervisord/rpc/listener.h"
+#include "supervisord/rpc/responder.h"
+
+namespace rpc {
+
+struct ConnectionLimits;
+struct ServerCore;
+
+struct ServerOptions {
+  uint64_t idle_timeout_ms = 60'000;      // keep-alive connection with nothing to do
+  uint64_t request_timeout_ms = 30'000;   // a started request must be complete by then
+  size_t max_pipelined = 32;              // answers queued per connection before pausing
+  // Startup notices ("Unlinking stale socket <file>"). Default: a line on stderr.
+  LogLine log;
+};
+
+class Server {
+ public:
+  Server(uv_loop_t* loop, ServerOptions options = {});
+  // Closes what is still open; memory is released once the loop runs the close callbacks.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Opens every listener; on failure the text is the error to print (the daemon exits 2)
+  // and the listeners opened so far stay until close().
+  Status listen(const std::vector<config::UnixServerConfig>& unix_servers,
+                const std::vector<config::InetServerConfig>& inet_servers);
+  void set_handler(Handler handler);
+
+  // Stops listening (unlinking UNIX socket files), drops every connection; `done` runs
+  // once every handle is closed (possibly right away).
+  void close(std::function<void()> done = nullptr);
+
+  // SUPERVISOR_SERVER_URL: unix://<file> of the first UNIX server, else
+  // http://<host or localhost>:<port> of the first TCP server, else "".
+  std::string server_url() const;
+  // Ports the TCP servers actually bound, in configuration order (port 0 → the real one).
+  std::vector<int> tcp_ports() const;
+  size_t connection_count() const;
+
+ private:
+  struct Listener;
+  static void on_connection(uv_stream_t* server, int status);
+  static void on_listener_closed(uv_handle_t* h);
+  Status add_listener(int fd, bool is_pipe, const std::string& username,
+                      const std::string& password, const std::string& unlink_path);
+
+  std::shared_ptr<ServerCore> core_;
+  ServerOptions options_;
+  std::vector<Listener*> listeners_;
+  std::vector<int> tcp_ports_;
+  std::string url_;
+  bool closed_ = false;
+};
+
+}  // namespace rpc
