@@ -41,9 +41,11 @@ struct UserId {
   std::string name;   // user name ("" if the uid has no passwd entry: then lookup fails)
 };
 Result<UserId> user(std::string_view v);               // name or numeric uid that exists
+// gid of a "user" without ":group": chown(2)'s "leave the group as it is".
+inline constexpr gid_t kNoGroup = static_cast<gid_t>(-1);
 struct UserGroup {
   uid_t uid = 0;
-  gid_t gid = 0;
+  gid_t gid = 0;      // kNoGroup when only a user was given
 };
 Result<UserGroup> user_group(std::string_view v);      // "user" or "user:group"
 
