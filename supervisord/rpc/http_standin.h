@@ -12,7 +12,7 @@ namespace http {
 
 struct Request {
   std::string method;
-  std::string target;   // the request-target as sent ("/RPC2", "/logtail/x/stdout")
+  std::string path;     // the request-target as sent ("/RPC2", "/logtail/x/stdout?q")
   int version_major = 1;
   int version_minor = 1;
   std::vector<std::pair<std::string, std::string>> headers;

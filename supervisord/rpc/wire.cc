@@ -141,6 +141,7 @@ struct Parser::Impl {
   bool done = false;
   bool started = false;
   bool too_big = false;
+  bool length_required = false;
   size_t bytes = 0;
   std::string field;
   bool in_value = false;
@@ -153,7 +154,7 @@ struct Parser::Impl {
       return 0;
     };
     settings.on_url = [](http_parser* p, const char* at, size_t n) {
-      static_cast<Impl*>(p->data)->current.target.append(at, n);
+      static_cast<Impl*>(p->data)->current.path.append(at, n);
       return 0;
     };
     settings.on_header_field = [](http_parser* p, const char* at, size_t n) {
@@ -173,6 +174,16 @@ struct Parser::Impl {
       auto* s = static_cast<Impl*>(p->data);
       s->in_value = true;
       s->current.headers.back().second.append(at, n);
+      return 0;
+    };
+    settings.on_headers_complete = [](http_parser* p) {
+      auto* s = static_cast<Impl*>(p->data);
+      // A POST body must be delimited; Supervisor answers 411 rather than guess.
+      if (p->method == HTTP_POST && !(p->flags & F_CHUNKED) &&
+          s->current.header("Content-Length").empty()) {
+        s->length_required = true;
+        return -1;   // any value but 0/1/2 is a parse error
+      }
       return 0;
     };
     settings.on_body = [](http_parser* p, const char* at, size_t n) {
@@ -209,6 +220,7 @@ Parser::Outcome Parser::feed(std::string_view data) {
   size_t n = http_parser_execute(&s.parser, &s.settings, data.data(), data.size());
   s.bytes += n;
   if (s.done) return {Kind::Request, n, 0};
+  if (s.length_required) return {Kind::Error, n, 411};
   if (s.too_big || s.bytes > kMaxRequestBytes) return {Kind::Error, n, 413};
   if (HTTP_PARSER_ERRNO(&s.parser) != HPE_OK) return {Kind::Error, n, 400};
   return {Kind::NeedMore, n, 0};

@@ -214,7 +214,7 @@ struct Fixture {
   // Echoes the target so each answer can be matched to its request.
   void echo_handler() {
     server->set_handler([](const http::Request& r, std::shared_ptr<rpc::Responder> out) {
-      out->respond(200, {{"Content-Type", "text/plain"}}, r.target);
+      out->respond(200, {{"Content-Type", "text/plain"}}, r.path);
     });
   }
   ~Fixture() {
@@ -262,4 +262,385 @@ TEST_CASE("keep_alive_serves_two_requests_on_one_connection") {
   CHECK(b.status == 200);
   CHECK(b.body == "/two");
   CHECK(ReplyReader::has_header(a.head, "Server: Medusa/1.12"));
+}
+
+TEST_CASE("pipelined_requests_are_answered_in_order_when_the_first_is_deferred") {
+  Fixture f;
+  f.listen();
+  std::shared_ptr<rpc::Responder> slow;
+  int fast_answered = 0;
+  f.server->set_handler([&](const http::Request& r, std::shared_ptr<rpc::Responder> out) {
+    if (r.path == "/slow") {
+      slow = out;   // answered later, from the loop
+    } else {
+      out->respond(200, {}, r.path);
+      ++fast_answered;
+    }
+  });
+  Reply first, second;
+  std::atomic<bool> done{false};
+  std::thread client([&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, get("/slow") + get("/fast"));
+    first = rd.next();
+    second = rd.next();
+    ::close(fd);
+    done = true;
+  });
+  // Both requests reach the handler and the fast one is answered while the slow waits.
+  REQUIRE(run_until(&f.loop, [&] { return slow && fast_answered == 1; }));
+  CHECK_FALSE(done.load());
+  slow->respond(200, {}, "slow");
+  CHECK(run_until(&f.loop, [&] { return done.load(); }));
+  client.join();
+  CHECK(first.body == "slow");
+  CHECK(second.body == "/fast");
+}
+
+TEST_CASE("deferred_answer_after_the_client_disconnected_is_harmless") {
+  Fixture f;
+  f.listen();
+  std::shared_ptr<rpc::Responder> pending;
+  std::atomic<bool> request_in{false};   // read by the client thread
+  bool closed_notice = false;
+  f.server->set_handler([&](const http::Request& r, std::shared_ptr<rpc::Responder> out) {
+    if (r.path == "/wait") {
+      out->on_close([&] { closed_notice = true; });
+      pending = out;
+      request_in = true;
+    } else {
+      out->respond(200, {}, r.path);
+    }
+  });
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    send_all(fd, get("/wait"));
+    // Leave before the answer: wait until the request is in, then hang up.
+    while (!request_in) std::this_thread::yield();
+    ::close(fd);
+  });
+  REQUIRE(run_until(&f.loop, [&] { return f.server->connection_count() == 0; }));
+  CHECK(closed_notice);
+  CHECK_FALSE(pending->alive());
+  pending->respond_xml("<late/>");   // no connection, no crash
+  pending->respond_error(500);
+  Reply after;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, get("/after"));
+    after = rd.next();
+    ::close(fd);
+  });
+  CHECK(after.body == "/after");
+}
+
+TEST_CASE("dropped_responder_answers_500_so_the_connection_never_stalls") {
+  Fixture f;
+  f.listen();
+  f.server->set_handler([](const http::Request&, std::shared_ptr<rpc::Responder>) {});
+  Reply r;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, get("/forgotten"));
+    r = rd.next();
+    ::close(fd);
+  });
+  CHECK(r.status == 500);
+}
+
+TEST_CASE("basic_auth_gates_every_request") {
+  // "abc" and its SHA-1 are the FIPS 180 test vector, so the {SHA} form is known truth.
+  for (std::string stored : {std::string("abc"),
+                             std::string("{SHA}a9993e364706816aba3e25717850c26c9cd0d89d")}) {
+    CAPTURE(stored);
+    Fixture f;
+    auto cfg = f.unix_config();
+    cfg.username = "user";
+    cfg.password = stored;
+    f.listen(cfg);
+    f.echo_handler();
+    Reply none, wrong, right, logtail;
+    serve_while(f, [&] {
+      int fd = connect_unix(f.socket_path);
+      ReplyReader rd(fd);
+      send_all(fd, get("/RPC2"));
+      none = rd.next();
+      send_all(fd, get("/RPC2", basic("user:abd")));
+      wrong = rd.next();
+      // A 401 leaves the connection usable, as Supervisor's does.
+      send_all(fd, get("/RPC2", basic("user:abc")));
+      right = rd.next();
+      send_all(fd, get("/logtail/x", basic("other:abc")));
+      logtail = rd.next();
+      ::close(fd);
+    });
+    CHECK(none.status == 401);
+    CHECK(ReplyReader::has_header(none.head, "WWW-Authenticate: Basic realm=\"default\""));
+    CHECK(wrong.status == 401);
+    CHECK(right.status == 200);
+    CHECK(right.body == "/RPC2");
+    CHECK(logtail.status == 401);
+  }
+}
+
+TEST_CASE("stale_socket_file_is_replaced") {
+  Fixture f;
+  {
+    // A socket file whose owner died: bound, never listening, fd closed.
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, f.socket_path.c_str(), sizeof addr.sun_path - 1);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    ::close(fd);
+  }
+  f.listen();
+  f.echo_handler();
+  REQUIRE(f.log_lines.size() == 1);
+  CHECK(f.log_lines[0] == "Unlinking stale socket " + f.socket_path);
+  Reply r;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, get("/ok"));
+    r = rd.next();
+    ::close(fd);
+  });
+  CHECK(r.status == 200);
+  // No temporary "<file>.<pid>" is left behind.
+  CHECK_FALSE(fs::exists(f.socket_path + "." + std::to_string(::getpid())));
+}
+
+TEST_CASE("live_socket_is_refused_with_supervisors_text") {
+  Fixture first;
+  first.listen();
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  {
+    rpc::Server second(&loop);
+    Status s = second.listen({first.unix_config()}, {});
+    CHECK_FALSE(s.ok());
+    CHECK(s.error() ==
+          "Another program is already listening on a port that one of our HTTP servers is "
+          "configured to use.  Shut this program down first before starting supervisord.");
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+  // The refused server must not have removed the live socket.
+  CHECK(fs::exists(first.socket_path));
+}
+
+TEST_CASE("socket_file_gets_the_configured_mode_and_is_unlinked_on_close") {
+  std::string path;
+  {
+    Fixture f;
+    auto cfg = f.unix_config();
+    cfg.chmod = 0660;
+    f.listen(cfg);
+    path = f.socket_path;
+    struct stat st;
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    CHECK((st.st_mode & 07777) == 0660);
+    CHECK(f.server->server_url() == "unix://" + path);
+    f.server->close();
+    CHECK_FALSE(fs::exists(path));
+  }
+}
+
+TEST_CASE("a_thousand_concurrent_clients_each_get_their_answer") {
+  constexpr int kClients = 1000;
+  Fixture f;
+  f.listen();
+  std::vector<std::shared_ptr<rpc::Responder>> waiting;
+  f.server->set_handler([&](const http::Request& r, std::shared_ptr<rpc::Responder> out) {
+    waiting.push_back(out);
+    // Answer only once every client is connected and waiting: they are truly concurrent.
+    if (waiting.size() == kClients) {
+      for (auto& w : waiting) w->respond(200, {}, w->request().path);
+      waiting.clear();
+    }
+    (void)r;
+  });
+  int answered = 0;
+  serve_while(f, [&] {
+    std::vector<int> fds;
+    for (int i = 0; i < kClients; ++i) {
+      int fd = connect_unix(f.socket_path);
+      if (fd < 0) break;
+      fds.push_back(fd);
+      send_all(fd, get("/c" + std::to_string(i)));
+    }
+    for (size_t i = 0; i < fds.size(); ++i) {
+      ReplyReader rd(fds[i]);
+      Reply r = rd.next();
+      if (r.status == 200 && r.body == "/c" + std::to_string(i)) ++answered;
+      ::close(fds[i]);
+    }
+  }, 60s);
+  CHECK(answered == kClients);
+}
+
+TEST_CASE("malformed_request_gets_400_and_the_server_keeps_serving") {
+  Fixture f;
+  f.listen();
+  f.echo_handler();
+  Reply bad, no_length, good;
+  bool closed_after_bad = false;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, "THIS IS NOT HTTP\r\n\r\n");
+    bad = rd.next();
+    closed_after_bad = rd.at_eof();
+    ::close(fd);
+    fd = connect_unix(f.socket_path);
+    ReplyReader rd2(fd);
+    send_all(fd, "POST /RPC2 HTTP/1.1\r\nHost: x\r\n\r\n");
+    no_length = rd2.next();
+    ::close(fd);
+    fd = connect_unix(f.socket_path);
+    ReplyReader rd3(fd);
+    send_all(fd, get("/fine"));
+    good = rd3.next();
+    ::close(fd);
+  });
+  CHECK(bad.status == 400);
+  CHECK(closed_after_bad);
+  CHECK(no_length.status == 411);
+  CHECK(good.status == 200);
+}
+
+TEST_CASE("http10_without_keep_alive_is_closed_after_the_answer") {
+  Fixture f;
+  f.listen();
+  f.echo_handler();
+  Reply r;
+  bool eof = false;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, "GET /old HTTP/1.0\r\n\r\n");
+    r = rd.next();
+    eof = rd.at_eof();
+    ::close(fd);
+  });
+  CHECK(r.status == 200);
+  CHECK(r.head.rfind("HTTP/1.0 200", 0) == 0);
+  CHECK(eof);
+}
+
+TEST_CASE("idle_and_unfinished_clients_are_timed_out") {
+  rpc::ServerOptions options;
+  options.idle_timeout_ms = 50;
+  options.request_timeout_ms = 50;
+  Fixture f(options);
+  f.listen();
+  f.echo_handler();
+  bool idle_closed = false, slow_closed = false;
+  Reply first;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, get("/once"));
+    first = rd.next();
+    idle_closed = rd.at_eof();   // nothing more sent: the server hangs up
+    ::close(fd);
+    fd = connect_unix(f.socket_path);
+    ReplyReader rd2(fd);
+    send_all(fd, "GET /never-finished HTTP/1.1\r\nHost: x\r\n");
+    slow_closed = rd2.at_eof();
+    ::close(fd);
+  });
+  CHECK(first.status == 200);
+  CHECK(idle_closed);
+  CHECK(slow_closed);
+}
+
+TEST_CASE("chunked_stream_delivers_and_finishes_then_the_connection_is_reused") {
+  Fixture f;
+  f.listen();
+  std::shared_ptr<rpc::Responder> stream;
+  f.server->set_handler([&](const http::Request& r, std::shared_ptr<rpc::Responder> out) {
+    if (r.path == "/tail") {
+      out->start_stream(200, {{"Content-Type", "text/plain;charset=utf-8"}});
+      out->write("first ");
+      stream = out;
+    } else {
+      out->respond(200, {}, r.path);
+    }
+  });
+  Reply tail, next;
+  std::atomic<bool> done{false};
+  std::thread client([&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, get("/tail"));
+    tail = rd.next();
+    send_all(fd, get("/next"));
+    next = rd.next();
+    ::close(fd);
+    done = true;
+  });
+  REQUIRE(run_until(&f.loop, [&] { return stream != nullptr; }));
+  stream->write("second");
+  stream->finish();
+  CHECK_FALSE(stream->alive());
+  CHECK(run_until(&f.loop, [&] { return done.load(); }));
+  client.join();
+  CHECK(tail.status == 200);
+  CHECK(ReplyReader::has_header(tail.head, "Transfer-Encoding: chunked"));
+  CHECK(tail.body == "first second");
+  CHECK(next.body == "/next");
+}
+
+TEST_CASE("stream_learns_when_its_client_goes_away") {
+  Fixture f;
+  f.listen();
+  std::shared_ptr<rpc::Responder> stream;
+  std::atomic<bool> streaming{false};   // read by the client thread
+  bool stopped = false;
+  f.server->set_handler([&](const http::Request&, std::shared_ptr<rpc::Responder> out) {
+    out->start_stream(200, {});
+    out->on_close([&] { stopped = true; });
+    stream = out;
+    streaming = true;
+  });
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, get("/tail"));
+    while (!streaming) std::this_thread::yield();
+    ::close(fd);
+  });
+  CHECK(run_until(&f.loop, [&] { return stopped; }));
+  CHECK_FALSE(stream->alive());
+  stream->write("into the void");
+}
+
+TEST_CASE("tcp_server_on_loopback_serves_and_names_its_url") {
+  Fixture f;
+  config::InetServerConfig inet;
+  inet.section = "inet_http_server";
+  inet.host = "127.0.0.1";
+  inet.port = 0;
+  Status s = f.server->listen({}, {inet});
+  REQUIRE_MESSAGE(s.ok(), s.error());
+  f.echo_handler();
+  REQUIRE(f.server->tcp_ports().size() == 1);
+  int port = f.server->tcp_ports()[0];
+  CHECK(port > 0);
+  CHECK(f.server->server_url() == "http://127.0.0.1:0");   // the configured port, as Supervisor
+  Reply r;
+  serve_while(f, [&] {
+    int fd = connect_tcp(port);
+    ReplyReader rd(fd);
+    send_all(fd, get("/tcp"));
+    r = rd.next();
+    ::close(fd);
+  });
+  CHECK(r.body == "/tcp");
 }
