@@ -253,7 +253,7 @@ class Parser {
 // Merges `from` into `into`: same-named sections merge, a later key replaces
 // the earlier value where it stood.
 void merge_section(Section& into, Section&& from) {
-  std::unordered_map<std::string_view, size_t> keys;
+  std::unordered_map<std::string, size_t> keys;   // owned: entries reallocate
   for (size_t i = 0; i < into.entries.size(); ++i) keys.emplace(into.entries[i].key, i);
   for (Entry& entry : from.entries) {
     const auto it = keys.find(entry.key);
@@ -354,7 +354,7 @@ Status Document::parse(std::string_view text, const std::string& path) {
     }
     merge_section(defaults_, std::move(parsed.defaults_));
   }
-  std::unordered_map<std::string_view, size_t> index;
+  std::unordered_map<std::string, size_t> index;   // owned: sections_ reallocates
   for (size_t i = 0; i < sections_.size(); ++i) index.emplace(sections_[i].name, i);
   for (Section& section : parsed.sections_) {
     const auto it = index.find(section.name);

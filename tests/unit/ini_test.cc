@@ -313,3 +313,19 @@ TEST_CASE("parse_file_reads_and_names_the_file") {
   CHECK(value_of(doc, "supervisord", "logfile") == "/tmp/x.log");
   CHECK(doc.find("supervisord")->find("logfile")->source->path == path);
 }
+
+TEST_CASE("merging_many_keys_into_an_existing_section_keeps_replacing_in_place") {
+  // Regression (found by tests/fuzz/ini_fuzz.cc): the merge index must survive
+  // the entries vector growing while keys are appended.
+  ini::Document doc;
+  REQUIRE(doc.parse("[s]\na=1\n[t]\n", "one").ok());
+  std::string second = "[s]\n";
+  for (int i = 0; i < 100; ++i) second += "k" + std::to_string(i) + "=v\n";
+  second += "a=2\nk5=w\n[t]\n[u]\n";
+  REQUIRE(doc.parse(second, "two").ok());
+  const ini::Section* s = doc.find("s");
+  REQUIRE(s->entries.size() == 101);
+  CHECK(s->entries[0].value == "2");
+  CHECK(s->find("k5")->value == "w");
+  CHECK(doc.sections().size() == 3);
+}
