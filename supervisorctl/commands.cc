@@ -308,7 +308,8 @@ void do_pid(Controller& c, std::string_view arg) {
     if (v == nullptr || !v->is_int()) return c.raise(r);
     c.output(std::to_string(v->as_int()));
   } else if (contains(names, "all")) {
-    const xmlrpc::Array* all = results_or_raise(c, sv->call("supervisor.getAllProcessInfo", {}));
+    Reply all_reply = sv->call("supervisor.getAllProcessInfo", {});
+    const xmlrpc::Array* all = results_or_raise(c, all_reply);
     if (all == nullptr) return;
     for (const xmlrpc::Value& v : *all) c.output(std::to_string(proc_info_from(v).pid));
   } else {
@@ -351,7 +352,8 @@ void do_start(Controller& c, std::string_view arg) {
     }
   };
   if (contains(names, "all")) {
-    const xmlrpc::Array* results = results_or_raise(c, sv->call("supervisor.startAllProcesses", {}));
+    Reply results_reply = sv->call("supervisor.startAllProcesses", {});
+    const xmlrpc::Array* results = results_or_raise(c, results_reply);
     if (results != nullptr) show_results(*results);
     return;
   }
@@ -413,7 +415,8 @@ void do_stop(Controller& c, std::string_view arg) {
   }
   const int ignored = F(Fault::NotRunning);
   if (contains(names, "all")) {
-    const xmlrpc::Array* results = results_or_raise(c, sv->call("supervisor.stopAllProcesses", {}));
+    Reply results_reply = sv->call("supervisor.stopAllProcesses", {});
+    const xmlrpc::Array* results = results_or_raise(c, results_reply);
     if (results != nullptr) show_signal_results(c, *results, "stopped", ignored);
     return;
   }
@@ -463,7 +466,8 @@ void do_signal(Controller& c, std::string_view arg) {
   std::vector<std::string> names(args.begin() + 1, args.end());
   auto sv = c.server();
   if (contains(names, "all")) {
-    const xmlrpc::Array* results = results_or_raise(c, sv->call("supervisor.signalAllProcesses", {sig}));
+    Reply results_reply = sv->call("supervisor.signalAllProcesses", {sig});
+    const xmlrpc::Array* results = results_or_raise(c, results_reply);
     if (results != nullptr) show_signal_results(c, *results, "signalled", std::nullopt);
     return;
   }
@@ -737,7 +741,8 @@ void do_update(Controller& c, std::string_view arg) {
   if (valid.count("all")) valid.clear();
   if (!valid.empty()) {
     std::set<std::string> groups(added.begin(), added.end());
-    const xmlrpc::Array* all = results_or_raise(c, sv->call("supervisor.getAllProcessInfo", {}));
+    Reply all_reply = sv->call("supervisor.getAllProcessInfo", {});
+    const xmlrpc::Array* all = results_or_raise(c, all_reply);
     if (all == nullptr) return;
     for (const xmlrpc::Value& i : *all) groups.insert(proc_info_from(i).group);
     // Python iterates a set of strings: its order is not defined; sorted is one valid order.
@@ -809,7 +814,8 @@ void do_clear(Controller& c, std::string_view arg) {
     c.exit_from_fault(row.status);
   };
   if (contains(names, "all")) {
-    const xmlrpc::Array* results = results_or_raise(c, sv->call("supervisor.clearAllProcessLogs", {}));
+    Reply results_reply = sv->call("supervisor.clearAllProcessLogs", {});
+    const xmlrpc::Array* results = results_or_raise(c, results_reply);
     if (results == nullptr) return;
     for (const xmlrpc::Value& v : *results) {
       show(result_row_from(v));

@@ -119,10 +119,14 @@ std::string start_failure_line(const ResultRow& row, const ProcInfo& info,
   bool ran = info.start > 0 && info.stop >= info.start && info.pid == 0;
   bool spawn_failed = info.spawnerr.rfind("can't", 0) == 0 || info.spawnerr.rfind("couldn't", 0) == 0;
   if (ran && !spawn_failed) {
+    // Python's supervisord reports exitstatus 0 for "Exited too quickly": the
+    // status is then unknown, so say only that it exited.
     if (info.exitstatus == -1) {
       why = "killed by a signal";
-    } else {
+    } else if (info.exitstatus != 0) {
       why = "exited with status " + std::to_string(info.exitstatus);
+    } else {
+      why = "exited";
     }
     why += " after " + std::to_string(info.stop - info.start) + " s";
   } else if (!info.spawnerr.empty()) {

@@ -76,6 +76,8 @@ TEST_CASE("start_failure_line_keeps_spawn_error_prefix_and_says_why") {
   std::string line = start_failure_line(row, info, "can't bind port");
   CHECK(line == "web:web_00: ERROR (spawn error: exited with status 1 after 1 s; can't bind port)");
   CHECK(line.rfind("web:web_00: ERROR (spawn error", 0) == 0);
+  info.exitstatus = 0;
+  CHECK(start_failure_line(row, info, "") == "web:web_00: ERROR (spawn error: exited after 1 s)");
   ProcInfo never;
   never.spawnerr = "can't find command '/nope'";
   CHECK(start_failure_line(row, never, "") == "web:web_00: ERROR (spawn error: can't find command '/nope')");

@@ -1,0 +1,216 @@
+"""Differential test: our supervisorctl against Python's supervisorctl 4.2.5, both
+driving the same Python supervisord on a temp UNIX socket. Each case runs Python's
+ctl, then ours, after the same setup, and compares stdout and exit status. Only
+pids, uptimes, stop times, temp paths and the program path are normalised (plus
+our documented `start` extension inside "ERROR (spawn error...)")."""
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import Daemon, OUR_SUPERVISORCTL, PY_SUPERVISORCTL, wait_for
+
+PROGRAMS = """
+[program:sleeper]
+command=/bin/sleep 1000
+startsecs=1
+
+[program:web]
+command=/bin/sleep 1000
+numprocs=2
+process_name=web_%(process_num)02d
+startsecs=1
+
+[program:failer]
+command=/bin/false
+autostart=false
+startsecs=1
+startretries=0
+
+[program:manual]
+command=/bin/sleep 1000
+autostart=false
+startsecs=0
+
+[program:echoer]
+command=/bin/sh -c "echo hello; echo oops >&2; exec /bin/sleep 1000"
+startsecs=0
+"""
+
+NEWPROG = """
+[program:newprog]
+command=/bin/sleep 1000
+autostart=false
+"""
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory):
+    d = Daemon(tmp_path_factory.mktemp("ctl_vs_py"), PROGRAMS, impl="python")
+    d.start()
+    try:
+        def all_up():
+            states = {p["name"]: p["statename"] for p in d.rpc.supervisor.getAllProcessInfo()}
+            return all(states[n] == "RUNNING" for n in ("sleeper", "web_00", "web_01", "echoer"))
+        wait_for(all_up, timeout=20, what="autostart programs RUNNING")
+        with open(d.conf) as f:
+            d.base_conf = f.read()
+        yield d
+    finally:
+        d.stop()
+
+
+def run(daemon, impl, line, *opts):
+    exe = OUR_SUPERVISORCTL if impl == "ours" else PY_SUPERVISORCTL
+    args = [exe, "-c", daemon.conf, *opts] + (line.split() if line else [])
+    r = subprocess.run(args, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    return r.returncode, r.stdout
+
+
+def normalise(text, daemon):
+    text = text.replace(OUR_SUPERVISORCTL, "SUPERVISORCTL").replace(PY_SUPERVISORCTL, "SUPERVISORCTL")
+    text = text.replace(str(daemon.dir), "TMP")
+    text = re.sub(r"pid \d+", "pid N", text)
+    text = re.sub(r"uptime (\d+ days?, )?\d+:\d\d:\d\d", "uptime T", text)
+    text = re.sub(r"[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M", "DATE", text)
+    text = re.sub(r"(?m)^\d+$", "N", text)
+    # Our extension: the reason after the standard prefix (see commands.cc).
+    text = re.sub(r"ERROR \((spawn error|abnormal termination)[^)\n]*\)", r"ERROR (\1)", text)
+    return text
+
+
+def set_config(daemon, extra):
+    with open(daemon.conf, "w") as f:
+        f.write(daemon.base_conf + extra)
+
+
+def py(daemon, line):
+    return run(daemon, "python", line)
+
+
+# (id, setup steps, command line, extra options). Setup steps are Python ctl lines
+# or callables; they run before each of the two ctls so both see the same state.
+CASES = [
+    ("status", [], "status", ()),
+    ("status_one", [], "status sleeper", ()),
+    ("status_group", [], "status web:*", ()),
+    ("status_group_colon", [], "status web:", ()),
+    ("status_mixed_unknown", [], "status web:web_00 nosuch nosuch:*", ()),
+    ("status_all", [], "status sleeper all", ()),
+    ("pid_daemon", [], "pid", ()),
+    ("pid_named", [], "pid sleeper web:web_01", ()),
+    ("pid_all", [], "pid all", ()),
+    ("pid_not_running", [], "pid manual", ()),
+    ("pid_unknown", [], "pid nosuch", ()),
+    ("avail", [], "avail", ()),
+    ("avail_args", [], "avail x", ()),
+    ("version", [], "version", ()),
+    ("version_args", [], "version x", ()),
+    ("help", [], "help", ()),
+    ("help_start", [], "help start", ()),
+    ("help_tail", [], "help tail", ()),
+    ("help_maintail", [], "help maintail", ()),
+    ("help_help", [], "help help", ()),
+    ("help_unknown", [], "help nosuch", ()),
+    ("unknown_command", [], "frobnicate now", ()),
+    ("tail_stdout", [], "tail echoer", ()),
+    ("tail_stderr", [], "tail echoer stderr", ()),
+    ("tail_bytes", [], "tail -3 echoer", ()),
+    ("tail_bad_channel", [], "tail echoer bogus", ()),
+    ("tail_bad_modifier", [], "tail -x echoer", ()),
+    ("tail_no_args", [], "tail", ()),
+    ("tail_too_many", [], "tail a b c d", ()),
+    ("tail_unknown", [], "tail nosuch", ()),
+    ("maintail_bad", [], "maintail x", ()),
+    ("maintail_too_many", [], "maintail -1 -2", ()),
+    ("clear_no_args", [], "clear", ()),
+    ("clear_unknown", [], "clear nosuch", ()),
+    ("clear_named", [], "clear manual", ()),
+    ("signal_no_args", [], "signal HUP", ()),
+    ("signal_one", [], "signal CONT sleeper", ()),
+    ("signal_group", [], "signal CONT web:*", ()),
+    ("signal_bad_name", [], "signal FOO sleeper", ()),
+    ("signal_not_running", [], "signal CONT manual", ()),
+    ("signal_unknown", [], "signal CONT nosuch nosuch:*", ()),
+    ("stop_no_args", [], "stop", ()),
+    ("stop_not_running", [], "stop manual", ()),
+    ("stop_unknown", [], "stop nosuch nosuch:*", ()),
+    ("stop_one", ["start manual"], "stop manual", ()),
+    ("stop_group", ["start web:*"], "stop web:*", ()),
+    ("start_no_args", [], "start", ()),
+    ("start_already", [], "start sleeper", ()),
+    ("start_unknown", [], "start nosuch", ()),
+    ("start_unknown_group", [], "start nosuch:*", ()),
+    ("start_one", ["stop manual"], "start manual", ()),
+    ("start_group", ["stop web:*"], "start web:*", ()),
+    ("start_spawn_error", [], "start failer", ()),
+    ("restart_no_args", [], "restart", ()),
+    ("restart_stopped", ["stop manual"], "restart manual", ()),
+    ("restart_running", ["start manual"], "restart manual", ()),
+    ("reread_nothing", [], "reread", ()),
+    ("reread_args", [], "reread x", ()),
+    ("reread_new", [lambda d: set_config(d, NEWPROG)], "reread", ()),
+    ("update_adds", [lambda d: set_config(d, ""), "update", lambda d: set_config(d, NEWPROG)], "update", ()),
+    ("update_unknown_group", [], "update nosuch", ()),
+    ("update_removes", [lambda d: set_config(d, NEWPROG), "update", lambda d: set_config(d, "")], "update", ()),
+    ("add_unknown", [], "add nosuch", ()),
+    ("add_active", [], "add sleeper", ()),
+    ("remove_running", [], "remove sleeper", ()),
+    ("remove_unknown", [], "remove nosuch", ()),
+    ("remove_stopped", ["stop manual", "add manual"], "remove manual", ()),
+    ("add_removed", ["stop manual", "remove manual"], "add manual", ()),
+    ("shutdown_args", [], "shutdown x", ()),
+    ("reload_args", [], "reload x", ()),
+    ("open_bad_url", [], "open ftp://x", ()),
+    ("eof", [], "EOF", ()),
+    ("quit", [], "quit", ()),
+    ("question_mark_help", [], "? stop", ()),
+    ("upcheck_missing_socket_status", [], "status", ("-s", "unix:///nonexistent/sock")),
+    ("upcheck_missing_socket_version", [], "version", ("-s", "unix:///nonexistent/sock")),
+    ("missing_socket_avail", [], "avail", ("-s", "unix:///nonexistent/sock")),
+    ("missing_socket_shutdown", [], "shutdown", ("-s", "unix:///nonexistent/sock")),
+    ("refused_tcp_status", [], "status", ("-s", "http://127.0.0.1:1")),
+    ("refused_tcp_avail", [], "avail", ("-s", "http://127.0.0.1:1")),
+    ("usage_help", [], "", ("-h",)),
+]
+
+
+# Group results come in the daemon's completion order, which varies between runs.
+UNORDERED = {"stop_group", "start_group", "signal_group"}
+
+
+@pytest.mark.parametrize("case,setup,line,opts", CASES, ids=[c[0] for c in CASES])
+def test_ctl_output_and_exit_status_match_python(daemon, case, setup, line, opts):
+    results = {}
+    for impl in ("python", "ours"):
+        for step in setup:
+            if callable(step):
+                step(daemon)
+            else:
+                py(daemon, step)
+        code, out = run(daemon, impl, line, *opts)
+        out = normalise(out, daemon)
+        if case in UNORDERED:
+            out = "\n".join(sorted(out.splitlines()))
+        results[impl] = (code, out)
+    set_config(daemon, "")
+    assert results["ours"] == results["python"]
+
+
+def test_usage_errors_match_python_on_stderr(daemon):
+    for args in (["-x"], ["-s"], ["-s", "foo", "status"], ["--inter=3"], ["-i", "-i"],
+                 ["-c", "/nonexistent/x.conf", "status"]):
+        outs = []
+        for exe in (PY_SUPERVISORCTL, OUR_SUPERVISORCTL):
+            argv = [exe] + args if args[0] == "-c" else [exe, "-c", daemon.conf] + args
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+            outs.append((r.returncode, r.stdout, normalise(r.stderr, daemon)))
+        assert outs[1] == outs[0], args
+
+
+def test_start_failure_says_why_after_standard_prefix(daemon):
+    code, out = run(daemon, "ours", "start failer")
+    assert code == 7
+    assert out.startswith("failer: ERROR (spawn error")
+    assert "exited" in out
