@@ -104,7 +104,7 @@ class Loader {
     if (auto s = setup(); !s) return Error{s.error()};
     if (auto s = read_main_and_includes(); !s) return Error{s.error()};
     if (!ctx_.doc.find("supervisord")) {
-      return Error{ctx_.main_shown + ": .ini file does not include supervisord section"};
+      return Error{ctx_.main_shown + ":1: .ini file does not include supervisord section"};
     }
     if (auto s = supervisord_section(); !s) return Error{s.error()};
     if (auto s = rpcinterfaces(); !s) return Error{s.error()};

@@ -162,7 +162,7 @@ def test_binary_garbage_is_refused_without_a_crash(tmp_path):
 def test_ten_megabyte_file_loads_in_time(tmp_path):
     chunk = b"".join(b"[program:p%d]\ncommand=/bin/echo %d\n" % (i, i) for i in range(1000))
     body = b"[supervisord]\n" + b"; filler " * 10 + b"\n"
-    filler = (b"; " + b"x" * 1000 + b"\n") * (10 * 1024)
+    filler = (b"; " + b"x" * 1000 + b"\n") * (11 * 1024)
     p = write(tmp_path, "big.conf", body + filler + chunk)
     assert os.path.getsize(p) >= 10 * 1024 * 1024
     ours = run_ours(p, str(tmp_path))
