@@ -1,1 +1,535 @@
+// xmlrpc.cc — value model, Python-identical encoder and bounded pugixml decoder.
 #include "common/xmlrpc.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <new>
+
+#include <pugixml.hpp>
+
+#include "common/base64.h"
+
+namespace xmlrpc {
+
+// ---------------------------------------------------------------- value model
+
+const Value* Value::get(std::string_view name) const {
+  if (!is_struct()) return nullptr;
+  for (const auto& [key, value] : as_struct()) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+std::string_view Value::type_name() const {
+  struct Namer {
+    std::string_view operator()(bool) const { return "bool"; }
+    std::string_view operator()(int64_t) const { return "int"; }
+    std::string_view operator()(double) const { return "float"; }
+    std::string_view operator()(const std::string&) const { return "str"; }
+    std::string_view operator()(const DateTime&) const { return "DateTime"; }
+    std::string_view operator()(const Binary&) const { return "Binary"; }
+    std::string_view operator()(const std::shared_ptr<Array>&) const { return "list"; }
+    std::string_view operator()(const std::shared_ptr<Struct>&) const { return "dict"; }
+  };
+  return std::visit(Namer{}, v_);
+}
+
+bool operator==(const Value& a, const Value& b) {
+  if (a.storage().index() != b.storage().index()) return false;
+  if (a.is_array()) return a.as_array() == b.as_array();
+  if (a.is_struct()) return a.as_struct() == b.as_struct();
+  if (const auto* d = std::get_if<DateTime>(&a.storage())) {
+    return d->iso8601 == std::get<DateTime>(b.storage()).iso8601;
+  }
+  if (const auto* bin = std::get_if<Binary>(&a.storage())) {
+    return bin->bytes == std::get<Binary>(b.storage()).bytes;
+  }
+  return a.storage() == b.storage();
+}
+
+// ---------------------------------------------------------------- encoding
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string format_double(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
+  // Shortest round-trip digits, then laid out by Python's repr rule: exponent form
+  // when the decimal point falls before the 4th leading zero or past 16 digits.
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
+  std::string out;
+  if (sci.front() == '-') {
+    out += '-';
+    sci.remove_prefix(1);
+  }
+  size_t e = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e)) {
+    if (c != '.') digits += c;
+  }
+  int exponent = 0;
+  std::string_view exp_text = sci.substr(e + 1);
+  if (exp_text.front() == '+') exp_text.remove_prefix(1);
+  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
+  int decpt = exponent + 1;  // value = 0.DIGITS x 10^decpt
+  int ndigits = static_cast<int>(digits.size());
+  if (decpt <= -4 || decpt > 16) {
+    out += digits[0];
+    if (ndigits > 1) {
+      out += '.';
+      out.append(digits, 1);
+    }
+    char ebuf[16];
+    std::snprintf(ebuf, sizeof ebuf, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
+    out += ebuf;
+  } else if (decpt <= 0) {
+    out += "0.";
+    out.append(static_cast<size_t>(-decpt), '0');
+    out += digits;
+  } else if (decpt >= ndigits) {
+    out += digits;
+    out.append(static_cast<size_t>(decpt - ndigits), '0');
+    out += ".0";
+  } else {
+    out.append(digits, 0, static_cast<size_t>(decpt));
+    out += '.';
+    out.append(digits, static_cast<size_t>(decpt));
+  }
+  return out;
+}
+
+namespace {
+
+constexpr std::string_view kXmlHeader = "<?xml version='1.0'?>\n";
+
+// Iterative on purpose: values come from our own code, but a deep one must not
+// overflow the daemon's stack. Each frame is a value still to write or a closing tag.
+void encode_value(const Value& root, std::string& out) {
+  struct Item {
+    const Value* value;
+    std::string_view text;  // written verbatim when value is null
+    const std::string* name = nullptr;  // struct member name opening this value
+  };
+  std::vector<Item> stack;
+  stack.push_back({&root, {}});
+  while (!stack.empty()) {
+    Item item = stack.back();
+    stack.pop_back();
+    if (item.value == nullptr) {
+      out += item.text;
+      continue;
+    }
+    if (item.name != nullptr) {
+      out += "<member>\n<name>";
+      out += escape(*item.name);
+      out += "</name>\n";
+    }
+    const auto& s = item.value->storage();
+    if (const bool* b = std::get_if<bool>(&s)) {
+      out += *b ? "<value><boolean>1</boolean></value>\n" : "<value><boolean>0</boolean></value>\n";
+    } else if (const int64_t* i = std::get_if<int64_t>(&s)) {
+      out += "<value><int>";
+      out += std::to_string(*i);
+      out += "</int></value>\n";
+    } else if (const double* d = std::get_if<double>(&s)) {
+      out += "<value><double>";
+      out += format_double(*d);
+      out += "</double></value>\n";
+    } else if (const std::string* str = std::get_if<std::string>(&s)) {
+      out += "<value><string>";
+      out += escape(*str);
+      out += "</string></value>\n";
+    } else if (const DateTime* dt = std::get_if<DateTime>(&s)) {
+      out += "<value><dateTime.iso8601>";
+      out += dt->iso8601;
+      out += "</dateTime.iso8601></value>\n";
+    } else if (const Binary* bin = std::get_if<Binary>(&s)) {
+      out += "<value><base64>\n";
+      out += base64::encode_lines(bin->bytes);
+      out += "</base64></value>\n";
+    } else if (item.value->is_array()) {
+      out += "<value><array><data>\n";
+      stack.push_back({nullptr, "</data></array></value>\n"});
+      const Array& a = item.value->as_array();
+      for (auto it = a.rbegin(); it != a.rend(); ++it) stack.push_back({&*it, {}});
+    } else {
+      out += "<value><struct>\n";
+      stack.push_back({nullptr, "</struct></value>\n"});
+      const Struct& st = item.value->as_struct();
+      for (auto it = st.rbegin(); it != st.rend(); ++it) {
+        stack.push_back({nullptr, "</member>\n"});
+        stack.push_back({&it->second, {}, &it->first});
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string encode_response(const Value& value) {
+  std::string out(kXmlHeader);
+  out += "<methodResponse>\n<params>\n<param>\n";
+  encode_value(value, out);
+  out += "</param>\n</params>\n</methodResponse>\n";
+  return out;
+}
+
+std::string encode_fault(int code, std::string_view message) {
+  std::string out(kXmlHeader);
+  out += "<methodResponse>\n<fault>\n";
+  encode_value(Value(Struct{{"faultCode", Value(code)}, {"faultString", Value(message)}}), out);
+  out += "</fault>\n</methodResponse>\n";
+  return out;
+}
+
+std::string encode_call(const Call& call) {
+  std::string out(kXmlHeader);
+  // Python writes the method name unescaped; we escape so that the XML stays
+  // well-formed. Identical for every real method name (no &, <, >).
+  out += "<methodCall>\n<methodName>";
+  out += escape(call.method);
+  out += "</methodName>\n<params>\n";
+  for (const Value& p : call.params) {
+    out += "<param>\n";
+    encode_value(p, out);
+    out += "</param>\n";
+  }
+  out += "</params>\n</methodCall>\n";
+  return out;
+}
+
+// ---------------------------------------------------------------- decoding
+
+namespace {
+
+bool is_blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+std::string_view trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+std::string tag(pugi::xml_node n) { return "<" + std::string(n.name()) + ">"; }
+
+// Decoder state: the value being built is returned; the first error is kept.
+class Decoder {
+ public:
+  Decoder(const Limits& limits, bool base64_as_string)
+      : limits_(limits), base64_as_string_(base64_as_string) {}
+
+  const std::string& error() const { return error_; }
+  bool failed() const { return !error_.empty(); }
+
+  bool fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+    return false;
+  }
+
+  // Element children of n; stray non-blank text among them is an error.
+  bool elements(pugi::xml_node n, std::vector<pugi::xml_node>& out) {
+    for (pugi::xml_node c : n.children()) {
+      switch (c.type()) {
+        case pugi::node_element: out.push_back(c); break;
+        case pugi::node_pcdata:
+        case pugi::node_cdata:
+          if (!is_blank(c.value())) return fail("unexpected text inside " + tag(n));
+          break;
+        default: break;  // comments, processing instructions
+      }
+    }
+    return true;
+  }
+
+  // Character data of a leaf element; nested elements are an error.
+  bool text(pugi::xml_node n, std::string& out) {
+    for (pugi::xml_node c : n.children()) {
+      if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
+        out += c.value();
+      } else if (c.type() == pugi::node_element) {
+        return fail(tag(n) + " must hold text, found " + tag(c));
+      }
+    }
+    return true;
+  }
+
+  bool value(pugi::xml_node v, int depth, Value& out) {
+    if (std::string_view(v.name()) != "value") {
+      return fail("expected <value>, found " + tag(v));
+    }
+    pugi::xml_node typed;
+    for (pugi::xml_node c : v.children()) {
+      if (c.type() != pugi::node_element) continue;
+      if (typed) return fail("<value> holds more than one element");
+      typed = c;
+    }
+    if (!typed) {  // untyped <value>text</value> is a string, spaces kept
+      std::string s;
+      if (!text(v, s)) return false;
+      out = Value(std::move(s));
+      return true;
+    }
+    std::vector<pugi::xml_node> ignored;
+    if (!elements(v, ignored)) return false;
+    return typed_value(typed, depth, out);
+  }
+
+  bool typed_value(pugi::xml_node t, int depth, Value& out) {
+    std::string_view name = t.name();
+    if (name == "array" || name == "struct") {
+      if (depth >= static_cast<int>(limits_.max_depth)) {
+        return fail("values nested deeper than " + std::to_string(limits_.max_depth) + " levels");
+      }
+      return name == "array" ? array(t, depth + 1, out) : structure(t, depth + 1, out);
+    }
+    std::string s;
+    if (!text(t, s)) return false;
+    if (name == "string") {
+      out = Value(std::move(s));
+    } else if (name == "int" || name == "i4" || name == "i8") {
+      int64_t i = 0;
+      if (!parse_int(trim(s), i)) return fail("bad " + tag(t) + " value '" + s + "'");
+      out = Value(i);
+    } else if (name == "boolean") {
+      std::string_view b = trim(s);
+      if (b != "0" && b != "1") return fail("bad <boolean> value '" + s + "'");
+      out = Value(b == "1");
+    } else if (name == "double") {
+      double d = 0;
+      if (!parse_double(trim(s), d)) return fail("bad <double> value '" + s + "'");
+      out = Value(d);
+    } else if (name == "dateTime.iso8601") {
+      out = Value(DateTime{std::string(trim(s))});
+    } else if (name == "base64") {
+      auto bytes = base64::decode(s);
+      if (!bytes) return fail("bad <base64> value: " + bytes.error());
+      if (base64_as_string_) {
+        out = Value(std::move(*bytes));
+      } else {
+        out = Value(Binary{std::move(*bytes)});
+      }
+    } else if (name == "nil") {
+      return fail("<nil/> is not supported");
+    } else {
+      return fail("unknown value type " + tag(t));
+    }
+    return true;
+  }
+
+  bool array(pugi::xml_node a, int depth, Value& out) {
+    std::vector<pugi::xml_node> kids;
+    if (!elements(a, kids)) return false;
+    if (kids.size() != 1 || std::string_view(kids[0].name()) != "data") {
+      return fail("<array> must hold exactly one <data>");
+    }
+    std::vector<pugi::xml_node> items;
+    if (!elements(kids[0], items)) return false;
+    Array arr;
+    arr.reserve(items.size());
+    for (pugi::xml_node item : items) {
+      Value v;
+      if (!value(item, depth, v)) return false;
+      arr.push_back(std::move(v));
+    }
+    out = Value(std::move(arr));
+    return true;
+  }
+
+  bool structure(pugi::xml_node s, int depth, Value& out) {
+    std::vector<pugi::xml_node> members;
+    if (!elements(s, members)) return false;
+    Struct st;
+    st.reserve(members.size());
+    for (pugi::xml_node m : members) {
+      if (std::string_view(m.name()) != "member") {
+        return fail("expected <member> in <struct>, found " + tag(m));
+      }
+      std::vector<pugi::xml_node> parts;
+      if (!elements(m, parts)) return false;
+      if (parts.size() != 2 || std::string_view(parts[0].name()) != "name") {
+        return fail("<member> must hold <name> then <value>");
+      }
+      std::string key;
+      if (!text(parts[0], key)) return false;
+      Value v;
+      if (!value(parts[1], depth, v)) return false;
+      // A repeated name replaces the earlier one, as in a Python dict.
+      bool replaced = false;
+      for (auto& [k, existing] : st) {
+        if (k == key) {
+          existing = std::move(v);
+          replaced = true;
+          break;
+        }
+      }
+      if (!replaced) st.emplace_back(std::move(key), std::move(v));
+    }
+    out = Value(std::move(st));
+    return true;
+  }
+
+  // <params> holding <param><value>…</value></param>*.
+  bool params(pugi::xml_node ps, Array& out) {
+    std::vector<pugi::xml_node> list;
+    if (!elements(ps, list)) return false;
+    for (pugi::xml_node p : list) {
+      if (std::string_view(p.name()) != "param") {
+        return fail("expected <param> in <params>, found " + tag(p));
+      }
+      std::vector<pugi::xml_node> vs;
+      if (!elements(p, vs)) return false;
+      if (vs.size() != 1) return fail("<param> must hold exactly one <value>");
+      Value v;
+      if (!value(vs[0], 0, v)) return false;
+      out.push_back(std::move(v));
+    }
+    return true;
+  }
+
+ private:
+  static bool parse_int(std::string_view s, int64_t& out) {
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    if (s.empty()) return false;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    return r.ec == std::errc() && r.ptr == s.data() + s.size();
+  }
+
+  static bool parse_double(std::string_view s, double& out) {
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    if (s.empty()) return false;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    return r.ec == std::errc() && r.ptr == s.data() + s.size();
+  }
+
+  const Limits& limits_;
+  bool base64_as_string_;
+  std::string error_;
+};
+
+// Parses the document and returns its single root element, refusing DTDs.
+// pugixml never expands entities beyond the predefined five, and its parser does
+// not recurse, so deep or hostile input costs memory proportional to its size only.
+Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml) {
+  constexpr unsigned kOptions = pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol |
+                                pugi::parse_ws_pcdata | pugi::parse_doctype;
+  pugi::xml_parse_result r = doc.load_buffer(xml.data(), xml.size(), kOptions,
+                                             pugi::encoding_utf8);
+  if (!r) {
+    return Result<pugi::xml_node>::fail("malformed XML at offset " + std::to_string(r.offset) +
+                                        ": " + r.description());
+  }
+  pugi::xml_node root;
+  for (pugi::xml_node c : doc.children()) {
+    switch (c.type()) {
+      case pugi::node_doctype:
+        return Result<pugi::xml_node>::fail("DOCTYPE declarations are not allowed");
+      case pugi::node_element:
+        if (root) return Result<pugi::xml_node>::fail("more than one root element");
+        root = c;
+        break;
+      case pugi::node_pcdata:
+      case pugi::node_cdata:
+        if (!is_blank(c.value())) {
+          return Result<pugi::xml_node>::fail("text outside the root element");
+        }
+        break;
+      default: break;
+    }
+  }
+  if (!root) return Result<pugi::xml_node>::fail("no root element");
+  return root;
+}
+
+}  // namespace
+
+Result<Call> parse_call(std::string_view xml, const Limits& limits) try {
+  pugi::xml_document doc;
+  auto root = load(doc, xml);
+  if (!root) return Result<Call>::fail(root.error());
+  if (std::string_view(root->name()) != "methodCall") {
+    return Result<Call>::fail("expected <methodCall> root element, found " + tag(*root));
+  }
+  Decoder d(limits, /*base64_as_string=*/true);
+  std::vector<pugi::xml_node> parts;
+  if (!d.elements(*root, parts)) return Result<Call>::fail(d.error());
+  Call call;
+  bool have_name = false, have_params = false;
+  for (pugi::xml_node p : parts) {
+    std::string_view name = p.name();
+    if (name == "methodName" && !have_name) {
+      have_name = true;
+      if (!d.text(p, call.method)) return Result<Call>::fail(d.error());
+    } else if (name == "params" && !have_params) {
+      have_params = true;
+      if (!d.params(p, call.params)) return Result<Call>::fail(d.error());
+    } else {
+      return Result<Call>::fail("unexpected " + tag(p) + " in <methodCall>");
+    }
+  }
+  if (!have_name) return Result<Call>::fail("missing <methodName>");
+  return call;
+} catch (const std::bad_alloc&) {
+  return Result<Call>::fail("out of memory decoding the request");
+}
+
+Result<Response> parse_response(std::string_view xml, const Limits& limits) try {
+  pugi::xml_document doc;
+  auto root = load(doc, xml);
+  if (!root) return Result<Response>::fail(root.error());
+  if (std::string_view(root->name()) != "methodResponse") {
+    return Result<Response>::fail("expected <methodResponse> root element, found " +
+                                  tag(*root));
+  }
+  Decoder d(limits, /*base64_as_string=*/false);
+  std::vector<pugi::xml_node> parts;
+  if (!d.elements(*root, parts)) return Result<Response>::fail(d.error());
+  if (parts.size() != 1) {
+    return Result<Response>::fail("<methodResponse> must hold one <params> or <fault>");
+  }
+  std::string_view kind = parts[0].name();
+  if (kind == "params") {
+    Array values;
+    if (!d.params(parts[0], values)) return Result<Response>::fail(d.error());
+    if (values.size() != 1) {
+      return Result<Response>::fail("response <params> must hold exactly one <param>");
+    }
+    return Response(std::move(values[0]));
+  }
+  if (kind != "fault") {
+    return Result<Response>::fail("unexpected " + tag(parts[0]) + " in <methodResponse>");
+  }
+  std::vector<pugi::xml_node> vs;
+  if (!d.elements(parts[0], vs)) return Result<Response>::fail(d.error());
+  if (vs.size() != 1) return Result<Response>::fail("<fault> must hold exactly one <value>");
+  Value v;
+  if (!d.value(vs[0], 0, v)) return Result<Response>::fail(d.error());
+  const Value* code = v.get("faultCode");
+  const Value* text = v.get("faultString");
+  if (code == nullptr || !code->is_int() || text == nullptr || !text->is_string()) {
+    return Result<Response>::fail("<fault> needs an int faultCode and a string faultString");
+  }
+  return Response(FaultValue{static_cast<int>(clamp_int32(code->as_int())), text->as_string()});
+} catch (const std::bad_alloc&) {
+  return Result<Response>::fail("out of memory decoding the response");
+}
+
+}  // namespace xmlrpc

@@ -97,4 +97,24 @@ std::string encode_response(const Value& value);
 std::string encode_fault(int code, std::string_view message);
 std::string encode_call(const Call& call);
 
+// --- helpers for RPC handlers and the client -------------------------------------
+
+// XML-RPC <int> is 32-bit; Python's marshaller refuses anything wider, so
+// Supervisor clamps timestamps (now, start, stop) to this range before sending.
+constexpr int64_t kInt32Min = -2147483648LL;
+constexpr int64_t kInt32Max = 2147483647LL;
+inline int64_t clamp_int32(int64_t v) {
+  return v < kInt32Min ? kInt32Min : (v > kInt32Max ? kInt32Max : v);
+}
+
+// Python's repr(float), the text <double> carries ("0.1", "1e+16", "inf").
+std::string format_double(double d);
+
+// Text escaped for XML character data as Python's xmlrpc escape(): only &, <, >.
+std::string escape(std::string_view text);
+
+// Note on <base64>: parse_call decodes it to a string Value (Supervisor's server
+// does the same); parse_response keeps it as Binary (as xmlrpc.client does).
+// <nil/> and <i8> values: <i8> is accepted by both, <nil/> refused by both.
+
 }  // namespace xmlrpc

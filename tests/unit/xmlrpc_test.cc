@@ -1,1 +1,271 @@
+// Expected XML literals were produced by /usr/bin/python3 xmlrpc.client.dumps (3.11).
+#include "common/xmlrpc.h"
+
 #include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+using namespace xmlrpc;
+
+namespace {
+
+const std::string kHead = "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n";
+const std::string kTail = "</param>\n</params>\n</methodResponse>\n";
+
+std::string response_body(const std::string& value_xml) { return kHead + value_xml + kTail; }
+
+std::string call_xml(const std::string& params_xml) {
+  return "<?xml version='1.0'?>\n<methodCall>\n<methodName>m</methodName>\n<params>\n" +
+         params_xml + "</params>\n</methodCall>\n";
+}
+
+Value parse_single_param(const std::string& value_xml) {
+  auto c = parse_call(call_xml("<param>\n" + value_xml + "\n</param>\n"));
+  REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error()));
+  REQUIRE(c->params.size() == 1);
+  return c->params[0];
+}
+
+std::string parse_error(const std::string& xml) {
+  auto c = parse_call(xml);
+  REQUIRE(!c.ok());
+  return c.error();
+}
+
+}  // namespace
+
+TEST_CASE("encode_response_escapes_only_amp_lt_gt_like_python") {
+  CHECK(encode_response(Value("a<b>&c\"'")) ==
+        response_body("<value><string>a&lt;b&gt;&amp;c\"'</string></value>\n"));
+}
+
+TEST_CASE("encode_response_passes_utf8_and_control_characters_through") {
+  CHECK(encode_response(Value("h\xc3\xa9llo \xe2\x98\x83")) ==
+        response_body("<value><string>h\xc3\xa9llo \xe2\x98\x83</string></value>\n"));
+  CHECK(encode_response(Value("\x01\t\r\n")) ==
+        response_body("<value><string>\x01\t\r\n</string></value>\n"));
+}
+
+TEST_CASE("encode_response_scalars") {
+  CHECK(encode_response(Value(true)) == response_body("<value><boolean>1</boolean></value>\n"));
+  CHECK(encode_response(Value(false)) == response_body("<value><boolean>0</boolean></value>\n"));
+  CHECK(encode_response(Value(0)) == response_body("<value><int>0</int></value>\n"));
+  CHECK(encode_response(Value(int64_t{-2147483648LL})) ==
+        response_body("<value><int>-2147483648</int></value>\n"));
+  CHECK(encode_response(Value("")) == response_body("<value><string></string></value>\n"));
+  CHECK(encode_response(Value(DateTime{"20261129T10:15:10"})) ==
+        response_body("<value><dateTime.iso8601>20261129T10:15:10</dateTime.iso8601></value>\n"));
+}
+
+TEST_CASE("format_double_matches_python_repr") {
+  CHECK(format_double(0.0) == "0.0");
+  CHECK(format_double(-0.0) == "-0.0");
+  CHECK(format_double(1.0) == "1.0");
+  CHECK(format_double(0.1) == "0.1");
+  CHECK(format_double(100.0) == "100.0");
+  CHECK(format_double(-1.25) == "-1.25");
+  CHECK(format_double(1.5e16) == "1.5e+16");
+  CHECK(format_double(1e16) == "1e+16");
+  CHECK(format_double(1e15) == "1000000000000000.0");
+  CHECK(format_double(123456789012345678.0) == "1.2345678901234568e+17");
+  CHECK(format_double(1e-5) == "1e-05");
+  CHECK(format_double(0.0001) == "0.0001");
+  CHECK(format_double(2.5e-7) == "2.5e-07");
+  CHECK(format_double(1e22) == "1e+22");
+  CHECK(format_double(1.7976931348623157e308) == "1.7976931348623157e+308");
+  CHECK(format_double(5e-324) == "5e-324");
+  CHECK(format_double(std::numeric_limits<double>::infinity()) == "inf");
+  CHECK(format_double(-std::numeric_limits<double>::infinity()) == "-inf");
+  CHECK(format_double(std::nan("")) == "nan");
+  CHECK(encode_response(Value(0.1)) == response_body("<value><double>0.1</double></value>\n"));
+}
+
+TEST_CASE("encode_response_empty_and_nested_containers") {
+  CHECK(encode_response(Value(Array{})) ==
+        response_body("<value><array><data>\n</data></array></value>\n"));
+  CHECK(encode_response(Value(Struct{})) == response_body("<value><struct>\n</struct></value>\n"));
+  Value nested(Array{Value(1), Value(Array{Value(2), Value(Struct{{"a", Value(Array{})}})}),
+                     Value(Struct{{"k<", Value("v")}, {"b", Value(true)}})});
+  CHECK(encode_response(nested) ==
+        response_body("<value><array><data>\n<value><int>1</int></value>\n<value><array><data>\n"
+                      "<value><int>2</int></value>\n<value><struct>\n<member>\n<name>a</name>\n"
+                      "<value><array><data>\n</data></array></value>\n</member>\n</struct></value>"
+                      "\n</data></array></value>\n<value><struct>\n<member>\n<name>k&lt;</name>\n"
+                      "<value><string>v</string></value>\n</member>\n<member>\n<name>b</name>\n"
+                      "<value><boolean>1</boolean></value>\n</member>\n</struct></value>\n"
+                      "</data></array></value>\n"));
+}
+
+TEST_CASE("encode_response_binary_wraps_base64_at_76_columns") {
+  std::string bytes;
+  for (int i = 0; i < 50; ++i) bytes += std::string("\x00\xff", 2);
+  CHECK(encode_response(Value(Binary{bytes})) ==
+        response_body("<value><base64>\nAP8A/wD/AP8A/wD/AP8A/wD/AP8A/wD/AP8A/wD/AP8A/wD/AP8A/wD/"
+                      "AP8A/wD/AP8A/wD/AP8A\n/wD/AP8A/wD/AP8A/wD/AP8A/wD/AP8A/wD/AP8A/wD/AP8A/wD/"
+                      "AP8A/w==\n</base64></value>\n"));
+}
+
+TEST_CASE("encode_fault_like_python_fault_dumps") {
+  CHECK(encode_fault(10, "BAD_NAME: x<y") ==
+        "<?xml version='1.0'?>\n<methodResponse>\n<fault>\n<value><struct>\n<member>\n"
+        "<name>faultCode</name>\n<value><int>10</int></value>\n</member>\n<member>\n"
+        "<name>faultString</name>\n<value><string>BAD_NAME: x&lt;y</string></value>\n"
+        "</member>\n</struct></value>\n</fault>\n</methodResponse>\n");
+}
+
+TEST_CASE("encode_call_like_python_dumps_with_methodname") {
+  CHECK(encode_call(Call{"supervisor.getVersion", {}}) ==
+        "<?xml version='1.0'?>\n<methodCall>\n<methodName>supervisor.getVersion</methodName>\n"
+        "<params>\n</params>\n</methodCall>\n");
+  CHECK(encode_call(Call{"a.b", {Value("a"), Value(1)}}) ==
+        "<?xml version='1.0'?>\n<methodCall>\n<methodName>a.b</methodName>\n<params>\n<param>\n"
+        "<value><string>a</string></value>\n</param>\n<param>\n<value><int>1</int></value>\n"
+        "</param>\n</params>\n</methodCall>\n");
+}
+
+TEST_CASE("encode_then_parse_round_trips_every_type") {
+  Value v(Array{Value(true), Value(-7), Value(2.5), Value("x<&>y \xc3\xa9"),
+                Value(DateTime{"20261129T10:15:10"}), Value(Array{}), Value(Struct{}),
+                Value(Struct{{"name", Value("n")}, {"list", Value(Array{Value(1), Value(2)})}})});
+  auto r = parse_response(encode_response(v));
+  REQUIRE(r.ok());
+  REQUIRE(std::holds_alternative<Value>(*r));
+  CHECK(std::get<Value>(*r) == v);
+
+  auto c = parse_call(encode_call(Call{"supervisor.startProcess", {Value("web:*"), Value(false)}}));
+  REQUIRE(c.ok());
+  CHECK(c->method == "supervisor.startProcess");
+  CHECK(c->params == Array{Value("web:*"), Value(false)});
+}
+
+TEST_CASE("parse_response_returns_fault") {
+  auto r = parse_response(encode_fault(70, "NOT_RUNNING: web"));
+  REQUIRE(r.ok());
+  REQUIRE(std::holds_alternative<FaultValue>(*r));
+  CHECK(std::get<FaultValue>(*r).code == 70);
+  CHECK(std::get<FaultValue>(*r).string == "NOT_RUNNING: web");
+}
+
+TEST_CASE("parse_call_accepts_int_spellings_and_untyped_strings") {
+  CHECK(parse_single_param("<value><int> 42 </int></value>") == Value(42));
+  CHECK(parse_single_param("<value><i4>-3</i4></value>") == Value(-3));
+  CHECK(parse_single_param("<value><i8>9000000000</i8></value>") ==
+        Value(int64_t{9000000000LL}));
+  CHECK(parse_single_param("<value>  plain text </value>") == Value("  plain text "));
+  CHECK(parse_single_param("<value></value>") == Value(""));
+  CHECK(parse_single_param("<value><string> a </string></value>") == Value(" a "));
+  CHECK(parse_single_param("<value><string><![CDATA[<raw>]]></string></value>") ==
+        Value("<raw>"));
+  CHECK(parse_single_param("<value><boolean>1</boolean></value>") == Value(true));
+  CHECK(parse_single_param("<value><double>1e3</double></value>") == Value(1000.0));
+  CHECK(parse_single_param("<value><string>&#233;&lt;</string></value>") ==
+        Value("\xc3\xa9<"));
+}
+
+TEST_CASE("parse_call_decodes_base64_to_a_string_and_response_keeps_binary") {
+  CHECK(parse_single_param("<value><base64>aGVs\nbG8=</base64></value>") == Value("hello"));
+  auto r = parse_response(response_body("<value><base64>aGVsbG8=</base64></value>\n"));
+  REQUIRE(r.ok());
+  CHECK(std::get<Value>(*r) == Value(Binary{"hello"}));
+}
+
+TEST_CASE("parse_call_without_params_gives_no_arguments") {
+  auto c = parse_call("<methodCall><methodName>system.listMethods</methodName></methodCall>");
+  REQUIRE(c.ok());
+  CHECK(c->method == "system.listMethods");
+  CHECK(c->params.empty());
+}
+
+TEST_CASE("parse_call_struct_keeps_member_order") {
+  Value v = parse_single_param(
+      "<value><struct><member><name>b</name><value><int>1</int></value></member>"
+      "<member><name>a</name><value>x</value></member></struct></value>");
+  REQUIRE(v.is_struct());
+  REQUIRE(v.as_struct().size() == 2);
+  CHECK(v.as_struct()[0].first == "b");
+  CHECK(v.get("a") != nullptr);
+  CHECK(*v.get("a") == Value("x"));
+  CHECK(v.get("zz") == nullptr);
+}
+
+TEST_CASE("parse_call_refuses_doctype_and_entities") {
+  CHECK(parse_error("<?xml version='1.0'?><!DOCTYPE m [<!ENTITY x 'y'>]>"
+                    "<methodCall><methodName>&x;</methodName></methodCall>")
+            .find("DOCTYPE") != std::string::npos);
+  CHECK_FALSE(parse_call("<methodCall><!ENTITY x 'y'><methodName>m</methodName></methodCall>")
+                  .ok());
+}
+
+TEST_CASE("parse_call_reports_structural_errors") {
+  CHECK(parse_error("not xml at all <").find("malformed XML") != std::string::npos);
+  CHECK(parse_error("<methodResponse/>").find("<methodCall>") != std::string::npos);
+  CHECK(parse_error("<methodCall><params/></methodCall>").find("methodName") !=
+        std::string::npos);
+  CHECK(parse_error(call_xml("<param>\n<value><int>abc</int></value>\n</param>\n"))
+            .find("<int>") != std::string::npos);
+  CHECK(parse_error(call_xml("<param>\n<value><int>99999999999999999999</int></value>\n</param>\n"))
+            .find("<int>") != std::string::npos);
+  CHECK(parse_error(call_xml("<param>\n<value><boolean>yes</boolean></value>\n</param>\n"))
+            .find("<boolean>") != std::string::npos);
+  CHECK(parse_error(call_xml("<param>\n<value><nil/></value>\n</param>\n")).find("nil") !=
+        std::string::npos);
+  CHECK(parse_error(call_xml("<param>\n<value><float>1</float></value>\n</param>\n"))
+            .find("<float>") != std::string::npos);
+  CHECK(parse_error(call_xml("<param></param>\n")).find("<param>") != std::string::npos);
+  CHECK(parse_error(call_xml("<param>\n<value><array></array></value>\n</param>\n"))
+            .find("<data>") != std::string::npos);
+  CHECK(parse_error(call_xml("<param><value><struct><member><value>1</value></member>"
+                             "</struct></value></param>"))
+            .find("<name>") != std::string::npos);
+  CHECK(parse_error(call_xml("<param><value><string>a<b/></string></value></param>"))
+            .find("<string>") != std::string::npos);
+  CHECK(parse_error("<methodCall><methodName>m</methodName>junk</methodCall>").find("text") !=
+        std::string::npos);
+}
+
+TEST_CASE("parse_enforces_depth_limit_without_recursing_on_hostile_input") {
+  auto nested = [](size_t depth) {
+    std::string open, close;
+    for (size_t i = 0; i < depth; ++i) {
+      open += "<value><array><data>";
+      close += "</data></array></value>";
+    }
+    return call_xml("<param>" + open + "<value>x</value>" + close + "</param>");
+  };
+  Limits limits;
+  limits.max_depth = 8;
+  CHECK(parse_call(nested(8), limits).ok());
+  auto too_deep = parse_call(nested(9), limits);
+  REQUIRE_FALSE(too_deep.ok());
+  CHECK(too_deep.error().find("deeper than 8") != std::string::npos);
+  // A million levels: refused by the limit, with a default-size stack.
+  CHECK_FALSE(parse_call(nested(1000000)).ok());
+}
+
+TEST_CASE("parse_response_requires_one_param_and_a_well_typed_fault") {
+  CHECK_FALSE(parse_response("<methodResponse><params></params></methodResponse>").ok());
+  CHECK_FALSE(parse_response("<methodResponse><fault><value><struct><member><name>faultCode"
+                             "</name><value>x</value></member></struct></value></fault>"
+                             "</methodResponse>")
+                  .ok());
+  CHECK_FALSE(parse_response("<methodCall><methodName>m</methodName></methodCall>").ok());
+}
+
+TEST_CASE("value_type_names_and_equality") {
+  CHECK(Value(1).type_name() == "int");
+  CHECK(Value("s").type_name() == "str");
+  CHECK(Value(true).type_name() == "bool");
+  CHECK(Value(1.5).type_name() == "float");
+  CHECK(Value(Array{}).type_name() == "list");
+  CHECK(Value(Struct{}).type_name() == "dict");
+  CHECK_FALSE(Value(1) == Value(true));
+  CHECK_FALSE(Value(1) == Value(1.0));
+  CHECK(Value(Array{Value(1)}) == Value(Array{Value(1)}));
+}
+
+TEST_CASE("clamp_int32_bounds_timestamps") {
+  CHECK(clamp_int32(int64_t{1} << 40) == kInt32Max);
+  CHECK(clamp_int32(-(int64_t{1} << 40)) == kInt32Min);
+  CHECK(clamp_int32(1234) == 1234);
+}
