@@ -1,1 +1,53 @@
-int main() { return 0; }
+// main.cc — supervisord's entry point: argv, the config, then runs of the daemon until
+// one ends in shutdown (SIGHUP / restart start another run in the same process).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "supervisord/cli.h"
+#include "supervisord/config/check.h"
+#include "supervisord/config/loader.h"
+#include "supervisord/daemon.h"
+
+namespace {
+
+constexpr const char* kVersion = "4.2.5";   // what Supervisor's tools expect to read
+
+int usage_error(const std::string& argv0, const std::string& message) {
+  std::cerr << "Error: " << message << "\nFor help, use " << argv0 << " -h\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string argv0 = argc > 0 ? argv[0] : "supervisord";
+  auto cli = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
+  if (!cli) return usage_error(argv0, cli.error());
+  if (cli->help) {
+    std::cout << cli_usage(argv0);
+    return 0;
+  }
+  if (cli->version) {
+    std::cout << kVersion << "\n";
+    return 0;
+  }
+
+  config::LoadOptions lo;
+  lo.config_path = cli->config_path;
+  lo.argv0 = argv0;
+  for (const auto& [key, o] : cli->overrides) lo.overrides[key] = {o.flag, o.value};
+
+  if (cli->check_config) return config::run_check_config(lo, cli->json, std::cout, std::cerr);
+
+  bool first = true;
+  for (;;) {
+    auto loaded = config::load(lo);
+    if (!loaded) return usage_error(argv0, loaded.error());
+    RunInput in{std::make_shared<const config::Config>(std::move(*loaded)), lo, first, argv0};
+    int exit_code = 0;
+    RunOutcome how = run_daemon(in, exit_code);
+    if (exit_code != 0 || how == RunOutcome::Shutdown) return exit_code;
+    first = false;
+  }
+}

@@ -1,0 +1,33 @@
+// cli.h — supervisord's command line (reference §1.5), parsed like Python's getopt:
+// `-cFILE`, `-c FILE`, `--configuration=FILE`, `--configuration FILE`. Values are kept as
+// text keyed by the [supervisord] option they override; the config loader types them and
+// reports a bad one as `invalid value for -y '10xb': ...`. Knows nothing of config files.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+struct CliOverride {
+  std::string flag;    // as Supervisor names it in errors: "-y" (short form)
+  std::string value;   // "true" for the flag-only options
+};
+
+struct CliOptions {
+  std::string config_path;                       // -c; empty: search (§1.1)
+  std::map<std::string, CliOverride> overrides;  // [supervisord] option -> value
+  bool help = false;
+  bool version = false;
+  // Extensions.
+  bool check_config = false;                     // --check-config
+  bool json = false;                             // --json (with --check-config)
+  bool sample_config = false;                    // --sample-config
+};
+
+// Error text without the "Error: " prefix, e.g. "option --bogus not recognized".
+Result<CliOptions> parse_cli(const std::vector<std::string>& args);
+
+// The -h text (stdout, exit 0).
+std::string cli_usage(const std::string& argv0);

@@ -1,0 +1,254 @@
+#include "supervisord/daemon.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "supervisord/logs/child_log.h"
+#include "supervisord/logs/daemon_log.h"
+#include "supervisord/process/reaper.h"
+#include "supervisord/rpc/dispatch.h"
+#include "supervisord/rpc/methods.h"
+#include "supervisord/rpc/routes.h"
+#include "supervisord/rpc/server.h"
+#include "supervisord/supervisor.h"
+
+namespace {
+
+// Drops privileges to [supervisord] user (reference §7 step 3).
+Status drop_privileges(const config::SupervisordConfig& sd, logs::DaemonLog& log) {
+  if (!sd.user) {
+    if (::getuid() == 0)
+      log.critical("Supervisor is running as root.  Privileges were not dropped because no user "
+                   "is specified in the config file.  If you intend to run as root, you can set "
+                   "user=root in the config file to avoid this message.");
+    return Status::success();
+  }
+  uid_t uid = sd.user->uid;
+  if (uid == ::getuid()) return Status::success();
+  if (::getuid() != 0) return Status::fail("Can't drop privilege as nonroot user");
+  gid_t gid = sd.user->gid;
+  if (::initgroups(sd.user->name.c_str(), gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
+    return Status::fail(std::string("Could not set user id: ") + std::strerror(errno));
+  log.info("Set uid to user " + std::to_string(uid) + " succeeded");
+  return Status::success();
+}
+
+// Raises RLIMIT_NOFILE / RLIMIT_NPROC soft limits to minfds / minprocs (first run only).
+Status raise_limit(int resource, int64_t minimum, const char* name, logs::DaemonLog& log) {
+  struct rlimit rl;
+  if (::getrlimit(resource, &rl) != 0) return Status::success();
+  if (rl.rlim_cur != RLIM_INFINITY && static_cast<int64_t>(rl.rlim_cur) < minimum) {
+    struct rlimit want = rl;
+    want.rlim_cur = static_cast<rlim_t>(minimum);
+    if (rl.rlim_max != RLIM_INFINITY && static_cast<int64_t>(rl.rlim_max) < minimum)
+      want.rlim_max = static_cast<rlim_t>(minimum);
+    if (::setrlimit(resource, &want) != 0)
+      return Status::fail(std::string("The minimum number of ") + name +
+                          " required to run this process is " + std::to_string(minimum) +
+                          " as per the config; the current limit could not be raised (" +
+                          std::strerror(errno) + ")");
+    log.info(std::string("Increased ") + (resource == RLIMIT_NOFILE ? "RLIMIT_NOFILE" : "RLIMIT_NPROC") +
+             " limit to " + std::to_string(minimum));
+  }
+  return Status::success();
+}
+
+// Single fork, as Supervisor (reference §7 step 8): the parent exits at once.
+void daemonize(uv_loop_t* loop, const config::SupervisordConfig& sd, logs::DaemonLog& log) {
+  log.info("daemonizing the supervisord process");
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    log.critical(std::string("could not fork: ") + std::strerror(errno));
+    return;
+  }
+  if (pid > 0) ::_exit(0);
+  uv_loop_fork(loop);
+  if (sd.directory && ::chdir(sd.directory->c_str()) != 0)
+    log.critical("can't chdir into " + *sd.directory + ": " + std::strerror(errno));
+  int devnull = ::open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    if (devnull > 2) ::close(devnull);
+  }
+  ::setsid();
+  ::umask(sd.umask);
+}
+
+void write_pidfile(const std::string& path, logs::DaemonLog& log) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f || std::fprintf(f, "%d\n", static_cast<int>(::getpid())) < 0 || std::fclose(f) != 0) {
+    log.critical("could not write pidfile " + path);
+  }
+}
+
+struct SignalHandles {
+  uv_signal_t* handles[5] = {};
+};
+
+}  // namespace
+
+RunOutcome run_daemon(const RunInput& input, int& exit_code) {
+  exit_code = 0;
+  const config::Config& cfg = *input.config;
+  const config::SupervisordConfig& sd = cfg.supervisord;
+  auto fail = [&](const std::string& message) {
+    std::cerr << "Error: " << message << "\nFor help, use " << input.argv0 << " -h\n";
+    exit_code = 2;
+    return RunOutcome::Shutdown;
+  };
+
+  logs::DaemonLog log;
+  log.set_level(sd.loglevel);
+  if (Status st = drop_privileges(sd, log); !st) return fail(st.error());
+  if (input.first_run) {
+    if (Status st = raise_limit(RLIMIT_NOFILE, sd.minfds, "file descriptors", log); !st)
+      return fail(st.error());
+    if (Status st = raise_limit(RLIMIT_NPROC, sd.minprocs, "available processes", log); !st)
+      return fail(st.error());
+  }
+  if (Status st = log.open(sd.logfile, sd.logfile_maxbytes, sd.logfile_backups, sd.loglevel,
+                           sd.nodaemon && !sd.silent);
+      !st)
+    return fail(st.error());
+  for (const auto& w : cfg.warnings) log.warn(w);
+  for (const auto& f : cfg.included) log.info("Included extra file \"" + f + "\" during parsing");
+  if (!sd.nocleanup) logs::cleanup_auto_logs(sd.childlogdir, sd.identifier);
+
+  // Children inherit SIGPIPE ignored, as under Python (reference §2.3 item 4).
+  ::signal(SIGPIPE, SIG_IGN);
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  Reaper reaper(&loop);
+  if (Status st = reaper.start(); !st) return fail(st.error());
+  if (Status st = Reaper::become_subreaper(); !st) log.warn("cannot become a child subreaper: " + st.error());
+
+  rpc::ServerOptions sopts;
+  sopts.log = [&log](const std::string& line) { log.info(line); };
+  rpc::Server server(&loop, sopts);
+  Supervisor supervisor(&loop, reaper, log);
+  rpc::Dispatcher dispatcher;
+
+  RunOutcome outcome = RunOutcome::Shutdown;
+  bool stopping = false;
+  SignalHandles sig;
+
+  auto teardown = [&]() {
+    supervisor.close([&]() {
+      server.close([&]() {
+        reaper.close([&]() {
+          for (auto* h : sig.handles)
+            if (h) uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) {
+                delete reinterpret_cast<uv_signal_t*>(x);
+              });
+        });
+      });
+    });
+  };
+  auto begin_stop = [&](RunOutcome how) {
+    if (stopping) return;
+    stopping = true;
+    outcome = how;
+    supervisor.set_state(how == RunOutcome::Restart ? SupervisorState::Restarting
+                                                    : SupervisorState::Shutdown);
+    supervisor.stop_all_ordered(teardown);
+  };
+
+  rpc::DaemonHooks hooks;
+  hooks.shutdown = [&]() { begin_stop(RunOutcome::Shutdown); };
+  hooks.restart = [&]() { begin_stop(RunOutcome::Restart); };
+  hooks.reload = [&]() -> Result<std::shared_ptr<const config::Config>> {
+    auto next = config::load(input.load_options);
+    if (!next) return Result<std::shared_ptr<const config::Config>>::fail(next.error());
+    return std::shared_ptr<const config::Config>(std::make_shared<config::Config>(std::move(*next)));
+  };
+  rpc::register_daemon_methods(dispatcher, supervisor, hooks);
+  rpc::register_process_methods(dispatcher, supervisor);
+  rpc::register_log_methods(dispatcher, supervisor);
+  server.set_handler(rpc::make_router(&loop, dispatcher, supervisor));
+
+  if (Status st = server.listen(cfg.unix_servers, cfg.inet_servers); !st) {
+    server.close();
+    reaper.close([] {});
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return fail(st.error());
+  }
+  for (const auto& u : cfg.unix_servers) {
+    log.info("RPC interface 'supervisor' initialized");
+    if (u.username.empty())
+      log.critical("Server '" + u.section + "' running without any HTTP authentication checking");
+  }
+  for (const auto& i : cfg.inet_servers) {
+    log.info("RPC interface 'supervisor' initialized");
+    if (i.username.empty())
+      log.critical("Server '" + i.section + "' running without any HTTP authentication checking");
+  }
+  supervisor.set_config(input.config, server.server_url());
+
+  if (input.first_run && !sd.nodaemon) daemonize(&loop, sd, log);
+  write_pidfile(sd.pidfile, log);
+
+  // Signals (reference §2.5).
+  struct SigSpec {
+    int signum;
+    const char* name;
+  };
+  static constexpr SigSpec kSignals[] = {
+      {SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"}, {SIGQUIT, "SIGQUIT"}, {SIGHUP, "SIGHUP"},
+      {SIGUSR2, "SIGUSR2"}};
+  struct SigCtx {
+    std::function<void(int)> fn;
+  };
+  SigCtx sigctx{[&](int signum) {
+    const char* name = "signal";
+    for (auto& s : kSignals)
+      if (s.signum == signum) name = s.name;
+    if (signum == SIGHUP) {
+      if (stopping) {
+        log.warn(std::string("ignored ") + name + " indicating restart request (shutdown in progress)");
+        return;
+      }
+      log.warn(std::string("received ") + name + " indicating restart request");
+      begin_stop(RunOutcome::Restart);
+    } else if (signum == SIGUSR2) {
+      log.info(std::string("received ") + name + " indicating log reopen request");
+      (void)log.reopen();
+      supervisor.reopen_logs();
+      log.info("supervisord logreopen");
+    } else {
+      log.warn(std::string("received ") + name + " indicating exit request");
+      begin_stop(RunOutcome::Shutdown);
+    }
+  }};
+  for (size_t i = 0; i < std::size(kSignals); ++i) {
+    auto* h = new uv_signal_t;
+    uv_signal_init(&loop, h);
+    h->data = &sigctx;
+    uv_signal_start(h, [](uv_signal_t* handle, int signum) {
+      static_cast<SigCtx*>(handle->data)->fn(signum);
+    }, kSignals[i].signum);
+    sig.handles[i] = h;
+  }
+
+  log.info("supervisord started with pid " + std::to_string(::getpid()));
+  supervisor.autostart();
+  uv_run(&loop, UV_RUN_DEFAULT);
+  uv_loop_close(&loop);
+
+  ::unlink(sd.pidfile.c_str());
+  if (outcome == RunOutcome::Shutdown) log.info("exiting");
+  return outcome;
+}

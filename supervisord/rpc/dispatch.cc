@@ -1,0 +1,122 @@
+#include "supervisord/rpc/dispatch.h"
+
+#include <algorithm>
+
+namespace rpc {
+
+void Dispatcher::add(const std::string& name, Method m) {
+  methods_[name] = std::make_shared<const Method>(std::move(m));
+}
+
+void Dispatcher::alias(const std::string& name, const std::string& target) {
+  methods_[name] = methods_.at(target);
+}
+
+std::vector<std::string> Dispatcher::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, m] : methods_) out.push_back(name);
+  for (const char* n : {"system.listMethods", "system.methodHelp", "system.methodSignature",
+                        "system.multicall"})
+    out.push_back(n);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void Dispatcher::dispatch(const xmlrpc::Call& call, Reply reply) const {
+  const std::string& name = call.method;
+  const auto& params = call.params;
+  auto count_ok = [&](size_t lo, size_t hi) {
+    if (params.size() < lo || params.size() > hi) {
+      reply(fault(Fault::IncorrectParameters));
+      return false;
+    }
+    return true;
+  };
+  if (name == "system.listMethods") {
+    if (!count_ok(0, 0)) return;
+    xmlrpc::Array a;
+    for (auto& n : names()) a.emplace_back(n);
+    return reply(xmlrpc::Value(std::move(a)));
+  }
+  if (name == "system.methodHelp" || name == "system.methodSignature") {
+    if (!count_ok(1, 1)) return;
+    if (!params[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+    const std::string& target = params[0].as_string();
+    auto it = methods_.find(target);
+    if (it == methods_.end()) return reply(fault(Fault::SignatureUnsupported));
+    if (name == "system.methodHelp") return reply(xmlrpc::Value(it->second->help));
+    xmlrpc::Array sig;
+    for (auto& t : it->second->signature) sig.emplace_back(t);
+    return reply(xmlrpc::Value(std::move(sig)));
+  }
+  if (name == "system.multicall") {
+    if (!count_ok(1, 1)) return;
+    return multicall(params, std::move(reply));
+  }
+  auto it = methods_.find(name);
+  if (it == methods_.end()) return reply(fault(Fault::UnknownMethod));
+  const Method& m = *it->second;
+  if (!count_ok(m.min_args, m.max_args)) return;
+  m.run(params, std::move(reply));
+}
+
+// Calls run in order; a deferred call holds back the ones after it (as Supervisor).
+void Dispatcher::multicall(const xmlrpc::Array& params, Reply reply) const {
+  if (!params[0].is_array()) return reply(fault(Fault::IncorrectParameters));
+  struct State {
+    xmlrpc::Array calls;
+    xmlrpc::Array results;
+    size_t next = 0;
+    Reply reply;
+  };
+  auto st = std::make_shared<State>();
+  st->calls = params[0].as_array();
+  st->reply = std::move(reply);
+  auto run_next = std::make_shared<std::function<void()>>();
+  std::weak_ptr<std::function<void()>> weak_next = run_next;
+  *run_next = [this, st, weak_next]() {
+    while (st->next < st->calls.size()) {
+      const xmlrpc::Value& c = st->calls[st->next++];
+      auto as_fault = [](Fault f, const std::string& detail) {
+        return xmlrpc::Value(xmlrpc::Struct{{"faultCode", static_cast<int>(f)},
+                                            {"faultString", fault_string(f, detail)}});
+      };
+      const xmlrpc::Value* mname = c.is_struct() ? c.get("methodName") : nullptr;
+      if (!mname || !mname->is_string()) {
+        st->results.push_back(as_fault(Fault::IncorrectParameters, "No methodName"));
+        continue;
+      }
+      if (mname->as_string() == "system.multicall") {
+        st->results.push_back(as_fault(Fault::IncorrectParameters,
+                                       "Recursive system.multicall forbidden"));
+        continue;
+      }
+      xmlrpc::Call call{mname->as_string(), {}};
+      if (const xmlrpc::Value* p = c.get("params"); p && p->is_array()) call.params = p->as_array();
+      bool done_now = false;
+      bool in_call = true;
+      auto next = weak_next.lock();
+      dispatch(call, [st, &done_now, &in_call, next](xmlrpc::Response r) {
+        if (auto* f = std::get_if<xmlrpc::FaultValue>(&r)) {
+          st->results.push_back(xmlrpc::Value(xmlrpc::Struct{{"faultCode", f->code},
+                                                             {"faultString", f->string}}));
+        } else {
+          st->results.push_back(std::get<xmlrpc::Value>(r));   // not wrapped, unlike Python's stdlib
+        }
+        if (in_call) done_now = true;
+        else if (next) (*next)();
+      });
+      in_call = false;
+      if (!done_now) return;   // deferred: its reply resumes the loop
+    }
+    st->reply(xmlrpc::Value(st->results));
+  };
+  // Keep the continuation alive until the last call answered.
+  st->reply = [keep = run_next, r = std::move(st->reply)](xmlrpc::Response resp) mutable {
+    r(std::move(resp));
+    keep.reset();
+  };
+  (*run_next)();
+}
+
+}  // namespace rpc

@@ -1,0 +1,48 @@
+// dispatch.h — XML-RPC method table: resolves `namespace.method`, checks argument
+// counts, runs the method and answers through a Reply that may be called later (calls
+// that wait for a process state are answered from state-change events). Also
+// system.listMethods / methodHelp / methodSignature / multicall (reference §4.3).
+// Knows nothing of HTTP or sockets.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/faults.h"
+#include "common/xmlrpc.h"
+
+namespace rpc {
+
+using Reply = std::function<void(xmlrpc::Response)>;
+
+inline xmlrpc::Response fault(Fault f, const std::string& detail = {}) {
+  return xmlrpc::FaultValue{static_cast<int>(f), fault_string(f, detail)};
+}
+
+struct Method {
+  // params already counted against min/max; the method still checks types.
+  std::function<void(const xmlrpc::Array& params, Reply reply)> run;
+  size_t min_args = 0;
+  size_t max_args = 0;
+  std::vector<std::string> signature;   // return type then param types
+  std::string help;
+};
+
+class Dispatcher {
+ public:
+  void add(const std::string& name, Method m);
+  void alias(const std::string& name, const std::string& target);
+  // Runs `call`; `reply` is called exactly once (maybe later).
+  void dispatch(const xmlrpc::Call& call, Reply reply) const;
+  std::vector<std::string> names() const;
+  bool has(const std::string& name) const { return methods_.count(name) != 0; }
+
+ private:
+  void multicall(const xmlrpc::Array& params, Reply reply) const;
+  std::map<std::string, std::shared_ptr<const Method>> methods_;
+};
+
+}  // namespace rpc

@@ -1,0 +1,30 @@
+// methods.h — the supervisor.* XML-RPC methods (reference §4.3–§4.5), registered into a
+// Dispatcher. They call the Supervisor's public API and answer through Reply, later for
+// calls that wait (start/stop with wait): waiters re-check on each state change.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "common/result.h"
+#include "supervisord/config/model.h"
+#include "supervisord/rpc/dispatch.h"
+
+class Supervisor;
+
+namespace rpc {
+
+struct DaemonHooks {
+  std::function<void()> shutdown;   // begin an orderly shutdown (after the reply is sent)
+  std::function<void()> restart;    // begin a restart (SIGHUP semantics)
+  // Re-reads the config from disk (same path and CLI as at start).
+  std::function<Result<std::shared_ptr<const config::Config>>()> reload;
+  // REMOTE_COMMUNICATION events (events issue); may be empty.
+  std::function<void(const std::string& type, const std::string& data)> remote_event;
+};
+
+void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks);
+void register_process_methods(Dispatcher& d, Supervisor& s);
+void register_log_methods(Dispatcher& d, Supervisor& s);
+
+}  // namespace rpc

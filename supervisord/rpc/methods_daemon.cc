@@ -1,0 +1,225 @@
+// methods_daemon.cc — daemon-level supervisor.* methods: versions, identification, state,
+// shutdown/restart, reloadConfig and group add/remove, getAllConfigInfo, remote events
+// (reference §4.3, §4.5, §2.6).
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "supervisord/config/diff.h"
+#include "supervisord/rpc/methods.h"
+#include "supervisord/rpc/util.h"
+#include "supervisord/supervisor.h"
+
+namespace rpc {
+namespace {
+
+using xmlrpc::Array;
+using xmlrpc::Struct;
+using xmlrpc::Value;
+
+constexpr const char* kApiVersion = "3.0";
+constexpr const char* kSupervisorVersion = "4.2.5";
+
+Value log_path_value(const config::LogConfig& log, const std::string& active_path, bool inuse) {
+  using K = values::LogfileName::Kind;
+  switch (log.file.kind) {
+    case K::None: return Value("none");
+    case K::Syslog: return Value("none");
+    case K::Auto: return inuse && !active_path.empty() ? Value(active_path) : Value("auto");
+    case K::Path: return Value(log.file.path);
+  }
+  return Value("none");
+}
+
+Value config_info(Supervisor& s, const config::GroupConfig& g, const config::ProcessConfig& p) {
+  Group* live = s.find_group(g.name);
+  bool inuse = live != nullptr;
+  std::string out_path, err_path;
+  if (live) {
+    if (auto slot = live->find(p.name)) {
+      if (slot->stdout_log) out_path = slot->stdout_log->path();
+      if (slot->stderr_log) err_path = slot->stderr_log->path();
+    }
+  }
+  Value uid = p.user ? Value(static_cast<int>(p.user->uid)) : Value("none");
+  Array codes;
+  for (int c : p.exitcodes) codes.emplace_back(c);
+  return Struct{
+      {"autostart", p.autostart},
+      {"directory", p.directory ? Value(*p.directory) : Value("none")},
+      {"uid", uid},
+      {"command", p.command},
+      {"exitcodes", Value(std::move(codes))},
+      {"group", g.name},
+      {"group_prio", g.priority},
+      {"inuse", inuse},
+      {"killasgroup", p.killasgroup},
+      {"name", p.name},
+      {"process_prio", p.priority},
+      {"redirect_stderr", p.redirect_stderr},
+      {"startretries", p.startretries},
+      {"startsecs", p.startsecs},
+      {"stdout_capture_maxbytes", clamp_int(p.stdout_log.capture_maxbytes)},
+      {"stdout_events_enabled", p.stdout_log.events_enabled},
+      {"stdout_logfile", log_path_value(p.stdout_log, out_path, inuse)},
+      {"stdout_logfile_backups", p.stdout_log.backups},
+      {"stdout_logfile_maxbytes", clamp_int(p.stdout_log.maxbytes)},
+      {"stdout_syslog", p.stdout_log.syslog},
+      {"stopsignal", p.stopsignal},
+      {"stopwaitsecs", p.stopwaitsecs},
+      {"stderr_capture_maxbytes", clamp_int(p.stderr_log.capture_maxbytes)},
+      {"stderr_events_enabled", p.stderr_log.events_enabled},
+      {"stderr_logfile", p.redirect_stderr ? Value("none")
+                                           : log_path_value(p.stderr_log, err_path, inuse)},
+      {"stderr_logfile_backups", p.stderr_log.backups},
+      {"stderr_logfile_maxbytes", clamp_int(p.stderr_log.maxbytes)},
+      {"stderr_syslog", p.stderr_log.syslog},
+      {"serverurl", p.serverurl ? Value(*p.serverurl) : Value("auto")},
+  };
+}
+
+}  // namespace
+
+void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
+  auto hooks_ptr = std::make_shared<DaemonHooks>(std::move(hooks));
+  auto running = [&s](Reply& reply) {
+    if (s.state() != SupervisorState::Running) {
+      reply(fault(Fault::ShutdownState));
+      return false;
+    }
+    return true;
+  };
+  auto constant = [running](Value v) {
+    return [running, v](const Array&, Reply reply) {
+      if (!running(reply)) return;
+      reply(v);
+    };
+  };
+  d.add("supervisor.getAPIVersion",
+        {constant(Value(kApiVersion)), 0, 0, {"string"},
+         "Return the version of the RPC API used by supervisord\n\n@return string version id"});
+  d.alias("supervisor.getVersion", "supervisor.getAPIVersion");
+  d.add("supervisor.getSupervisorVersion",
+        {constant(Value(kSupervisorVersion)), 0, 0, {"string"},
+         "Return the version of the supervisor package in use by supervisord\n\n@return string version id"});
+  d.add("supervisor.getIdentification",
+        {[&s, running](const Array&, Reply reply) {
+           if (!running(reply)) return;
+           reply(Value(s.config().supervisord.identifier));
+         },
+         0, 0, {"string"},
+         "Return identifying string of supervisord\n\n@return string identifier identifying string"});
+  d.add("supervisor.getState",
+        {[&s, running](const Array&, Reply reply) {
+           if (!running(reply)) return;
+           reply(Value(Struct{{"statecode", static_cast<int>(s.state())},
+                              {"statename", std::string(state_name(s.state()))}}));
+         },
+         0, 0, {"struct"},
+         "Return current state of supervisord as a struct\n\n@return struct A struct with keys int statecode, string statename"});
+  d.add("supervisor.getPID",
+        {[running](const Array&, Reply reply) {
+           if (!running(reply)) return;
+           reply(Value(static_cast<int>(::getpid())));
+         },
+         0, 0, {"int"}, "Return the PID of supervisord\n\n@return int PID"});
+  d.add("supervisor.shutdown",
+        {[running, hooks_ptr](const Array&, Reply reply) {
+           if (!running(reply)) return;
+           reply(Value(true));
+           hooks_ptr->shutdown();
+         },
+         0, 0, {"boolean"}, "Shut down the supervisor process\n\n@return boolean result always returns True unless error"});
+  d.add("supervisor.restart",
+        {[running, hooks_ptr](const Array&, Reply reply) {
+           if (!running(reply)) return;
+           reply(Value(true));
+           hooks_ptr->restart();
+         },
+         0, 0, {"boolean"}, "Restart the supervisor process\n\n@return boolean result  always return True unless error"});
+  d.add("supervisor.reloadConfig",
+        {[&s, running, hooks_ptr](const Array&, Reply reply) {
+           if (!running(reply)) return;
+           auto next = hooks_ptr->reload();
+           if (!next) return reply(fault(Fault::CantReread, next.error()));
+           // Compare the running groups (not the last read config) with the new file.
+           config::Config live = s.config();
+           live.groups.clear();
+           for (auto& g : s.groups()) live.groups.push_back(g->config);
+           config::Diff df = config::diff(live, **next);
+           s.replace_config(*next);
+           auto arr = [](const std::vector<std::string>& v) {
+             Array a;
+             for (auto& n : v) a.emplace_back(n);
+             return Value(std::move(a));
+           };
+           reply(Value(Array{Value(Array{arr(df.added), arr(df.changed), arr(df.removed)})}));
+         },
+         0, 0, {"array"},
+         "Reload the configuration.\n\nThe result contains three arrays containing names of process\n"
+         "groups:\n\n* `added` gives the process groups that have been added\n"
+         "* `changed` gives the process groups whose contents have\n  changed\n"
+         "* `removed` gives the process groups that are no longer\n  in the configuration\n\n"
+         "@return array result  [[added, changed, removed]]"});
+  d.add("supervisor.addProcessGroup",
+        {[&s, running](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           const std::string& name = a[0].as_string();
+           if (!s.config().find_group(name)) return reply(fault(Fault::BadName, name));
+           if (s.find_group(name)) return reply(fault(Fault::AlreadyAdded, name));
+           s.add_group(name);
+           reply(Value(true));
+         },
+         1, 1, {"boolean", "string"},
+         "Update the config for a running process from config file.\n\n"
+         "@param string name         name of process group to add\n"
+         "@return boolean result     true if successful"});
+  d.add("supervisor.removeProcessGroup",
+        {[&s, running](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           const std::string& name = a[0].as_string();
+           Group* g = s.find_group(name);
+           if (!g) return reply(fault(Fault::BadName, name));
+           for (auto& slot : g->slots)
+             if (!is_stopped_state(slot->process->state()))
+               return reply(fault(Fault::StillRunning, name));
+           s.remove_group(name);
+           reply(Value(true));
+         },
+         1, 1, {"boolean", "string"},
+         "Remove a stopped process from the active configuration.\n\n"
+         "@param string name         name of process group to remove\n"
+         "@return boolean result     Indicates whether the removal was successful"});
+  d.add("supervisor.getAllConfigInfo",
+        {[&s, running](const Array&, Reply reply) {
+           if (!running(reply)) return;
+           std::vector<std::pair<std::string, Value>> rows;
+           for (auto& g : s.config().groups)
+             for (auto& p : g->processes) rows.push_back({p->name, config_info(s, *g, *p)});
+           std::stable_sort(rows.begin(), rows.end(),
+                            [](const auto& x, const auto& y) { return x.first < y.first; });
+           Array out;
+           for (auto& r : rows) out.push_back(std::move(r.second));
+           reply(Value(std::move(out)));
+         },
+         0, 0, {"array"},
+         "Get info about all available process configurations. Each struct\n"
+         "represents a single process (i.e. groups get flattened).\n\n"
+         "@return array result  An array of process config info structs"});
+  d.add("supervisor.sendRemoteCommEvent",
+        {[hooks_ptr](const Array& a, Reply reply) {
+           if (!a[0].is_string() || !a[1].is_string()) return reply(fault(Fault::IncorrectParameters));
+           if (hooks_ptr->remote_event) hooks_ptr->remote_event(a[0].as_string(), a[1].as_string());
+           reply(Value(true));
+         },
+         2, 2, {"boolean", "string", "string"},
+         "Send an event that will be received by event listener\n"
+         "subprocesses subscribing to the RemoteCommunicationEvent.\n\n"
+         "@param  string  type  String for the \"type\" key in the event header\n"
+         "@param  string  data  Data for the event body\n"
+         "@return boolean       Always return True unless error"});
+}
+
+}  // namespace rpc

@@ -1,0 +1,319 @@
+// methods_process.cc — start/stop/signal/info/stdin methods of supervisor.* (reference
+// §4.3, §4.4, §4.5). Waiting calls are answered from the Supervisor's waiters.
+#include <algorithm>
+#include <memory>
+
+#include "common/values.h"
+#include "supervisord/rpc/methods.h"
+#include "supervisord/rpc/outcome.h"
+#include "supervisord/rpc/util.h"
+#include "supervisord/supervisor.h"
+
+namespace rpc {
+namespace {
+
+using xmlrpc::Array;
+using xmlrpc::Response;
+using xmlrpc::Struct;
+using xmlrpc::Value;
+
+Outcome start_one(std::shared_ptr<ProcessSlot> slot, const std::string& name, bool wait) {
+  Process& p = *slot->process;
+  CommandStatus st = p.start();
+  if (!st.ok()) return fault(st.fault, st.detail.empty() ? name : st.detail);
+  if (p.state() == ProcessState::Running || !wait) return Response(Value(true));
+  std::weak_ptr<ProcessSlot> weak = slot;
+  return Pending{[weak, name]() -> std::optional<Response> {
+    auto s = weak.lock();
+    if (!s) return fault(Fault::AbnormalTermination, name);
+    const Process& p = *s->process;
+    if (!p.spawnerr().empty()) return fault(Fault::SpawnError, name);
+    ProcessState state = p.state();
+    if (state == ProcessState::Running) return Response(Value(true));
+    if (state != ProcessState::Starting) return fault(Fault::AbnormalTermination, name);
+    return std::nullopt;
+  }};
+}
+
+Outcome stop_one(std::shared_ptr<ProcessSlot> slot, const std::string& name, bool wait) {
+  Process& p = *slot->process;
+  CommandStatus st = p.stop();
+  if (!st.ok()) return fault(st.fault, st.detail.empty() ? name : st.detail);
+  if (is_stopped_state(p.state()) || !wait) return Response(Value(true));
+  std::weak_ptr<ProcessSlot> weak = slot;
+  return Pending{[weak]() -> std::optional<Response> {
+    auto s = weak.lock();
+    if (!s || is_stopped_state(s->process->state())) return Response(Value(true));
+    return std::nullopt;
+  }};
+}
+
+Outcome signal_one(ProcessSlot& slot, const std::string& name, int sig) {
+  CommandStatus st = slot.process->signal(sig);
+  if (!st.ok()) return fault(st.fault, st.detail.empty() ? name : st.detail);
+  return Response(Value(true));
+}
+
+// The signal argument: a name ("HUP", "sigusr1") or a number, as string or int.
+std::optional<int> parse_signal(const Value& v) {
+  std::string text;
+  if (v.is_int()) text = std::to_string(v.as_int());
+  else if (v.is_string()) text = v.as_string();
+  else return std::nullopt;
+  auto r = values::signal_number(text);
+  if (!r) return std::nullopt;
+  return *r;
+}
+
+Value process_info(Supervisor& s, const ProcessSlot& slot) {
+  const Process& p = *slot.process;
+  int64_t now = now_seconds();
+  std::string out_log = slot.stdout_log ? slot.stdout_log->path() : "";
+  std::string err_log = slot.stderr_log ? slot.stderr_log->path() : "";
+  (void)s;
+  return Struct{
+      {"name", p.name()},
+      {"group", p.group()},
+      {"start", clamp_int(p.start_time())},
+      {"stop", clamp_int(p.stop_time())},
+      {"now", clamp_int(now)},
+      {"state", static_cast<int>(p.state())},
+      {"statename", std::string(state_name(p.state()))},
+      {"spawnerr", p.spawnerr()},
+      {"exitstatus", p.exitstatus()},
+      {"logfile", out_log},
+      {"stdout_logfile", out_log},
+      {"stderr_logfile", err_log},
+      {"pid", static_cast<int>(p.pid())},
+      {"description", p.description(now)},
+  };
+}
+
+template <class Fn>
+void for_group_or_all(Supervisor& s, const Group* only, Fn&& fn) {
+  for (auto& g : s.groups()) {
+    if (only && g.get() != only) continue;
+    for (auto& slot : g->slots) fn(*g, slot);
+  }
+}
+
+}  // namespace
+
+void register_process_methods(Dispatcher& d, Supervisor& s) {
+  auto running = [&s](Reply& reply) {
+    if (s.state() != SupervisorState::Running) {
+      reply(fault(Fault::ShutdownState));
+      return false;
+    }
+    return true;
+  };
+
+  // ---- start ----
+  auto start_group = [&s](Group* g, bool wait, Reply reply) {
+    std::vector<Targeted> items;
+    for_group_or_all(s, g, [&](Group& grp, std::shared_ptr<ProcessSlot>& slot) {
+      if (is_running_state(slot->process->state())) return;
+      std::string ns = grp.name() + ":" + slot->process->name();
+      items.push_back({slot->process->name(), grp.name(), start_one(slot, ns, wait)});
+    });
+    answer_all(s, std::move(items), std::move(reply));
+  };
+  d.add("supervisor.startProcessGroup",
+        {[&s, running, start_group](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           Group* g = s.find_group(a[0].as_string());
+           if (!g) return reply(fault(Fault::BadName, a[0].as_string()));
+           start_group(g, a.size() > 1 ? truthy(a[1]) : true, std::move(reply));
+         },
+         1, 2, {"array", "string", "boolean"},
+         "Start all processes in the group named 'name'\n\n"
+         "@param string name     The group name\n@param boolean wait    Wait for each process to be fully started\n"
+         "@return array result   An array of process status info structs"});
+  d.add("supervisor.startAllProcesses",
+        {[running, start_group](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           start_group(nullptr, a.empty() ? true : truthy(a[0]), std::move(reply));
+         },
+         0, 1, {"array", "boolean"},
+         "Start all processes listed in the configuration file\n\n"
+         "@param boolean wait    Wait for each process to be fully started\n"
+         "@return array result   An array of process status info structs"});
+  d.add("supervisor.startProcess",
+        {[&s, running, start_group](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           const std::string& name = a[0].as_string();
+           bool wait = a.size() > 1 ? truthy(a[1]) : true;
+           auto [group, process] = split_namespec(name);
+           Group* g = s.find_group(group);
+           if (!g) return reply(fault(Fault::BadName, name));
+           if (!process) return start_group(g, wait, std::move(reply));
+           auto slot = g->find(*process);
+           if (!slot) return reply(fault(Fault::BadName, name));
+           answer(s, start_one(slot, name, wait), std::move(reply));
+         },
+         1, 2, {"boolean", "string", "boolean"},
+         "Start a process\n\n@param string name Process name (or ``group:name``, or ``group:*``)\n"
+         "@param boolean wait Wait for process to be fully started\n"
+         "@return boolean result     Always true unless error"});
+
+  // ---- stop ----
+  auto stop_group = [&s](Group* g, bool wait, Reply reply) {
+    std::vector<Targeted> items;
+    for_group_or_all(s, g, [&](Group& grp, std::shared_ptr<ProcessSlot>& slot) {
+      if (!is_running_state(slot->process->state())) return;
+      std::string ns = grp.name() + ":" + slot->process->name();
+      items.push_back({slot->process->name(), grp.name(), stop_one(slot, ns, wait)});
+    });
+    answer_all(s, std::move(items), std::move(reply));
+  };
+  d.add("supervisor.stopProcessGroup",
+        {[&s, running, stop_group](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           Group* g = s.find_group(a[0].as_string());
+           if (!g) return reply(fault(Fault::BadName, a[0].as_string()));
+           stop_group(g, a.size() > 1 ? truthy(a[1]) : true, std::move(reply));
+         },
+         1, 2, {"array", "string", "boolean"},
+         "Stop all processes in the process group named 'name'\n\n"
+         "@param string name     The group name\n@param boolean wait    Wait for each process to be fully stopped\n"
+         "@return array result   An array of process status info structs"});
+  d.add("supervisor.stopAllProcesses",
+        {[running, stop_group](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           stop_group(nullptr, a.empty() ? true : truthy(a[0]), std::move(reply));
+         },
+         0, 1, {"array", "boolean"},
+         "Stop all processes in the process list\n\n"
+         "@param  boolean wait   Wait for each process to be fully stopped\n"
+         "@return array result   An array of process status info structs"});
+  d.add("supervisor.stopProcess",
+        {[&s, running, stop_group](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           const std::string& name = a[0].as_string();
+           bool wait = a.size() > 1 ? truthy(a[1]) : true;
+           auto [group, process] = split_namespec(name);
+           Group* g = s.find_group(group);
+           if (!g) return reply(fault(Fault::BadName, name));
+           if (!process) return stop_group(g, wait, std::move(reply));
+           auto slot = g->find(*process);
+           if (!slot) return reply(fault(Fault::BadName, name));
+           answer(s, stop_one(slot, name, wait), std::move(reply));
+         },
+         1, 2, {"boolean", "string", "boolean"},
+         "Stop a process named by name\n\n@param string name  The name of the process to stop (or 'group:name')\n"
+         "@param boolean wait        Wait for the process to be fully stopped\n"
+         "@return boolean result     Always return True unless error"});
+
+  // ---- signal ----
+  auto signal_group = [&s](Group* g, int sig, Reply reply) {
+    std::vector<Targeted> items;
+    for_group_or_all(s, g, [&](Group& grp, std::shared_ptr<ProcessSlot>& slot) {
+      if (!is_signallable_state(slot->process->state())) return;
+      std::string ns = grp.name() + ":" + slot->process->name();
+      items.push_back({slot->process->name(), grp.name(), signal_one(*slot, ns, sig)});
+    });
+    answer_all(s, std::move(items), std::move(reply));
+  };
+  d.add("supervisor.signalProcess",
+        {[&s, running, signal_group](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           const std::string& name = a[0].as_string();
+           auto [group, process] = split_namespec(name);
+           Group* g = s.find_group(group);
+           if (!g) return reply(fault(Fault::BadName, name));
+           auto sig = parse_signal(a[1]);
+           if (!sig) return reply(fault(Fault::BadSignal, text_of(a[1])));
+           if (!process) return signal_group(g, *sig, std::move(reply));
+           auto slot = g->find(*process);
+           if (!slot) return reply(fault(Fault::BadName, name));
+           answer(s, signal_one(*slot, name, *sig), std::move(reply));
+         },
+         2, 2, {"boolean", "string", "string"},
+         "Send an arbitrary UNIX signal to the process named by name\n\n"
+         "@param string name    Name of the process to signal (or 'group:name')\n"
+         "@param string signal  Signal to send, as name ('HUP') or number ('1')\n"
+         "@return boolean"});
+  d.add("supervisor.signalProcessGroup",
+        {[&s, running, signal_group](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           Group* g = s.find_group(a[0].as_string());
+           if (!g) return reply(fault(Fault::BadName, a[0].as_string()));
+           auto sig = parse_signal(a[1]);
+           if (!sig) return reply(fault(Fault::BadSignal, text_of(a[1])));
+           signal_group(g, *sig, std::move(reply));
+         },
+         2, 2, {"array", "string", "string"},
+         "Send a signal to all processes in the group named 'name'\n\n"
+         "@param string name    The group name\n@param string signal  Signal to send, as name ('HUP') or number ('1')\n"
+         "@return array"});
+  d.add("supervisor.signalAllProcesses",
+        {[&s, signal_group](const Array& a, Reply reply) {
+           auto sig = parse_signal(a[0]);
+           if (!sig) return reply(fault(Fault::BadSignal, text_of(a[0])));
+           // Supervisor checks the daemon state only after signalling.
+           if (s.state() != SupervisorState::Running) return reply(fault(Fault::ShutdownState));
+           signal_group(nullptr, *sig, std::move(reply));
+         },
+         1, 1, {"array", "string"},
+         "Send a signal to all processes in the process list\n\n"
+         "@param string signal  Signal to send, as name ('HUP') or number ('1')\n@return array"});
+
+  // ---- info ----
+  d.add("supervisor.getProcessInfo",
+        {[&s, running](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           const std::string& name = a[0].as_string();
+           auto [group, process] = split_namespec(name);
+           Group* g = s.find_group(group);
+           auto slot = (g && process) ? g->find(*process) : nullptr;
+           if (!slot) return reply(fault(Fault::BadName, name));
+           reply(process_info(s, *slot));
+         },
+         1, 1, {"struct", "string"},
+         "Get info about a process named name\n\n@param string name The name of the process (or 'group:name')\n"
+         "@return struct result     A structure containing data about the process"});
+  d.add("supervisor.getAllProcessInfo",
+        {[&s, running](const Array&, Reply reply) {
+           if (!running(reply)) return;
+           std::vector<std::pair<std::pair<std::string, std::string>, const ProcessSlot*>> all;
+           for (auto& g : s.groups())
+             for (auto& slot : g->slots) all.push_back({{g->name(), slot->process->name()}, slot.get()});
+           std::sort(all.begin(), all.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+           Array out;
+           out.reserve(all.size());
+           for (auto& [key, slot] : all) out.push_back(process_info(s, *slot));
+           reply(Value(std::move(out)));
+         },
+         0, 0, {"array"},
+         "Get info about all processes\n\n@return array result  An array of process status results"});
+
+  // ---- stdin ----
+  d.add("supervisor.sendProcessStdin",
+        {[&s, running](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string() || !a[1].is_string()) return reply(fault(Fault::IncorrectParameters, "chars must be a string"));
+           const std::string& name = a[0].as_string();
+           auto [group, process] = split_namespec(name);
+           Group* g = s.find_group(group);
+           auto slot = (g && process) ? g->find(*process) : nullptr;
+           if (!slot) return reply(fault(Fault::BadName, name));
+           CommandStatus st = slot->process->write_stdin(a[1].as_string());
+           if (!st.ok()) return reply(fault(st.fault, st.detail.empty() ? name : st.detail));
+           reply(Value(true));
+         },
+         2, 2, {"boolean", "string", "string"},
+         "Send a string of chars to the stdin of the process name.\n\n"
+         "@param string name        The process name to send to (or 'group:name')\n"
+         "@param string chars       The character data to send to the process\n"
+         "@return boolean result    Always return True unless error"});
+}
+
+}  // namespace rpc

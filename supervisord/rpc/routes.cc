@@ -1,0 +1,102 @@
+#include "supervisord/rpc/routes.h"
+
+#include <sys/stat.h>
+
+#include "common/xmlrpc.h"
+#include "supervisord/logs/daemon_log.h"
+#include "supervisord/logs/follower.h"
+#include "supervisord/rpc/util.h"
+#include "supervisord/supervisor.h"
+
+namespace rpc {
+namespace {
+
+constexpr size_t kMaxRequestBody = 4 * 1024 * 1024;
+
+void serve_rpc(const Dispatcher& d, Supervisor& s, const http::Request& req,
+               std::shared_ptr<Responder> responder) {
+  if (req.method != "POST") return responder->respond_error(400);
+  if (req.body.size() > kMaxRequestBody) return responder->respond_error(413);
+  auto call = xmlrpc::parse_call(req.body);
+  if (!call) {
+    s.log().error("XML-RPC request data " + std::string("could not be parsed: ") + call.error());
+    return responder->respond_error(400);
+  }
+  d.dispatch(*call, [responder](xmlrpc::Response r) {
+    if (!responder->alive()) return;
+    if (auto* f = std::get_if<xmlrpc::FaultValue>(&r))
+      responder->respond_xml(xmlrpc::encode_fault(f->code, f->string));
+    else
+      responder->respond_xml(xmlrpc::encode_response(std::get<xmlrpc::Value>(r)));
+  });
+}
+
+void serve_tail(uv_loop_t* loop, const std::string& path, std::shared_ptr<Responder> responder) {
+  struct stat st;
+  if (path.empty() || path == "syslog" || ::stat(path.c_str(), &st) != 0)
+    return responder->respond_error(404);
+  responder->start_stream(200, {{"Content-Type", "text/plain;charset=utf-8"},
+                                {"X-Accel-Buffering", "no"}});
+  std::weak_ptr<Responder> weak = responder;
+  // The follower delivers the last 1024 bytes at once, then what is appended.
+  auto follower = logs::Follower::start(loop, path, [weak](std::string_view data) {
+    if (auto r = weak.lock()) r->write(data);
+  });
+  if (!follower) return responder->finish();
+  // The follower lives until the client goes away.
+  auto shared = std::shared_ptr<logs::Follower>(std::move(*follower));
+  responder->on_close([shared]() { shared->close(); });
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int h = hex_value(s[i + 1]), l = hex_value(s[i + 2]);
+      if (h >= 0 && l >= 0) {
+        out += static_cast<char>(h * 16 + l);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+Handler make_router(uv_loop_t* loop, const Dispatcher& dispatcher, Supervisor& supervisor) {
+  return [loop, &dispatcher, &supervisor](const http::Request& req,
+                                          std::shared_ptr<Responder> responder) {
+    std::string path = req.path;
+    if (auto q = path.find('?'); q != std::string::npos) path = path.substr(0, q);
+    if (path.rfind("/RPC2", 0) == 0) return serve_rpc(dispatcher, supervisor, req, responder);
+    if (req.method != "GET") return responder->respond_error(400);
+    if (path == "/mainlogtail") return serve_tail(loop, supervisor.log().path(), responder);
+    if (path.rfind("/logtail/", 0) == 0) {
+      std::string rest = percent_decode(path.substr(9));
+      std::string channel = "stdout";
+      if (auto slash = rest.find('/'); slash != std::string::npos) {
+        channel = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+      }
+      auto [group, process] = split_namespec(rest);
+      Group* g = supervisor.find_group(group);
+      auto slot = (g && process) ? g->find(*process) : nullptr;
+      if (!slot || (channel != "stdout" && channel != "stderr")) return responder->respond_error(404);
+      auto& log = channel == "stderr" ? slot->stderr_log : slot->stdout_log;
+      return serve_tail(loop, log ? log->path() : "", responder);
+    }
+    responder->respond_error(404);
+  };
+}
+
+}  // namespace rpc

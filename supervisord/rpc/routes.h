@@ -1,0 +1,20 @@
+// routes.h — what the HTTP server answers per path (reference §4.1): POST /RPC2* is
+// XML-RPC through the Dispatcher; GET /logtail/<name>[/stdout|/stderr] and /mainlogtail
+// stream a log as it grows; / shows a plain status page. Everything else is 404.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+
+#include "supervisord/rpc/dispatch.h"
+#include "supervisord/rpc/responder.h"
+
+class Supervisor;
+
+namespace rpc {
+
+// The handler to give Server::set_handler. `dispatcher` and `supervisor` outlive it.
+Handler make_router(uv_loop_t* loop, const Dispatcher& dispatcher, Supervisor& supervisor);
+
+}  // namespace rpc

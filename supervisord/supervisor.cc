@@ -1,0 +1,229 @@
+#include "supervisord/supervisor.h"
+
+#include <algorithm>
+
+#include "supervisord/logs/daemon_log.h"
+
+std::shared_ptr<ProcessSlot> Group::find(const std::string& process_name) const {
+  for (auto& s : slots)
+    if (s->process->name() == process_name) return s;
+  return nullptr;
+}
+
+Supervisor::Supervisor(uv_loop_t* loop, Reaper& reaper, logs::DaemonLog& log)
+    : loop_(loop), reaper_(reaper), log_(log) {}
+
+Supervisor::~Supervisor() = default;
+
+void Supervisor::set_config(std::shared_ptr<const config::Config> config, std::string server_url) {
+  config_ = std::move(config);
+  server_url_ = std::move(server_url);
+  for (auto& gc : config_->groups) groups_.push_back(make_group(gc));
+}
+
+void Supervisor::replace_config(std::shared_ptr<const config::Config> next) {
+  config_ = std::move(next);
+}
+
+Group* Supervisor::find_group(const std::string& name) {
+  for (auto& g : groups_)
+    if (g->name() == name) return g.get();
+  return nullptr;
+}
+
+std::unique_ptr<Group> Supervisor::make_group(std::shared_ptr<const config::GroupConfig> gc) {
+  auto g = std::make_unique<Group>();
+  g->config = gc;
+  for (auto& pc : gc->processes) g->slots.push_back(make_slot(pc, gc->name));
+  std::stable_sort(g->slots.begin(), g->slots.end(), [](const auto& a, const auto& b) {
+    return a->process->config().priority < b->process->config().priority;
+  });
+  return g;
+}
+
+std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config::ProcessConfig> pc,
+                                                   const std::string& group) {
+  (void)group;
+  auto slot = std::make_shared<ProcessSlot>();
+  ProcessSlot* raw = slot.get();
+  const auto& sd = config_->supervisord;
+  logs::ChildLogContext ctx{pc->name, sd.identifier, sd.childlogdir, sd.strip_ansi};
+  auto make_log = [&](const config::LogConfig& lc, logs::Channel ch) -> std::unique_ptr<logs::ChildLog> {
+    logs::ChildLogCallbacks cb;
+    std::string what = pc->name + " " + std::string(logs::channel_name(ch));
+    cb.on_error = [this, what](const std::string& path, const std::string& message) {
+      log_.error("cannot write " + what + " log " + path + ": " + message);
+    };
+    auto r = logs::ChildLog::create(lc, ch, ctx, std::move(cb));
+    if (!r) {
+      log_.error("cannot create " + what + " log: " + r.error());
+      return nullptr;
+    }
+    return std::move(*r);
+  };
+  slot->stdout_log = make_log(pc->stdout_log, logs::Channel::Stdout);
+  if (!pc->redirect_stderr) slot->stderr_log = make_log(pc->stderr_log, logs::Channel::Stderr);
+
+  Process::Hooks hooks;
+  hooks.on_state_change = [this](Process& p, ProcessState from, ProcessState to) {
+    on_state_change(p, from, to);
+  };
+  hooks.on_output = [this, raw](Process& p, bool is_stderr, std::string_view bytes) {
+    if (log_.enabled(logs::kLevelDebug)) {
+      log_.debug("'" + p.name() + "' " + (is_stderr ? "stderr" : "stdout") + " output:\n" +
+                 std::string(bytes));
+    }
+    auto& log = is_stderr ? raw->stderr_log : raw->stdout_log;
+    if (log) log->on_output(bytes);
+  };
+  hooks.on_log = [this](int level, std::string text) { log_.log(level, text); };
+  spawn::SpawnContext sc{server_url_, sd.environment};
+  slot->process = std::make_unique<Process>(loop_, reaper_, pc, sc, std::move(hooks));
+  return slot;
+}
+
+void Supervisor::on_state_change(Process& p, ProcessState from, ProcessState to) {
+  if (is_stopped_state(to)) {
+    // The child is gone: what capture mode held back goes to the log now.
+    if (Group* g = find_group(p.group())) {
+      if (auto slot = g->find(p.name())) {
+        if (slot->stdout_log) slot->stdout_log->flush();
+        if (slot->stderr_log) slot->stderr_log->flush();
+      }
+    }
+  }
+  for (auto& l : listeners_) l(p, from, to);
+  run_waiters();
+}
+
+void Supervisor::add_waiter(Waiter w) {
+  if (w()) return;
+  waiters_.push_back(std::move(w));
+}
+
+void Supervisor::run_waiters() {
+  // A waiter may answer an RPC whose handler changes states again: re-entrancy is
+  // handled by swapping the list out while it runs.
+  if (running_waiters_) return;
+  running_waiters_ = true;
+  bool again = true;
+  while (again) {
+    again = false;
+    std::vector<Waiter> current;
+    current.swap(waiters_);
+    for (auto& w : current)
+      if (!w()) waiters_.push_back(std::move(w));
+  }
+  running_waiters_ = false;
+}
+
+void Supervisor::autostart() {
+  if (state_ != SupervisorState::Running) return;
+  std::vector<Group*> order;
+  for (auto& g : groups_) order.push_back(g.get());
+  std::stable_sort(order.begin(), order.end(),
+                   [](Group* a, Group* b) { return a->config->priority < b->config->priority; });
+  for (Group* g : order)
+    for (auto& slot : g->slots) slot->process->autostart();
+}
+
+bool Supervisor::add_group(const std::string& name) {
+  for (auto& gc : config_->groups) {
+    if (gc->name != name) continue;
+    auto g = make_group(gc);
+    // Runtime order: priority, ties in the order groups were added.
+    auto pos = std::upper_bound(groups_.begin(), groups_.end(), gc->priority,
+                                [](int prio, const std::unique_ptr<Group>& x) {
+                                  return prio < x->config->priority;
+                                });
+    Group* added = g.get();
+    groups_.insert(pos, std::move(g));
+    if (state_ == SupervisorState::Running)
+      for (auto& slot : added->slots) slot->process->autostart();
+    return true;
+  }
+  return false;
+}
+
+bool Supervisor::remove_group(const std::string& name) {
+  for (auto it = groups_.begin(); it != groups_.end(); ++it) {
+    if ((*it)->name() != name) continue;
+    std::unique_ptr<Group> g = std::move(*it);
+    groups_.erase(it);
+    close_group(std::move(g), [] {});
+    return true;
+  }
+  return false;
+}
+
+void Supervisor::close_group(std::unique_ptr<Group> group, std::function<void()> done) {
+  auto holder = std::make_shared<std::unique_ptr<Group>>(std::move(group));
+  auto remaining = std::make_shared<size_t>((*holder)->slots.size());
+  ++closing_;
+  auto finish = [this, holder, done]() {
+    --closing_;
+    holder->reset();
+    done();
+  };
+  if (*remaining == 0) return finish();
+  for (auto& slot : (*holder)->slots) {
+    slot->process->close([remaining, finish]() {
+      if (--*remaining == 0) finish();
+    });
+  }
+}
+
+void Supervisor::stop_all_ordered(std::function<void()> done) {
+  auto order = std::make_shared<std::vector<std::string>>();
+  std::vector<Group*> gs;
+  for (auto& g : groups_) gs.push_back(g.get());
+  // Descending priority: the last started is the first stopped.
+  std::stable_sort(gs.begin(), gs.end(),
+                   [](Group* a, Group* b) { return a->config->priority > b->config->priority; });
+  for (Group* g : gs) order->push_back(g->name());
+  stop_next_group(order, std::move(done));
+}
+
+void Supervisor::stop_next_group(std::shared_ptr<std::vector<std::string>> order,
+                                 std::function<void()> done) {
+  while (!order->empty()) {
+    std::string name = order->front();
+    order->erase(order->begin());
+    Group* g = find_group(name);
+    if (!g) continue;
+    // Within a group every process is told at once, descending process priority.
+    for (auto it = g->slots.rbegin(); it != g->slots.rend(); ++it) (*it)->process->shutdown();
+    add_waiter([this, name, order, done]() {
+      Group* g = find_group(name);
+      if (g) {
+        for (auto& slot : g->slots)
+          if (!is_stopped_state(slot->process->state())) return false;
+      }
+      // Continue outside the waiter loop's iteration.
+      stop_next_group(order, done);
+      return true;
+    });
+    return;
+  }
+  done();
+}
+
+void Supervisor::close(std::function<void()> done) {
+  auto remaining = std::make_shared<size_t>(groups_.size());
+  if (groups_.empty()) return done();
+  std::vector<std::unique_ptr<Group>> gs;
+  gs.swap(groups_);
+  for (auto& g : gs) {
+    close_group(std::move(g), [remaining, done]() {
+      if (--*remaining == 0) done();
+    });
+  }
+}
+
+void Supervisor::reopen_logs() {
+  for (auto& g : groups_)
+    for (auto& slot : g->slots) {
+      if (slot->stdout_log) (void)slot->stdout_log->reopen();
+      if (slot->stderr_log) (void)slot->stderr_log->reopen();
+    }
+}

@@ -1,0 +1,110 @@
+// supervisor.h — the top object of the daemon: the process groups of the running config,
+// the daemon state (RUNNING / RESTARTING / SHUTDOWN), ordered start and shutdown
+// (reference §2.4), applying a reload, and waiters that RPC calls use to be answered when
+// processes reach a state (no polling: waiters are re-checked on every state change).
+// Knows nothing of HTTP or XML-RPC (rpc/ calls this API) and nothing of fork/exec
+// (process/ does that).
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/states.h"
+#include "supervisord/config/diff.h"
+#include "supervisord/config/model.h"
+#include "supervisord/logs/child_log.h"
+#include "supervisord/process/process.h"
+
+namespace logs {
+class DaemonLog;
+}
+
+class Supervisor;
+
+// One live process and its output capture.
+struct ProcessSlot {
+  std::unique_ptr<Process> process;
+  std::unique_ptr<logs::ChildLog> stdout_log;
+  std::unique_ptr<logs::ChildLog> stderr_log;
+};
+
+struct Group {
+  std::shared_ptr<const config::GroupConfig> config;
+  // In process priority order. Shared so that a waiting RPC call can hold a weak
+  // reference that survives the group's removal.
+  std::vector<std::shared_ptr<ProcessSlot>> slots;
+  const std::string& name() const { return config->name; }
+  std::shared_ptr<ProcessSlot> find(const std::string& process_name) const;
+};
+
+class Supervisor {
+ public:
+  // A waiter is re-evaluated after every process state change (and once when added);
+  // it returns true when it is done and can be dropped.
+  using Waiter = std::function<bool()>;
+
+  Supervisor(uv_loop_t* loop, Reaper& reaper, logs::DaemonLog& log);
+  ~Supervisor();
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Installs the first config: every group is added (not started).
+  void set_config(std::shared_ptr<const config::Config> config, std::string server_url);
+  const config::Config& config() const { return *config_; }
+  std::shared_ptr<const config::Config> config_ptr() const { return config_; }
+
+  SupervisorState state() const { return state_; }
+  void set_state(SupervisorState s) { state_ = s; }
+
+  // Groups in runtime order: priority, ties in the order they were added.
+  const std::vector<std::unique_ptr<Group>>& groups() const { return groups_; }
+  Group* find_group(const std::string& name);
+
+  // Starts every autostart process that was never started, walking groups by priority.
+  void autostart();
+
+  // Group management for update / addProcessGroup / removeProcessGroup.
+  bool add_group(const std::string& name);          // from the current config; false if unknown
+  bool remove_group(const std::string& name);       // caller checked all are stopped
+  void replace_config(std::shared_ptr<const config::Config> next);   // reload: keep groups
+
+  // Stops every group one at a time in descending priority, then calls done.
+  void stop_all_ordered(std::function<void()> done);
+
+  void add_waiter(Waiter w);
+  void reopen_logs();
+  // Closes every process's handles (all must be stopped); `done` once all closed.
+  void close(std::function<void()> done);
+  // Every process state change, after the Supervisor's own bookkeeping (events, store).
+  using StateListener = std::function<void(Process&, ProcessState from, ProcessState to)>;
+  void add_state_listener(StateListener l) { listeners_.push_back(std::move(l)); }
+
+  uv_loop_t* loop() const { return loop_; }
+  logs::DaemonLog& log() { return log_; }
+
+ private:
+  std::unique_ptr<Group> make_group(std::shared_ptr<const config::GroupConfig> gc);
+  std::shared_ptr<ProcessSlot> make_slot(std::shared_ptr<const config::ProcessConfig> pc,
+                                         const std::string& group);
+  void on_state_change(Process& p, ProcessState from, ProcessState to);
+  void run_waiters();
+  void stop_next_group(std::shared_ptr<std::vector<std::string>> order,
+                       std::function<void()> done);
+  void close_group(std::unique_ptr<Group> group, std::function<void()> done);
+
+  uv_loop_t* loop_;
+  Reaper& reaper_;
+  logs::DaemonLog& log_;
+  std::shared_ptr<const config::Config> config_;
+  std::string server_url_;
+  SupervisorState state_ = SupervisorState::Running;
+  std::vector<std::unique_ptr<Group>> groups_;
+  std::vector<Waiter> waiters_;
+  bool running_waiters_ = false;
+  std::vector<StateListener> listeners_;
+  int closing_ = 0;   // groups whose handles are still closing
+};
