@@ -2,6 +2,7 @@
 // only user code called (the handler, on_close callbacks) is wrapped in try/catch.
 #include "supervisord/rpc/connection.h"
 
+#include <ctime>
 #include <utility>
 
 namespace rpc {
@@ -23,11 +24,13 @@ void ServerCore::object_closed() {
   }
 }
 
-Connection::Connection(std::shared_ptr<ServerCore> core, wire::Credentials credentials)
-    : core_(std::move(core)), credentials_(std::move(credentials)) {}
+Connection::Connection(std::shared_ptr<ServerCore> core, Credentials credentials)
+    : core_(std::move(core)),
+      credentials_(std::move(credentials)),
+      parser_(core_->limits.request) {}
 
 bool Connection::accept(std::shared_ptr<ServerCore> core, uv_stream_t* server, bool is_pipe,
-                        const wire::Credentials& credentials) {
+                        const Credentials& credentials) {
   auto* c = new Connection(core, credentials);
   uv_loop_t* loop = core->loop;
   if (is_pipe)
@@ -64,7 +67,8 @@ void Connection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     return;
   }
   if (n == 0 || c->input_done_) return;
-  c->inbox_.append(buf->base, static_cast<size_t>(n));
+  // A broken stream is noticed in process_input(), after the requests before the error.
+  (void)c->parser_.feed(std::string_view(buf->base, static_cast<size_t>(n)));
   c->process_input();
 }
 
@@ -73,23 +77,14 @@ void Connection::process_input() {
   // instead, so a long pipeline does not recurse once per request.
   if (in_input_) return;
   in_input_ = true;
-  while (!closing_ && !input_done_ && !inbox_.empty() &&
-         slots_.size() < core_->limits.max_pipelined) {
-    auto outcome = parser_.feed(inbox_);
-    inbox_.erase(0, outcome.consumed);
-    if (outcome.kind == wire::Parser::Kind::Error) {
-      fail_request(outcome.status);
-      break;
-    }
-    if (outcome.kind == wire::Parser::Kind::NeedMore) break;
+  while (!closing_ && !input_done_ && parser_.has_request() &&
+         slots_.size() < core_->limits.max_pipelined)
     dispatch(parser_.take());
-  }
+  if (!closing_ && !input_done_ && !parser_.has_request() && parser_.failed())
+    fail_request(parser_.error_status());
   in_input_ = false;
   if (closing_) return;
-  if (input_done_) {
-    inbox_.clear();
-    stop_reading();
-  } else if (!inbox_.empty() || slots_.size() >= core_->limits.max_pipelined) {
+  if (input_done_ || parser_.has_request() || slots_.size() >= core_->limits.max_pipelined) {
     // Back-pressure: a client that pipelines faster than we answer waits in its socket.
     stop_reading();
   } else {
@@ -105,15 +100,24 @@ void Connection::dispatch(http::Request request) {
   auto slot = std::make_shared<Slot>();
   slot->conn = this;
   slot->request = std::move(request);
-  slot->close_after = !wire::keep_alive(slot->request);
-  if (slot->close_after) input_done_ = true;
+  // Nothing is read after a request that does not keep the connection.
+  if (!slot->request.keep_alive) input_done_ = true;
   slots_.push_back(slot);
-  if (!wire::authorized(slot->request, credentials_)) {
-    slot->out = wire::unauthorized_response(slot->request);
-    slot->state = Slot::State::Done;
-    slot->conn = nullptr;
-    flush();
-    return;
+  // Auth wraps everything (RPC, logtail, UI), as Medusa's auth handler does.
+  switch (http::check_auth(slot->request, credentials_.username, credentials_.password)) {
+    case http::AuthOutcome::Ok:
+      break;
+    case http::AuthOutcome::Unauthorized:
+      return answer_now(slot, http::unauthorized_reply(&slot->request, std::time(nullptr)));
+    case http::AuthOutcome::Malformed:
+      return answer_now(slot, http::error_reply(&slot->request, 400, std::time(nullptr)));
+  }
+  const http::Request& r = slot->request;
+  if (r.method == "POST" && !r.has_content_length && r.header("Transfer-Encoding").empty()) {
+    // Where the body ends is unknown: answer 411 and stop reading this stream.
+    input_done_ = true;
+    slot->close_after = true;
+    return answer_now(slot, http::error_reply(&r, 411, std::time(nullptr)));
   }
   auto responder = std::make_shared<Responder>(slot);
   if (!core_->handler) {
@@ -130,15 +134,21 @@ void Connection::dispatch(http::Request request) {
   flush();
 }
 
+void Connection::answer_now(const std::shared_ptr<Slot>& slot, http::Reply reply) {
+  slot->out = std::move(reply.bytes);
+  slot->close_after = slot->close_after || reply.close;
+  slot->state = Slot::State::Done;
+  slot->conn = nullptr;
+  flush();
+}
+
 void Connection::fail_request(int status) {
   // Malformed framing: answer in order, then close — the stream position is unknown.
   input_done_ = true;
   auto slot = std::make_shared<Slot>();
-  slot->out = wire::error_response(nullptr, status);
-  slot->state = Slot::State::Done;
   slot->close_after = true;
   slots_.push_back(slot);
-  flush();
+  answer_now(slot, http::error_reply(nullptr, status, std::time(nullptr)));
 }
 
 void Connection::flush() {
@@ -158,8 +168,9 @@ void Connection::flush() {
     }
   }
   if (in_input_) return;   // process_input() resumes reading and arms the timer
-  if (!inbox_.empty() && slots_.size() < core_->limits.max_pipelined && !input_done_) {
-    process_input();   // pipelined requests that waited in the inbox
+  if (!input_done_ && (parser_.has_request() || parser_.failed()) &&
+      slots_.size() < core_->limits.max_pipelined) {
+    process_input();   // pipelined requests that waited in the parser
     return;
   }
   if (!input_done_ && !reading_ && slots_.size() < core_->limits.max_pipelined)

@@ -1,5 +1,5 @@
 // connection.h — one accepted client of the control plane: reads bytes, frames requests
-// (via rpc/wire), checks credentials, hands each request to the handler and writes the
+// (via common/http), checks credentials, hands each request to the handler and writes the
 // answers back in request order, however late each one comes. Owns its stream and timer
 // handles and frees itself in their close callbacks. Internal to rpc/server; must not know
 // XML-RPC, paths or anything the handler decides.
@@ -15,16 +15,23 @@
 #include <unordered_set>
 
 #include "supervisord/rpc/responder.h"
-#include "supervisord/rpc/wire.h"
+#include "common/http.h"
 
 namespace rpc {
 
 class Connection;
 
+// Credentials of one server section; empty username = no authentication.
+struct Credentials {
+  std::string username;
+  std::string password;   // plain or "{SHA}<hex>"
+};
+
 struct ConnectionLimits {
   uint64_t idle_timeout_ms = 60'000;     // between requests (nothing pending, no bytes)
   uint64_t request_timeout_ms = 30'000;  // from a request's first byte to its last
   size_t max_pipelined = 32;             // queued answers before we stop reading
+  http::RequestLimits request;           // size and header-count limits per request
 };
 
 // State shared by a Server, its listeners and its connections. Held by shared_ptr so the
@@ -61,7 +68,7 @@ class Connection {
   // Accepts a pending client of `server`. Returns false if accept failed (the half-made
   // connection then closes itself).
   static bool accept(std::shared_ptr<ServerCore> core, uv_stream_t* server, bool is_pipe,
-                     const wire::Credentials& credentials);
+                     const Credentials& credentials);
 
   // Abortive close: pending answers are dropped, their responders become inert.
   void close();
@@ -71,12 +78,13 @@ class Connection {
  private:
   enum class TimerMode { None, Idle, Request };
 
-  Connection(std::shared_ptr<ServerCore> core, wire::Credentials credentials);
+  Connection(std::shared_ptr<ServerCore> core, Credentials credentials);
   ~Connection() = default;
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
 
   void process_input();
   void dispatch(http::Request request);
+  void answer_now(const std::shared_ptr<Slot>& slot, http::Reply reply);
   void fail_request(int status);
   void send(std::string bytes);
   void graceful_close();
@@ -94,7 +102,7 @@ class Connection {
   static void on_handle_closed(uv_handle_t* h);
 
   std::shared_ptr<ServerCore> core_;
-  wire::Credentials credentials_;
+  Credentials credentials_;
   union {
     uv_tcp_t tcp;
     uv_pipe_t pipe;
@@ -102,8 +110,7 @@ class Connection {
   uv_timer_t timer_;
   uv_shutdown_t shutdown_req_;
   int handles_open_ = 0;
-  wire::Parser parser_;
-  std::string inbox_;               // read but not yet parsed (reading paused)
+  http::RequestParser parser_;      // queues complete requests while reading is paused
   std::deque<std::shared_ptr<Slot>> slots_;
   TimerMode timer_mode_ = TimerMode::None;
   bool reading_ = false;

@@ -2,6 +2,8 @@
 // client that has gone, or a second answer, is silently dropped.
 #include "supervisord/rpc/responder.h"
 
+#include <ctime>
+
 #include "supervisord/rpc/connection.h"
 
 namespace rpc {
@@ -19,9 +21,16 @@ bool Responder::alive() const {
 
 void Responder::respond(int status, const Headers& headers, std::string_view body) {
   if (!slot_->conn || slot_->state != Slot::State::Waiting) return;
-  slot_->out = wire::response(&slot_->request, status, headers, body);
-  slot_->state = Slot::State::Done;
-  slot_->conn->flush();
+  // http::respond places Content-Type itself (Medusa's header order); the rest go first.
+  std::string content_type = "text/html";   // Medusa's default
+  Headers extra;
+  for (const auto& h : headers) {
+    if (http::iequals(h.first, "Content-Type"))
+      content_type = h.second;
+    else
+      extra.push_back(h);
+  }
+  complete(http::respond(&slot_->request, status, content_type, body, std::time(nullptr), extra));
 }
 
 void Responder::respond_xml(std::string_view body) {
@@ -30,17 +39,23 @@ void Responder::respond_xml(std::string_view body) {
 
 void Responder::respond_error(int status) {
   if (!slot_->conn || slot_->state != Slot::State::Waiting) return;
-  slot_->out = wire::error_response(&slot_->request, status);
+  complete(http::error_reply(&slot_->request, status, std::time(nullptr)));
+}
+
+void Responder::complete(http::Reply reply) {
+  slot_->out = std::move(reply.bytes);
+  slot_->close_after = slot_->close_after || reply.close;
   slot_->state = Slot::State::Done;
   slot_->conn->flush();
 }
 
 void Responder::start_stream(int status, const Headers& headers) {
   if (!slot_->conn || slot_->state != Slot::State::Waiting) return;
-  slot_->chunked = wire::chunked_allowed(slot_->request);
+  http::StreamHead head = http::stream_head(slot_->request, status, std::time(nullptr), headers);
+  slot_->chunked = head.chunked;
   // Without chunked coding the end of the body is the end of the connection.
-  if (!slot_->chunked) slot_->close_after = true;
-  slot_->out = wire::stream_head(slot_->request, status, headers);
+  slot_->close_after = slot_->close_after || head.close;
+  slot_->out = std::move(head.bytes);
   slot_->state = Slot::State::Streaming;
   slot_->conn->flush();
 }
@@ -48,7 +63,7 @@ void Responder::start_stream(int status, const Headers& headers) {
 void Responder::write(std::string_view data) {
   if (!slot_->conn || slot_->state != Slot::State::Streaming || data.empty()) return;
   if (slot_->chunked)
-    slot_->out += wire::chunk(data);
+    slot_->out += http::encode_chunk(data);
   else
     slot_->out.append(data);
   slot_->conn->flush();
@@ -56,7 +71,7 @@ void Responder::write(std::string_view data) {
 
 void Responder::finish() {
   if (!slot_->conn || slot_->state != Slot::State::Streaming) return;
-  if (slot_->chunked) slot_->out += wire::last_chunk();
+  if (slot_->chunked) slot_->out += http::last_chunk();
   slot_->state = Slot::State::Done;
   slot_->conn->flush();
 }

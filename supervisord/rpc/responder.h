@@ -9,9 +9,11 @@
 #include <string>
 #include <string_view>
 
-#include "supervisord/rpc/wire.h"
+#include "common/http.h"
 
 namespace rpc {
+
+using Headers = http::Headers;
 
 struct Slot;   // connection-private: the request's queued answer
 
@@ -25,6 +27,7 @@ class Responder {
   Responder& operator=(const Responder&) = delete;
 
   // One complete answer; Content-Length, Server, Date and keep-alive headers are added.
+  // Content-Type comes from `headers` (Medusa's default text/html when absent).
   void respond(int status, const Headers& headers, std::string_view body);
   void respond_xml(std::string_view body);   // 200 text/xml
   void respond_error(int status);            // Supervisor's text/html error page
@@ -44,6 +47,7 @@ class Responder {
   const http::Request& request() const;
 
  private:
+  void complete(http::Reply reply);
   std::shared_ptr<Slot> slot_;
 };
 

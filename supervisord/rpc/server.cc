@@ -17,7 +17,7 @@ struct Server::Listener {
   } handle;
   std::shared_ptr<ServerCore> core;
   bool is_pipe = false;
-  wire::Credentials credentials;
+  Credentials credentials;
   std::string unlink_path;   // the UNIX socket file we created, removed on close
 
   uv_handle_t* as_handle() { return reinterpret_cast<uv_handle_t*>(&handle); }
@@ -30,6 +30,7 @@ Server::Server(uv_loop_t* loop, ServerOptions options)
   core_->limits.idle_timeout_ms = options_.idle_timeout_ms;
   core_->limits.request_timeout_ms = options_.request_timeout_ms;
   core_->limits.max_pipelined = options_.max_pipelined ? options_.max_pipelined : 1;
+  core_->limits.request = options_.request_limits;
   if (!options_.log)
     options_.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
 }

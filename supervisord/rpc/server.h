@@ -1,7 +1,7 @@
 // server.h — the control plane's HTTP transport: listens on the configured UNIX and TCP
 // servers, keeps connections (keep-alive, pipelining, timeouts, Basic auth per server) and
 // delivers every well-formed, authorised request to one Handler. Path routing, XML-RPC
-// and logtail belong to the handler. Depends on libuv, rpc/wire (common/http) and the
+// and logtail belong to the handler. Depends on libuv, common/http and the
 // config model; must not know XML-RPC or the supervisor.
 #pragma once
 
@@ -27,6 +27,7 @@ struct ServerOptions {
   uint64_t idle_timeout_ms = 60'000;      // keep-alive connection with nothing to do
   uint64_t request_timeout_ms = 30'000;   // a started request must be complete by then
   size_t max_pipelined = 32;              // answers queued per connection before pausing
+  http::RequestLimits request_limits;     // oversized → 413, malformed → 400, then close
   // Startup notices ("Unlinking stale socket <file>"). Default: a line on stderr.
   LogLine log;
 };

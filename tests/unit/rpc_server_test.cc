@@ -644,3 +644,44 @@ TEST_CASE("tcp_server_on_loopback_serves_and_names_its_url") {
   });
   CHECK(r.body == "/tcp");
 }
+
+// Sends `request` and expects a 413 followed by the server closing the connection.
+void expect_413_and_close(Fixture& f, const std::string& request) {
+  Reply r;
+  bool eof = false;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, request);
+    r = rd.next();
+    eof = rd.at_eof();
+    ::close(fd);
+  });
+  CHECK(r.status == 413);
+  CHECK(eof);
+}
+
+TEST_CASE("oversized_chunked_body_gets_413_and_is_closed") {
+  rpc::ServerOptions options;
+  options.request_limits.max_body = 16;
+  Fixture f(options);
+  f.listen();
+  f.echo_handler();
+  std::string body(options.request_limits.max_body + 1, 'x');
+  expect_413_and_close(f, "POST /RPC2 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                              http::encode_chunk(body) + std::string(http::last_chunk()));
+}
+
+// common/http's on_headers_complete refuses with 1, which http-parser reads as "skip the
+// body", not as an error: the request is delivered and its body parsed as the next one.
+// may_fail until common/http returns an error there.
+TEST_CASE("oversized_content_length_gets_413_and_is_closed" * doctest::may_fail()) {
+  rpc::ServerOptions options;
+  options.request_limits.max_body = 16;
+  Fixture f(options);
+  f.listen();
+  f.echo_handler();
+  std::string body(options.request_limits.max_body + 1, 'x');
+  expect_413_and_close(f, "POST /RPC2 HTTP/1.1\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body);
+}
