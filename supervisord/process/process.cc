@@ -181,6 +181,9 @@ void Process::perform(const fsm::Action& a) {
           };
           break;
       }
+      // The loop's cached time can be a whole wake-up old (e.g. many spawns in one
+      // iteration): refresh it so "startsecs" counts from the spawn, never less.
+      uv_update_time(loop_);
       uv_timer_start(timers_[static_cast<int>(a.timer)], cb, static_cast<uint64_t>(a.delay_ms), 0);
       break;
     }
