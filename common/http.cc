@@ -93,10 +93,11 @@ struct RequestParser::Impl {
 
   static Impl& of(http_parser* p) { return *static_cast<Impl*>(p->data); }
 
+  // -1, not 1: from on_headers_complete, 1 would mean "skip the body", not "stop".
   int refuse(int status, std::string message) {
     limit_status = status;
     limit_message = std::move(message);
-    return 1;
+    return -1;
   }
 
   void init() {
@@ -474,7 +475,7 @@ struct ResponseParser::Impl {
   static Impl& of(http_parser* p) { return *static_cast<Impl*>(p->data); }
   int refuse(std::string message) {
     limit_message = std::move(message);
-    return 1;
+    return -1;
   }
 
   explicit Impl(ResponseLimits l) : limits(l) {

@@ -129,7 +129,14 @@ TEST_CASE("request_limits_refuse_large_bodies_with_413") {
   CHECK_FALSE(p.feed(post("HTTP/1.1")));
   CHECK(p.failed());
   CHECK(p.error_status() == 413);
+  CHECK(p.error().find("exceeds the limit") != std::string::npos);
+  CHECK_FALSE(p.has_request());
   CHECK_FALSE(p.feed("GET / HTTP/1.1\r\n\r\n"));  // stays failed: the stream is out of sync
+
+  // Refused at the headers, before any body byte arrives.
+  RequestParser early(limits);
+  CHECK_FALSE(early.feed("POST /RPC2 HTTP/1.1\r\nContent-Length: 11\r\n\r\n"));
+  CHECK(early.error_status() == 413);
 
   RequestParser chunked(limits);
   CHECK_FALSE(chunked.feed("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" +
