@@ -29,7 +29,8 @@ void write_to(std::FILE* f, std::string_view s) {
 
 // input()/getpass(): the prompt, then one line from the terminal.
 std::optional<std::string> ask(std::string_view prompt, bool secret) {
-  write_to(stdout, prompt);
+  // getpass() prompts on the terminal, or on stderr when there is none.
+  write_to(secret && !::isatty(0) ? stderr : stdout, prompt);
   termios saved{};
   bool restore = false;
   if (secret && ::isatty(0) && ::tcgetattr(0, &saved) == 0) {

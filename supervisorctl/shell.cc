@@ -3,6 +3,9 @@
 #include "supervisorctl/shell.h"
 
 #include <editline/readline.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <atomic>
@@ -48,6 +51,24 @@ char** attempted_completion(const char* text, int /*start*/, int /*end*/) {
   rl_attempted_completion_over = 1;
   if (g_matches.empty()) return nullptr;
   return rl_completion_matches(text, generator);
+}
+
+// input() without a terminal: the prompt, then one line (malloc'd, as readline's).
+char* plain_readline(Controller& c, const std::string& prompt) {
+  c.io().write(prompt);
+  std::string line;
+  bool got = false;
+  char ch;
+  for (;;) {
+    ssize_t n = ::read(0, &ch, 1);
+    if (n < 0 && errno == EINTR && !g_interrupted) continue;
+    if (n <= 0) break;
+    got = true;
+    if (ch == '\n') break;
+    line += ch;
+  }
+  if (!got) return nullptr;
+  return ::strdup(line.c_str());
 }
 
 }  // namespace
@@ -111,11 +132,14 @@ int run_shell(Controller& c) {
   using_history();
   if (o.history_file) read_history(o.history_file->c_str());
 
+  const bool tty = ::isatty(0) && ::isatty(1);
   bool done = c.onecmd("status");
   std::string prompt = o.prompt + "> ";
   while (!done) {
     g_interrupted = false;
-    char* raw = readline(prompt.c_str());
+    // Like Python's input(): line editing only on a terminal; otherwise the prompt
+    // is still written and a plain line read (scripts piping commands see it).
+    char* raw = tty ? readline(prompt.c_str()) : plain_readline(c, prompt);
     if (g_interrupted) {   // Ctrl-C: Python's KeyboardInterrupt leaves the loop
       std::free(raw);
       c.output("");

@@ -214,3 +214,15 @@ def test_start_failure_says_why_after_standard_prefix(daemon):
     assert code == 7
     assert out.startswith("failer: ERROR (spawn error")
     assert "exited" in out
+
+
+def test_piped_shell_prints_prompts_status_first_and_exits_0(daemon):
+    script = "status sleeper\nhelp quit\n\nfrobnicate\nversion\n"
+    outs = []
+    for exe in (PY_SUPERVISORCTL, OUR_SUPERVISORCTL):
+        r = subprocess.run([exe, "-c", daemon.conf], capture_output=True, text=True, timeout=60,
+                           input=script)
+        outs.append((r.returncode, normalise(r.stdout, daemon)))
+    assert outs[1] == outs[0]
+    assert outs[1][0] == 0
+    assert outs[1][1].endswith("supervisor> \n")
