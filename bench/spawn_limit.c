@@ -1,0 +1,119 @@
+/* spawn_limit.c — the bench's one C helper (compiled by bench/run with cc).
+ *
+ * Modes:
+ *   spawn_limit spawn N PROG [ARGS...]
+ *       posix_spawn PROG N times, then poll /proc/PID/exe until every child shows
+ *       PROG's real path (exec'd); print the elapsed seconds; SIGKILL and reap them all.
+ *       This is the floor any supervisor's "start N processes" can be compared to.
+ *   spawn_limit spew BYTES GOFILE
+ *       wait (bounded, 60 s) until GOFILE exists, then write BYTES to stdout as
+ *       100-byte lines, one write(2) per line, then sleep forever (until killed).
+ *   spawn_limit time REPS PROG [ARGS...]
+ *       run PROG REPS times (stdout/stderr to /dev/null), print each wall time in
+ *       seconds on its own line, then the last exit status as "rc N".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int spawn_mode(int n, char **argv) {
+    char want[PATH_MAX];
+    if (!realpath(argv[0], want)) { perror(argv[0]); return 2; }
+    pid_t *pids = calloc((size_t)n, sizeof *pids);
+    char *done = calloc((size_t)n, 1);
+    if (!pids || !done) return 2;
+    double t0 = now();
+    int spawned = 0;
+    for (int i = 0; i < n; i++) {
+        int rc = posix_spawn(&pids[i], want, NULL, NULL, argv, environ);
+        if (rc != 0) { fprintf(stderr, "posix_spawn: %s\n", strerror(rc)); break; }
+        spawned++;
+    }
+    int left = spawned;
+    double deadline = t0 + 60.0;
+    char path[64], buf[PATH_MAX];
+    while (left > 0 && now() < deadline) {
+        for (int i = 0; i < spawned; i++) {
+            if (done[i]) continue;
+            snprintf(path, sizeof path, "/proc/%d/exe", (int)pids[i]);
+            ssize_t len = readlink(path, buf, sizeof buf - 1);
+            if (len > 0) {
+                buf[len] = 0;
+                if (strcmp(buf, want) == 0) { done[i] = 1; left--; }
+            }
+        }
+    }
+    double t1 = now();
+    for (int i = 0; i < spawned; i++) kill(pids[i], SIGKILL);
+    for (int i = 0; i < spawned; i++) waitpid(pids[i], NULL, 0);
+    if (left > 0 || spawned < n) {
+        fprintf(stderr, "only %d of %d exec'd\n", spawned - left, n);
+        return 1;
+    }
+    printf("%.6f\n", t1 - t0);
+    return 0;
+}
+
+static int spew_mode(long long bytes, const char *gofile) {
+    double deadline = now() + 60.0;
+    struct stat st;
+    while (stat(gofile, &st) != 0) {
+        if (now() > deadline) return 3;
+        usleep(2000);
+    }
+    char line[100];
+    memset(line, 'x', sizeof line);
+    line[sizeof line - 1] = '\n';
+    long long left = bytes;
+    while (left > 0) {
+        size_t chunk = left < (long long)sizeof line ? (size_t)left : sizeof line;
+        ssize_t w = write(1, line + (sizeof line - chunk), chunk);
+        if (w < 0) { if (errno == EINTR) continue; return 4; }
+        left -= w;
+    }
+    for (;;) pause();
+}
+
+static int time_mode(int reps, char **argv) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    int status = 0;
+    for (int i = 0; i < reps; i++) {
+        pid_t pid;
+        double t0 = now();
+        int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+        if (rc != 0) { fprintf(stderr, "posix_spawnp: %s\n", strerror(rc)); return 2; }
+        if (waitpid(pid, &status, 0) < 0) { perror("waitpid"); return 2; }
+        printf("%.6f\n", now() - t0);
+    }
+    printf("rc %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 4 && strcmp(argv[1], "spawn") == 0) return spawn_mode(atoi(argv[2]), argv + 3);
+    if (argc == 4 && strcmp(argv[1], "spew") == 0) return spew_mode(atoll(argv[2]), argv[3]);
+    if (argc >= 4 && strcmp(argv[1], "time") == 0) return time_mode(atoi(argv[2]), argv + 3);
+    fprintf(stderr, "usage: spawn_limit spawn N PROG [ARGS...] | spew BYTES GOFILE | time REPS PROG [ARGS...]\n");
+    return 2;
+}
