@@ -87,6 +87,7 @@ struct RequestParser::Impl {
   Request current;
   HeaderAssembler assembler;
   bool in_message = false;
+  bool closed = false;           // the last request said close: ignore the rest
   std::deque<Request>* ready = nullptr;
   int limit_status = 0;          // set by a callback that refused the input
   std::string limit_message;
@@ -171,6 +172,12 @@ struct RequestParser::Impl {
     settings.on_message_complete = [](http_parser* p) {
       Impl& self = of(p);
       self.current.keep_alive = wants_keep_alive(self.current);
+      // A request that closes the connection is its last: Medusa never reads what
+      // follows, so neither do we (http-parser, built non-strict, would go on).
+      if (!self.current.keep_alive) {
+        self.closed = true;
+        http_parser_pause(p, 1);
+      }
       self.ready->push_back(std::move(self.current));
       self.current = Request{};
       self.in_message = false;
@@ -187,9 +194,11 @@ RequestParser::~RequestParser() = default;
 
 bool RequestParser::feed(std::string_view data) {
   if (failed()) return false;
+  if (impl_->closed) return true;
   while (!data.empty()) {
     size_t n = http_parser_execute(&impl_->parser, &impl_->settings, data.data(), data.size());
     auto err = HTTP_PARSER_ERRNO(&impl_->parser);
+    if (impl_->closed) return true;  // paused after the connection's last request
     if (err != HPE_OK) {
       if (impl_->limit_status != 0) {
         error_status_ = impl_->limit_status;

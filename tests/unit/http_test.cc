@@ -108,6 +108,16 @@ TEST_CASE("request_without_version_is_served_and_closed") {
   CHECK(reply.close);
 }
 
+TEST_CASE("bytes_after_a_closing_request_are_ignored") {
+  RequestParser p;
+  CHECK(p.feed(post("HTTP/1.0") + "GET / HTTP/1.1\r\n\r\n"));
+  CHECK(p.feed("more"));
+  CHECK_FALSE(p.failed());
+  REQUIRE(p.has_request());
+  CHECK_FALSE(p.take().keep_alive);
+  CHECK_FALSE(p.has_request());
+}
+
 TEST_CASE("post_without_content_length_is_reported") {
   Request r = parse_one("POST /RPC2 HTTP/1.1\r\n\r\n");
   CHECK_FALSE(r.has_content_length);
