@@ -236,11 +236,15 @@ void Connection::drop_slots() {
   for (auto& s : slots) {
     auto callback = std::move(s->on_close);
     s->on_close = nullptr;
-    if (!callback) continue;
-    try {
-      callback();
-    } catch (...) {
+    if (callback) {
+      try {
+        callback();
+      } catch (...) {
+      }
     }
+    // A stream's Responder lived for the connection; it may go now (its callbacks hold
+    // the follower that holds it, and both were released above).
+    auto owner = std::move(s->stream_owner);
   }
 }
 

@@ -61,6 +61,7 @@ struct Slot {
   bool close_after = false;     // close the connection once this answer is written
   bool chunked = false;         // streaming with chunked transfer coding
   std::function<void()> on_close;
+  std::shared_ptr<Responder> stream_owner;   // set while streaming: the stream outlives its handler
 };
 
 class Connection {

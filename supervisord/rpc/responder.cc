@@ -57,6 +57,7 @@ void Responder::start_stream(int status, const Headers& headers) {
   slot_->close_after = slot_->close_after || head.close;
   slot_->out = std::move(head.bytes);
   slot_->state = Slot::State::Streaming;
+  slot_->stream_owner = shared_from_this();
   slot_->conn->flush();
 }
 
@@ -70,6 +71,9 @@ void Responder::write(std::string_view data) {
 }
 
 void Responder::finish() {
+  // Released when this call returns, which may destroy *this: nothing touches members
+  // after the last statement.
+  auto keep = std::move(slot_->stream_owner);
   if (!slot_->conn || slot_->state != Slot::State::Streaming) return;
   if (slot_->chunked) slot_->out += http::last_chunk();
   slot_->state = Slot::State::Done;

@@ -17,7 +17,7 @@ using Headers = http::Headers;
 
 struct Slot;   // connection-private: the request's queued answer
 
-class Responder {
+class Responder : public std::enable_shared_from_this<Responder> {
  public:
   explicit Responder(std::shared_ptr<Slot> slot);
   // A handler that drops its Responder without answering gets a 500, so the connection's
@@ -33,6 +33,8 @@ class Responder {
   void respond_error(int status);            // Supervisor's text/html error page
 
   // A body of unknown length (logtail): chunked for HTTP/1.1, raw then close for 1.0.
+  // While streaming, the connection keeps this Responder alive (a follower may hold only
+  // a weak_ptr) until finish() or the client leaves; on_close is the signal to stop.
   void start_stream(int status, const Headers& headers);
   void write(std::string_view data);
   void finish();

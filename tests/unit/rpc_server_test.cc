@@ -672,10 +672,8 @@ TEST_CASE("oversized_chunked_body_gets_413_and_is_closed") {
                               http::encode_chunk(body) + std::string(http::last_chunk()));
 }
 
-// common/http's on_headers_complete refuses with 1, which http-parser reads as "skip the
-// body", not as an error: the request is delivered and its body parsed as the next one.
-// may_fail until common/http returns an error there.
-TEST_CASE("oversized_content_length_gets_413_and_is_closed" * doctest::may_fail()) {
+// Refused from the headers alone: the body is never buffered nor parsed as a request.
+TEST_CASE("oversized_content_length_gets_413_and_is_closed") {
   rpc::ServerOptions options;
   options.request_limits.max_body = 16;
   Fixture f(options);
@@ -684,4 +682,45 @@ TEST_CASE("oversized_content_length_gets_413_and_is_closed" * doctest::may_fail(
   std::string body(options.request_limits.max_body + 1, 'x');
   expect_413_and_close(f, "POST /RPC2 HTTP/1.1\r\nContent-Length: " +
                               std::to_string(body.size()) + "\r\n\r\n" + body);
+}
+
+TEST_CASE("stream_outlives_its_handler_until_the_client_leaves") {
+  Fixture f;
+  f.listen();
+  std::weak_ptr<rpc::Responder> weak;   // what a log follower holds
+  std::atomic<bool> streaming{false};
+  bool stopped = false;
+  f.server->set_handler([&](const http::Request&, std::shared_ptr<rpc::Responder> out) {
+    out->start_stream(200, {});
+    out->on_close([&] { stopped = true; });
+    weak = out;
+    streaming = true;
+  });
+  std::string received;
+  std::atomic<bool> got_data{false};
+  std::atomic<bool> done{false};
+  std::thread client([&] {
+    int fd = connect_unix(f.socket_path);
+    send_all(fd, get("/tail"));
+    // Read until the late chunk shows up, then leave.
+    char buf[4096];
+    while (received.find("late") == std::string::npos) {
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      received.append(buf, static_cast<size_t>(n));
+    }
+    got_data = true;
+    ::close(fd);
+    done = true;
+  });
+  REQUIRE(run_until(&f.loop, [&] { return streaming.load(); }));
+  // The handler returned and dropped its shared_ptr; the stream is still writable.
+  auto r = weak.lock();
+  REQUIRE(r);
+  r->write("late");
+  r.reset();
+  REQUIRE(run_until(&f.loop, [&] { return done.load() && stopped; }));
+  client.join();
+  CHECK(received.find("late") != std::string::npos);
+  CHECK(weak.expired());   // released once the client left
 }
