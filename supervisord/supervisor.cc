@@ -83,6 +83,10 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
 }
 
 void Supervisor::on_state_change(Process& p, ProcessState from, ProcessState to) {
+  if (to == ProcessState::Starting) {
+    if (Group* g = find_group(p.group()))
+      if (auto slot = g->find(p.name())) ++slot->spawns;
+  }
   if (is_stopped_state(to)) {
     // The child is gone: what capture mode held back goes to the log now.
     if (Group* g = find_group(p.group())) {

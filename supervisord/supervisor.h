@@ -30,6 +30,7 @@ struct ProcessSlot {
   std::unique_ptr<Process> process;
   std::unique_ptr<logs::ChildLog> stdout_log;
   std::unique_ptr<logs::ChildLog> stderr_log;
+  int spawns = 0;   // times it entered STARTING; restarts = spawns - 1
 };
 
 struct Group {

@@ -6,6 +6,7 @@
 #include "common/values.h"
 #include "supervisord/rpc/methods.h"
 #include "supervisord/rpc/outcome.h"
+#include "supervisord/proctree.h"
 #include "supervisord/rpc/util.h"
 #include "supervisord/supervisor.h"
 
@@ -87,6 +88,28 @@ Value process_info(Supervisor& s, const ProcessSlot& slot) {
       {"pid", static_cast<int>(p.pid())},
       {"description", p.description(now)},
   };
+}
+
+// Extension: getProcessInfo plus what the instance is made of (its worker tree).
+Value tree_info(Supervisor& s, const ProcessSlot& slot, const proctree::Snapshot& snap) {
+  const Process& p = *slot.process;
+  Value base = process_info(s, slot);
+  xmlrpc::Struct out = base.as_struct();
+  pid_t master = p.pid();
+  std::vector<pid_t> workers;
+  if (master > 0) workers = snap.workers(master, p.pgid() > 0 ? p.pgid() : master);
+  proctree::TreeMemory mem = proctree::tree_memory(snap, master, workers);
+  Array wp;
+  for (pid_t w : workers) wp.emplace_back(static_cast<int>(w));
+  int64_t uptime = (p.state() == ProcessState::Running && p.start_time() > 0)
+                       ? now_seconds() - p.start_time() : 0;
+  out.emplace_back("workers", Value(std::move(wp)));
+  out.emplace_back("worker_count", static_cast<int>(workers.size()));
+  out.emplace_back("rss_kb", clamp_int(mem.rss_kb));
+  out.emplace_back("pss_kb", clamp_int(mem.pss_kb));
+  out.emplace_back("uptime", clamp_int(uptime));
+  out.emplace_back("restarts", slot.spawns > 0 ? slot.spawns - 1 : 0);
+  return Value(std::move(out));
 }
 
 template <class Fn>
@@ -294,6 +317,27 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
          },
          0, 0, {"array"},
          "Get info about all processes\n\n@return array result  An array of process status results"});
+
+  d.add("supervisor.getAllProcessTreeInfo",
+        {[&s, running](const Array&, Reply reply) {
+           if (!running(reply)) return;
+           std::vector<std::pair<std::pair<std::string, std::string>, const ProcessSlot*>> all;
+           for (auto& g : s.groups())
+             for (auto& slot : g->slots) all.push_back({{g->name(), slot->process->name()}, slot.get()});
+           std::sort(all.begin(), all.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+           proctree::Snapshot snap = proctree::Snapshot::take();
+           Array out;
+           for (auto& [key, slot] : all) out.push_back(tree_info(s, *slot, snap));
+           reply(Value(std::move(out)));
+         },
+         0, 0, {"array"},
+         "Extension. Like getAllProcessInfo, each struct adding what the instance is made of:\n"
+         "workers (pids forked by the master, and members of its process group), worker_count,\n"
+         "rss_kb (summed resident memory of master and workers), pss_kb (summed proportional\n"
+         "memory, -1 where /proc/PID/smaps_rollup is unavailable), uptime (seconds RUNNING),\n"
+         "restarts (spawns after the first).\n\n"
+         "@return array result  An array of process tree info structs"});
 
   // ---- stdin ----
   d.add("supervisor.sendProcessStdin",

@@ -1,0 +1,46 @@
+// proctree.h — what an instance is made of right now, read from /proc: its master, the
+// workers it forked (descendants, plus members of its process group that outlived their
+// parent), and the memory of the whole tree (RSS; PSS where smaps_rollup exists). One
+// scan of /proc serves every instance of a status call. Linux only; no libuv.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+namespace proctree {
+
+struct ProcEntry {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  pid_t pgid = 0;
+  char state = '?';
+  int64_t rss_kb = 0;
+};
+
+// A snapshot of every process visible in /proc.
+class Snapshot {
+ public:
+  static Snapshot take();
+  const ProcEntry* find(pid_t pid) const;
+  // Descendants of `root` plus live members of process group `pgid` (not `root` itself),
+  // sorted by pid. Zombies are left out.
+  std::vector<pid_t> workers(pid_t root, pid_t pgid) const;
+
+ private:
+  std::map<pid_t, ProcEntry> procs_;
+  std::multimap<pid_t, pid_t> children_;
+};
+
+// PSS of one process in kB from /proc/PID/smaps_rollup; -1 when unavailable.
+int64_t pss_kb(pid_t pid);
+
+struct TreeMemory {
+  int64_t rss_kb = 0;
+  int64_t pss_kb = -1;   // -1: smaps_rollup unavailable for some member
+};
+TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid_t>& workers);
+
+}  // namespace proctree
