@@ -1,0 +1,108 @@
+// observer.cc — Process state changes -> Store rows.
+#include "supervisord/store/observer.h"
+
+#include <sys/wait.h>
+
+#include "supervisord/process/process.h"
+#include "supervisord/store/proc_stat.h"
+#include "supervisord/store/store.h"
+#include "supervisord/supervisor.h"
+
+namespace store {
+namespace {
+
+bool ends_instance(ProcessState to) {
+  // With reap_group these come only once the master's whole group is gone.
+  return to == ProcessState::Stopped || to == ProcessState::Exited ||
+         to == ProcessState::Backoff || to == ProcessState::Fatal;
+}
+
+bool has_master(ProcessState s) {
+  return s == ProcessState::Starting || s == ProcessState::Running || s == ProcessState::Stopping;
+}
+
+}  // namespace
+
+InstanceRecord instance_record(const Process& p) {
+  InstanceRecord r;
+  r.group = p.group();
+  r.name = p.name();
+  r.pid = p.pid();
+  r.pgid = p.pgid() > 0 ? p.pgid() : p.pid();
+  r.stopsignal = p.config().stopsignal;
+  r.stopwaitsecs = p.config().stopwaitsecs;
+  r.stopasgroup = p.config().stopasgroup;
+  if (auto st = read_proc_stat(p.pid())) r.start_ticks = st->start_ticks;
+  else r.pid = 0;
+  return r;
+}
+
+Observer::Observer(Supervisor& supervisor, Store& store, bool remember_state)
+    : supervisor_(supervisor), store_(store), remember_state_(remember_state) {
+  supervisor_.add_state_listener(
+      [this](Process& p, ProcessState from, ProcessState to) { on_change(p, from, to); });
+  store_.set_before_flush([this] { resolve(); });
+}
+
+void Observer::on_change(Process& p, ProcessState from, ProcessState to) {
+  if (!store_.enabled()) return;
+  Pending item;
+  HistoryEntry& h = item.entry;
+  h.time_ms = wall_clock_ms();
+  h.group = p.group();
+  h.name = p.name();
+  h.from = from;
+  h.to = to;
+  h.pid = p.pid();
+  h.tries = p.backoff();
+  if (to == ProcessState::Exited || to == ProcessState::Backoff || to == ProcessState::Stopped ||
+      to == ProcessState::Fatal) {
+    h.exitstatus = p.exitstatus();
+    // The wait status is kept only while a group drains; otherwise -1 says "a signal".
+    int ws = p.facts().drain_wait_status;
+    if (h.exitstatus == -1 && ws != 0 && WIFSIGNALED(ws)) h.signal = WTERMSIG(ws);
+    h.spawnerr = p.spawnerr();
+  }
+  if (to == ProcessState::Starting) item.laststart_ms = p.facts().laststart_ms;
+  pending_.push_back(std::move(item));
+
+  if (ends_instance(to)) store_.forget_instance(p.group(), p.name());
+  if (remember_state_) {
+    // An admin stop (stopProcess) is remembered; the stops of a shutdown or restart are not.
+    if (to == ProcessState::Stopped && p.facts().administrative_stop && !p.facts().shutting_down &&
+        supervisor_.state() == SupervisorState::Running)
+      store_.set_admin_stopped(p.group(), p.name(), true);
+    if (to == ProcessState::Starting) store_.set_admin_stopped(p.group(), p.name(), false);
+  }
+  store_.request_flush();
+}
+
+void Observer::resolve() {
+  std::vector<Pending> items;
+  items.swap(pending_);
+  for (Pending& item : items) {
+    HistoryEntry& h = item.entry;
+    if (h.to == ProcessState::Starting) {
+      // The spawn this entry announced: still the same one (laststart) and forked?
+      Process* p = nullptr;
+      if (Group* g = supervisor_.find_group(h.group))
+        if (auto slot = g->find(h.name)) p = slot->process.get();
+      if (p && p->facts().laststart_ms == item.laststart_ms) {
+        if (p->pid() > 0) h.pid = p->pid();
+        if (p->pid() > 0 && has_master(p->state())) {
+          InstanceRecord r = instance_record(*p);
+          if (r.pid > 0) store_.record_instance(std::move(r));
+        }
+      }
+    }
+    // An exit is reported after the master's pid was cleared: name the pid that exited.
+    auto key = std::make_pair(h.group, h.name);
+    if (h.pid > 0)
+      last_pid_[key] = h.pid;
+    else if (ends_instance(h.to) && has_master(h.from))
+      h.pid = last_pid_[key];
+    store_.record_history(std::move(h));
+  }
+}
+
+}  // namespace store

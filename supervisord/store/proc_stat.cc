@@ -1,0 +1,66 @@
+// proc_stat.cc — /proc readers behind proc_stat.h.
+#include "supervisord/store/proc_stat.h"
+
+#include <dirent.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace store {
+
+std::optional<ProcStat> parse_proc_stat(const std::string& text) {
+  // "pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+  //  utime stime cutime cstime priority nice threads itrealvalue starttime ..."
+  // comm is whatever the program set: the last ')' ends it.
+  auto open = text.find('(');
+  auto close = text.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
+  ProcStat st;
+  st.pid = static_cast<pid_t>(std::strtol(text.c_str(), nullptr, 10));
+  std::istringstream rest(text.substr(close + 1));
+  std::string field;
+  std::vector<std::string> fields;
+  while (rest >> field) fields.push_back(field);
+  // fields[0] is field 3 (state); starttime is field 22 -> fields[19].
+  if (fields.size() < 20 || fields[0].size() != 1) return std::nullopt;
+  st.state = fields[0][0];
+  st.ppid = static_cast<pid_t>(std::strtol(fields[1].c_str(), nullptr, 10));
+  st.pgid = static_cast<pid_t>(std::strtol(fields[2].c_str(), nullptr, 10));
+  st.start_ticks = std::strtoull(fields[19].c_str(), nullptr, 10);
+  return st;
+}
+
+std::optional<ProcStat> read_proc_stat(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  if (!in) return std::nullopt;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_proc_stat(text);
+}
+
+std::vector<ProcStat> group_members(pid_t pgid) {
+  std::vector<ProcStat> out;
+  if (pgid <= 0) return out;
+  DIR* dir = opendir("/proc");
+  if (!dir) return out;
+  while (dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    auto st = read_proc_stat(static_cast<pid_t>(pid));
+    if (st && st->pgid == pgid && st->alive()) out.push_back(*st);
+  }
+  closedir(dir);
+  return out;
+}
+
+std::string boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
+}  // namespace store

@@ -1,0 +1,35 @@
+// proc_stat.h — what /proc says about a pid: its state letter, process group and start
+// time (clock ticks since boot, field 22 of /proc/PID/stat), the members of a process
+// group, and this boot's id. A pid alone is never trusted: pid + start time names one
+// process for as long as the machine is up (crash recovery, DESIGN §4).
+// Must not depend on: uv.h, sqlite, the Supervisor.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace store {
+
+struct ProcStat {
+  pid_t pid = 0;
+  char state = '?';         // R S D Z T ...; 'Z' (zombie) counts as gone
+  pid_t ppid = 0;
+  pid_t pgid = 0;
+  uint64_t start_ticks = 0;
+  bool alive() const { return state != 'Z' && state != 'X'; }
+};
+
+// Parses one /proc/PID/stat text (the comm field may hold spaces and parentheses).
+std::optional<ProcStat> parse_proc_stat(const std::string& text);
+// nullopt when the pid does not exist (or /proc is unreadable).
+std::optional<ProcStat> read_proc_stat(pid_t pid);
+// Live (non-zombie) processes whose process group is `pgid`, in /proc order.
+std::vector<ProcStat> group_members(pid_t pgid);
+// /proc/sys/kernel/random/boot_id, "" if unreadable: start ticks only compare within a boot.
+std::string boot_id();
+
+}  // namespace store

@@ -1,0 +1,88 @@
+// recovery.h — crash recovery on the uv loop (DESIGN §4): the instances a previous
+// supervisord recorded and that still live (same pid AND same start time; members of
+// their process group started no earlier than the master) are stopped with their stop
+// signal, then SIGKILL to the whole group after stopwaitsecs; `done` runs when every group
+// is empty (or gave up), so that the caller starts nothing before the old masters and
+// workers are gone and their ports are free. The old processes are not our children: their
+// exits are watched through pidfds (uv_poll_t), or a short timer where pidfd_open is
+// missing. Every step is logged.
+// Owns: its uv_timer_t / uv_poll_t handles and pidfds (closed before `done` runs).
+// Must not depend on: sqlite, the Supervisor, process/ (it is given plain records).
+#pragma once
+
+#include <sys/types.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "supervisord/store/records.h"
+
+namespace store {
+
+struct RecoveryOutcome {
+  enum class Fate {
+    Gone,      // nothing of it was alive (or the pid now names another process)
+    Stopped,   // the stop signal was enough
+    Killed,    // SIGKILL after stopwaitsecs
+    Survived,  // still there after SIGKILL and a grace period (D state?): logged as error
+  };
+  InstanceRecord record;
+  Fate fate = Fate::Gone;
+  size_t processes = 0;   // master + workers found alive at the start
+};
+const char* fate_name(RecoveryOutcome::Fate fate);
+
+class Recovery {
+ public:
+  using LogFn = std::function<void(int level, const std::string& text)>;
+  using Done = std::function<void(const std::vector<RecoveryOutcome>&)>;
+
+  // After SIGKILL, how long to wait for the group to disappear before giving up.
+  static constexpr uint64_t kKillGraceMs = 5000;
+
+  Recovery(uv_loop_t* loop, LogFn log);
+  ~Recovery();   // run() must have called done, or close() must have completed
+  Recovery(const Recovery&) = delete;
+  Recovery& operator=(const Recovery&) = delete;
+
+  // Starts on every instance at once; `done` runs exactly once (maybe before run()
+  // returns when nothing is alive), after all handles are closed.
+  void run(std::vector<InstanceRecord> instances, Done done);
+  bool finished() const { return finished_; }
+  // Abandons the work (signals already sent stay sent); `closed` after handles closed.
+  void close(std::function<void()> closed);
+
+  // Test seam: pretend pidfd_open is missing, to exercise the timer fallback.
+  void disable_pidfd_for_test() { use_pidfd_ = false; }
+
+ private:
+  struct Job;
+  struct Watch;
+  void start_job(Job& job);
+  void refresh(Job& job);
+  void on_stopwait(Job& job);
+  void finish_job(Job& job, RecoveryOutcome::Fate fate);
+  void unwatch(Job& job, pid_t pid);
+  void handle_closed();
+  void maybe_done();
+  void log(int level, const std::string& text) const;
+
+  uv_loop_t* loop_;
+  LogFn log_;
+  std::vector<std::unique_ptr<Job>> jobs_;
+  Done done_;
+  std::function<void()> closed_;
+  int open_handles_ = 0;
+  size_t jobs_left_ = 0;
+  bool started_ = false;
+  bool all_started_ = false;
+  bool finished_ = false;
+  bool closing_ = false;
+  bool use_pidfd_ = true;
+};
+
+}  // namespace store
