@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
-#include <regex>
 #include <utility>
 #include <vector>
 
@@ -21,14 +20,26 @@ namespace {
 constexpr std::string_view kNameChars = "abcdefghijklmnopqrstuvwxyz0123456789_";
 constexpr std::string_view kAutoSuffix = ".log";
 
-std::string regex_escape(std::string_view text) {
-  static constexpr std::string_view kSpecial = R"(\^$.|?*+()[]{}/-)";
-  std::string out;
-  for (char c : text) {
-    if (kSpecial.find(c) != std::string_view::npos) out.push_back('\\');
-    out.push_back(c);
+bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Supervisor's `re.match('.+?---<identifier>-\S+\.log\.{0,1}\d{0,4}', name)`: anchored at
+// the start only, and the optional tail can match nothing, so it reduces to: "---<id>-" after
+// at least one character (no newline before it), then one or more non-space characters and
+// ".log". Hand-written because GCC 12's <regex> trips -Wmaybe-uninitialized under ASan.
+bool is_auto_log_name(std::string_view name, std::string_view identifier) {
+  const std::string marker = "---" + std::string(identifier) + "-";
+  for (size_t at = name.find(marker, 1); at != std::string_view::npos; at = name.find(marker, at + 1)) {
+    if (name.substr(0, at).find('\n') != std::string_view::npos) return false;
+    size_t p = at + marker.size();
+    // \S+ then ".log": the run must be non-empty and unbroken by whitespace up to ".log".
+    for (size_t dot = name.find(".log", p + 1); dot != std::string_view::npos;
+         dot = name.find(".log", dot + 1)) {
+      bool unbroken = true;
+      for (size_t i = p; i < dot; ++i) unbroken = unbroken && !is_space(name[i]);
+      if (unbroken) return true;
+    }
   }
-  return out;
+  return false;
 }
 
 }  // namespace
@@ -63,14 +74,12 @@ Result<std::string> create_auto_log(const std::string& childlogdir, const std::s
 int cleanup_auto_logs(const std::string& childlogdir, const std::string& identifier) {
   DIR* dir = ::opendir(childlogdir.c_str());
   if (dir == nullptr) return 0;
-  const std::regex pattern(".+?---" + regex_escape(identifier) + R"(-\S+\.log\.?\d{0,4})");
   std::string base = childlogdir;
   if (base.empty() || base.back() != '/') base.push_back('/');
   int removed = 0;
   while (struct dirent* entry = ::readdir(dir)) {
     std::string name = entry->d_name;
-    // Python's re.match: anchored at the start, anything may follow the match.
-    if (!std::regex_search(name, pattern, std::regex_constants::match_continuous)) continue;
+    if (!is_auto_log_name(name, identifier)) continue;
     if (::unlink((base + name).c_str()) == 0) ++removed;
   }
   ::closedir(dir);
