@@ -3,9 +3,11 @@
 // deferred response (start waits startsecs), so reads have no deadline; only the
 // stream reader wakes every 100 ms to notice Ctrl-C.
 //
-// HTTP framing here is the small client subset supervisorctl needs (status line,
-// headers, Content-Length / chunked / read-to-close bodies).
+// HTTP bytes (request building, incremental response parsing incl. chunked) are
+// common/http's; this file only moves them through sockets.
 #include "supervisorctl/client.h"
+
+#include "common/http.h"
 
 #include <netdb.h>
 #include <poll.h>
@@ -13,13 +15,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
 namespace ctl {
 namespace {
 
-constexpr std::string_view kUserAgent = "Python-xmlrpc/3.11";
 
 class Socket {
  public:
@@ -95,152 +97,51 @@ bool send_all(int fd, std::string_view data) {
   return true;
 }
 
-// Buffered reader over a socket. `stop`, when given, is checked every 100 ms.
-class Reader {
- public:
-  Reader(int fd, const std::atomic<bool>* stop) : fd_(fd), stop_(stop) {}
-
-  // Reads more bytes into buf_. 0 on EOF, -1 on error (errno kept), -2 when stopped.
-  int fill() {
-    char tmp[16384];
-    for (;;) {
-      if (stop_ != nullptr) {
-        if (stop_->load()) return -2;
-        pollfd p{fd_, POLLIN, 0};
-        int r = ::poll(&p, 1, 100);
-        if (r < 0 && errno != EINTR) return -1;
-        if (r <= 0) continue;
-      }
-      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return -1;
-      }
-      if (n == 0) return 0;
-      buf_.append(tmp, static_cast<size_t>(n));
-      return 1;
-    }
+// Waits for input. With `stop`, wakes every 100 ms to check it: false when stopped.
+bool wait_readable(int fd, const std::atomic<bool>* stop) {
+  if (stop == nullptr) return true;   // a blocking recv() waits by itself
+  for (;;) {
+    if (stop->load()) return false;
+    pollfd p{fd, POLLIN, 0};
+    int r = ::poll(&p, 1, 100);
+    if (r > 0 || (r < 0 && errno != EINTR)) return true;
   }
-  // A line without its CRLF; nullopt when the stream ends first.
-  std::optional<std::string> line(int& rc) {
-    for (;;) {
-      size_t at = buf_.find("\r\n");
-      if (at != std::string::npos) {
-        std::string l = buf_.substr(0, at);
-        buf_.erase(0, at + 2);
-        return l;
-      }
-      rc = fill();
-      if (rc <= 0) return std::nullopt;
+}
+
+enum class ReadOutcome { Done, Eof, Error, Stopped, Broken };
+
+// Feeds the parser from the socket until it holds a complete response (Done), the
+// peer closes first (Eof), recv fails (Error, errno kept), `stop` is set (Stopped),
+// or the bytes are not HTTP (Broken).
+ReadOutcome read_response(int fd, http::ResponseParser& parser, const std::atomic<bool>* stop) {
+  char buf[16384];
+  while (!parser.has_response()) {
+    if (!wait_readable(fd, stop)) return ReadOutcome::Stopped;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ReadOutcome::Error;
     }
+    if (n == 0) {
+      parser.finish();   // ends a read-until-close body
+      return parser.has_response() ? ReadOutcome::Done : ReadOutcome::Eof;
+    }
+    if (!parser.feed(std::string_view(buf, static_cast<size_t>(n)))) return ReadOutcome::Broken;
   }
-  std::string& buffer() { return buf_; }
-
- private:
-  int fd_;
-  const std::atomic<bool>* stop_;
-  std::string buf_;
-};
-
-struct Head {
-  int status = 0;
-  std::string reason;
-  std::optional<size_t> content_length;
-  bool chunked = false;
-  bool close = false;
-};
+  return ReadOutcome::Done;
+}
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
-// Status line and headers. Error: the TransportError to report.
-std::variant<Head, TransportError> read_head(Reader& r) {
-  int rc = 0;
-  auto status = r.line(rc);
-  if (!status) return TransportError{TransportError::Kind::Io, rc < 0 ? errno : 0, 0, "", "", false};
-  Head h;
-  // "HTTP/1.1 200 OK"
-  size_t sp1 = status->find(' ');
-  if (status->rfind("HTTP/", 0) != 0 || sp1 == std::string::npos) {
-    return TransportError{TransportError::Kind::Protocol, 0, 0, "", "bad status line", false};
-  }
-  size_t sp2 = status->find(' ', sp1 + 1);
-  h.status = std::atoi(status->substr(sp1 + 1, sp2 - sp1 - 1).c_str());
-  if (sp2 != std::string::npos) h.reason = status->substr(sp2 + 1);
-  if (status->rfind("HTTP/1.0", 0) == 0) h.close = true;
-  for (;;) {
-    auto line = r.line(rc);
-    if (!line) return TransportError{TransportError::Kind::Io, rc < 0 ? errno : 0, 0, "", "", false};
-    if (line->empty()) break;
-    size_t colon = line->find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = lower(line->substr(0, colon));
-    std::string value = trim(std::string_view(*line).substr(colon + 1));
-    if (name == "content-length") h.content_length = static_cast<size_t>(std::strtoull(value.c_str(), nullptr, 10));
-    if (name == "transfer-encoding" && lower(value).find("chunked") != std::string::npos) h.chunked = true;
-    if (name == "connection") h.close = lower(value) == "close";
-  }
-  return h;
-}
-
-// Reads the body, passing pieces to `sink`. Returns false when the stream broke
-// before its declared end (rc tells why).
-bool read_body(Reader& r, const Head& h, const std::function<void(std::string_view)>& sink,
-               int& rc) {
-  std::string& buf = r.buffer();
-  if (h.chunked) {
-    for (;;) {
-      auto size_line = r.line(rc);
-      if (!size_line) return false;
-      if (size_line->empty()) continue;
-      size_t size = std::strtoull(size_line->c_str(), nullptr, 16);
-      if (size == 0) {
-        // trailers until the empty line; a close right after "0\r\n" is also fine
-        for (;;) {
-          auto t = r.line(rc);
-          if (!t || t->empty()) return true;
-        }
-      }
-      while (buf.size() < size + 2) {
-        if (!buf.empty() && buf.size() <= size) {
-          sink(buf);   // stream partial chunks as they come (tail -f)
-          size -= buf.size();
-          buf.clear();
-        }
-        rc = r.fill();
-        if (rc <= 0) return false;
-      }
-      sink(std::string_view(buf).substr(0, size));
-      buf.erase(0, size + 2);
-    }
-  }
-  if (h.content_length) {
-    size_t left = *h.content_length;
-    for (;;) {
-      size_t take = std::min(left, buf.size());
-      if (take > 0) sink(std::string_view(buf).substr(0, take));
-      buf.erase(0, take);
-      left -= take;
-      if (left == 0) return true;
-      rc = r.fill();
-      if (rc <= 0) return false;
-    }
-  }
-  for (;;) {   // read to close
-    if (!buf.empty()) sink(buf);
-    buf.clear();
-    rc = r.fill();
-    if (rc == 0) return true;
-    if (rc < 0) return false;
-  }
+TransportError transport_error(TransportError::Kind kind, const ServerUrl& url, int err = 0) {
+  TransportError e;
+  e.kind = kind;
+  e.err = err;
+  e.unix_socket = url.unix_socket;
+  return e;
 }
 
 class SocketRpc : public Rpc {
@@ -257,72 +158,57 @@ class SocketRpc : public Rpc {
       return e;
     }
     std::string body = xmlrpc::encode_call(xmlrpc::Call{std::string(method), std::move(params)});
-    std::string req = "POST /RPC2 HTTP/1.1\r\nHost: ";
-    req += url->unix_socket ? std::string("localhost") : host_header(*url);
-    req += "\r\nAccept-Encoding: identity\r\nUser-Agent: ";
-    req += kUserAgent;
-    req += "\r\nContent-Type: text/xml\r\nAccept: text/xml\r\n";
-    if (creds_.username && creds_.password) {
-      req += "Authorization: Basic " + basic_auth(*creds_.username, *creds_.password) + "\r\n";
-    }
-    req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-    req += body;
-
+    std::string req = http::build_rpc_request(url->unix_socket ? std::string("localhost") : host_header(*url),
+                                              body, creds_.username.value_or(""),
+                                              creds_.password.value_or(""));
     // A kept-alive connection the server has since closed fails on first use;
     // retry once on a fresh one, as http.client does.
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool reused = sock_.open();
       if (!sock_.open()) {
         auto c = connect_to(*url);
-        if (int* err = std::get_if<int>(&c)) {
-          TransportError e;
-          e.kind = TransportError::Kind::Connect;
-          e.err = *err;
-          e.unix_socket = url->unix_socket;
-          return e;
-        }
+        if (int* err = std::get_if<int>(&c)) return transport_error(TransportError::Kind::Connect, *url, *err);
         sock_ = std::move(std::get<Socket>(c));
-        reader_ = std::make_unique<Reader>(sock_.fd(), nullptr);
       }
       if (!send_all(sock_.fd(), req)) {
         int err = errno;
         sock_.reset();
         if (reused) continue;
-        return TransportError{TransportError::Kind::Io, err, 0, "", "", url->unix_socket};
+        return transport_error(TransportError::Kind::Io, *url, err);
       }
-      auto head = read_head(*reader_);
-      if (auto* e = std::get_if<TransportError>(&head)) {
+      http::ResponseParser parser;
+      ReadOutcome got = read_response(sock_.fd(), parser, nullptr);
+      if (got != ReadOutcome::Done) {
+        int err = got == ReadOutcome::Error ? errno : 0;
+        bool nothing_read = !parser.headers_done();
         sock_.reset();
-        if (reused && e->kind == TransportError::Kind::Io) continue;
-        e->unix_socket = url->unix_socket;
-        return *e;
+        if (got == ReadOutcome::Broken) {
+          TransportError e = transport_error(TransportError::Kind::Protocol, *url);
+          e.message = parser.error();
+          return e;
+        }
+        if (reused && nothing_read) continue;
+        return transport_error(TransportError::Kind::Io, *url, err);
       }
-      const Head& h = std::get<Head>(head);
-      std::string data;
-      int rc = 0;
-      bool complete = read_body(*reader_, h, [&](std::string_view d) { data.append(d); }, rc);
-      if (!complete || h.close) sock_.reset();
-      if (h.status != 200) {
+      http::Response resp = parser.take();
+      if (!resp.keep_alive) sock_.reset();
+      if (resp.status != 200) {
         sock_.reset();   // Python closes the connection after a non-200 reply
-        TransportError e;
-        e.kind = TransportError::Kind::Http;
-        e.status = h.status;
-        e.reason = h.reason;
-        e.unix_socket = url->unix_socket;
+        TransportError e = transport_error(TransportError::Kind::Http, *url);
+        e.status = resp.status;
+        e.reason = resp.reason;
         return e;
       }
-      if (!complete) return TransportError{TransportError::Kind::Io, rc < 0 ? errno : 0, 0, "", "", url->unix_socket};
-      auto parsed = xmlrpc::parse_response(data);
+      auto parsed = xmlrpc::parse_response(resp.body);
       if (!parsed) {
-        TransportError e;
-        e.kind = TransportError::Kind::Protocol;
+        TransportError e = transport_error(TransportError::Kind::Protocol, *url);
         e.message = parsed.error();
         return e;
       }
       if (auto* f = std::get_if<xmlrpc::FaultValue>(&*parsed)) return *f;
       return std::get<xmlrpc::Value>(*parsed);
     }
-    return TransportError{TransportError::Kind::Io, 0, 0, "", "", url->unix_socket};
+    return transport_error(TransportError::Kind::Io, *url);
   }
 
  private:
@@ -333,7 +219,6 @@ class SocketRpc : public Rpc {
   std::string serverurl_;
   Credentials creds_;
   Socket sock_;
-  std::unique_ptr<Reader> reader_;
 };
 
 }  // namespace
@@ -381,53 +266,31 @@ Result<bool> stream_get(const std::string& serverurl, std::string_view path,
   auto c = connect_to(*url);
   if (int* err = std::get_if<int>(&c)) return Error{"Cannot connect, error: " + std::string(std::strerror(*err))};
   Socket sock = std::move(std::get<Socket>(c));
-  // Python's http_client request, byte for byte (including its three CRLFs).
-  std::string req = "GET " + std::string(path) + " HTTP/1.1\r\nHost: " + url->netloc +
-                    "\r\nAccept-Encoding: chunked\r\nAccept: */*\r\nUser-agent: Supervisor HTTP Client\r\n";
-  if (creds.password && !creds.password->empty()) {
-    req += "Authorization: Basic " + basic_auth(creds.username.value_or(""), *creds.password) + "\r\n";
-  }
-  req += "\r\n\r\n";
+  // Python's http_client request, byte for byte (including its extra CRLF).
+  std::string req = http::build_logtail_request(url->netloc, path, creds.username.value_or(""),
+                                                creds.password.value_or(""));
   if (!send_all(sock.fd(), req)) return Error{"Cannot connect, error: " + std::string(std::strerror(errno))};
-  Reader r(sock.fd(), &stop);
-  auto head = read_head(r);
-  if (std::holds_alternative<TransportError>(head)) {
-    if (stop.load()) return true;
-    return Error{"Cannot connect, error: connection closed"};
+  http::ResponseParser parser;
+  struct Ctx {
+    http::ResponseParser* parser;
+    const std::function<void(std::string_view)>* on_data;
+  } ctx{&parser, &on_data};
+  // Only a 200 body reaches the caller: Python prints no body of an error reply.
+  parser.set_body_sink(
+      [](void* p, std::string_view bytes) {
+        auto* x = static_cast<Ctx*>(p);
+        if (x->parser->current().status == 200) (*x->on_data)(bytes);
+      },
+      &ctx);
+  ReadOutcome got = read_response(sock.fd(), parser, &stop);
+  int status = 0;
+  if (got == ReadOutcome::Done) {
+    status = parser.take().status;
+  } else if (parser.headers_done()) {
+    status = parser.current().status;
   }
-  const Head& h = std::get<Head>(head);
-  if (h.status != 200) return Error{"Cannot read, status code " + std::to_string(h.status)};
-  int rc = 0;
-  read_body(r, h, on_data, rc);
+  if (status != 0 && status != 200) return Error{"Cannot read, status code " + std::to_string(status)};
   return true;
-}
-
-std::string basic_auth(std::string_view user, std::string_view pass) {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string in = std::string(user) + ":" + std::string(pass);
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i + 1 == in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
 }
 
 }  // namespace ctl

@@ -74,7 +74,4 @@ Result<bool> stream_get(const std::string& serverurl, std::string_view path,
                         const std::function<void(std::string_view)>& on_data,
                         const std::atomic<bool>& stop);
 
-// base64 of "user:pass" for Basic auth.
-std::string basic_auth(std::string_view user, std::string_view pass);
-
 }  // namespace ctl

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "common/faults.h"
+#include "common/namespec.h"
 
 namespace ctl {
 namespace {
@@ -24,22 +25,12 @@ constexpr int code(Fault f) { return static_cast<int>(f); }
 }  // namespace
 
 std::string make_namespec(std::string_view group, std::string_view name) {
-  if (group == name) return std::string(name);
-  std::string out(group);
-  out += ':';
-  out += name;
-  return out;
+  return namespec::make(group, name);
 }
 
-SplitName split_namespec(std::string_view namespec) {
-  size_t colon = namespec.find(':');
-  if (colon == std::string_view::npos) {
-    return {std::string(namespec), std::string(namespec)};
-  }
-  std::string_view process = namespec.substr(colon + 1);
-  SplitName out{std::string(namespec.substr(0, colon)), std::nullopt};
-  if (!process.empty() && process != "*") out.process = std::string(process);
-  return out;
+SplitName split_namespec(std::string_view spec) {
+  namespec::NameSpec n = namespec::parse(spec);
+  return {std::move(n.group), std::move(n.process)};
 }
 
 std::vector<std::string> status_lines(const std::vector<ProcInfo>& infos) {
@@ -116,7 +107,9 @@ std::string start_failure_line(const ResultRow& row, const ProcInfo& info,
   std::string base = *start_result(row);   // "...: ERROR (spawn error)"
   base.pop_back();                         // reopen the parentheses
   std::string why;
-  bool ran = info.start > 0 && info.stop >= info.start && info.pid == 0;
+  // A retry may already be STARTING (pid set): stop >= start still means the
+  // last run ended after the last spawn.
+  bool ran = info.start > 0 && info.stop >= info.start;
   bool spawn_failed = info.spawnerr.rfind("can't", 0) == 0 || info.spawnerr.rfind("couldn't", 0) == 0;
   if (ran && !spawn_failed) {
     // Python's supervisord reports exitstatus 0 for "Exited too quickly": the

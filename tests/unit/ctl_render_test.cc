@@ -6,6 +6,17 @@
 
 using namespace ctl;
 
+namespace {
+ProcInfo proc(std::string name, std::string group, std::string statename, std::string desc) {
+  ProcInfo p;
+  p.name = std::move(name);
+  p.group = std::move(group);
+  p.statename = std::move(statename);
+  p.description = std::move(desc);
+  return p;
+}
+}  // namespace
+
 TEST_CASE("namespec_is_the_bare_name_when_group_equals_process") {
   CHECK(make_namespec("web", "web") == "web");
   CHECK(make_namespec("web", "web_00") == "web:web_00");
@@ -21,8 +32,8 @@ TEST_CASE("split_namespec_treats_star_and_empty_process_as_whole_group") {
 }
 
 TEST_CASE("status_lines_pad_name_to_33_and_state_to_10") {
-  ProcInfo a{"sleeper", "sleeper", 20, "RUNNING", "pid 7210, uptime 0:00:27"};
-  ProcInfo b{"sleeper2", "sleeper2", 10, "STARTING", ""};
+  ProcInfo a = proc("sleeper", "sleeper", "RUNNING", "pid 7210, uptime 0:00:27");
+  ProcInfo b = proc("sleeper2", "sleeper2", "STARTING", "");
   auto lines = status_lines({a, b});
   REQUIRE(lines.size() == 2);
   CHECK(lines[0] == "sleeper                          RUNNING   pid 7210, uptime 0:00:27");
@@ -30,7 +41,7 @@ TEST_CASE("status_lines_pad_name_to_33_and_state_to_10") {
 }
 
 TEST_CASE("status_lines_widen_for_long_names") {
-  ProcInfo a{"a_very_long_process_name_here_xx", "group", 0, "STOPPED", "Not started"};
+  ProcInfo a = proc("a_very_long_process_name_here_xx", "group", "STOPPED", "Not started");
   auto lines = status_lines({a});
   // namespec is 38 characters: column = 38 + 3
   CHECK(lines[0] == "group:a_very_long_process_name_here_xx   STOPPED   Not started");
