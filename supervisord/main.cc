@@ -7,6 +7,7 @@
 #include "supervisord/cli.h"
 #include "supervisord/config/check.h"
 #include "supervisord/config/loader.h"
+#include "supervisord/config/sample.h"
 #include "supervisord/daemon.h"
 
 namespace {
@@ -30,6 +31,10 @@ int main(int argc, char** argv) {
   }
   if (cli->version) {
     std::cout << kVersion << "\n";
+    return 0;
+  }
+  if (cli->sample_config) {
+    std::cout << config::sample_config();
     return 0;
   }
 
