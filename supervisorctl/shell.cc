@@ -5,7 +5,9 @@
 #include <editline/readline.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdio>
 
 #include <algorithm>
 #include <atomic>
@@ -71,6 +73,54 @@ char* plain_readline(Controller& c, const std::string& prompt) {
   return ::strdup(line.c_str());
 }
 
+// History files are GNU readline's plain format (one entry per line), the one
+// Python's supervisorctl reads and writes, so both ctls can share a history_file.
+// libedit's own format ("_HiStOrY_V2_" + vis(3)-encoded lines) is read too.
+void load_history(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return;   // Python ignores a missing/unreadable file
+  char* buf = nullptr;
+  size_t cap = 0;
+  bool libedit = false;
+  bool first = true;
+  ssize_t n;
+  while ((n = ::getline(&buf, &cap, f)) >= 0) {
+    std::string line(buf, static_cast<size_t>(n));
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    if (first && line == "_HiStOrY_V2_") {
+      libedit = true;
+      first = false;
+      continue;
+    }
+    first = false;
+    if (libedit) {   // undo vis(3)'s octal escapes ("\040" is a space)
+      std::string plain;
+      for (size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '\\' && i + 3 < line.size() && std::isdigit(static_cast<unsigned char>(line[i + 1]))) {
+          plain += static_cast<char>(std::strtol(line.substr(i + 1, 3).c_str(), nullptr, 8));
+          i += 3;
+        } else {
+          plain += line[i];
+        }
+      }
+      line = plain;
+    }
+    add_history(line.c_str());
+  }
+  std::free(buf);
+  std::fclose(f);
+}
+
+void save_history(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return;   // Python ignores IOError here too
+  for (int i = 0; i < history_length; ++i) {
+    HIST_ENTRY* e = history_get(history_base + i);
+    if (e != nullptr && e->line != nullptr) std::fprintf(f, "%s\n", e->line);
+  }
+  std::fclose(f);
+}
+
 }  // namespace
 
 std::vector<std::string> complete_candidates(Controller& c, std::string_view line,
@@ -130,7 +180,7 @@ int run_shell(Controller& c) {
   rl_attempted_completion_function = attempted_completion;
   rl_completion_append_character = '\0';
   using_history();
-  if (o.history_file) read_history(o.history_file->c_str());
+  if (o.history_file) load_history(*o.history_file);
 
   const bool tty = ::isatty(0) && ::isatty(1);
   bool done = c.onecmd("status");
@@ -154,7 +204,7 @@ int run_shell(Controller& c) {
     if (line.find_first_not_of(" \t") != std::string::npos) add_history(line.c_str());
     done = c.onecmd(line);
   }
-  if (o.history_file) write_history(o.history_file->c_str());
+  if (o.history_file) save_history(*o.history_file);
   return 0;
 }
 
