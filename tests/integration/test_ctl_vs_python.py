@@ -228,3 +228,51 @@ def test_piped_shell_prints_prompts_status_first_and_exits_0(daemon):
     assert outs[1] == outs[0]
     assert outs[1][0] == 0
     assert outs[1][1].endswith("supervisor> \n")
+
+
+def _pty_read_until(fd, needle, timeout=10.0):
+    """Reads the pty until `needle` shows up (bounded poll, no fixed sleeps)."""
+    import select
+    import time
+    out = b""
+    deadline = time.monotonic() + timeout
+    while needle not in out:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"timed out waiting for {needle!r}; got {out!r}")
+        r, _, _ = select.select([fd], [], [], left)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+def test_shell_on_a_terminal_completes_names_and_keeps_plain_history(daemon, tmp_path):
+    import pty
+    hist = tmp_path / "hist"
+    hist.write_text("version\n")   # GNU readline's format, as Python's ctl writes it
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(OUR_SUPERVISORCTL, [OUR_SUPERVISORCTL, "-c", daemon.conf, "-r", str(hist)])
+    try:
+        _pty_read_until(fd, b"supervisor> ")            # status ran first, then the prompt
+        os.write(fd, b"status web:web_0\t")
+        _pty_read_until(fd, b"web:web_0")
+        os.write(fd, b"0\r")
+        out = _pty_read_until(fd, b"supervisor> ")
+        assert b"web:web_00" in out and b"web:web_01" not in out.split(b"\n", 1)[-1]
+        os.write(fd, b"\x03")                             # Ctrl-C leaves with status 0
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        assert hist.read_text().splitlines() == ["version", "status web:web_00"]
+    finally:
+        if pid:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)
