@@ -17,12 +17,12 @@
 #include "common/faults.h"
 #include "common/states.h"
 #include "supervisorctl/controller.h"
+#include "supervisorctl/interrupt.h"
 
 namespace ctl {
 
-// Set by the SIGINT handler main.cc installs; long-running commands (tail -f, fg)
-// poll it, because Python's KeyboardInterrupt ends them cleanly.
 std::atomic<bool> g_interrupted{false};
+std::atomic<bool> g_catch_interrupt{false};
 
 namespace {
 
@@ -77,7 +77,7 @@ std::optional<long long> py_int(std::string_view s) {
 void tailf(Controller& c, const std::string& path) {
   c.output("==> Press Ctrl-C to exit <==");
   const Options& o = c.options();
-  g_interrupted = false;
+  CatchInterrupt catching;
   auto r = stream_get(o.serverurl, path, Credentials{o.username, o.password},
                       [&](std::string_view data) { c.io().write(data); }, g_interrupted);
   if (!r) {
@@ -925,7 +925,7 @@ void do_fg(Controller& c, std::string_view arg) {
     return;
   }
   c.output("==> Press Ctrl-C to exit <==");
-  g_interrupted = false;
+  CatchInterrupt catching;
   std::atomic<bool> stop_streams{false};
   const Options& o = c.options();
   Credentials creds{o.username, o.password};

@@ -11,16 +11,27 @@
 
 #include "supervisorctl/client.h"
 #include "supervisorctl/controller.h"
+#include "supervisorctl/interrupt.h"
 #include "supervisorctl/options.h"
 #include "supervisorctl/shell.h"
 
-namespace ctl {
-extern std::atomic<bool> g_interrupted;
-}
-
 namespace {
 
-void on_sigint(int) { ctl::g_interrupted = true; }
+bool g_shell = false;   // set before the shell starts; read by the handler
+
+void on_sigint(int) {
+  if (ctl::g_catch_interrupt) {
+    ctl::g_interrupted = true;
+    return;
+  }
+  if (g_shell) {   // Python: KeyboardInterrupt leaves cmdloop, prints "", exits 0
+    (void)!::write(1, "\n", 1);
+    ::_exit(0);
+  }
+  // One-shot command: die by SIGINT, as Python does after its traceback.
+  ::signal(SIGINT, SIG_DFL);
+  ::raise(SIGINT);
+}
 
 void write_to(std::FILE* f, std::string_view s) {
   std::fwrite(s.data(), 1, s.size(), f);
@@ -43,7 +54,7 @@ std::optional<std::string> ask(std::string_view prompt, bool secret) {
   char ch;
   for (;;) {
     ssize_t n = ::read(0, &ch, 1);
-    if (n < 0 && errno == EINTR && !ctl::g_interrupted) continue;
+    if (n < 0 && errno == EINTR && !ctl::g_interrupted) continue;   // EINTR: not Ctrl-C
     if (n <= 0) break;
     got = true;
     if (ch == '\n') break;
@@ -100,6 +111,9 @@ int main(int argc, char** argv) {
     controller.onecmd(line);
     return controller.exit_status();
   }
-  if (interactive) return ctl::run_shell(controller);
+  if (interactive) {
+    g_shell = true;
+    return ctl::run_shell(controller);
+  }
   return 0;
 }

@@ -13,13 +13,13 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "supervisorctl/commands.h"
 #include "supervisorctl/controller.h"
+#include "supervisorctl/interrupt.h"
 
 namespace ctl {
-
-extern std::atomic<bool> g_interrupted;
 
 namespace {
 
@@ -186,10 +186,12 @@ int run_shell(Controller& c) {
   bool done = c.onecmd("status");
   std::string prompt = o.prompt + "> ";
   while (!done) {
-    g_interrupted = false;
+    std::optional<CatchInterrupt> catching;
+    catching.emplace();
     // Like Python's input(): line editing only on a terminal; otherwise the prompt
     // is still written and a plain line read (scripts piping commands see it).
     char* raw = tty ? readline(prompt.c_str()) : plain_readline(c, prompt);
+    catching.reset();
     if (g_interrupted) {   // Ctrl-C: Python's KeyboardInterrupt leaves the loop
       std::free(raw);
       c.output("");

@@ -276,3 +276,20 @@ def test_shell_on_a_terminal_completes_names_and_keeps_plain_history(daemon, tmp
             os.kill(pid, 9)
             os.waitpid(pid, 0)
         os.close(fd)
+
+
+def test_tail_f_streams_log_and_ctrl_c_ends_with_blank_line_exit_0(daemon):
+    import signal
+    p = subprocess.Popen([OUR_SUPERVISORCTL, "-c", daemon.conf, "tail", "-f", "echoer"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out = _pty_read_until(p.stdout.fileno(), b"hello\n")
+        p.send_signal(signal.SIGINT)
+        rest, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert (out + rest) == b"==> Press Ctrl-C to exit <==\nhello\n\n"
+    assert err == b""
+    assert p.returncode == 0

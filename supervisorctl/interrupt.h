@@ -1,0 +1,26 @@
+// interrupt.h — Ctrl-C as Python's KeyboardInterrupt. Where the ctl waits on the
+// user or on a stream (shell prompt, tail -f, maintail -f, fg) it holds a
+// CatchInterrupt and polls g_interrupted to end that wait cleanly; anywhere else
+// (a blocking RPC) main.cc's handler ends the program at once, as Python's
+// uncaught KeyboardInterrupt does. Depends on nothing but <atomic>.
+#pragma once
+
+#include <atomic>
+
+namespace ctl {
+
+extern std::atomic<bool> g_interrupted;       // set by SIGINT while caught
+extern std::atomic<bool> g_catch_interrupt;   // a CatchInterrupt is alive
+
+class CatchInterrupt {
+ public:
+  CatchInterrupt() {
+    g_interrupted = false;
+    g_catch_interrupt = true;
+  }
+  ~CatchInterrupt() { g_catch_interrupt = false; }
+  CatchInterrupt(const CatchInterrupt&) = delete;
+  CatchInterrupt& operator=(const CatchInterrupt&) = delete;
+};
+
+}  // namespace ctl
