@@ -1,0 +1,179 @@
+#include "supervisord/events/event_system.h"
+
+#include "supervisord/logs/daemon_log.h"
+#include "supervisord/supervisor.h"
+
+namespace events {
+
+namespace {
+std::string key(const Process& p) { return p.group() + ":" + p.name(); }
+}  // namespace
+
+EventSystem::EventSystem(uv_loop_t* loop, Supervisor& supervisor, logs::DaemonLog& log)
+    : supervisor_(supervisor),
+      log_(log),
+      ticker_(loop, [this](EventType type, int64_t when) { bus_.publish(type, tick_payload(when)); }) {}
+
+EventSystem::~EventSystem() { close(); }
+
+void EventSystem::attach() {
+  Supervisor::EventTaps taps;
+  taps.group_changed = [this](const Group& g, bool added) { group_changed(g, added); };
+  taps.output = [this](Process& p, bool is_stderr, std::string_view bytes) {
+    output(p, is_stderr, bytes);
+  };
+  taps.log_event = [this](Process& p, bool is_stderr, std::string_view data) {
+    // A listener's stdout is the protocol channel: never a PROCESS_LOG event (a listener
+    // subscribed to PROCESS_LOG would otherwise feed on its own answers).
+    if (!is_stderr && p.config().kind == config::ProgramKind::EventListener) return;
+    bus_.publish(is_stderr ? EventType::ProcessLogStderr : EventType::ProcessLogStdout,
+                 process_log_payload(p.name(), p.group(), p.pid(),
+                                     is_stderr ? "stderr" : "stdout", data));
+  };
+  taps.capture_event = [this](Process& p, bool is_stderr, std::string data) {
+    if (!is_stderr && p.config().kind == config::ProgramKind::EventListener) return;
+    bus_.publish(is_stderr ? EventType::ProcessCommunicationStderr
+                           : EventType::ProcessCommunicationStdout,
+                 process_comm_payload(p.name(), p.group(), p.pid(), data));
+  };
+  supervisor_.set_event_taps(std::move(taps));
+  supervisor_.add_state_listener([this](Process& p, ProcessState from, ProcessState to) {
+    state_changed(p, from, to);
+  });
+}
+
+void EventSystem::supervisor_running() {
+  bus_.publish(EventType::SupervisorStateChangeRunning, "");
+  ticker_.start();
+  kick();
+}
+
+void EventSystem::supervisor_stopping() {
+  bus_.publish(EventType::SupervisorStateChangeStopping, "");
+  kick();
+}
+
+void EventSystem::remote(const std::string& type, const std::string& data) {
+  bus_.publish(EventType::RemoteCommunication, remote_comm_payload(type, data));
+  kick();
+}
+
+void EventSystem::close() { ticker_.close(); }
+
+EventPool* EventSystem::pool(const std::string& name) {
+  auto it = pools_.find(name);
+  return it == pools_.end() ? nullptr : it->second.pool.get();
+}
+
+Process* EventSystem::find_process(const std::string& group, const std::string& name) {
+  Group* g = supervisor_.find_group(group);
+  if (!g) return nullptr;
+  auto slot = g->find(name);
+  return slot ? slot->process.get() : nullptr;
+}
+
+void EventSystem::group_changed(const Group& g, bool added) {
+  const std::string name = g.name();
+  if (added) {
+    // The pool exists before its own PROCESS_GROUP_ADDED, so it hears about itself.
+    if (g.config->kind == config::ProgramKind::EventListener && !g.slots.empty()) {
+      const config::ProcessConfig& first = g.slots.front()->process->config();
+      std::vector<EventType> subs;
+      for (const auto& e : first.events)
+        if (auto t = parse_event_type(e)) subs.push_back(*t);
+      std::vector<std::string> listeners;
+      for (const auto& slot : g.slots) listeners.push_back(slot->process->name());
+      EventPool::Io io;
+      io.running = [this, name](const std::string& l) {
+        Process* p = find_process(name, l);
+        return p && p->state() == ProcessState::Running;
+      };
+      io.write = [this, name](const std::string& l, std::string_view bytes) {
+        Process* p = find_process(name, l);
+        return p && p->write_stdin(bytes).ok();
+      };
+      io.log = [this](int level, const std::string& text) { log_.log(level, text); };
+      PoolEntry entry;
+      entry.pool = std::make_unique<EventPool>(name, std::move(listeners), subs,
+                                               first.buffer_size,
+                                               supervisor_.config().supervisord.identifier,
+                                               bus_, std::move(io));
+      EventPool* raw = entry.pool.get();
+      entry.subscription = bus_.subscribe(subs, [this, raw](const EventPtr& e) {
+        raw->accept(e);
+        kick();
+      });
+      pools_[name] = std::move(entry);
+    }
+    bus_.publish(EventType::ProcessGroupAdded, group_payload(name));
+  } else {
+    auto it = pools_.find(name);
+    if (it != pools_.end()) {
+      bus_.unsubscribe(it->second.subscription);
+      pools_.erase(it);
+    }
+    for (const auto& slot : g.slots) {
+      last_pid_.erase(key(*slot->process));
+      starting_tries_.erase(key(*slot->process));
+    }
+    bus_.publish(EventType::ProcessGroupRemoved, group_payload(name));
+  }
+  kick();
+}
+
+void EventSystem::state_changed(Process& p, ProcessState from, ProcessState to) {
+  const std::string k = key(p);
+  if (p.pid() != 0) last_pid_[k] = p.pid();
+  pid_t pid = p.pid();
+  if (pid == 0) {
+    auto it = last_pid_.find(k);
+    if (it != last_pid_.end()) pid = it->second;
+  }
+  int tries = p.backoff();
+  if (to == ProcessState::Starting) {
+    last_pid_.erase(k);
+    starting_tries_[k] = tries;
+  } else if (to == ProcessState::Backoff) {
+    // BACKOFF only follows STARTING and counts one more try; read from the STARTING event
+    // because the process may already have given up (FATAL resets its counter).
+    auto it = starting_tries_.find(k);
+    if (it != starting_tries_.end()) tries = it->second + 1;
+  }
+  bus_.publish(process_state_event(to),
+               process_state_payload(p.name(), p.group(), from, to, tries, p.expected(), pid));
+
+  auto it = pools_.find(p.group());
+  if (it != pools_.end()) {
+    if (to == ProcessState::Starting)
+      it->second.pool->listener_spawned(p.name());
+    else if (is_stopped_state(to) || to == ProcessState::Backoff)
+      it->second.pool->listener_exited(p.name());
+  }
+  kick();
+}
+
+void EventSystem::output(Process& p, bool is_stderr, std::string_view bytes) {
+  if (is_stderr || p.config().kind != config::ProgramKind::EventListener) return;
+  // Bytes drained from a previous instance's pipe (pid already 0) are not this one's.
+  if (p.pid() == 0) return;
+  auto it = pools_.find(p.group());
+  if (it == pools_.end()) return;
+  it->second.pool->listener_output(p.name(), bytes);
+  kick();
+}
+
+void EventSystem::kick() {
+  // Dispatch at once: writing to a listener's stdin never calls back into us, and an event
+  // must reach a RUNNING listener before the same callback chain (e.g. the ordered
+  // shutdown's next group) stops that listener — as Supervisor's loop pass does.
+  if (dispatching_) return;
+  dispatching_ = true;
+  dispatch_all();
+  dispatching_ = false;
+}
+
+void EventSystem::dispatch_all() {
+  for (auto& [name, entry] : pools_) entry.pool->dispatch();
+}
+
+}  // namespace events

@@ -1,0 +1,77 @@
+// event_system.h — wires Supervisor's events into the running daemon: owns the Bus, one
+// EventPool per [eventlistener:x] group and the Ticker.
+// Turns Supervisor happenings into events (process state changes, group added/removed,
+// PROCESS_LOG / PROCESS_COMMUNICATION from the child logs, supervisor RUNNING/STOPPING,
+// sendRemoteCommEvent) and feeds listener stdout to its pool's protocol parser.
+// Pools dispatch as soon as something changed (an event buffered, a listener READY or
+// RUNNING, an answer): Supervisor does it on its next loop pass, which comes before any
+// further state change; we have no passes, so we do it at once.
+// Must not depend on RPC or the store.
+#pragma once
+
+#include <uv.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "supervisord/events/bus.h"
+#include "supervisord/events/pool.h"
+#include "supervisord/events/ticks.h"
+
+class Supervisor;
+class Process;
+struct Group;
+namespace logs {
+class DaemonLog;
+}
+
+namespace events {
+
+class EventSystem {
+ public:
+  EventSystem(uv_loop_t* loop, Supervisor& supervisor, logs::DaemonLog& log);
+  ~EventSystem();
+  EventSystem(const EventSystem&) = delete;
+  EventSystem& operator=(const EventSystem&) = delete;
+
+  // Installs the Supervisor taps and the state listener; before Supervisor::set_config so
+  // that the first groups make their pools and PROCESS_GROUP_ADDED events.
+  void attach();
+  // SUPERVISOR_STATE_CHANGE_RUNNING and the tick timers (before autostart).
+  void supervisor_running();
+  // SUPERVISOR_STATE_CHANGE_STOPPING (shutdown or restart begins).
+  void supervisor_stopping();
+  // REMOTE_COMMUNICATION (supervisor.sendRemoteCommEvent).
+  void remote(const std::string& type, const std::string& data);
+  // Closes the tick timers (idempotent). Pools keep buffering until destruction.
+  void close();
+
+  Bus& bus() { return bus_; }
+  EventPool* pool(const std::string& name);
+
+ private:
+  struct PoolEntry {
+    std::unique_ptr<EventPool> pool;
+    uint64_t subscription = 0;
+  };
+  void group_changed(const Group& g, bool added);
+  void state_changed(Process& p, ProcessState from, ProcessState to);
+  void output(Process& p, bool is_stderr, std::string_view bytes);
+  void kick();
+  void dispatch_all();
+  Process* find_process(const std::string& group, const std::string& name);
+
+  Supervisor& supervisor_;
+  logs::DaemonLog& log_;
+  Bus bus_;
+  Ticker ticker_;
+  std::map<std::string, PoolEntry> pools_;
+  bool dispatching_ = false;
+  // Per "group:name": the last pid seen (STOPPED/EXITED are reported after the process
+  // forgot its pid) and `tries` at the last STARTING (BACKOFF reports tries + 1).
+  std::map<std::string, pid_t> last_pid_;
+  std::map<std::string, int> starting_tries_;
+};
+
+}  // namespace events
