@@ -13,6 +13,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "supervisord/events/event_system.h"
 #include "supervisord/logs/child_log.h"
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/process/reaper.h"
@@ -139,6 +140,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   sopts.log = [&log](const std::string& line) { log.info(line); };
   rpc::Server server(&loop, sopts);
   Supervisor supervisor(&loop, reaper, log);
+  events::EventSystem event_system(&loop, supervisor, log);
   rpc::Dispatcher dispatcher;
 
   RunOutcome outcome = RunOutcome::Shutdown;
@@ -146,6 +148,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   SignalHandles sig;
 
   auto teardown = [&]() {
+    event_system.close();
     supervisor.close([&]() {
       server.close([&]() {
         reaper.close([&]() {
@@ -163,6 +166,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     outcome = how;
     supervisor.set_state(how == RunOutcome::Restart ? SupervisorState::Restarting
                                                     : SupervisorState::Shutdown);
+    event_system.supervisor_stopping();
     supervisor.stop_all_ordered(teardown);
   };
 
@@ -173,6 +177,9 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     auto next = config::load(input.load_options);
     if (!next) return Result<std::shared_ptr<const config::Config>>::fail(next.error());
     return std::shared_ptr<const config::Config>(std::make_shared<config::Config>(std::move(*next)));
+  };
+  hooks.remote_event = [&](const std::string& type, const std::string& data) {
+    event_system.remote(type, data);
   };
   rpc::register_daemon_methods(dispatcher, supervisor, hooks);
   rpc::register_process_methods(dispatcher, supervisor);
@@ -196,6 +203,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     if (i.username.empty())
       log.critical("Server '" + i.section + "' running without any HTTP authentication checking");
   }
+  event_system.attach();
   supervisor.set_config(input.config, server.server_url());
 
   if (input.first_run && !sd.nodaemon) daemonize(&loop, sd, log);
@@ -244,6 +252,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   }
 
   log.info("supervisord started with pid " + std::to_string(::getpid()));
+  event_system.supervisor_running();
   supervisor.autostart();
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);

@@ -18,7 +18,10 @@ Supervisor::~Supervisor() = default;
 void Supervisor::set_config(std::shared_ptr<const config::Config> config, std::string server_url) {
   config_ = std::move(config);
   server_url_ = std::move(server_url);
-  for (auto& gc : config_->groups) groups_.push_back(make_group(gc));
+  for (auto& gc : config_->groups) {
+    groups_.push_back(make_group(gc));
+    if (taps_.group_changed) taps_.group_changed(*groups_.back(), true);
+  }
 }
 
 void Supervisor::replace_config(std::shared_ptr<const config::Config> next) {
@@ -51,6 +54,13 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
   auto make_log = [&](const config::LogConfig& lc, logs::Channel ch) -> std::unique_ptr<logs::ChildLog> {
     logs::ChildLogCallbacks cb;
     std::string what = pc->name + " " + std::string(logs::channel_name(ch));
+    bool err = ch == logs::Channel::Stderr;
+    cb.on_log_event = [this, raw, err](std::string_view data) {
+      if (taps_.log_event && raw->process) taps_.log_event(*raw->process, err, data);
+    };
+    cb.on_capture = [this, raw, err](std::string data) {
+      if (taps_.capture_event && raw->process) taps_.capture_event(*raw->process, err, std::move(data));
+    };
     cb.on_error = [this, what](const std::string& path, const std::string& message) {
       log_.error("cannot write " + what + " log " + path + ": " + message);
     };
@@ -75,6 +85,7 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
     }
     auto& log = is_stderr ? raw->stderr_log : raw->stdout_log;
     if (log) log->on_output(bytes);
+    if (taps_.output) taps_.output(p, is_stderr, bytes);
   };
   hooks.on_log = [this](int level, std::string text) { log_.log(level, text); };
   spawn::SpawnContext sc{server_url_, sd.environment};
@@ -142,6 +153,7 @@ bool Supervisor::add_group(const std::string& name) {
                                 });
     Group* added = g.get();
     groups_.insert(pos, std::move(g));
+    if (taps_.group_changed) taps_.group_changed(*added, true);
     if (state_ == SupervisorState::Running)
       for (auto& slot : added->slots) slot->process->autostart();
     return true;
@@ -154,6 +166,7 @@ bool Supervisor::remove_group(const std::string& name) {
     if ((*it)->name() != name) continue;
     std::unique_ptr<Group> g = std::move(*it);
     groups_.erase(it);
+    if (taps_.group_changed) taps_.group_changed(*g, false);
     close_group(std::move(g), [] {});
     return true;
   }

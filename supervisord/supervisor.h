@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/states.h"
@@ -84,6 +85,17 @@ class Supervisor {
   using StateListener = std::function<void(Process&, ProcessState from, ProcessState to)>;
   void add_state_listener(StateListener l) { listeners_.push_back(std::move(l)); }
 
+  // The event system's view (events/): groups added (after insertion, before autostart)
+  // and removed (before their processes close), every output chunk, PROCESS_LOG data and
+  // PROCESS_COMMUNICATION captures. Each may be empty.
+  struct EventTaps {
+    std::function<void(const Group&, bool added)> group_changed;
+    std::function<void(Process&, bool is_stderr, std::string_view bytes)> output;
+    std::function<void(Process&, bool is_stderr, std::string_view data)> log_event;
+    std::function<void(Process&, bool is_stderr, std::string data)> capture_event;
+  };
+  void set_event_taps(EventTaps taps) { taps_ = std::move(taps); }
+
   uv_loop_t* loop() const { return loop_; }
   logs::DaemonLog& log() { return log_; }
 
@@ -107,5 +119,6 @@ class Supervisor {
   std::vector<Waiter> waiters_;
   bool running_waiters_ = false;
   std::vector<StateListener> listeners_;
+  EventTaps taps_;
   int closing_ = 0;   // groups whose handles are still closing
 };
