@@ -73,7 +73,8 @@ def test_unexpected_exit_from_running_restarts_and_expected_does_not(daemon_fact
 
 
 def test_stop_escalates_to_sigkill_after_stopwaitsecs(daemon_factory):
-    d = daemon_factory(prog("stubborn", f"{TESTCHILD} ignore-term", startsecs=0, stopwaitsecs=1))
+    # startsecs=1: the child must have installed SIG_IGN before the stop signal arrives.
+    d = daemon_factory(prog("stubborn", f"{TESTCHILD} ignore-term", startsecs=1, stopwaitsecs=1))
     wait_for(lambda: states(d.rpc)["stubborn:stubborn"] == "RUNNING", what="RUNNING")
     pid = d.rpc.supervisor.getProcessInfo("stubborn")["pid"]
     t0 = time.monotonic()
@@ -101,7 +102,7 @@ def worker_pids(master):
 
 
 def test_sigkilled_master_workers_are_gone_before_the_new_master_starts(daemon_factory):
-    d = daemon_factory(prog("web", f"{TESTCHILD} workers 3 ignore-term", startsecs=0,
+    d = daemon_factory(prog("web", f"{TESTCHILD} workers 3 ignore-term", startsecs=1,
                             autorestart="true", stopwaitsecs=1))
     wait_for(lambda: states(d.rpc)["web:web"] == "RUNNING", what="RUNNING")
     master = d.rpc.supervisor.getProcessInfo("web")["pid"]
