@@ -19,8 +19,12 @@
 #include "supervisord/process/reaper.h"
 #include "supervisord/rpc/dispatch.h"
 #include "supervisord/rpc/methods.h"
+#include "supervisord/rpc/methods_store.h"
 #include "supervisord/rpc/routes.h"
 #include "supervisord/rpc/server.h"
+#include "supervisord/store/observer.h"
+#include "supervisord/store/recovery.h"
+#include "supervisord/store/store.h"
 #include "supervisord/supervisor.h"
 
 namespace {
@@ -139,7 +143,11 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   rpc::ServerOptions sopts;
   sopts.log = [&log](const std::string& line) { log.info(line); };
   rpc::Server server(&loop, sopts);
+  store::Store state_store(&loop);
   Supervisor supervisor(&loop, reaper, log);
+  store::Observer store_observer(supervisor, state_store, sd.remember_state);
+  auto store_log = [&log](int level, const std::string& text) { log.log(level, text); };
+  store::Recovery recovery(&loop, store_log);
   events::EventSystem event_system(&loop, supervisor, log);
   rpc::Dispatcher dispatcher;
 
@@ -148,6 +156,8 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   SignalHandles sig;
 
   auto teardown = [&]() {
+    recovery.close([] {});
+    state_store.close(/*clean=*/true, [] {});
     event_system.close();
     supervisor.close([&]() {
       server.close([&]() {
@@ -184,6 +194,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   rpc::register_daemon_methods(dispatcher, supervisor, hooks);
   rpc::register_process_methods(dispatcher, supervisor);
   rpc::register_log_methods(dispatcher, supervisor);
+  rpc::register_store_methods(dispatcher, state_store);
   server.set_handler(rpc::make_router(&loop, dispatcher, supervisor));
 
   if (Status st = server.listen(cfg.unix_servers, cfg.inet_servers); !st) {
@@ -253,7 +264,17 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
 
   log.info("supervisord started with pid " + std::to_string(::getpid()));
   event_system.supervisor_running();
-  supervisor.autostart();
+  // The store opens after daemonizing (sqlite locks do not survive a fork). Instances a
+  // crashed previous run left behind are stopped before anything is started.
+  store::Options so{store::resolve_statefile(sd.statefile, sd.pidfile), sd.remember_state};
+  so.log = store_log;
+  (void)state_store.open(std::move(so));
+  recovery.run(state_store.previous_instances(), [&](auto&) {
+    state_store.clear_previous_instances();
+    supervisor.autostart([&](const Process& p) {
+      return sd.remember_state && state_store.admin_stopped(p.group(), p.name());
+    });
+  });
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
 

@@ -114,32 +114,36 @@ void Supervisor::on_state_change(Process& p, ProcessState from, ProcessState to)
 void Supervisor::add_waiter(Waiter w) {
   if (w()) return;
   waiters_.push_back(std::move(w));
+  if (running_waiters_) rerun_waiters_ = true;
 }
 
 void Supervisor::run_waiters() {
-  // A waiter may answer an RPC whose handler changes states again: re-entrancy is
-  // handled by swapping the list out while it runs.
-  if (running_waiters_) return;
+  // A waiter may answer an RPC whose handler changes states again, or add waiters: such
+  // re-entrant calls only ask for another pass, so no change goes unnoticed.
+  if (running_waiters_) {
+    rerun_waiters_ = true;
+    return;
+  }
   running_waiters_ = true;
-  bool again = true;
-  while (again) {
-    again = false;
+  do {
+    rerun_waiters_ = false;
     std::vector<Waiter> current;
     current.swap(waiters_);
     for (auto& w : current)
       if (!w()) waiters_.push_back(std::move(w));
-  }
+  } while (rerun_waiters_);
   running_waiters_ = false;
 }
 
-void Supervisor::autostart() {
+void Supervisor::autostart(const std::function<bool(const Process&)>& skip) {
   if (state_ != SupervisorState::Running) return;
   std::vector<Group*> order;
   for (auto& g : groups_) order.push_back(g.get());
   std::stable_sort(order.begin(), order.end(),
                    [](Group* a, Group* b) { return a->config->priority < b->config->priority; });
   for (Group* g : order)
-    for (auto& slot : g->slots) slot->process->autostart();
+    for (auto& slot : g->slots)
+      if (!skip || !skip(*slot->process)) slot->process->autostart();
 }
 
 bool Supervisor::add_group(const std::string& name) {
@@ -243,4 +247,72 @@ void Supervisor::reopen_logs() {
       if (slot->stdout_log) (void)slot->stdout_log->reopen();
       if (slot->stderr_log) (void)slot->stderr_log->reopen();
     }
+}
+
+void Supervisor::stop_group(const std::string& name, std::function<void()> done) {
+  Group* g = find_group(name);
+  if (!g) return done();
+  for (auto& slot : g->slots)
+    if (is_running_state(slot->process->state())) (void)slot->process->stop();
+  add_waiter([this, name, done]() {
+    if (Group* g = find_group(name))
+      for (auto& slot : g->slots)
+        if (!is_stopped_state(slot->process->state())) return false;
+    done();
+    return true;
+  });
+}
+
+void Supervisor::update_group(const config::ProcessDiff& diff,
+                              std::shared_ptr<const config::GroupConfig> next,
+                              std::function<void()> done) {
+  Group* g = find_group(diff.group);
+  if (!g) return done();
+  std::vector<std::string> going = diff.removed;
+  going.insert(going.end(), diff.changed.begin(), diff.changed.end());
+  for (const auto& name : going)
+    if (auto slot = g->find(name); slot && is_running_state(slot->process->state()))
+      (void)slot->process->stop();
+  std::string group_name = diff.group;
+  add_waiter([this, group_name, going, next, diff, done]() {
+    Group* g = find_group(group_name);
+    if (!g) {
+      done();
+      return true;
+    }
+    for (const auto& name : going)
+      if (auto slot = g->find(name); slot && !is_stopped_state(slot->process->state()))
+        return false;
+    // Everything that goes is stopped: swap it out, close it, build what comes.
+    auto leaving = std::make_unique<Group>();
+    leaving->config = g->config;
+    for (auto it = g->slots.begin(); it != g->slots.end();) {
+      if (std::find(going.begin(), going.end(), (*it)->process->name()) != going.end()) {
+        leaving->slots.push_back(std::move(*it));
+        it = g->slots.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    close_group(std::move(leaving), [] {});
+    std::vector<std::string> coming = diff.added;
+    coming.insert(coming.end(), diff.changed.begin(), diff.changed.end());
+    std::vector<ProcessSlot*> fresh;
+    for (auto& pc : next->processes) {
+      if (std::find(coming.begin(), coming.end(), pc->name) == coming.end()) continue;
+      g->slots.push_back(make_slot(pc, next->name));
+      fresh.push_back(g->slots.back().get());
+    }
+    g->config = next;
+    std::stable_sort(g->slots.begin(), g->slots.end(), [](const auto& a, const auto& b) {
+      return a->process->config().priority < b->process->config().priority;
+    });
+    std::stable_sort(groups_.begin(), groups_.end(), [](const auto& a, const auto& b) {
+      return a->config->priority < b->config->priority;
+    });
+    if (state_ == SupervisorState::Running)
+      for (ProcessSlot* slot : fresh) slot->process->autostart();
+    done();
+    return true;
+  });
 }

@@ -66,13 +66,23 @@ class Supervisor {
   const std::vector<std::unique_ptr<Group>>& groups() const { return groups_; }
   Group* find_group(const std::string& name);
 
-  // Starts every autostart process that was never started, walking groups by priority.
-  void autostart();
+  // Starts every autostart process that was never started, walking groups by priority;
+  // `skip` (remembered admin state) keeps a process stopped.
+  void autostart(const std::function<bool(const Process&)>& skip = {});
 
   // Group management for update / addProcessGroup / removeProcessGroup.
   bool add_group(const std::string& name);          // from the current config; false if unknown
   bool remove_group(const std::string& name);       // caller checked all are stopped
   void replace_config(std::shared_ptr<const config::Config> next);   // reload: keep groups
+
+  // Our `update` (extension, Supervisor#177/#591): applies a changed group in place, down
+  // to the instance. Removed and changed processes are stopped (all at once), then removed
+  // or replaced; added ones are created and autostarted; untouched ones keep running.
+  // `done` gets nothing: the caller prints the group's line.
+  void update_group(const config::ProcessDiff& diff, std::shared_ptr<const config::GroupConfig> next,
+                    std::function<void()> done);
+  // Stops every running process of a group (all at once), then calls done.
+  void stop_group(const std::string& name, std::function<void()> done);
 
   // Stops every group one at a time in descending priority, then calls done.
   void stop_all_ordered(std::function<void()> done);
@@ -118,6 +128,7 @@ class Supervisor {
   std::vector<std::unique_ptr<Group>> groups_;
   std::vector<Waiter> waiters_;
   bool running_waiters_ = false;
+  bool rerun_waiters_ = false;
   std::vector<StateListener> listeners_;
   EventTaps taps_;
   int closing_ = 0;   // groups whose handles are still closing

@@ -78,6 +78,21 @@ Value config_info(Supervisor& s, const config::GroupConfig& g, const config::Pro
   };
 }
 
+// `update` runs its steps one after another; a step that stops processes continues from
+// a waiter. The pending callbacks own the job; steps get it by reference (no cycle).
+struct UpdateJob {
+  std::vector<std::function<void(UpdateJob&, std::function<void()>)>> steps;
+  size_t at = 0;
+  Array lines;
+  Reply reply;
+};
+
+void run_update_steps(std::shared_ptr<UpdateJob> job) {
+  if (job->at == job->steps.size()) return job->reply(Value(job->lines));
+  auto step = job->steps[job->at++];
+  step(*job, [job]() { run_update_steps(job); });
+}
+
 }  // namespace
 
 void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
@@ -161,6 +176,78 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
          "* `changed` gives the process groups whose contents have\n  changed\n"
          "* `removed` gives the process groups that are no longer\n  in the configuration\n\n"
          "@return array result  [[added, changed, removed]]"});
+  // Extension: what `supervisorctl update` does, server side and down to the instance
+  // (Supervisor#177, #591, #1154): a changed group keeps its untouched processes running.
+  // Answers the lines the ctl prints, in Supervisor's order: removed, changed, added.
+  d.add("supervisor.update",
+        {[&s, running, hooks_ptr](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           std::vector<std::string> only;
+           if (!a.empty()) {
+             if (!a[0].is_array()) return reply(fault(Fault::IncorrectParameters));
+             for (auto& v : a[0].as_array()) {
+               if (!v.is_string()) return reply(fault(Fault::IncorrectParameters));
+               only.push_back(v.as_string());
+             }
+           }
+           auto next = hooks_ptr->reload();
+           if (!next) return reply(fault(Fault::CantReread, next.error()));
+           config::Config live = s.config();
+           live.groups.clear();
+           for (auto& g : s.groups()) live.groups.push_back(g->config);
+           config::Diff df = config::diff(live, **next);
+           s.replace_config(*next);
+
+           auto job = std::make_shared<UpdateJob>();
+           job->reply = std::move(reply);
+           auto wanted = [&only](const std::string& g) {
+             return only.empty() || std::find(only.begin(), only.end(), g) != only.end();
+           };
+           for (auto& name : only) {
+             bool known = s.find_group(name) || s.config().find_group(name);
+             if (!known) job->lines.emplace_back("ERROR: no such group: " + name);
+           }
+           for (auto& name : df.removed) {
+             if (!wanted(name)) continue;
+             job->steps.push_back([&s, name](UpdateJob& j, std::function<void()> next) {
+               s.stop_group(name, [&s, &j, name, next]() {
+                 j.lines.emplace_back(name + ": stopped");
+                 s.remove_group(name);
+                 j.lines.emplace_back(name + ": removed process group");
+                 next();
+               });
+             });
+           }
+           for (size_t i = 0; i < df.changed.size(); ++i) {
+             const std::string& name = df.changed[i];
+             if (!wanted(name)) continue;
+             auto pd = df.processes[i];
+             std::shared_ptr<const config::GroupConfig> gc;
+             for (auto& g : s.config().groups)
+               if (g->name == name) gc = g;
+             job->steps.push_back([&s, name, pd, gc](UpdateJob& j, std::function<void()> next) {
+               s.update_group(pd, gc, [&j, name, next]() {
+                 j.lines.emplace_back(name + ": updated process group");
+                 next();
+               });
+             });
+           }
+           for (auto& name : df.added) {
+             if (!wanted(name)) continue;
+             job->steps.push_back([&s, name](UpdateJob& j, std::function<void()> next) {
+               s.add_group(name);
+               j.lines.emplace_back(name + ": added process group");
+               next();
+             });
+           }
+           run_update_steps(job);
+         },
+         0, 1, {"array", "array"},
+         "Extension. Re-read the configuration and apply it: removed groups are stopped and\n"
+         "removed, added groups added, and a changed group is updated in place down to the\n"
+         "process: only its added, removed or reconfigured processes are started or stopped.\n\n"
+         "@param array names   Group names to update (empty: all)\n"
+         "@return array result  The lines supervisorctl update prints"});
   d.add("supervisor.addProcessGroup",
         {[&s, running](const Array& a, Reply reply) {
            if (!running(reply)) return;
