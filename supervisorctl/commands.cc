@@ -245,6 +245,15 @@ const std::vector<Command> kCatalog = {
      Completion::Groups, do_update, true},
     {"version", 0, 0, "version\t\t\tShow the version of the remote supervisord process",
      Completion::None, do_version, true},
+    // Extensions: not listed by bare `help` (its output stays Python's).
+    {"why", 1, -1,
+     "why <name> [...]\tWhy a process will not stay up: state, spawn error, last exits\n"
+     "\t\t\t(status or signal, how long it lived), last lines of stderr (extension)",
+     Completion::Processes, do_why, false},
+    {"history", 0, -1,
+     "history [-n N] [<name> ...]\tState changes recorded by the state store, oldest\n"
+     "\t\t\tfirst, the last N (default 20) (extension)",
+     Completion::Processes, do_history, false},
 };
 
 }  // namespace

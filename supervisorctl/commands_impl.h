@@ -36,5 +36,9 @@ void do_update(Controller& c, std::string_view arg);
 void do_tail(Controller& c, std::string_view arg);
 void do_maintail(Controller& c, std::string_view arg);
 void do_fg(Controller& c, std::string_view arg);
+// Extensions (commands_ext.cc).
+void do_why(Controller& c, std::string_view arg);
+void do_history(Controller& c, std::string_view arg);
+void do_status_verbose(Controller& c, const std::vector<std::string>& names);
 
 }  // namespace ctl::cmd

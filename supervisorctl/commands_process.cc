@@ -69,6 +69,10 @@ void show_signal_results(Controller& c, const xmlrpc::Array& results, std::strin
 }  // namespace
 
 void do_status(Controller& c, std::string_view arg) {
+  if (auto words = split_words(arg); !words.empty() && words[0] == "-v") {
+    words.erase(words.begin());
+    return do_status_verbose(c, words);   // extension: worker-aware status
+  }
   if (!c.upcheck()) {
     c.set_exit_status(kStatusUnknown);
     return;

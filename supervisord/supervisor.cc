@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "supervisord/logs/daemon_log.h"
+#include "supervisord/diagnosis.h"
 
 std::shared_ptr<ProcessSlot> Group::find(const std::string& process_name) const {
   for (auto& s : slots)
@@ -85,9 +86,14 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
     }
     auto& log = is_stderr ? raw->stderr_log : raw->stdout_log;
     if (log) log->on_output(bytes);
+    // Crash diagnostics keep what the process said on stderr (stdout when redirected).
+    if (is_stderr || p.config().redirect_stderr) raw->tail.append(bytes);
     if (taps_.output) taps_.output(p, is_stderr, bytes);
   };
-  hooks.on_log = [this](int level, std::string text) { log_.log(level, text); };
+  hooks.on_log = [this, raw](int level, std::string text) {
+    log_.log(level, text);
+    if (text.rfind("exited: ", 0) == 0) record_exit(*raw, text);
+  };
   spawn::SpawnContext sc{server_url_, sd.environment};
   slot->process = std::make_unique<Process>(loop_, reaper_, pc, sc, std::move(hooks));
   return slot;
@@ -315,4 +321,21 @@ void Supervisor::update_group(const config::ProcessDiff& diff,
     done();
     return true;
   });
+}
+
+void Supervisor::record_exit(ProcessSlot& slot, const std::string& log_line) {
+  const Process& p = *slot.process;
+  diagnosis::ExitRecord rec;
+  rec.time_ms = p.facts().laststop_ms;
+  rec.lived_ms = p.facts().laststop_ms - p.facts().laststart_ms;
+  rec.status = diagnosis::explain_status(p.config().command,
+                                         diagnosis::status_from_log_line(log_line));
+  slot.exits.push_back(rec);
+  while (slot.exits.size() > kMaxExitRecords) slot.exits.pop_front();
+  if (log_line.find("; expected)") != std::string::npos) return;
+  // Supervisor's line stays as it is (log parsers read it); ours follows it.
+  std::string last = slot.tail.last_line();
+  log_.warn("diagnosis: " + p.name() + " exited after " +
+            diagnosis::format_duration(rec.lived_ms) + " with " + rec.status +
+            (last.empty() ? std::string("; no output on stderr") : "; last output: " + last));
 }

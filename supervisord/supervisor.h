@@ -8,6 +8,7 @@
 
 #include <uv.h>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 #include "common/states.h"
 #include "supervisord/config/diff.h"
 #include "supervisord/config/model.h"
+#include "supervisord/diagnosis.h"
 #include "supervisord/logs/child_log.h"
 #include "supervisord/process/process.h"
 
@@ -32,6 +34,10 @@ struct ProcessSlot {
   std::unique_ptr<logs::ChildLog> stdout_log;
   std::unique_ptr<logs::ChildLog> stderr_log;
   int spawns = 0;   // times it entered STARTING; restarts = spawns - 1
+  // Crash diagnostics (extension): the last lines of stderr (stdout when redirected)
+  // and the last exits, bounded, for `supervisorctl why`.
+  diagnosis::OutputTail tail;
+  std::deque<diagnosis::ExitRecord> exits;
 };
 
 struct Group {
@@ -114,6 +120,8 @@ class Supervisor {
   std::shared_ptr<ProcessSlot> make_slot(std::shared_ptr<const config::ProcessConfig> pc,
                                          const std::string& group);
   void on_state_change(Process& p, ProcessState from, ProcessState to);
+  void record_exit(ProcessSlot& slot, const std::string& log_line);
+  static constexpr size_t kMaxExitRecords = 10;
   void run_waiters();
   void stop_next_group(std::shared_ptr<std::vector<std::string>> order,
                        std::function<void()> done);

@@ -339,6 +339,38 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
          "restarts (spawns after the first).\n\n"
          "@return array result  An array of process tree info structs"});
 
+  d.add("supervisor.getProcessDiagnosis",
+        {[&s, running](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           const std::string& name = a[0].as_string();
+           auto [group, process] = split_namespec(name);
+           Group* g = s.find_group(group);
+           auto slot = (g && process) ? g->find(*process) : nullptr;
+           if (!slot) return reply(fault(Fault::BadName, name));
+           const Process& p = *slot->process;
+           Array exits;
+           for (const auto& e : slot->exits)
+             exits.push_back(xmlrpc::Struct{{"time", clamp_int(e.time_ms / 1000)},
+                                            {"lived_ms", clamp_int(e.lived_ms)},
+                                            {"status", e.status}});
+           Array output;
+           for (auto& line : slot->tail.lines()) output.emplace_back(line);
+           reply(Value(Struct{{"name", p.name()},
+                              {"group", p.group()},
+                              {"statename", std::string(state_name(p.state()))},
+                              {"description", p.description(now_seconds())},
+                              {"spawnerr", p.spawnerr()},
+                              {"exits", Value(std::move(exits))},
+                              {"output", Value(std::move(output))}}));
+         },
+         1, 1, {"struct", "string"},
+         "Extension. Why a process will not stay up: its state, last spawn error, its last\n"
+         "exits (time, how long it lived, exit status or signal; gunicorn's codes 3 and 4\n"
+         "named) and the last lines it wrote to stderr (stdout when redirected).\n\n"
+         "@param string name  The process name (or 'group:name')\n"
+         "@return struct result  {name, group, statename, description, spawnerr, exits, output}"});
+
   // ---- stdin ----
   d.add("supervisor.sendProcessStdin",
         {[&s, running](const Array& a, Reply reply) {

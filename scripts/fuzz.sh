@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# fuzz.sh [SECONDS] — build each libFuzzer target with clang (ASan+UBSan) and run it for a
+# bounded time (default 10 s each). A crash, leak or sanitizer report fails the run; the
+# reproducer is left in build-fuzz/. Corpora live in build-fuzz/corpus-*/ between runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+out=build-fuzz
+mkdir -p "$out"
+cxx=$(command -v clang++-14 || command -v clang++)
+flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I.)
+
+declare -A sources=(
+  [ini]="common/ini.cc common/pyspace.cc"
+  [expand]="common/expand.cc common/expand_convert.cc common/pystr.cc"
+  [xmlrpc]="common/xmlrpc.cc common/base64.cc -lpugixml"
+  [http]="common/http.cc common/base64.cc common/sha1.cc -lhttp_parser"
+)
+status=0
+for name in ini expand xmlrpc http; do
+  bin="$out/${name}_fuzz"
+  # shellcheck disable=SC2086
+  if [ ! -x "$bin" ] || [ -n "$(find tests/fuzz/${name}_fuzz.cc common -newer "$bin" -print -quit)" ]; then
+    "$cxx" "${flags[@]}" "tests/fuzz/${name}_fuzz.cc" ${sources[$name]} -o "$bin"
+  fi
+  mkdir -p "$out/corpus-$name"
+  if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=0 \
+        -artifact_prefix="$out/${name}-" "$out/corpus-$name" >"$out/${name}.log" 2>&1; then
+    echo "fuzz $name: ok ($(ls "$out/corpus-$name" | wc -l) inputs in corpus)"
+  else
+    echo "fuzz $name: FAILED (see $out/${name}.log)"
+    tail -n 30 "$out/${name}.log"
+    status=1
+  fi
+done
+exit $status

@@ -1,0 +1,87 @@
+#include "supervisord/diagnosis.h"
+
+#include <cstdio>
+
+namespace diagnosis {
+
+void OutputTail::push_line(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.size() > kMaxLineBytes) line = line.substr(0, kMaxLineBytes) + "\xE2\x80\xA6";
+  lines_.push_back(std::move(line));
+  while (lines_.size() > kMaxLines) lines_.pop_front();
+}
+
+void OutputTail::append(std::string_view bytes) {
+  size_t start = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] != '\n') continue;
+    partial_.append(bytes.substr(start, i - start));
+    push_line(std::move(partial_));
+    partial_.clear();
+    start = i + 1;
+  }
+  partial_.append(bytes.substr(start));
+  // A line that never ends must not grow without bound.
+  if (partial_.size() > kMaxLineBytes * 4) {
+    push_line(std::move(partial_));
+    partial_.clear();
+  }
+}
+
+std::vector<std::string> OutputTail::lines() const {
+  std::vector<std::string> out(lines_.begin(), lines_.end());
+  if (!partial_.empty()) out.push_back(partial_);
+  while (out.size() > kMaxLines) out.erase(out.begin());
+  return out;
+}
+
+std::string OutputTail::last_line() const {
+  auto all = lines();
+  for (auto it = all.rbegin(); it != all.rend(); ++it)
+    if (it->find_first_not_of(" \t") != std::string::npos) return *it;
+  return "";
+}
+
+void OutputTail::clear() {
+  lines_.clear();
+  partial_.clear();
+}
+
+std::string explain_status(std::string_view command, std::string_view status) {
+  // argv[0]'s base name, or gunicorn run as a module / through a wrapper.
+  bool gunicorn = command.find("gunicorn") != std::string_view::npos;
+  std::string out(status);
+  if (!gunicorn) return out;
+  if (status == "exit status 3") out += " (gunicorn: worker failed to boot)";
+  else if (status == "exit status 4") out += " (gunicorn: app failed to load)";
+  return out;
+}
+
+std::string format_duration(int64_t ms) {
+  if (ms < 0) ms = 0;
+  char buf[64];
+  if (ms < 10'000) {
+    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
+  } else if (ms < 60'000) {
+    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(ms / 1000));
+  } else if (ms < 3'600'000) {
+    std::snprintf(buf, sizeof buf, "%lld min %lld s", static_cast<long long>(ms / 60'000),
+                  static_cast<long long>((ms / 1000) % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld h %lld min", static_cast<long long>(ms / 3'600'000),
+                  static_cast<long long>((ms / 60'000) % 60));
+  }
+  return buf;
+}
+
+std::string status_from_log_line(std::string_view line) {
+  if (line.rfind("exited: ", 0) != 0 && line.rfind("stopped: ", 0) != 0) return "";
+  auto open = line.find(" (");
+  if (open == std::string_view::npos) return "";
+  auto inner = line.substr(open + 2);
+  auto end = inner.find_first_of(";)");
+  if (end == std::string_view::npos) return "";
+  return std::string(inner.substr(0, end));
+}
+
+}  // namespace diagnosis
