@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/states.h"
 #include "supervisorctl/commands_impl.h"
 #include "supervisorctl/render.h"
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import Daemon, OUR_SUPERVISORCTL, PY_SUPERVISORCTL, wait_for
+from support import Daemon, OUR_SUPERVISORCTL, PY_SUPERVISORCTL, wait_for
 
 PROGRAMS = """
 [program:sleeper]

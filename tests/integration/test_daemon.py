@@ -12,7 +12,7 @@ import xmlrpc.client
 
 import pytest
 
-from conftest import TESTCHILD, OUR_SUPERVISORD, wait_for, pid_alive, Daemon
+from support import TESTCHILD, OUR_SUPERVISORD, wait_for, pid_alive, Daemon
 
 
 def prog(name, command, **opts):

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, OUR_SUPERVISORD, OUR_SUPERVISORCTL, TESTCHILD
+from support import BUILD, OUR_SUPERVISORD, OUR_SUPERVISORCTL, TESTCHILD
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ECHO_CONF = os.path.join(BUILD, "supervisord", "echo_supervisord_conf")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import TESTCHILD, wait_for, pid_alive
+from support import TESTCHILD, wait_for, pid_alive
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"

@@ -13,7 +13,7 @@ import xmlrpc.client
 
 import pytest
 
-from conftest import TESTCHILD, pid_alive, wait_for
+from support import TESTCHILD, pid_alive, wait_for
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 

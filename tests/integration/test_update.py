@@ -3,7 +3,7 @@ calls supervisor.update, which keeps untouched processes of a changed group runn
 Python's supervisorctl against our daemon keeps Supervisor's whole-group behaviour."""
 import re
 
-from conftest import TESTCHILD, wait_for
+from support import TESTCHILD, wait_for
 
 
 def web(numprocs, extra=""):
