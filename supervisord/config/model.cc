@@ -33,7 +33,8 @@ bool ProcessConfig::operator==(const ProcessConfig& o) const {
                     p.exitcodes, p.stopsignal, p.stopwaitsecs, p.stopasgroup, p.killasgroup,
                     p.user_text, p.redirect_stderr, p.environment, p.directory, p.umask,
                     p.serverurl, p.reap_group, p.events, p.buffer_size, p.result_handler,
-                    p.socket, p.socket_backlog, p.socket_mode);
+                    p.socket, p.socket_backlog, p.socket_mode, p.ready, p.ready_timeout,
+                    p.liveness_interval, p.liveness_failures, p.listen_socket);
   };
   return plain(*this) == plain(o) && same_user(user, o.user) &&
          same_log(stdout_log, o.stdout_log) && same_log(stderr_log, o.stderr_log) &&

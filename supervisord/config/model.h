@@ -72,6 +72,16 @@ struct ProcessConfig {
   // Extension (no orphans, see DESIGN §4): when the master exits, signal then kill what is
   // left of its process group before reporting it stopped / restarting it.
   bool reap_group = true;
+  // Extensions (zero-downtime issue), all off by default:
+  // ready: "" = Supervisor's startsecs; "notify" = RUNNING on READY=1 at $NOTIFY_SOCKET;
+  // "tcp://HOST:PORT" / "http://HOST:PORT/PATH" = RUNNING when the probe succeeds.
+  std::string ready;
+  int ready_timeout = 60;       // seconds a not-yet-ready instance may take (then BACKOFF)
+  int liveness_interval = 0;    // seconds between probes while RUNNING; 0 = off
+  int liveness_failures = 3;    // probe failures in a row that restart the instance
+  // [program:x] socket: "tcp://HOST:PORT" or "unix:///path" bound by supervisord once and
+  // passed to every start as fd 3 (LISTEN_FDS=1, LISTEN_PID); "" = none.
+  std::string listen_socket;
   Origin origin;               // the [program:x] header
 
   // eventlistener only

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "supervisord/config/loader_context.h"
+#include "supervisord/config/endpoint.h"
 #include "supervisord/config/schema.h"
 
 namespace config {
@@ -402,6 +403,8 @@ class Programs {
       for (const Row& row : schema::rows()) {
         if (!(row.sections & kind)) continue;
         if (row.names != schema::Names::PerProcess && row.names != schema::Names::PerProcessTwice) continue;
+        // A grouped [fcgi-program:x] runs as a program; its socket= is fcgi's, not ours.
+        if (row.key == "socket" && schema::section_kind(sec.name) != schema::kProgram) continue;
         auto text = ctx_.option_text(sec, row.key, row.default_text);
         if (!text) {
           if (row.required) {
@@ -421,6 +424,11 @@ class Programs {
         auto converted = schema::convert(row.type, final_text);
         if (!converted) return Status::fail(ctx_.at_text(sec, row.key, *text, 0, converted.error()));
         row.land(t, *converted, final_text);
+        // Extension texts are checked here, where the error can point at the line.
+        if (row.key == "ready" || row.key == "socket") {
+          auto ep = row.key == "ready" ? parse_ready(final_text) : parse_listen(final_text);
+          if (!ep) return Status::fail(ctx_.at_text(sec, row.key, *text, 0, ep.error()));
+        }
       }
       for (auto* log : {&p.stdout_log, &p.stderr_log}) {
         std::string channel = log == &p.stdout_log ? "stdout" : "stderr";

@@ -27,6 +27,8 @@ std::string_view event_name(EventKind e) {
     case EventKind::BackoffTimer: return "backoff_timer";
     case EventKind::StopwaitTimer: return "stopwait_timer";
     case EventKind::KillFailed: return "kill_failed";
+    case EventKind::Ready: return "ready";
+    case EventKind::Unhealthy: return "unhealthy";
   }
   return "?";
 }
@@ -117,6 +119,8 @@ void begin_spawn(Ctx& c) {
   Facts& f = c.f();
   f.killing = false;
   f.administrative_stop = false;
+  f.ready_failed = false;
+  f.unhealthy = false;
   f.spawnerr.clear();
   f.exitstatus = 0;
   f.laststart_ms = c.ev.now_ms;
@@ -165,10 +169,26 @@ void finish_exit(Ctx& c, int wait_status, int64_t exit_ms, ProcessState from) {
     c.log(expected ? kInfo : kWarn, "stopped: " + c.name() + " (" + d.text + ")");
     return;
   }
-  bool too_quickly = exit_ms - f.laststart_ms < int64_t{c.cfg.startsecs} * 1000;
-  if (from == ProcessState::Starting && too_quickly) {
+  if (f.unhealthy) {   // liveness restart: always "unexpected", autorestart decides
+    f.unhealthy = false;
+    f.backoff = 0;
+    f.exitstatus = d.code;
+    f.expected = false;
+    f.spawnerr = "liveness probe failed " + std::to_string(c.cfg.liveness_failures) + " times";
+    c.change(ProcessState::Exited);
+    c.log(kWarn, "exited: " + c.name() + " (" + d.text + "; liveness probe failed)");
+    if (c.cfg.autorestart != config::Autorestart::False && !f.shutting_down) begin_spawn(c);
+    return;
+  }
+  // With ready= a start is done only when ready: any exit before that is a failed start.
+  bool too_quickly = !c.cfg.ready.empty() ||
+                     exit_ms - f.laststart_ms < int64_t{c.cfg.startsecs} * 1000;
+  if (from == ProcessState::Starting && (too_quickly || f.ready_failed)) {
     f.exitstatus = 0;   // Supervisor keeps None here; getProcessInfo shows 0
-    f.spawnerr = std::string(kTooQuickly);
+    f.spawnerr = f.ready_failed ? "not ready within " + std::to_string(c.cfg.ready_timeout) +
+                                      " seconds (ready_timeout)"
+                                : std::string(kTooQuickly);
+    f.ready_failed = false;
     f.expected = false;
     c.change(ProcessState::Backoff);
     c.log(kWarn, "exited: " + c.name() + " (" + d.text + "; not expected)");
@@ -248,7 +268,8 @@ void stop_backoff_to_stopped_without_signal(Ctx& c) {
 // STOPPING: Supervisor answers NOT_RUNNING. While draining, an admin stop is recorded so
 // that the drained exit ends in STOPPED (no autorestart): the signals are already going.
 void stop_in_stopping(Ctx& c) {
-  if (c.f().draining && !c.f().killing) {
+  if ((c.f().draining || c.f().unhealthy) && !c.f().killing) {
+    c.f().unhealthy = false;
     c.f().killing = true;
     c.f().administrative_stop = true;
     return;
@@ -282,7 +303,9 @@ void spawned_arms_startsecs(Ctx& c) {
   f.pgid = c.ev.pid;   // the child called setpgid(0,0)
   f.spawnerr.clear();
   c.log(kInfo, "spawned: '" + c.name() + "' with pid " + std::to_string(c.ev.pid));
-  if (c.cfg.startsecs <= 0) {
+  if (!c.cfg.ready.empty()) {   // readiness extension: the timer is the ready deadline
+    c.arm(TimerId::Startsecs, int64_t{c.cfg.ready_timeout} * 1000);
+  } else if (c.cfg.startsecs <= 0) {
     promote_to_running(c);
   } else {
     c.arm(TimerId::Startsecs, int64_t{c.cfg.startsecs} * 1000);
@@ -324,7 +347,39 @@ void group_empty_completes_exit(Ctx& c) {
 }
 
 void startsecs_elapsed_to_running(Ctx& c) {
-  if (c.f().pid != 0) promote_to_running(c);
+  Facts& f = c.f();
+  if (f.pid == 0) return;
+  if (c.cfg.ready.empty()) return promote_to_running(c);
+  // ready= deadline: a silent instance is a failed start. Kill its whole group (it leads
+  // one); the exit ends in BACKOFF.
+  if (f.ready_failed) return;
+  f.ready_failed = true;
+  c.log(kWarn, "not ready: " + c.name() + " did not become ready within " +
+                   std::to_string(c.cfg.ready_timeout) + " seconds (ready_timeout), killing it");
+  c.send(-f.pid, SIGKILL);
+}
+
+void ready_promotes_to_running(Ctx& c) {
+  Facts& f = c.f();
+  if (f.pid == 0 || f.ready_failed || c.cfg.ready.empty()) return;
+  f.backoff = 0;
+  c.cancel(TimerId::Startsecs);
+  c.change(ProcessState::Running);
+  c.log(kInfo, "success: " + c.name() + " entered RUNNING state, process is ready (ready=" +
+                   c.cfg.ready + ")");
+}
+
+// RUNNING, liveness probes failed: stop it like an admin stop, but the exit restarts it.
+void unhealthy_restarts(Ctx& c) {
+  Facts& f = c.f();
+  if (f.pid == 0) return;
+  f.unhealthy = true;
+  bool group = c.cfg.stopasgroup;
+  c.log(kWarn, "unhealthy: " + c.name() + " failed " + std::to_string(c.cfg.liveness_failures) +
+                   " liveness probes in a row, restarting it");
+  c.change(ProcessState::Stopping);
+  c.send(group ? -f.pid : f.pid, c.cfg.stopsignal);
+  c.arm(TimerId::Stopwait, int64_t{c.cfg.stopwaitsecs} * 1000);
 }
 
 void backoff_elapsed_respawns(Ctx& c) {
@@ -339,7 +394,7 @@ void stopwait_elapsed_sends_sigkill(Ctx& c) {
   c.log(kWarn, "killing '" + c.name() + "' (" + std::to_string(id) + ") with SIGKILL");
   c.log(kDebug, "killing " + c.name() + " (pid " + std::to_string(id) + ") " +
                     (group ? "process group " : "") + "with signal SIGKILL");
-  f.killing = f.killing || !f.draining;
+  f.killing = f.killing || (!f.draining && !f.unhealthy);
   c.send(group ? -id : id, SIGKILL);
   c.arm(TimerId::Stopwait, int64_t{c.cfg.stopwaitsecs} * 1000);
 }
@@ -370,22 +425,24 @@ constexpr Cell kShutdownMark = CELL(shutdown_marks_no_restart);
 constexpr Cell kSignal = CELL(signal_sent_to_master);
 constexpr Cell kExit = CELL(exit_of_master);
 constexpr Cell kKillFailed = CELL(kill_failed_to_unknown);
+constexpr Cell kReady = CELL(ready_promotes_to_running);
+constexpr Cell kUnhealthy = CELL(unhealthy_restarts);
 
 // Rows: states in kStates order; columns: EventKind order.
 constexpr std::array<ProcessState, 8> kStates = {
     ProcessState::Stopped, ProcessState::Starting, ProcessState::Running, ProcessState::Backoff,
     ProcessState::Stopping, ProcessState::Exited, ProcessState::Fatal, ProcessState::Unknown};
 
-//                 Start     Autostart                               Stop                                          Shutdown                              Signal       Spawned                          SpawnFailed                       Exit                                 GroupEmpty                         StartsecsTimer                        BackoffTimer                      StopwaitTimer                           KillFailed
+//                 Start     Autostart                               Stop                                          Shutdown                              Signal       Spawned                          SpawnFailed                       Exit                                 GroupEmpty                         StartsecsTimer                        BackoffTimer                      StopwaitTimer                           KillFailed  Ready   Unhealthy
 constexpr Cell kTable[8][kEventCount] = {
-    /* STOPPED  */ {kStart, CELL(autostart_spawns_if_never_started), kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
-    /* STARTING */ {kAlready, kNothing, CELL(stop_sends_stopsignal), CELL(shutdown_stops), kSignal, CELL(spawned_arms_startsecs), CELL(spawn_failed_to_backoff), kExit, kNothing, CELL(startsecs_elapsed_to_running), kNothing, kNothing, kKillFailed},
-    /* RUNNING  */ {kAlready, kNothing, CELL(stop_sends_stopsignal), CELL(shutdown_stops), kSignal, kNothing, kNothing, kExit, kNothing, kNothing, kNothing, kNothing, kKillFailed},
-    /* BACKOFF  */ {kAlready, kNothing, CELL(stop_backoff_to_stopped_without_signal), CELL(shutdown_backoff_to_fatal), kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, CELL(backoff_elapsed_respawns), kNothing, kNothing},
-    /* STOPPING */ {kAlready, kNothing, CELL(stop_in_stopping), kShutdownMark, kSignal, kNothing, kNothing, kExit, CELL(group_empty_completes_exit), kNothing, kNothing, CELL(stopwait_elapsed_sends_sigkill), kKillFailed},
-    /* EXITED   */ {kStart, kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
-    /* FATAL    */ {kStart, kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
-    /* UNKNOWN  */ {CELL(start_refused_unknown_state), kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, CELL(exit_in_unknown_records_exit), kNothing, kNothing, kNothing, kNothing, kNothing},
+    /* STOPPED  */ {kStart, CELL(autostart_spawns_if_never_started), kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
+    /* STARTING */ {kAlready, kNothing, CELL(stop_sends_stopsignal), CELL(shutdown_stops), kSignal, CELL(spawned_arms_startsecs), CELL(spawn_failed_to_backoff), kExit, kNothing, CELL(startsecs_elapsed_to_running), kNothing, kNothing, kKillFailed, kReady, kNothing},
+    /* RUNNING  */ {kAlready, kNothing, CELL(stop_sends_stopsignal), CELL(shutdown_stops), kSignal, kNothing, kNothing, kExit, kNothing, kNothing, kNothing, kNothing, kKillFailed, kNothing, kUnhealthy},
+    /* BACKOFF  */ {kAlready, kNothing, CELL(stop_backoff_to_stopped_without_signal), CELL(shutdown_backoff_to_fatal), kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, CELL(backoff_elapsed_respawns), kNothing, kNothing, kNothing, kNothing},
+    /* STOPPING */ {kAlready, kNothing, CELL(stop_in_stopping), kShutdownMark, kSignal, kNothing, kNothing, kExit, CELL(group_empty_completes_exit), kNothing, kNothing, CELL(stopwait_elapsed_sends_sigkill), kKillFailed, kNothing, kNothing},
+    /* EXITED   */ {kStart, kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
+    /* FATAL    */ {kStart, kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
+    /* UNKNOWN  */ {CELL(start_refused_unknown_state), kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, CELL(exit_in_unknown_records_exit), kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
 };
 #undef CELL
 

@@ -48,6 +48,11 @@ struct Facts {
   int drain_wait_status = 0;  // the master's raw wait status, replayed on GroupEmpty
   int64_t drain_exit_ms = 0;  // when the master exited
   ProcessState drain_from = ProcessState::Stopped;   // state when the master exited
+  // Readiness extension (ProcessConfig::ready): the ready deadline passed, the group was
+  // killed; the exit ends the start as failed (BACKOFF).
+  bool ready_failed = false;
+  // Liveness extension: probes failed, the stop signal went out; the exit is a restart.
+  bool unhealthy = false;
 
   bool operator==(const Facts&) const = default;
 };
@@ -66,8 +71,10 @@ enum class EventKind : int {
   BackoffTimer,    // the backoff delay elapsed
   StopwaitTimer,   // stopwaitsecs elapsed without an exit
   KillFailed,      // kill() failed with something other than ESRCH: `error`
+  Ready,           // extension: READY=1 from the instance or its readiness probe succeeded
+  Unhealthy,       // extension: liveness_failures probes in a row failed
 };
-inline constexpr int kEventCount = 13;
+inline constexpr int kEventCount = 15;
 std::string_view event_name(EventKind e);
 
 struct Event {

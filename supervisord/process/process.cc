@@ -2,14 +2,23 @@
 // driver). Every state change comes out of fsm::step; this file only performs actions.
 #include "supervisord/process/process.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstddef>
 #include <utility>
+
+#include "supervisord/process/readiness.h"
 
 extern char** environ;
 
@@ -33,6 +42,13 @@ struct Process::Pipe {
   char buffer[64 * 1024];
 };
 
+// The NOTIFY_SOCKET of one instance. `handle` first: the uv_handle_t* is the NotifyWatch*.
+struct Process::NotifyWatch {
+  uv_poll_t handle;
+  Process* owner;
+  int fd;
+};
+
 Process::Process(uv_loop_t* loop, Reaper& reaper,
                  std::shared_ptr<const config::ProcessConfig> config,
                  spawn::SpawnContext context, Hooks hooks)
@@ -42,6 +58,14 @@ Process::Process(uv_loop_t* loop, Reaper& reaper,
     timers_[i] = new uv_timer_t;
     uv_timer_init(loop_, timers_[i]);
     timers_[i]->data = this;
+  }
+  auto ready = config::parse_ready(config_->ready);   // validated by the loader
+  if (ready) ready_ = *ready;
+  if (ready_.kind == config::Endpoint::Kind::Tcp || ready_.kind == config::Endpoint::Kind::Http) {
+    probe_ = std::make_unique<Probe>(loop_, ready_, 1000);
+    probe_timer_ = new uv_timer_t;
+    uv_timer_init(loop_, probe_timer_);
+    probe_timer_->data = this;
   }
 }
 
@@ -148,6 +172,7 @@ void Process::run(fsm::Event e, fsm::Step* out) {
   }
   running_ = false;
   sync_group_watcher();
+  sync_probe();
 }
 
 void Process::perform(const fsm::Action& a) {
@@ -209,6 +234,25 @@ void Process::do_spawn() {
     result.error = plan.error();
     queue_.push_back(std::move(result));
     return;
+  }
+  status_text_.clear();
+  if (ready_.kind == config::Endpoint::Kind::Notify) {
+    std::string err = notify_ ? "" : open_notify();
+    if (!err.empty()) {
+      result.error = "cannot create NOTIFY_SOCKET for '" + name() + "': " + err;
+      queue_.push_back(std::move(result));
+      return;
+    }
+    spawn::set_env(*plan, "NOTIFY_SOCKET", notify_path_);
+  }
+  if (!config_->listen_socket.empty()) {
+    std::string err = listen_fd_ >= 0 ? "" : open_listen();
+    if (!err.empty()) {
+      result.error = "cannot listen on " + config_->listen_socket + " for '" + name() + "': " + err;
+      queue_.push_back(std::move(result));
+      return;
+    }
+    plan->listen_fd = listen_fd_;
   }
   auto child = spawn::fork_exec(*plan);
   if (!child.ok()) {
@@ -320,7 +364,18 @@ void Process::close_pipe(int which) {
 // The handle's data points to the object to free: a Pipe or a uv_timer_t.
 void Process::close_handle(uv_handle_t* h) {
   ++pending_closes_;
-  if (h->type == UV_NAMED_PIPE) {
+  if (h->type == UV_POLL) {
+    uv_close(h, [](uv_handle_t* handle) {
+      auto* w = static_cast<NotifyWatch*>(handle->data);
+      Process* self = w->owner;
+      ::close(w->fd);
+      delete w;
+      if (--self->pending_closes_ == 0 && self->closing_ && self->close_done_) {
+        auto done = std::move(self->close_done_);
+        done();
+      }
+    });
+  } else if (h->type == UV_NAMED_PIPE) {
     uv_close(h, [](uv_handle_t* handle) {
       auto* pipe = static_cast<Pipe*>(handle->data);
       Process* self = pipe->owner;
@@ -353,6 +408,26 @@ void Process::close(std::function<void()> done) {
     t = nullptr;
   }
   for (int i = 0; i < 3; ++i) close_pipe(i);
+  if (notify_) close_handle(reinterpret_cast<uv_handle_t*>(&notify_->handle));
+  notify_ = nullptr;
+  if (probe_timer_) close_handle(reinterpret_cast<uv_handle_t*>(probe_timer_));
+  probe_timer_ = nullptr;
+  if (probe_) {
+    ++pending_closes_;
+    probe_->close([this]() {
+      probe_.reset();
+      if (--pending_closes_ == 0 && closing_ && close_done_) {
+        auto done = std::move(close_done_);
+        done();
+      }
+    });
+  }
+  if (listen_fd_ >= 0) {
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+    auto ep = config::parse_listen(config_->listen_socket);
+    if (ep && ep->kind == config::Endpoint::Kind::Unix) ::unlink(ep->path.c_str());
+  }
   if (pending_closes_ == 0 && close_done_) {
     auto cb = std::move(close_done_);
     cb();
@@ -362,8 +437,189 @@ void Process::close(std::function<void()> done) {
 // ---- description -----------------------------------------------------------------------
 
 std::string Process::description(int64_t now_s) const {
-  return process_description(facts_.state, facts_.pid, start_time(), stop_time(), now_s,
-                             facts_.spawnerr, name());
+  std::string d = process_description(facts_.state, facts_.pid, start_time(), stop_time(), now_s,
+                                       facts_.spawnerr, name());
+  // Readiness extension: what the instance said (STATUS=), while it runs.
+  bool live = facts_.state == ProcessState::Starting || facts_.state == ProcessState::Running;
+  if (live && !status_text_.empty()) d += d.empty() ? status_text_ : ", " + status_text_;
+  return d;
+}
+
+// ---- zero-downtime extensions: notify socket, probes, held listening socket ------------
+
+std::string Process::open_notify() {
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return strerror(errno);
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);   // SCM_CREDENTIALS on each datagram
+  // An abstract name (no file to clean up), unique per supervisord and instance.
+  static unsigned serial = 0;
+  std::string name = "supervisord/" + std::to_string(getpid()) + "/" + std::to_string(++serial) +
+                     "/" + config_->name.substr(0, 48);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  addr.sun_path[0] = '\0';
+  memcpy(addr.sun_path + 1, name.data(), name.size());
+  auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+    std::string err = strerror(errno);
+    ::close(fd);
+    return err;
+  }
+  notify_ = new NotifyWatch;
+  notify_->owner = this;
+  notify_->fd = fd;
+  uv_poll_init(loop_, &notify_->handle, fd);
+  notify_->handle.data = notify_;
+  uv_poll_start(&notify_->handle, UV_READABLE, [](uv_poll_t* h, int status, int) {
+    auto* w = static_cast<NotifyWatch*>(h->data);
+    if (status == 0) w->owner->on_notify();
+  });
+  notify_path_ = "@" + name;
+  return "";
+}
+
+bool Process::from_instance(pid_t sender) const {
+  if (facts_.pid == 0 || sender <= 0) return false;
+  if (sender == facts_.pid) return true;
+  return facts_.pgid > 0 && getpgid(sender) == facts_.pgid;   // a worker of the instance
+}
+
+void Process::on_notify() {
+  // Bounded: a flood of datagrams cannot hold the loop; the rest wait for the next wake.
+  for (int i = 0; i < 64 && notify_; ++i) {
+    char buf[readiness::kMaxNotifyBytes];
+    iovec iov{buf, sizeof buf};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * 16)];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(notify_->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0) break;
+    const ucred* cred = nullptr;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET) continue;
+      if (c->cmsg_type == SCM_CREDENTIALS) cred = reinterpret_cast<const ucred*>(CMSG_DATA(c));
+      if (c->cmsg_type == SCM_RIGHTS) {   // never wanted: do not leak them
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t k = 0; k < count; ++k) {
+          int fd;
+          memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof fd);
+          ::close(fd);
+        }
+      }
+    }
+    pid_t sender = cred ? cred->pid : 0;
+    if (!from_instance(sender)) {
+      if (hooks_.on_log)
+        hooks_.on_log(fsm::kDebug, "ignored a notify datagram for " + name() + " from pid " +
+                                       std::to_string(sender) + " (not its process group)");
+      continue;
+    }
+    readiness::NotifyMessage m = readiness::parse_notify(std::string_view(buf, static_cast<size_t>(n)));
+    if (m.status) status_text_ = *m.status;
+    if (m.ready) run(event(fsm::EventKind::Ready));
+  }
+}
+
+std::string Process::open_listen() {
+  auto ep = config::parse_listen(config_->listen_socket);
+  if (!ep) return ep.error();
+  int fd = -1;
+  if (ep->kind == config::Endpoint::Kind::Unix) {
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return strerror(errno);
+    struct stat st;
+    if (lstat(ep->path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(ep->path.c_str());
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    memcpy(addr.sun_path, ep->path.data(), ep->path.size());
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      std::string err = strerror(errno);
+      ::close(fd);
+      return err;
+    }
+  } else {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    std::string host = ep->host == "localhost" ? "127.0.0.1" : ep->host == "*" ? "0.0.0.0" : ep->host;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+      v4->sin_family = AF_INET;
+      v4->sin_port = htons(static_cast<uint16_t>(ep->port));
+      len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+      v6->sin6_family = AF_INET6;
+      v6->sin6_port = htons(static_cast<uint16_t>(ep->port));
+      len = sizeof *v6;
+    } else {
+      return "not a numeric address: " + ep->host;
+    }
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return strerror(errno);
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+      std::string err = strerror(errno);
+      ::close(fd);
+      return err;
+    }
+  }
+  if (listen(fd, SOMAXCONN) != 0) {
+    std::string err = strerror(errno);
+    ::close(fd);
+    return err;
+  }
+  listen_fd_ = fd;
+  return "";
+}
+
+// Probing follows the state: readiness attempts every 250 ms while STARTING, liveness
+// attempts every liveness_interval while RUNNING, nothing otherwise.
+void Process::sync_probe() {
+  if (!probe_ || closing_) return;
+  int phase = 0;
+  if (facts_.state == ProcessState::Starting && facts_.pid != 0 && !facts_.ready_failed) phase = 1;
+  else if (facts_.state == ProcessState::Running && config_->liveness_interval > 0) phase = 2;
+  if (phase == probe_phase_) return;
+  probe_phase_ = phase;
+  probe_failures_ = 0;
+  probe_->cancel();
+  uv_timer_stop(probe_timer_);
+  uv_timer_cb cb = [](uv_timer_t* h) { static_cast<Process*>(h->data)->probe_tick(); };
+  if (phase == 1) uv_timer_start(probe_timer_, cb, 100, 250);
+  if (phase == 2) {
+    auto ms = static_cast<uint64_t>(config_->liveness_interval) * 1000;
+    uv_timer_start(probe_timer_, cb, ms, ms);
+  }
+}
+
+void Process::probe_tick() {
+  if (!probe_ || probe_->running()) return;
+  int phase = probe_phase_;
+  probe_->run([this, phase](bool ok, const std::string& why) {
+    if (phase != probe_phase_) return;
+    if (phase == 1) {
+      if (ok) run(event(fsm::EventKind::Ready));
+      return;
+    }
+    if (ok) {
+      probe_failures_ = 0;
+      return;
+    }
+    ++probe_failures_;
+    if (hooks_.on_log)
+      hooks_.on_log(fsm::kInfo, "liveness probe of " + name() + " failed (" +
+                                    std::to_string(probe_failures_) + "/" +
+                                    std::to_string(config_->liveness_failures) + "): " + why);
+    if (probe_failures_ >= config_->liveness_failures) {
+      probe_failures_ = 0;
+      run(event(fsm::EventKind::Unhealthy));
+    }
+  });
 }
 
 std::string format_uptime(int64_t s) {

@@ -2,6 +2,9 @@
 // timers, pipe bytes) into the pure fsm and performs the actions it returns (spawn, kill,
 // arm/cancel timers, publish state changes and log lines). Owns its uv_timer_t's and the
 // parent ends of its pipes (one owner; uv_close before free; freed in the close callback).
+// Zero-downtime extensions, each only when configured: the instance's NOTIFY_SOCKET
+// (a datagram socket + uv_poll_t), its readiness/liveness Probe and probe timer, and the
+// listening socket= it passes to every start as fd 3 (bound once, kept across restarts).
 // Must not depend on: the Supervisor object, config loading, log files, RPC, the store.
 #pragma once
 
@@ -18,9 +21,11 @@
 
 #include "common/faults.h"
 #include "common/states.h"
+#include "supervisord/config/endpoint.h"
 #include "supervisord/config/model.h"
 #include "supervisord/process/fsm.h"
 #include "supervisord/process/reaper.h"
+#include "supervisord/process/probe.h"
 #include "supervisord/process/spawn.h"
 
 // The answer to a command, in the RPC's vocabulary (reference §4.2/§4.4). `detail` empty
@@ -84,6 +89,9 @@ class Process {
   bool expected() const { return facts_.expected; }
   const fsm::Facts& facts() const { return facts_; }
   std::string description(int64_t now_s) const;
+  // Readiness extension: the last STATUS= text of this start ("" = none).
+  const std::string& status_text() const { return status_text_; }
+  const std::string& notify_socket() const { return notify_path_; }   // "@..." or ""
 
  private:
   struct Pipe;
@@ -98,6 +106,14 @@ class Process {
   void drain_pipes();
   void close_pipe(int which);
   void close_handle(uv_handle_t* handle);
+  // extensions
+  struct NotifyWatch;
+  std::string open_notify();          // "" or the error
+  void on_notify();
+  bool from_instance(pid_t sender) const;
+  std::string open_listen();          // "" or the error
+  void sync_probe();
+  void probe_tick();
   fsm::Event event(fsm::EventKind kind) const;
 
   uv_loop_t* loop_;
@@ -114,6 +130,16 @@ class Process {
   int pending_closes_ = 0;
   bool closing_ = false;
   std::function<void()> close_done_;
+
+  config::Endpoint ready_;            // parsed config_->ready
+  NotifyWatch* notify_ = nullptr;
+  std::string notify_path_;
+  int listen_fd_ = -1;
+  std::unique_ptr<Probe> probe_;
+  uv_timer_t* probe_timer_ = nullptr;
+  int probe_phase_ = 0;               // 0 off, 1 readiness (STARTING), 2 liveness (RUNNING)
+  int probe_failures_ = 0;
+  std::string status_text_;
 };
 
 // getProcessInfo's `description` (reference §3.4), from the info fields.

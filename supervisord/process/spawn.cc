@@ -143,6 +143,8 @@ struct ChildArgs {
   char* const* argv;
   char* const* envp;
   int in, out, err;                    // child ends
+  int listen_fd;                       // -1 = none; becomes fd 3
+  char* listen_pid;                    // the digits of "LISTEN_PID=..." in envp, or null
   const std::vector<int>* open_fds;    // fallback for close_range
   std::string setuid_prefix;
   std::string chdir_prefix;
@@ -170,9 +172,21 @@ struct ChildArgs {
   move_fd(a.in, 0);
   move_fd(a.out, 1);
   move_fd(p.redirect_stderr ? a.out : a.err, 2);
-  if (close_range(3, ~0U, 0) != 0)
+  int first_closed = 3;
+  if (a.listen_fd >= 0) {   // socket activation: fd 3, LISTEN_PID = our pid
+    move_fd(a.listen_fd, 3);
+    first_closed = 4;
+    if (a.listen_pid) {
+      char digits[16];
+      int n = 0;
+      for (unsigned v = static_cast<unsigned>(getpid()); v; v /= 10) digits[n++] = static_cast<char>('0' + v % 10);
+      for (int i = 0; i < n; ++i) a.listen_pid[i] = digits[n - 1 - i];
+      a.listen_pid[n] = '\0';
+    }
+  }
+  if (close_range(static_cast<unsigned>(first_closed), ~0U, 0) != 0)
     for (int fd : *a.open_fds)
-      if (fd > 2) close(fd);
+      if (fd >= first_closed) close(fd);
 
   if (p.user) {
     const UserSwitch& u = *p.user;
@@ -279,6 +293,16 @@ Result<ExecPlan> prepare(const config::ProcessConfig& config, const SpawnContext
   return plan;
 }
 
+void set_env(ExecPlan& plan, const std::string& key, const std::string& value) {
+  std::string prefix = key + "=";
+  for (auto& kv : plan.env)
+    if (kv.starts_with(prefix)) {
+      kv = prefix + value;
+      return;
+    }
+  plan.env.push_back(prefix + value);
+}
+
 Result<Child> fork_exec(const ExecPlan& plan) {
   const std::string quoted = "'" + plan.process_name + "'";
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
@@ -294,9 +318,26 @@ Result<Child> fork_exec(const ExecPlan& plan) {
   }
 
   std::vector<char*> argv = c_strings(plan.argv);
-  std::vector<char*> envp = c_strings(plan.env);
+  std::vector<std::string> env = plan.env;
+  if (plan.listen_fd >= 0) {
+    auto put_env = [&env](const std::string& k, const std::string& v) {
+      for (auto& e : env)
+        if (e.starts_with(k + "=")) return void(e = k + "=" + v);
+      env.push_back(k + "=" + v);
+    };
+    put_env("LISTEN_FDS", "1");
+    put_env("LISTEN_PID", "0000000000000");
+    put_env("LISTEN_FDNAMES", "supervisord");
+  }
+  std::vector<char*> envp = c_strings(env);
   std::vector<int> open_fds = list_open_fds();
-  ChildArgs a{&plan, argv.data(), envp.data(), in[0], out[1], err[1], &open_fds,
+  // LISTEN_PID's value is a placeholder wide enough for any pid; the child writes its pid.
+  char* listen_pid = nullptr;
+  if (plan.listen_fd >= 0)
+    for (char* e : envp)
+      if (e && std::string_view(e).starts_with("LISTEN_PID=")) listen_pid = e + 11;
+  ChildArgs a{&plan, argv.data(), envp.data(), in[0], out[1], err[1], plan.listen_fd, listen_pid,
+              &open_fds,
               "couldn't setuid to " + (plan.user ? std::to_string(plan.user->uid) : "") + ": ",
               "couldn't chdir to " + plan.directory.value_or("") + ": ",
               "couldn't exec " + plan.argv[0] + ": "};

@@ -43,7 +43,13 @@ struct ExecPlan {
   std::optional<mode_t> umask;
   std::optional<UserSwitch> user;       // absent: keep supervisord's uid
   bool redirect_stderr = false;
+  // Extension (socket=): a listening socket passed as fd 3. With it, env gets LISTEN_FDS=1
+  // and LISTEN_PID=<the child's pid> (written in the child, the pid is known only there).
+  int listen_fd = -1;
 };
+
+// Adds `key=value` to plan.env, replacing an existing key.
+void set_env(ExecPlan& plan, const std::string& key, const std::string& value);
 
 // Pre-check (parse, PATH search, stat) and environment. Errors carry Supervisor's
 // spawnerr texts: "can't find command 'x'", "command at '/x' is a directory", ...

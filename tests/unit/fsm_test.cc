@@ -134,24 +134,32 @@ struct Driver {
 TEST_CASE("every_cell_of_the_table_has_a_name_and_a_defined_next_state") {
   // Next state for canonical facts x canonical event; columns in EventKind order:
   // Start Autostart Stop Shutdown Signal Spawned SpawnFailed Exit GroupEmpty
-  // StartsecsTimer BackoffTimer StopwaitTimer KillFailed
+  // StartsecsTimer BackoffTimer StopwaitTimer KillFailed Ready Unhealthy
   const std::array<std::array<S, fsm::kEventCount>, 8> expected = {{
       /* STOPPED  */ {S::Starting, S::Starting, S::Stopped, S::Stopped, S::Stopped, S::Stopped,
-                      S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped},
+                      S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped,
+                      S::Stopped, S::Stopped},
       /* STARTING */ {S::Starting, S::Starting, S::Stopping, S::Stopping, S::Starting, S::Starting,
-                      S::Backoff, S::Exited, S::Starting, S::Running, S::Starting, S::Starting, S::Unknown},
+                      S::Backoff, S::Exited, S::Starting, S::Running, S::Starting, S::Starting, S::Unknown,
+                      S::Starting, S::Starting},
       /* RUNNING  */ {S::Running, S::Running, S::Stopping, S::Stopping, S::Running, S::Running,
-                      S::Running, S::Exited, S::Running, S::Running, S::Running, S::Running, S::Unknown},
+                      S::Running, S::Exited, S::Running, S::Running, S::Running, S::Running, S::Unknown,
+                      S::Running, S::Stopping},
       /* BACKOFF  */ {S::Backoff, S::Backoff, S::Stopped, S::Fatal, S::Backoff, S::Backoff,
-                      S::Backoff, S::Backoff, S::Backoff, S::Backoff, S::Starting, S::Backoff, S::Backoff},
+                      S::Backoff, S::Backoff, S::Backoff, S::Backoff, S::Starting, S::Backoff, S::Backoff,
+                      S::Backoff, S::Backoff},
       /* STOPPING */ {S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Stopping,
-                      S::Stopping, S::Stopped, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Unknown},
+                      S::Stopping, S::Stopped, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Unknown,
+                      S::Stopping, S::Stopping},
       /* EXITED   */ {S::Starting, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited,
-                      S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited},
+                      S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited,
+                      S::Exited, S::Exited},
       /* FATAL    */ {S::Starting, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal,
-                      S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal},
+                      S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal,
+                      S::Fatal, S::Fatal},
       /* UNKNOWN  */ {S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown,
-                      S::Unknown, S::Exited, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown},
+                      S::Unknown, S::Exited, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown,
+                      S::Unknown, S::Unknown},
   }};
   config::ProcessConfig cfg = base_config();
   for (size_t si = 0; si < kAllStates.size(); ++si) {
@@ -545,6 +553,95 @@ TEST_CASE("exit_of_an_unknown_pid_is_ignored") {
   Step s = d.on(exit_ev(999, exit_status(0), kT0));
   CHECK(s.actions.empty());
   CHECK(d.f.state == S::Running);
+}
+
+// ---- readiness and liveness extensions -------------------------------------------------
+
+TEST_CASE("with_ready_starting_waits_for_ready_not_startsecs") {
+  Driver d;
+  d.cfg.ready = "notify";
+  d.cfg.ready_timeout = 30;
+  d.on(ev(EventKind::Start));
+  Step s = d.on(spawned(4242, kT0));
+  REQUIRE(armed(s, TimerId::Startsecs) != nullptr);
+  CHECK(armed(s, TimerId::Startsecs)->delay_ms == 30000);
+  s = d.on(ev(EventKind::Ready, kT0 + 500));
+  CHECK(changes(s) == std::vector<std::pair<S, S>>{{S::Starting, S::Running}});
+  CHECK(find(s, Action::Kind::CancelTimer) != nullptr);
+  CHECK(has_log(s, "success: web_00 entered RUNNING state, process is ready (ready=notify)"));
+  // A second READY=1 while RUNNING is nothing.
+  CHECK(d.on(ev(EventKind::Ready, kT0 + 600)).actions.empty());
+}
+
+TEST_CASE("without_ready_a_ready_event_changes_nothing") {
+  Driver d;
+  d.on(ev(EventKind::Start));
+  d.on(spawned(4242, kT0));
+  Step s = d.on(ev(EventKind::Ready, kT0 + 10));
+  CHECK(s.actions.empty());
+  CHECK(d.f.state == S::Starting);
+}
+
+TEST_CASE("starting_to_backoff_when_ready_deadline_passes_the_group_is_killed") {
+  Driver d;
+  d.cfg.ready = "tcp://127.0.0.1:9";
+  d.cfg.ready_timeout = 2;
+  d.on(ev(EventKind::Start));
+  d.on(spawned(4242, kT0));
+  Step s = d.on(ev(EventKind::StartsecsTimer, kT0 + 2000));
+  CHECK(d.f.state == S::Starting);
+  REQUIRE(find(s, Action::Kind::Signal) != nullptr);
+  CHECK(find(s, Action::Kind::Signal)->target == -4242);
+  CHECK(find(s, Action::Kind::Signal)->signal == SIGKILL);
+  s = d.on(exit_ev(4242, signal_status(SIGKILL), kT0 + 2001));
+  CHECK(d.f.state == S::Backoff);
+  CHECK(d.f.spawnerr == "not ready within 2 seconds (ready_timeout)");
+  CHECK(armed(s, TimerId::Backoff) != nullptr);
+  // The retry starts clean.
+  d.on(ev(EventKind::BackoffTimer, kT0 + 3001));
+  CHECK(d.f.state == S::Starting);
+  CHECK(!d.f.ready_failed);
+}
+
+TEST_CASE("with_ready_an_exit_before_ready_is_a_failed_start_however_late") {
+  Driver d;
+  d.cfg.ready = "notify";
+  d.cfg.startsecs = 1;
+  d.on(ev(EventKind::Start));
+  d.on(spawned(4242, kT0));
+  d.on(exit_ev(4242, exit_status(0), kT0 + 10000));
+  CHECK(d.f.state == S::Backoff);
+}
+
+TEST_CASE("running_to_stopping_to_starting_when_liveness_fails") {
+  Driver d;
+  d.cfg.ready = "http://127.0.0.1:9/health";
+  d.cfg.autorestart = config::Autorestart::Unexpected;
+  d.on(ev(EventKind::Start));
+  d.on(spawned(4242, kT0));
+  d.on(ev(EventKind::Ready, kT0 + 100));
+  Step s = d.on(ev(EventKind::Unhealthy, kT0 + 5000));
+  CHECK(changes(s) == std::vector<std::pair<S, S>>{{S::Running, S::Stopping}});
+  CHECK(find(s, Action::Kind::Signal)->target == 4242);
+  CHECK(armed(s, TimerId::Stopwait) != nullptr);
+  // Even a SIGKILL after stopwaitsecs keeps it a restart, and exit 0 is not "expected".
+  d.on(ev(EventKind::StopwaitTimer, kT0 + 15000));
+  s = d.on(exit_ev(4242, exit_status(0), kT0 + 15001));
+  CHECK(changes(s) == std::vector<std::pair<S, S>>{{S::Stopping, S::Exited}, {S::Exited, S::Starting}});
+  CHECK(find(s, Action::Kind::Spawn) != nullptr);
+}
+
+TEST_CASE("stop_while_restarting_for_liveness_ends_in_stopped") {
+  Driver d;
+  d.cfg.ready = "tcp://127.0.0.1:9";
+  d.on(ev(EventKind::Start));
+  d.on(spawned(4242, kT0));
+  d.on(ev(EventKind::Ready, kT0 + 100));
+  d.on(ev(EventKind::Unhealthy, kT0 + 5000));
+  Step s = d.on(ev(EventKind::Stop, kT0 + 5001));
+  CHECK(s.refusal == Refusal::None);
+  d.on(exit_ev(4242, exit_status(0), kT0 + 5002));
+  CHECK(d.f.state == S::Stopped);
 }
 
 TEST_CASE("decode_wait_status_matches_supervisor_texts") {
