@@ -246,6 +246,13 @@ const std::vector<Command> kCatalog = {
     {"version", 0, 0, "version\t\t\tShow the version of the remote supervisord process",
      Completion::None, do_version, true},
     // Extensions: not listed by bare `help` (its output stays Python's).
+    {"scale", 2, 2,
+     "scale <gname> <N|+N|-N>\tSet the number of processes of a group (extension):\n"
+     "\t\t\tonly the difference is started or stopped, the lowest process_num\n"
+     "\t\t\tare kept; kept across update and restarts until numprocs changes.\n"
+     "Related extensions: restart --rolling [--batch N] [--pause S] <gname>:*,\n"
+     "status --health [<gname> ...]",
+     Completion::Groups, do_scale, false},
     {"why", 1, -1,
      "why <name> [...]\tWhy a process will not stay up: state, spawn error, last exits\n"
      "\t\t\t(status or signal, how long it lived), last lines of stderr (extension)",

@@ -73,6 +73,10 @@ void do_status(Controller& c, std::string_view arg) {
     words.erase(words.begin());
     return do_status_verbose(c, words);   // extension: worker-aware status
   }
+  if (auto words = split_words(arg); !words.empty() && words[0] == "--health") {
+    words.erase(words.begin());
+    return do_status_health(c, words);    // extension: aggregate health per group
+  }
   if (!c.upcheck()) {
     c.set_exit_status(kStatusUnknown);
     return;
@@ -306,6 +310,8 @@ void do_signal(Controller& c, std::string_view arg) {
 }
 
 void do_restart(Controller& c, std::string_view arg) {
+  if (auto words = split_words(arg); !words.empty() && words[0] == "--rolling")
+    return do_rolling_restart(c, words);   // extension: readiness-gated rolling restart
   if (!c.upcheck()) return;
   if (split_words(arg).empty()) {
     c.output("Error: restart requires a process name");

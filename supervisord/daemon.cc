@@ -20,6 +20,9 @@
 #include "supervisord/rpc/dispatch.h"
 #include "supervisord/rpc/methods.h"
 #include "supervisord/rpc/methods_store.h"
+#include "supervisord/rpc/methods_zero_downtime.h"
+#include "supervisord/rollout.h"
+#include "supervisord/scaling.h"
 #include "supervisord/rpc/routes.h"
 #include "supervisord/rpc/server.h"
 #include "supervisord/store/observer.h"
@@ -184,6 +187,8 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   hooks.shutdown = [&]() { begin_stop(RunOutcome::Shutdown); };
   hooks.restart = [&]() { begin_stop(RunOutcome::Restart); };
   hooks.reload = [&]() -> Result<std::shared_ptr<const config::Config>> {
+    // Instance counts set with `scale` (extension) stay until the file's numprocs changes.
+    if (!state_store.instance_counts().empty()) return scaling::load(input.load_options, state_store);
     auto next = config::load(input.load_options);
     if (!next) return Result<std::shared_ptr<const config::Config>>::fail(next.error());
     return std::shared_ptr<const config::Config>(std::make_shared<config::Config>(std::move(*next)));
@@ -195,6 +200,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   rpc::register_process_methods(dispatcher, supervisor);
   rpc::register_log_methods(dispatcher, supervisor);
   rpc::register_store_methods(dispatcher, state_store);
+  rpc::register_zero_downtime_methods(dispatcher, supervisor, state_store, hooks.reload);
   server.set_handler(rpc::make_router(&loop, dispatcher, supervisor));
 
   if (Status st = server.listen(cfg.unix_servers, cfg.inet_servers); !st) {
@@ -269,6 +275,14 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   store::Options so{store::resolve_statefile(sd.statefile, sd.pidfile), sd.remember_state};
   so.log = store_log;
   (void)state_store.open(std::move(so));
+  if (!state_store.instance_counts().empty()) {   // extension: counts set with `scale`
+    if (auto scaled = scaling::load(input.load_options, state_store)) {
+      for (const auto& g : adopt_instance_counts(supervisor, *scaled))
+        log.info("instance count of " + g + " restored from the state file");
+    } else {
+      log.warn("cannot apply remembered instance counts: " + scaled.error());
+    }
+  }
   recovery.run(state_store.previous_instances(), [&](auto&) {
     state_store.clear_previous_instances();
     supervisor.autostart([&](const Process& p) {

@@ -35,6 +35,10 @@ struct LoadOptions {
   std::optional<std::string> host_name;   // %(host_node_name)s; absent: uname -n
   std::optional<int> cpu_count;           // %(cpu_count)d extension; absent: online CPUs
   std::optional<std::string> cwd;         // for relative logfile/pidfile; absent: getcwd()
+  // Extension (runtime scaling): [program:x] name -> how many processes to make instead of
+  // numprocs. process_num still starts at numprocs_start; %(numprocs)d and
+  // ProcessConfig::numprocs stay the file's, so the processes the file makes compare equal.
+  std::map<std::string, int> instance_counts;
 };
 
 // The first existing file of Supervisor's default list for this argv[0], or Supervisor's

@@ -4,6 +4,7 @@
 // Depends on common/ini and common/expand; knows no section semantics.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@ struct LoadContext {
   std::string main_shown;   // the main file as given (for messages)
   std::string host;
   int cpus = 1;
+  std::map<std::string, int> instance_counts;   // LoadOptions::instance_counts
   bool has_include = false;
   std::vector<std::pair<std::string, std::string>> os_env;
   expand::Scope env;        // ENV_*: supervisord's environment, then [supervisord] environment=

@@ -360,6 +360,11 @@ class Programs {
     }
     if (!killasgroup_set) proto.killasgroup = proto.stopasgroup;
     proto.numprocs = static_cast<int>(numprocs);
+    // Runtime scaling extension: the count kept in the state store replaces the fan-out.
+    int64_t count = numprocs;
+    if (auto it = ctx_.instance_counts.find(*program);
+        it != ctx_.instance_counts.end() && kind == schema::kProgram && it->second >= 1)
+      count = it->second;
 
     // process_name is checked as written (a template), then expanded per process.
     auto name_text = *ctx_.option_text(sec, "process_name", "%(program_name)s");
@@ -367,7 +372,7 @@ class Programs {
     if (!template_name) {
       return Status::fail(ctx_.at_text(sec, "process_name", name_text, 0, template_name.error()));
     }
-    if (numprocs > 1 && template_name->find("%(process_num)") == std::string::npos) {
+    if (std::max(numprocs, count) > 1 && template_name->find("%(process_num)") == std::string::npos) {
       return Status::fail(ctx_.at_text(
           sec, "process_name", name_text, 0,
           "%(process_num) must be present within process_name when numprocs > 1"));
@@ -386,7 +391,7 @@ class Programs {
                                        "numprocs " + std::to_string(numprocs) +
                                            " is above the limit of 100000"));
     }
-    for (int64_t n = start; n < start + numprocs; ++n) {
+    for (int64_t n = start; n < start + count; ++n) {
       expand::Scope b = a;
       b.set("process_num", n);
       b.set("numprocs", numprocs);

@@ -131,3 +131,68 @@ def test_notify_readiness_gunicorn_running_on_ready_with_status_text(daemon_fact
     wait_for(lambda: get(47200), timeout=30, what="serves")
     log = open(d.logfile).read()
     assert "entered RUNNING state, process is ready (ready=notify)" in log
+
+
+# ---- rolling restart -------------------------------------------------------------------
+
+def test_rolling_restart_of_4_gunicorns_under_load_fails_no_request(daemon_factory, app_dir):
+    d = daemon_factory(program(app_dir, 473, extra="ready=http://127.0.0.1:473%(process_num)02d/health\n"
+                                                    "ready_timeout=30"))
+    r = d.ctl("start", "my_app:*", timeout=90)
+    assert r.returncode == 0, r.stdout
+    ports = [47300 + i for i in range(4)]
+    assert all(get(p) for p in ports)
+    assert d.ctl("status", "--health").stdout.strip() == "my_app: 4/4 ready"
+    before = {n: p["pid"] for n, p in infos(d).items()}
+    with Load(ports, max_seconds=90) as load:
+        wait_for(lambda: load.ok >= 20, timeout=20, what="load running")
+        r = d.ctl("restart", "--rolling", "my_app:*", timeout=120)
+        n_during = load.ok
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count(": restarted") == 4, r.stdout
+    after = {n: p["pid"] for n, p in infos(d).items()}
+    assert all(after[n] != before[n] for n in before)
+    print(f"rolling restart under load: {load.ok} ok, {load.failed} failed, "
+          f"{load.retried} refused+retried elsewhere")
+    assert load.failed == 0, load.errors[:5]
+    assert n_during > 20
+
+
+def test_rolling_restart_stops_at_a_replacement_that_is_never_ready(daemon_factory, app_dir):
+    d = daemon_factory(program(app_dir, 475, extra="ready=http://127.0.0.1:475%(process_num)02d/health\n"
+                                                    "ready_timeout=20\nstartretries=0"))
+    assert d.ctl("start", "my_app:*", timeout=90).returncode == 0
+    before = {n: p["pid"] for n, p in infos(d).items()}
+    (app_dir / "wsgi.py").write_text("import no_such_module\n")   # the new "version" is broken
+    r = d.ctl("restart", "--rolling", "--batch", "1", "my_app:*", timeout=120)
+    assert r.returncode == 1
+    assert "my_app:my_app_00: ERROR (not ready" in r.stdout, r.stdout
+    assert "rolling restart stopped, 3 not restarted" in r.stdout
+    now = infos(d)
+    for n in ("my_app_01", "my_app_02", "my_app_03"):   # the old ones still serve
+        assert now[n]["statename"] == "RUNNING" and now[n]["pid"] == before[n]
+    assert all(get(47500 + i) for i in (1, 2, 3))
+    h = d.ctl("status", "--health", "my_app")
+    assert h.returncode == 1 and h.stdout.startswith("my_app: 3/4 ready (my_app_00 ")
+
+
+# ---- held sockets ----------------------------------------------------------------------
+
+def test_held_socket_restart_under_load_loses_no_connection(daemon_factory, app_dir):
+    d = daemon_factory(program(app_dir, 474, numprocs=1, bind=False,
+                               extra="socket=tcp://127.0.0.1:474%(process_num)02d\nready=notify"))
+    assert d.ctl("start", "my_app:*", timeout=60).returncode == 0
+    wait_for(lambda: get(47400), timeout=30, what="serves on the held socket")
+    pids = [infos(d)["my_app_00"]["pid"]]
+    with Load([47400], max_seconds=90) as load:
+        for _ in range(2):
+            wait_for(lambda: load.ok >= 10, timeout=20, what="load running")
+            r = d.ctl("restart", "my_app:my_app_00", timeout=60)
+            assert r.returncode == 0, r.stdout
+            pids.append(infos(d)["my_app_00"]["pid"])
+        n = load.ok
+        wait_for(lambda: load.ok >= n + 10, timeout=30, what="served after restarts")
+    assert len(set(pids)) == 3
+    print(f"held socket, 2 restarts under load: {load.ok} ok, {load.failed} failed, "
+          f"{load.retried} refused")
+    assert load.failed == 0 and load.retried == 0, load.errors[:5]

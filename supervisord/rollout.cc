@@ -1,0 +1,162 @@
+// rollout.cc — the rolling restart: batch -> stop -> start -> wait for RUNNING -> pause.
+#include "supervisord/rollout.h"
+
+#include <uv.h>
+
+#include "supervisord/logs/daemon_log.h"
+#include "supervisord/supervisor.h"
+
+namespace {
+
+class Roll : public std::enable_shared_from_this<Roll> {
+ public:
+  Roll(Supervisor& s, std::string group, std::vector<std::string> names, int batch, int pause_ms,
+       std::function<void(RolloutResult)> done)
+      : s_(s), group_(std::move(group)), names_(std::move(names)), batch_(batch < 1 ? 1 : batch),
+        pause_ms_(pause_ms < 0 ? 0 : pause_ms), done_(std::move(done)) {}
+
+  void begin() {
+    timer_ = new uv_timer_t;
+    uv_timer_init(s_.loop(), timer_);
+    timer_->data = this;
+    self_ = shared_from_this();   // released when the timer is closed
+    s_.log().info("rolling restart of " + group_ + ": " + std::to_string(names_.size()) +
+                  " processes, " + std::to_string(batch_) + " at a time");
+    next_batch();
+  }
+
+ private:
+  std::string spec(const std::string& name) const { return group_ + ":" + name; }
+
+  std::shared_ptr<ProcessSlot> slot(const std::string& name) {
+    Group* g = s_.find_group(group_);
+    return g ? g->find(name) : nullptr;
+  }
+
+  void next_batch() {
+    if (at_ >= names_.size()) return finish();
+    current_.clear();
+    for (size_t i = 0; i < static_cast<size_t>(batch_) && at_ < names_.size(); ++i, ++at_) {
+      const std::string& name = names_[at_];
+      auto sl = slot(name);
+      if (!sl) {
+        result_.lines.push_back(spec(name) + ": ERROR (no such process)");
+        result_.ok = false;
+        continue;
+      }
+      current_.push_back(name);
+      if (is_running_state(sl->process->state())) (void)sl->process->stop();
+    }
+    auto self = shared_from_this();
+    s_.add_waiter([self]() { return self->stopped(); });
+  }
+
+  // Waiter: every process of the batch is down -> start them.
+  bool stopped() {
+    for (const auto& name : current_) {
+      auto sl = slot(name);
+      if (sl && !is_stopped_state(sl->process->state())) return false;
+    }
+    for (const auto& name : current_) {
+      auto sl = slot(name);
+      if (!sl) continue;
+      CommandStatus st = sl->process->start();
+      if (!st.ok() && st.fault != Fault::AlreadyStarted) failed_.push_back(name);
+    }
+    auto self = shared_from_this();
+    s_.add_waiter([self]() { return self->started(); });
+    return true;
+  }
+
+  // Waiter: every replacement is RUNNING (ready), or one failed.
+  bool started() {
+    bool all_running = true;
+    for (const auto& name : current_) {
+      auto sl = slot(name);
+      ProcessState st = sl ? sl->process->state() : ProcessState::Stopped;
+      bool failed = !sl || st == ProcessState::Backoff || st == ProcessState::Fatal ||
+                    st == ProcessState::Exited || st == ProcessState::Stopped ||
+                    st == ProcessState::Unknown;
+      if (failed || std::find(failed_.begin(), failed_.end(), name) != failed_.end()) {
+        std::string why = sl ? sl->process->spawnerr() : "removed";
+        if (why.empty()) why = sl ? std::string(state_name(st)) : why;
+        result_.ok = false;
+        result_.lines.push_back(spec(name) + ": ERROR (not ready: " + why + ")");
+        size_t left = names_.size() - at_;
+        result_.lines.push_back(group_ + ": rolling restart stopped, " + std::to_string(left) +
+                                " not restarted (still running the old version)");
+        s_.log().warn("rolling restart of " + group_ + " stopped: " + spec(name) +
+                      " did not become ready (" + why + ")");
+        finish();
+        return true;
+      }
+      if (st != ProcessState::Running) all_running = false;
+    }
+    if (!all_running) return false;
+    for (const auto& name : current_) result_.lines.push_back(spec(name) + ": restarted");
+    if (at_ >= names_.size() || pause_ms_ == 0) {
+      next_batch();
+    } else {
+      uv_timer_start(timer_, [](uv_timer_t* t) { static_cast<Roll*>(t->data)->next_batch(); },
+                     static_cast<uint64_t>(pause_ms_), 0);
+    }
+    return true;
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (result_.ok) s_.log().info("rolling restart of " + group_ + " done");
+    auto done = std::move(done_);
+    if (done) done(result_);
+    uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* h) {
+      auto* roll = static_cast<Roll*>(h->data);
+      delete reinterpret_cast<uv_timer_t*>(h);
+      roll->self_.reset();   // may free the Roll
+    });
+  }
+
+  Supervisor& s_;
+  std::string group_;
+  std::vector<std::string> names_;
+  int batch_;
+  int pause_ms_;
+  std::function<void(RolloutResult)> done_;
+  std::shared_ptr<Roll> self_;
+  uv_timer_t* timer_ = nullptr;
+  size_t at_ = 0;
+  std::vector<std::string> current_;
+  std::vector<std::string> failed_;
+  RolloutResult result_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+std::vector<std::string> adopt_instance_counts(Supervisor& s,
+                                               std::shared_ptr<const config::Config> scaled) {
+  std::vector<std::string> rebuilt;
+  auto names_of = [](const config::GroupConfig& g) {
+    std::vector<std::string> v;
+    for (const auto& p : g.processes) v.push_back(p->name);
+    return v;
+  };
+  for (const auto& gc : scaled->groups) {
+    const config::GroupConfig* live = s.config().find_group(gc->name);
+    if (live && names_of(*live) != names_of(*gc)) rebuilt.push_back(gc->name);
+  }
+  if (rebuilt.empty()) return rebuilt;
+  // Nothing has started yet: remove and re-add without autostart (the caller autostarts).
+  SupervisorState was = s.state();
+  s.set_state(SupervisorState::Restarting);
+  for (const auto& name : rebuilt) s.remove_group(name);
+  s.replace_config(std::move(scaled));
+  for (const auto& name : rebuilt) s.add_group(name);
+  s.set_state(was);
+  return rebuilt;
+}
+
+void rolling_restart(Supervisor& s, const std::string& group, std::vector<std::string> names,
+                     int batch, int pause_ms, std::function<void(RolloutResult)> done) {
+  std::make_shared<Roll>(s, group, std::move(names), batch, pause_ms, std::move(done))->begin();
+}
