@@ -272,7 +272,9 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   event_system.supervisor_running();
   // The store opens after daemonizing (sqlite locks do not survive a fork). Instances a
   // crashed previous run left behind are stopped before anything is started.
-  store::Options so{store::resolve_statefile(sd.statefile, sd.pidfile), sd.remember_state};
+  store::Options so;
+  so.path = store::resolve_statefile(sd.statefile, sd.pidfile);
+  so.remember_state = sd.remember_state;
   so.log = store_log;
   (void)state_store.open(std::move(so));
   if (!state_store.instance_counts().empty()) {   // extension: counts set with `scale`
