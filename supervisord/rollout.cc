@@ -3,6 +3,8 @@
 
 #include <uv.h>
 
+#include <algorithm>
+
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/supervisor.h"
 
