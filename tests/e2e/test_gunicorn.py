@@ -102,11 +102,15 @@ def test_the_seed_deployment_serves_and_survives_its_masters(daemon_factory, app
         tree(d)["my_app_01"]), timeout=40, what="new master")
     assert not any(pid_alive(w) for w in victim["workers"]), "old workers outlived the master"
     wait_for(lambda: get(BASE * 100 + 1), timeout=30, what="port answers again")
-    ours = set()
-    for p in tree(d).values():
-        ours.add(p["pid"])
-        ours.update(p["workers"])
-    wait_for(lambda: set(gunicorns()) <= ours, timeout=20, what="no stray gunicorn")
+    def ours():
+        pids = set()
+        for p in tree(d).values():
+            pids.add(p["pid"])
+            pids.update(p["workers"])
+        return pids
+
+    # Read both sides each time: the new master may still be forking workers.
+    wait_for(lambda: set(gunicorns()) <= ours(), timeout=20, what="no stray gunicorn")
 
     # restart one instance: only it gets new pids.
     before = {n: p["pid"] for n, p in tree(d).items()}
