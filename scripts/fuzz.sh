@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # fuzz.sh [SECONDS] — build each libFuzzer target with clang (ASan+UBSan) and run it for a
-# bounded time (default 10 s each). A crash, leak or sanitizer report fails the run; the
+# bounded time (default 5 s each). A crash, leak or sanitizer report fails the run; the
 # reproducer is left in build-fuzz/. Corpora live in build-fuzz/corpus-*/ between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-10}
+secs=${1:-5}
 out=build-fuzz
 mkdir -p "$out"
 cxx=$(command -v clang++-14 || command -v clang++)

@@ -67,6 +67,9 @@ Process::Process(uv_loop_t* loop, Reaper& reaper,
     uv_timer_init(loop_, probe_timer_);
     probe_timer_->data = this;
   }
+  output_timer_ = new uv_timer_t;
+  uv_timer_init(loop_, output_timer_);
+  output_timer_->data = this;
 }
 
 Process::~Process() = default;
@@ -322,6 +325,18 @@ void Process::open_pipe(int fd, int which) {
   uv_pipe_open(&p->handle, fd);
   pipes_[which] = p;
   if (which == kStdin) return;
+  // A bigger pipe lets a fast writer go on while reading pauses (see output_timer_).
+  // Root only: pipe pages count against a per-user budget for everyone else.
+  if (::geteuid() == 0) (void)::fcntl(fd, F_SETPIPE_SZ, kOutputPipeBytes);
+  start_reading(p);
+}
+
+void Process::resume_output() {
+  for (int which : {kStdout, kStderr})
+    if (Pipe* p = pipes_[which]) start_reading(p);
+}
+
+void Process::start_reading(Pipe* p) {
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&p->handle),
       [](uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -335,6 +350,16 @@ void Process::open_pipe(int fd, int which) {
           if (self->hooks_.on_output)
             self->hooks_.on_output(*self, pipe->which == kStderr,
                                    std::string_view(buf->base, static_cast<size_t>(n)));
+          // A short read emptied the pipe: pause until more has piled up. A full buffer
+          // means the child is ahead of us, so keep reading.
+          if (static_cast<size_t>(n) < sizeof pipe->buffer && self->output_timer_ &&
+              self->pipes_[pipe->which] == pipe) {
+            uv_read_stop(s);
+            if (!uv_is_active(reinterpret_cast<uv_handle_t*>(self->output_timer_)))
+              uv_timer_start(self->output_timer_,
+                             [](uv_timer_t* t) { static_cast<Process*>(t->data)->resume_output(); },
+                             kOutputPauseMs, 0);
+          }
         } else if (n < 0) {   // EOF or error: this end is done
           self->close_pipe(pipe->which);
         }
@@ -412,6 +437,8 @@ void Process::close(std::function<void()> done) {
   notify_ = nullptr;
   if (probe_timer_) close_handle(reinterpret_cast<uv_handle_t*>(probe_timer_));
   probe_timer_ = nullptr;
+  if (output_timer_) close_handle(reinterpret_cast<uv_handle_t*>(output_timer_));
+  output_timer_ = nullptr;
   if (probe_) {
     ++pending_closes_;
     probe_->close([this]() {

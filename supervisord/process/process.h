@@ -137,6 +137,14 @@ class Process {
   int listen_fd_ = -1;
   std::unique_ptr<Probe> probe_;
   uv_timer_t* probe_timer_ = nullptr;
+  // Output coalescing: after a read that emptied a pipe, reading pauses for
+  // kOutputPauseMs so a chatty child's small writes are read as one chunk (one wake-up
+  // and one log write per pause instead of one per line).
+  uv_timer_t* output_timer_ = nullptr;
+  void resume_output();
+  void start_reading(Pipe* p);
+  static constexpr uint64_t kOutputPauseMs = 2;
+  static constexpr int kOutputPipeBytes = 1 << 20;
   int probe_phase_ = 0;               // 0 off, 1 readiness (STARTING), 2 liveness (RUNNING)
   int probe_failures_ = 0;
   std::string status_text_;

@@ -293,3 +293,65 @@ def test_tail_f_streams_log_and_ctrl_c_ends_with_blank_line_exit_0(daemon):
     assert (out + rest) == b"==> Press Ctrl-C to exit <==\nhello\n\n"
     assert err == b""
     assert p.returncode == 0
+
+
+# ---- the other direction: Python's supervisorctl cannot tell our daemon from Python's ----
+
+def fresh_daemon(tmp_path_factory, impl):
+    d = Daemon(tmp_path_factory.mktemp(f"py_ctl_vs_{impl}"), PROGRAMS, impl=impl)
+    d.start()
+    try:
+        def all_up():
+            states = {p["name"]: p["statename"] for p in d.rpc.supervisor.getAllProcessInfo()}
+            return all(states[n] == "RUNNING" for n in ("sleeper", "web_00", "web_01", "echoer"))
+        wait_for(all_up, timeout=20, what="autostart programs RUNNING")
+        with open(d.conf) as f:
+            d.base_conf = f.read()
+        yield d
+    finally:
+        d.stop()
+
+
+# A pair of daemons of their own, both fresh: the cases above leave state behind (e.g.
+# a FATAL process) in the shared Python daemon.
+@pytest.fixture(scope="module")
+def their_daemon(tmp_path_factory):
+    yield from fresh_daemon(tmp_path_factory, "python")
+
+
+@pytest.fixture(scope="module")
+def our_daemon(tmp_path_factory):
+    yield from fresh_daemon(tmp_path_factory, "ours")
+
+
+# Cases decided by the client alone (help, argument errors, unreachable servers) say
+# nothing about the daemon: only the ones that reach it are run in this direction.
+CLIENT_ONLY = {"help", "help_start", "help_tail", "help_maintail", "help_help", "help_unknown",
+               "unknown_command", "usage_help", "open_bad_url", "eof", "quit",
+               "question_mark_help", "shutdown_args", "reload_args", "avail_args",
+               "version_args", "reread_args", "tail_bad_channel", "tail_bad_modifier",
+               "tail_no_args", "tail_too_many", "maintail_bad", "maintail_too_many",
+               "clear_no_args", "signal_no_args", "stop_no_args", "start_no_args",
+               "restart_no_args", "upcheck_missing_socket_status",
+               "upcheck_missing_socket_version", "missing_socket_avail",
+               "missing_socket_shutdown", "refused_tcp_status", "refused_tcp_avail"}
+DAEMON_CASES = [c for c in CASES if c[0] not in CLIENT_ONLY]
+
+
+@pytest.mark.parametrize("case,setup,line,opts", DAEMON_CASES, ids=[c[0] for c in DAEMON_CASES])
+def test_pythons_ctl_prints_the_same_against_our_daemon(their_daemon, our_daemon, case, setup, line,
+                                                        opts):
+    results = {}
+    for name, d in (("python", their_daemon), ("ours", our_daemon)):
+        for step in setup:
+            if callable(step):
+                step(d)
+            else:
+                py(d, step)
+        code, out = run(d, "python", line, *opts)
+        out = normalise(out, d)
+        if case in UNORDERED:
+            out = "\n".join(sorted(out.splitlines()))
+        results[name] = (code, out)
+        set_config(d, "")
+    assert results["ours"] == results["python"]

@@ -263,3 +263,17 @@ def test_bad_config_is_refused_with_file_and_line(tmp_path):
     assert r.returncode == 2
     assert f"{conf}:3" in r.stderr
     assert "badly formatted" in r.stderr
+
+
+def test_numprocs_1000_start_and_stop_cleanly(daemon_factory):
+    d = daemon_factory(prog("many", f"{TESTCHILD} sleep", numprocs=1000, startsecs=0,
+                            process_name="%(program_name)s_%(process_num)04d"),
+                       extra_main="minfds=8192\n")
+    wait_for(lambda: sum(p["statename"] == "RUNNING" for p in d.rpc.supervisor.getAllProcessInfo())
+             == 1000, timeout=60, what="1000 RUNNING")
+    pids = [p["pid"] for p in d.rpc.supervisor.getAllProcessInfo()]
+    assert len(set(pids)) == 1000 and all(pid_alive(p) for p in pids)
+    results = d.rpc.supervisor.stopAllProcesses()
+    assert len(results) == 1000 and all(r["description"] == "OK" for r in results)
+    assert not any(pid_alive(p) for p in pids)
+    assert not d.child_pids()
