@@ -120,6 +120,38 @@ void for_group_or_all(Supervisor& s, const Group* only, Fn&& fn) {
   }
 }
 
+// startProcessGroup's choice: not STARTING, RUNNING or BACKOFF (STOPPING included).
+bool is_not_running(ProcessState state) { return !is_running_state(state); }
+
+// What start, stop and signal share: which processes the group forms pick, and what is
+// done to one of them (`name` is the namespec the client sent, for fault details).
+struct Op {
+  bool (*eligible)(ProcessState);
+  std::function<Outcome(std::shared_ptr<ProcessSlot>, const std::string& name)> one;
+};
+
+// A group (null: every group): one result struct per eligible process.
+void on_group(Supervisor& s, Group* only, const Op& op, Reply reply) {
+  std::vector<Targeted> items;
+  for_group_or_all(s, only, [&](Group& grp, std::shared_ptr<ProcessSlot>& slot) {
+    if (!op.eligible(slot->process->state())) return;
+    std::string ns = grp.name() + ":" + slot->process->name();
+    items.push_back({slot->process->name(), grp.name(), op.one(slot, ns)});
+  });
+  answer_all(s, std::move(items), std::move(reply));
+}
+
+// A name as the single-process methods take it: "g:*" / "g:" is the group form.
+void on_name(Supervisor& s, const std::string& name, const Op& op, Reply reply) {
+  auto [group, process] = split_namespec(name);
+  Group* g = s.find_group(group);
+  if (!g) return reply(fault(Fault::BadName, name));
+  if (!process) return on_group(s, g, op, std::move(reply));
+  auto slot = g->find(*process);
+  if (!slot) return reply(fault(Fault::BadName, name));
+  answer(s, op.one(slot, name), std::move(reply));
+}
+
 }  // namespace
 
 void register_process_methods(Dispatcher& d, Supervisor& s) {
@@ -131,160 +163,141 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
     return true;
   };
 
-  // ---- start ----
-  auto start_group = [&s](Group* g, bool wait, Reply reply) {
-    std::vector<Targeted> items;
-    for_group_or_all(s, g, [&](Group& grp, std::shared_ptr<ProcessSlot>& slot) {
-      if (is_running_state(slot->process->state())) return;
-      std::string ns = grp.name() + ":" + slot->process->name();
-      items.push_back({slot->process->name(), grp.name(), start_one(slot, ns, wait)});
-    });
-    answer_all(s, std::move(items), std::move(reply));
+  // start, stop and signal share their shapes: one process, a group, everything.
+  auto named = [](const Array& a, Reply& reply) -> const std::string* {
+    if (!a[0].is_string()) {
+      reply(fault(Fault::IncorrectParameters));
+      return nullptr;
+    }
+    return &a[0].as_string();
   };
-  d.add("supervisor.startProcessGroup",
-        {[&s, running, start_group](const Array& a, Reply reply) {
+  auto group_named = [&s, named](const Array& a, Reply& reply) -> Group* {
+    const std::string* name = named(a, reply);
+    if (!name) return nullptr;
+    Group* g = s.find_group(*name);
+    if (!g) reply(fault(Fault::BadName, *name));
+    return g;
+  };
+  auto wait_arg = [](const Array& a, size_t i) { return a.size() > i ? truthy(a[i]) : true; };
+  auto start_op = [](bool wait) {
+    return Op{is_not_running, [wait](std::shared_ptr<ProcessSlot> slot, const std::string& n) {
+                return start_one(std::move(slot), n, wait);
+              }};
+  };
+  auto stop_op = [](bool wait) {
+    return Op{is_running_state, [wait](std::shared_ptr<ProcessSlot> slot, const std::string& n) {
+                return stop_one(std::move(slot), n, wait);
+              }};
+  };
+  auto signal_op = [](int sig) {
+    return Op{is_signallable_state, [sig](std::shared_ptr<ProcessSlot> slot, const std::string& n) {
+                return signal_one(*slot, n, sig);
+              }};
+  };
+
+  // ---- start ----
+  d.add("supervisor.startProcess",
+        {[&s, running, named, wait_arg, start_op](const Array& a, Reply reply) {
            if (!running(reply)) return;
-           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
-           Group* g = s.find_group(a[0].as_string());
-           if (!g) return reply(fault(Fault::BadName, a[0].as_string()));
-           start_group(g, a.size() > 1 ? truthy(a[1]) : true, std::move(reply));
+           if (const std::string* name = named(a, reply))
+             on_name(s, *name, start_op(wait_arg(a, 1)), std::move(reply));
+         },
+         1, 2, {"boolean", "string", "boolean"},
+         "Start a process (or every process of a group, given as 'group:*').\n\n"
+         "@param string name Process name (or ``group:name``, or ``group:*``)\n"
+         "@param boolean wait Wait until it is RUNNING (the default)\n"
+         "@return boolean result     Always true unless error"});
+  d.add("supervisor.startProcessGroup",
+        {[&s, running, group_named, wait_arg, start_op](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (Group* g = group_named(a, reply)) on_group(s, g, start_op(wait_arg(a, 1)), std::move(reply));
          },
          1, 2, {"array", "string", "boolean"},
-         "Start all processes in the group named 'name'\n\n"
-         "@param string name     The group name\n@param boolean wait    Wait for each process to be fully started\n"
+         "Start the processes of a group that are not running.\n\n"
+         "@param string name     The group name\n@param boolean wait    Wait until each is RUNNING\n"
          "@return array result   An array of process status info structs"});
   d.add("supervisor.startAllProcesses",
-        {[running, start_group](const Array& a, Reply reply) {
+        {[&s, running, wait_arg, start_op](const Array& a, Reply reply) {
            if (!running(reply)) return;
-           start_group(nullptr, a.empty() ? true : truthy(a[0]), std::move(reply));
+           on_group(s, nullptr, start_op(wait_arg(a, 0)), std::move(reply));
          },
          0, 1, {"array", "boolean"},
-         "Start all processes listed in the configuration file\n\n"
-         "@param boolean wait    Wait for each process to be fully started\n"
+         "Start every process that is not running.\n\n"
+         "@param boolean wait    Wait until each is RUNNING\n"
          "@return array result   An array of process status info structs"});
-  d.add("supervisor.startProcess",
-        {[&s, running, start_group](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
-           const std::string& name = a[0].as_string();
-           bool wait = a.size() > 1 ? truthy(a[1]) : true;
-           auto [group, process] = split_namespec(name);
-           Group* g = s.find_group(group);
-           if (!g) return reply(fault(Fault::BadName, name));
-           if (!process) return start_group(g, wait, std::move(reply));
-           auto slot = g->find(*process);
-           if (!slot) return reply(fault(Fault::BadName, name));
-           answer(s, start_one(slot, name, wait), std::move(reply));
-         },
-         1, 2, {"boolean", "string", "boolean"},
-         "Start a process\n\n@param string name Process name (or ``group:name``, or ``group:*``)\n"
-         "@param boolean wait Wait for process to be fully started\n"
-         "@return boolean result     Always true unless error"});
 
   // ---- stop ----
-  auto stop_group = [&s](Group* g, bool wait, Reply reply) {
-    std::vector<Targeted> items;
-    for_group_or_all(s, g, [&](Group& grp, std::shared_ptr<ProcessSlot>& slot) {
-      if (!is_running_state(slot->process->state())) return;
-      std::string ns = grp.name() + ":" + slot->process->name();
-      items.push_back({slot->process->name(), grp.name(), stop_one(slot, ns, wait)});
-    });
-    answer_all(s, std::move(items), std::move(reply));
-  };
-  d.add("supervisor.stopProcessGroup",
-        {[&s, running, stop_group](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
-           Group* g = s.find_group(a[0].as_string());
-           if (!g) return reply(fault(Fault::BadName, a[0].as_string()));
-           stop_group(g, a.size() > 1 ? truthy(a[1]) : true, std::move(reply));
-         },
-         1, 2, {"array", "string", "boolean"},
-         "Stop all processes in the process group named 'name'\n\n"
-         "@param string name     The group name\n@param boolean wait    Wait for each process to be fully stopped\n"
-         "@return array result   An array of process status info structs"});
-  d.add("supervisor.stopAllProcesses",
-        {[running, stop_group](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           stop_group(nullptr, a.empty() ? true : truthy(a[0]), std::move(reply));
-         },
-         0, 1, {"array", "boolean"},
-         "Stop all processes in the process list\n\n"
-         "@param  boolean wait   Wait for each process to be fully stopped\n"
-         "@return array result   An array of process status info structs"});
   d.add("supervisor.stopProcess",
-        {[&s, running, stop_group](const Array& a, Reply reply) {
+        {[&s, running, named, wait_arg, stop_op](const Array& a, Reply reply) {
            if (!running(reply)) return;
-           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
-           const std::string& name = a[0].as_string();
-           bool wait = a.size() > 1 ? truthy(a[1]) : true;
-           auto [group, process] = split_namespec(name);
-           Group* g = s.find_group(group);
-           if (!g) return reply(fault(Fault::BadName, name));
-           if (!process) return stop_group(g, wait, std::move(reply));
-           auto slot = g->find(*process);
-           if (!slot) return reply(fault(Fault::BadName, name));
-           answer(s, stop_one(slot, name, wait), std::move(reply));
+           if (const std::string* name = named(a, reply))
+             on_name(s, *name, stop_op(wait_arg(a, 1)), std::move(reply));
          },
          1, 2, {"boolean", "string", "boolean"},
-         "Stop a process named by name\n\n@param string name  The name of the process to stop (or 'group:name')\n"
-         "@param boolean wait        Wait for the process to be fully stopped\n"
+         "Stop a process (or every process of a group, given as 'group:*').\n\n"
+         "@param string name  The name of the process to stop (or 'group:name')\n"
+         "@param boolean wait        Wait until it has stopped (the default)\n"
          "@return boolean result     Always return True unless error"});
+  d.add("supervisor.stopProcessGroup",
+        {[&s, running, group_named, wait_arg, stop_op](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (Group* g = group_named(a, reply)) on_group(s, g, stop_op(wait_arg(a, 1)), std::move(reply));
+         },
+         1, 2, {"array", "string", "boolean"},
+         "Stop the running processes of a group.\n\n"
+         "@param string name     The group name\n@param boolean wait    Wait until each has stopped\n"
+         "@return array result   An array of process status info structs"});
+  d.add("supervisor.stopAllProcesses",
+        {[&s, running, wait_arg, stop_op](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           on_group(s, nullptr, stop_op(wait_arg(a, 0)), std::move(reply));
+         },
+         0, 1, {"array", "boolean"},
+         "Stop every running process.\n\n"
+         "@param  boolean wait   Wait until each has stopped\n"
+         "@return array result   An array of process status info structs"});
 
   // ---- signal ----
-  auto signal_group = [&s](Group* g, int sig, Reply reply) {
-    std::vector<Targeted> items;
-    for_group_or_all(s, g, [&](Group& grp, std::shared_ptr<ProcessSlot>& slot) {
-      if (!is_signallable_state(slot->process->state())) return;
-      std::string ns = grp.name() + ":" + slot->process->name();
-      items.push_back({slot->process->name(), grp.name(), signal_one(*slot, ns, sig)});
-    });
-    answer_all(s, std::move(items), std::move(reply));
+  auto signal_arg = [](const Value& v, Reply& reply) -> std::optional<int> {
+    auto sig = parse_signal(v);
+    if (!sig) reply(fault(Fault::BadSignal, text_of(v)));
+    return sig;
   };
   d.add("supervisor.signalProcess",
-        {[&s, running, signal_group](const Array& a, Reply reply) {
+        {[&s, running, named, signal_arg, signal_op](const Array& a, Reply reply) {
            if (!running(reply)) return;
-           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
-           const std::string& name = a[0].as_string();
-           auto [group, process] = split_namespec(name);
-           Group* g = s.find_group(group);
-           if (!g) return reply(fault(Fault::BadName, name));
-           auto sig = parse_signal(a[1]);
-           if (!sig) return reply(fault(Fault::BadSignal, text_of(a[1])));
-           if (!process) return signal_group(g, *sig, std::move(reply));
-           auto slot = g->find(*process);
-           if (!slot) return reply(fault(Fault::BadName, name));
-           answer(s, signal_one(*slot, name, *sig), std::move(reply));
+           const std::string* name = named(a, reply);
+           if (!name) return;
+           auto [group, process] = split_namespec(*name);
+           if (!s.find_group(group)) return reply(fault(Fault::BadName, *name));
+           if (auto sig = signal_arg(a[1], reply)) on_name(s, *name, signal_op(*sig), std::move(reply));
          },
          2, 2, {"boolean", "string", "string"},
-         "Send an arbitrary UNIX signal to the process named by name\n\n"
+         "Send a UNIX signal to a process (its master pid only).\n\n"
          "@param string name    Name of the process to signal (or 'group:name')\n"
          "@param string signal  Signal to send, as name ('HUP') or number ('1')\n"
          "@return boolean"});
   d.add("supervisor.signalProcessGroup",
-        {[&s, running, signal_group](const Array& a, Reply reply) {
+        {[&s, running, group_named, signal_arg, signal_op](const Array& a, Reply reply) {
            if (!running(reply)) return;
-           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
-           Group* g = s.find_group(a[0].as_string());
-           if (!g) return reply(fault(Fault::BadName, a[0].as_string()));
-           auto sig = parse_signal(a[1]);
-           if (!sig) return reply(fault(Fault::BadSignal, text_of(a[1])));
-           signal_group(g, *sig, std::move(reply));
+           Group* g = group_named(a, reply);
+           if (!g) return;
+           if (auto sig = signal_arg(a[1], reply)) on_group(s, g, signal_op(*sig), std::move(reply));
          },
          2, 2, {"array", "string", "string"},
-         "Send a signal to all processes in the group named 'name'\n\n"
+         "Send a signal to every process of a group.\n\n"
          "@param string name    The group name\n@param string signal  Signal to send, as name ('HUP') or number ('1')\n"
          "@return array"});
   d.add("supervisor.signalAllProcesses",
-        {[&s, signal_group](const Array& a, Reply reply) {
-           auto sig = parse_signal(a[0]);
-           if (!sig) return reply(fault(Fault::BadSignal, text_of(a[0])));
+        {[&s, signal_arg, signal_op](const Array& a, Reply reply) {
+           auto sig = signal_arg(a[0], reply);
+           if (!sig) return;
            // Supervisor checks the daemon state only after signalling.
            if (s.state() != SupervisorState::Running) return reply(fault(Fault::ShutdownState));
-           signal_group(nullptr, *sig, std::move(reply));
+           on_group(s, nullptr, signal_op(*sig), std::move(reply));
          },
          1, 1, {"array", "string"},
-         "Send a signal to all processes in the process list\n\n"
+         "Send a signal to every process.\n\n"
          "@param string signal  Signal to send, as name ('HUP') or number ('1')\n@return array"});
 
   // ---- info ----

@@ -45,9 +45,9 @@ autostart=false
 """
 
 
-@pytest.fixture(scope="module")
-def daemon(tmp_path_factory):
-    d = Daemon(tmp_path_factory.mktemp("ctl_vs_py"), PROGRAMS, impl="python")
+def fresh_daemon(tmp_path_factory, impl):
+    """A module-long daemon of `impl` running PROGRAMS, its autostart programs up."""
+    d = Daemon(tmp_path_factory.mktemp(f"ctl_{impl}"), PROGRAMS, impl=impl)
     d.start()
     try:
         def all_up():
@@ -59,6 +59,11 @@ def daemon(tmp_path_factory):
         yield d
     finally:
         d.stop()
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory):
+    yield from fresh_daemon(tmp_path_factory, "python")
 
 
 def run(daemon, impl, line, *opts):
@@ -296,21 +301,6 @@ def test_tail_f_streams_log_and_ctrl_c_ends_with_blank_line_exit_0(daemon):
 
 
 # ---- the other direction: Python's supervisorctl cannot tell our daemon from Python's ----
-
-def fresh_daemon(tmp_path_factory, impl):
-    d = Daemon(tmp_path_factory.mktemp(f"py_ctl_vs_{impl}"), PROGRAMS, impl=impl)
-    d.start()
-    try:
-        def all_up():
-            states = {p["name"]: p["statename"] for p in d.rpc.supervisor.getAllProcessInfo()}
-            return all(states[n] == "RUNNING" for n in ("sleeper", "web_00", "web_01", "echoer"))
-        wait_for(all_up, timeout=20, what="autostart programs RUNNING")
-        with open(d.conf) as f:
-            d.base_conf = f.read()
-        yield d
-    finally:
-        d.stop()
-
 
 # A pair of daemons of their own, both fresh: the cases above leave state behind (e.g.
 # a FATAL process) in the shared Python daemon.
