@@ -112,18 +112,18 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
   };
   d.add("supervisor.getAPIVersion",
         {constant(Value(kApiVersion)), 0, 0, {"string"},
-         "Return the version of the RPC API used by supervisord\n\n@return string version id"});
+         "The XML-RPC API version this daemon speaks (3.0, as Supervisor 4.x).\n\n@return string version id"});
   d.alias("supervisor.getVersion", "supervisor.getAPIVersion");
   d.add("supervisor.getSupervisorVersion",
         {constant(Value(kSupervisorVersion)), 0, 0, {"string"},
-         "Return the version of the supervisor package in use by supervisord\n\n@return string version id"});
+         "The Supervisor version this daemon is compatible with.\n\n@return string version id"});
   d.add("supervisor.getIdentification",
         {[&s, running](const Array&, Reply reply) {
            if (!running(reply)) return;
            reply(Value(s.config().supervisord.identifier));
          },
          0, 0, {"string"},
-         "Return identifying string of supervisord\n\n@return string identifier identifying string"});
+         "The [supervisord] identifier option.\n\n@return string identifier"});
   d.add("supervisor.getState",
         {[&s, running](const Array&, Reply reply) {
            if (!running(reply)) return;
@@ -131,27 +131,27 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
                               {"statename", std::string(state_name(s.state()))}}));
          },
          0, 0, {"struct"},
-         "Return current state of supervisord as a struct\n\n@return struct A struct with keys int statecode, string statename"});
+         "The daemon's state: RUNNING, RESTARTING or SHUTDOWN.\n\n@return struct {statecode: int, statename: string}"});
   d.add("supervisor.getPID",
         {[running](const Array&, Reply reply) {
            if (!running(reply)) return;
            reply(Value(static_cast<int>(::getpid())));
          },
-         0, 0, {"int"}, "Return the PID of supervisord\n\n@return int PID"});
+         0, 0, {"int"}, "The daemon's process id.\n\n@return int PID"});
   d.add("supervisor.shutdown",
         {[running, hooks_ptr](const Array&, Reply reply) {
            if (!running(reply)) return;
            reply(Value(true));
            hooks_ptr->shutdown();
          },
-         0, 0, {"boolean"}, "Shut down the supervisor process\n\n@return boolean result always returns True unless error"});
+         0, 0, {"boolean"}, "Stop every process in order, then exit.\n\n@return boolean result true (the shutdown follows the answer)"});
   d.add("supervisor.restart",
         {[running, hooks_ptr](const Array&, Reply reply) {
            if (!running(reply)) return;
            reply(Value(true));
            hooks_ptr->restart();
          },
-         0, 0, {"boolean"}, "Restart the supervisor process\n\n@return boolean result  always return True unless error"});
+         0, 0, {"boolean"}, "Stop every process, read the configuration again and start anew in the same pid.\n\n@return boolean result true (the restart follows the answer)"});
   d.add("supervisor.reloadConfig",
         {[&s, running, hooks_ptr](const Array&, Reply reply) {
            if (!running(reply)) return;
@@ -171,11 +171,9 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            reply(Value(Array{Value(Array{arr(df.added), arr(df.changed), arr(df.removed)})}));
          },
          0, 0, {"array"},
-         "Reload the configuration.\n\nThe result contains three arrays containing names of process\n"
-         "groups:\n\n* `added` gives the process groups that have been added\n"
-         "* `changed` gives the process groups whose contents have\n  changed\n"
-         "* `removed` gives the process groups that are no longer\n  in the configuration\n\n"
-         "@return array result  [[added, changed, removed]]"});
+         "Read the configuration files again and compare their groups with the running ones.\n"
+         "Nothing is started or stopped.\n\n"
+         "@return array result  [[added, changed, removed]] group names"});
   // Extension: what `supervisorctl update` does, server side and down to the instance
   // (Supervisor#177, #591, #1154): a changed group keeps its untouched processes running.
   // Answers the lines the ctl prints, in Supervisor's order: removed, changed, added.
@@ -259,9 +257,9 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            reply(Value(true));
          },
          1, 1, {"boolean", "string"},
-         "Update the config for a running process from config file.\n\n"
-         "@param string name         name of process group to add\n"
-         "@return boolean result     true if successful"});
+         "Activate a group of the last read configuration (autostart applies).\n\n"
+         "@param string name         group name\n"
+         "@return boolean result     true unless error"});
   d.add("supervisor.removeProcessGroup",
         {[&s, running](const Array& a, Reply reply) {
            if (!running(reply)) return;
@@ -276,9 +274,9 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            reply(Value(true));
          },
          1, 1, {"boolean", "string"},
-         "Remove a stopped process from the active configuration.\n\n"
-         "@param string name         name of process group to remove\n"
-         "@return boolean result     Indicates whether the removal was successful"});
+         "Deactivate a group whose processes are all stopped.\n\n"
+         "@param string name         group name\n"
+         "@return boolean result     true unless error"});
   d.add("supervisor.getAllConfigInfo",
         {[&s, running](const Array&, Reply reply) {
            if (!running(reply)) return;
@@ -292,9 +290,9 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            reply(Value(std::move(out)));
          },
          0, 0, {"array"},
-         "Get info about all available process configurations. Each struct\n"
-         "represents a single process (i.e. groups get flattened).\n\n"
-         "@return array result  An array of process config info structs"});
+         "The configuration of every process of the last read configuration, one struct\n"
+         "per process, sorted by process name.\n\n"
+         "@return array result  config info structs"});
   d.add("supervisor.sendRemoteCommEvent",
         {[hooks_ptr](const Array& a, Reply reply) {
            if (!a[0].is_string() || !a[1].is_string()) return reply(fault(Fault::IncorrectParameters));
@@ -302,11 +300,10 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            reply(Value(true));
          },
          2, 2, {"boolean", "string", "string"},
-         "Send an event that will be received by event listener\n"
-         "subprocesses subscribing to the RemoteCommunicationEvent.\n\n"
-         "@param  string  type  String for the \"type\" key in the event header\n"
-         "@param  string  data  Data for the event body\n"
-         "@return boolean       Always return True unless error"});
+         "Publish a REMOTE_COMMUNICATION event to the event listeners.\n\n"
+         "@param  string  type  the payload's type: field\n"
+         "@param  string  data  the payload's body\n"
+         "@return boolean       true unless error"});
 }
 
 }  // namespace rpc

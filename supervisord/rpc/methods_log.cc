@@ -57,10 +57,11 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
            reply(from_read(logs::read_file(path, a[0].as_int(), a[1].as_int())));
          },
          2, 2, {"string", "int", "int"},
-         "Read length bytes from the main log starting at offset.\n\n"
-         "@param int offset         offset to start reading from.\n"
-         "@param int length         number of bytes to read from the log.\n"
-         "@return string result     Bytes of log"});
+         "Part of the daemon's log: `length` bytes from `offset`, or the last -offset\n"
+         "bytes when offset is negative (length 0).\n\n"
+         "@param int offset         where to start\n"
+         "@param int length         how many bytes (0: to the end)\n"
+         "@return string result     the text"});
   d.alias("supervisor.readMainLog", "supervisor.readLog");
   d.add("supervisor.clearLog",
         {[&s, running](const Array&, Reply reply) {
@@ -71,7 +72,7 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
            if (!st) return reply(fault(Fault::Failed, st.error()));
            reply(Value(true));
          },
-         0, 0, {"boolean"}, "Clear the main log.\n\n@return boolean result always returns True unless error"});
+         0, 0, {"boolean"}, "Empty the daemon's current log file (backups stay).\n\n@return boolean result true unless error"});
 
   for (bool is_stderr : {false, true}) {
     const char* chan = is_stderr ? "Stderr" : "Stdout";
@@ -89,12 +90,12 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
              reply(from_read(logs::read_file(path, a[1].as_int(), a[2].as_int())));
            },
            3, 3, {"string", "string", "int", "int"},
-           std::string("Read length bytes from name's ") + (is_stderr ? "stderr" : "stdout") +
-               " log starting at offset\n\n"
-               "@param string name        the name of the process (or 'group:name')\n"
-               "@param int offset         offset to start reading from.\n"
-               "@param int length         number of bytes to read from the log.\n"
-               "@return string result     Bytes of log"});
+           std::string("Part of a process's ") + (is_stderr ? "stderr" : "stdout") +
+               " log, as readLog reads the daemon's.\n\n"
+               "@param string name        process name (or 'group:name')\n"
+               "@param int offset         where to start\n"
+               "@param int length         how many bytes (0: to the end)\n"
+               "@return string result     the text"});
     d.add(std::string("supervisor.tailProcess") + chan + "Log",
           {[running, slot_of, path_of](const Array& a, Reply reply) {
              if (!running(reply)) return;
@@ -104,11 +105,11 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
              reply(Value(Array{Value(t.data), Value(clamp_int(t.offset)), Value(t.overflow)}));
            },
            3, 3, {"array", "string", "int", "int"},
-           std::string("Provides a more efficient way to tail the (") + (is_stderr ? "stderr" : "stdout") +
-               ") log than readProcess" + chan + "Log().\n\n"
-               "@param string name         the name of the process (or 'group:name')\n"
-               "@param int offset          offset to start reading from\n"
-               "@param int length          maximum number of bytes to return\n"
+           std::string("The end of a process's ") + (is_stderr ? "stderr" : "stdout") +
+               " log for a follower: the last `length` bytes and where to ask next.\n\n"
+               "@param string name         process name (or 'group:name')\n"
+               "@param int offset          where the previous call ended\n"
+               "@param int length          at most this many bytes\n"
                "@return array result       [string bytes, int offset, bool overflow]"});
   }
   d.alias("supervisor.readProcessLog", "supervisor.readProcessStdoutLog");
@@ -132,9 +133,9 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
            reply(Value(true));
          },
          1, 1, {"boolean", "string"},
-         "Clear the stdout and stderr logs for the named process and\nreopen them.\n\n"
-         "@param string name   The name of the process (or 'group:name')\n"
-         "@return boolean result      Always True unless error"});
+         "Empty a process's current stdout and stderr log files (backups stay).\n\n"
+         "@param string name   process name (or 'group:name')\n"
+         "@return boolean result      true unless error"});
   d.alias("supervisor.clearProcessLog", "supervisor.clearProcessLogs");
   d.add("supervisor.clearAllProcessLogs",
         {[&s, running, clear_slot](const Array&, Reply reply) {
@@ -152,7 +153,7 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
            reply(Value(std::move(out)));
          },
          0, 0, {"array"},
-         "Clear all process log files\n\n@return array result   An array of process status info structs"});
+         "Empty every process's current log files.\n\n@return array result   one result struct per process"});
 }
 
 }  // namespace rpc
