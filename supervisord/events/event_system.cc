@@ -44,8 +44,18 @@ void EventSystem::attach() {
 
 void EventSystem::supervisor_running() {
   bus_.publish(EventType::SupervisorStateChangeRunning, "");
-  ticker_.start();
+  running_ = true;
+  maybe_start_ticker();
   kick();
+}
+
+// Tick timers run only once some pool listens for TICK_*: a daemon without such a
+// listener never wakes up on its own (no polling).
+void EventSystem::maybe_start_ticker() {
+  if (!running_) return;
+  if (bus_.has_subscribers(EventType::Tick5) || bus_.has_subscribers(EventType::Tick60) ||
+      bus_.has_subscribers(EventType::Tick3600))
+    ticker_.start();
 }
 
 void EventSystem::supervisor_stopping() {
@@ -104,6 +114,7 @@ void EventSystem::group_changed(const Group& g, bool added) {
         kick();
       });
       pools_[name] = std::move(entry);
+      maybe_start_ticker();
     }
     bus_.publish(EventType::ProcessGroupAdded, group_payload(name));
   } else {

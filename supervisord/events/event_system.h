@@ -51,6 +51,8 @@ class EventSystem {
   EventPool* pool(const std::string& name);
 
  private:
+  void maybe_start_ticker();
+  bool running_ = false;
   struct PoolEntry {
     std::unique_ptr<EventPool> pool;
     uint64_t subscription = 0;
