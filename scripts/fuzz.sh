@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fuzz.sh [SECONDS] — build each libFuzzer target with clang (ASan+UBSan) and run it for a
 # bounded time (default 5 s each). A crash, leak or sanitizer report fails the run; the
-# reproducer is left in build-fuzz/. Corpora live in build-fuzz/corpus-*/ between runs.
+# reproducer is left in build-fuzz/. Corpora live in build-fuzz/corpus-*/ between runs;
+# tests/fuzz/seeds/<target>/ holds hand-made seeds (real requests, calls, configs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
@@ -25,7 +26,8 @@ for name in ini expand xmlrpc http; do
   fi
   mkdir -p "$out/corpus-$name"
   if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=0 \
-        -artifact_prefix="$out/${name}-" "$out/corpus-$name" >"$out/${name}.log" 2>&1; then
+        -artifact_prefix="$out/${name}-" "$out/corpus-$name" "tests/fuzz/seeds/$name" \
+        >"$out/${name}.log" 2>&1; then
     echo "fuzz $name: ok ($(ls "$out/corpus-$name" | wc -l) inputs in corpus)"
   else
     echo "fuzz $name: FAILED (see $out/${name}.log)"
