@@ -108,7 +108,7 @@ void do_status(Controller& c, std::string_view arg) {
       }
     }
   }
-  for (const std::string& line : status_lines(matching)) c.output(line);
+  c.output_lines(status_lines(matching));
   for (const ProcInfo& info : matching) {
     auto st = process_state_from_code(info.state);
     if (st && is_stopped_state(*st)) c.set_exit_status(kStatusNotRunning);

@@ -71,6 +71,16 @@ void Controller::output(std::string_view line) {
   io_.write(s);
 }
 
+// Many lines in one write: `status` of 1000 processes is one syscall, not 1000.
+void Controller::output_lines(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) {
+    s += l;
+    s += '\n';
+  }
+  if (!s.empty()) io_.write(s);
+}
+
 bool Controller::upcheck() {
   auto rpc = server();
   Reply r = rpc->call("supervisor.getVersion", {});

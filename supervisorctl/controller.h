@@ -45,6 +45,7 @@ class Controller {
 
   // Output helpers: a line plus '\n'.
   void output(std::string_view line);
+  void output_lines(const std::vector<std::string>& lines);
   // get_supervisor(): a fresh proxy; its calls share one connection.
   std::unique_ptr<Rpc> server() { return maker_(options_); }
   // Python's upcheck: getVersion on its own connection; prints the error table of
