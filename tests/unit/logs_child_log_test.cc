@@ -3,6 +3,8 @@
 #include "supervisord/logs/child_log.h"
 
 #include <doctest/doctest.h>
+
+#include "tests/unit/temp_dir.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,25 +26,6 @@ using logs::ChildLog;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/logs_child_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 config::LogConfig auto_config() { return config::LogConfig{}; }
 
 config::LogConfig path_config(const std::string& path) {
@@ -63,7 +46,7 @@ logs::ChildLogContext context(const std::string& dir) {
 }  // namespace
 
 TEST_CASE("auto_log_is_named_like_supervisor_and_created_0600") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   auto log = ChildLog::create(auto_config(), Channel::Stderr, context(dir.path), {});
   REQUIRE(log.ok());
   const std::string path = (*log)->path();
@@ -77,7 +60,7 @@ TEST_CASE("auto_log_is_named_like_supervisor_and_created_0600") {
 }
 
 TEST_CASE("auto_logs_of_two_processes_get_distinct_names") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   auto a = ChildLog::create(auto_config(), Channel::Stdout, context(dir.path), {});
   auto b = ChildLog::create(auto_config(), Channel::Stdout, context(dir.path), {});
   REQUIRE((a.ok() && b.ok()));
@@ -85,14 +68,14 @@ TEST_CASE("auto_logs_of_two_processes_get_distinct_names") {
 }
 
 TEST_CASE("auto_log_in_missing_directory_fails_with_the_path") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   auto log = ChildLog::create(auto_config(), Channel::Stdout, context(dir.path + "/nope"), {});
   REQUIRE_FALSE(log.ok());
   CHECK(log.error().find(dir.path + "/nope/web_00-stdout---supervisor-") != std::string::npos);
 }
 
 TEST_CASE("cleanup_removes_auto_logs_and_backups_of_this_identifier_only") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   const std::vector<std::string> doomed = {
       "web-stdout---supervisor-abcd1234.log", "web-stderr---supervisor-x_y.log.1",
       "a---supervisor-q.log.10", "w---supervisor-zz.log9999"};
@@ -107,7 +90,7 @@ TEST_CASE("cleanup_removes_auto_logs_and_backups_of_this_identifier_only") {
 }
 
 TEST_CASE("cleanup_matches_identifier_literally") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   std::ofstream(dir.path + "/p-stdout---aXb-r.log") << "x";
   std::ofstream(dir.path + "/p-stdout---a.b-r.log") << "x";
   CHECK(logs::cleanup_auto_logs(dir.path, "a.b") == 1);
@@ -115,7 +98,7 @@ TEST_CASE("cleanup_matches_identifier_literally") {
 }
 
 TEST_CASE("none_logs_nothing_but_still_serves_events") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   config::LogConfig c;
   c.file.kind = values::LogfileName::Kind::None;
   c.events_enabled = true;
@@ -131,7 +114,7 @@ TEST_CASE("none_logs_nothing_but_still_serves_events") {
 }
 
 TEST_CASE("output_is_written_raw_to_the_file") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   const std::string path = dir.path + "/out.log";
   auto log = ChildLog::create(path_config(path), Channel::Stdout, context(dir.path), {});
   REQUIRE(log.ok());
@@ -142,7 +125,7 @@ TEST_CASE("output_is_written_raw_to_the_file") {
 }
 
 TEST_CASE("events_are_not_sent_unless_enabled") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   int calls = 0;
   logs::ChildLogCallbacks cb;
   cb.on_log_event = [&](std::string_view) { ++calls; };
@@ -153,7 +136,7 @@ TEST_CASE("events_are_not_sent_unless_enabled") {
 }
 
 TEST_CASE("capture_mode_keeps_captured_text_out_of_the_file_across_chunks") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   const std::string path = dir.path + "/cap.log";
   config::LogConfig c = path_config(path);
   c.capture_maxbytes = 1024;
@@ -176,7 +159,7 @@ TEST_CASE("capture_mode_keeps_captured_text_out_of_the_file_across_chunks") {
 }
 
 TEST_CASE("strip_ansi_cleans_file_output") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   const std::string path = dir.path + "/color.log";
   auto ctx = context(dir.path);
   ctx.strip_ansi = true;
@@ -188,7 +171,7 @@ TEST_CASE("strip_ansi_cleans_file_output") {
 }
 
 TEST_CASE("clear_empties_the_channel_file") {
-  TempDir dir;
+  TempDir dir{"logs_child"};
   const std::string path = dir.path + "/c.log";
   auto log = ChildLog::create(path_config(path), Channel::Stdout, context(dir.path), {});
   REQUIRE(log.ok());

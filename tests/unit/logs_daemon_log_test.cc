@@ -3,6 +3,8 @@
 #include "supervisord/logs/daemon_log.h"
 
 #include <doctest/doctest.h>
+
+#include "tests/unit/temp_dir.h"
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -20,25 +22,6 @@ namespace fs = std::filesystem;
 using logs::DaemonLog;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/logs_daemon_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Points fd at a file for the lifetime of the object (stdout/stderr capture).
 class Redirect {
@@ -63,7 +46,7 @@ const std::regex kLine(R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} (CRIT|ERRO|W
 }  // namespace
 
 TEST_CASE("line_format_is_supervisors") {
-  TempDir dir;
+  TempDir dir{"logs_daemon"};
   const std::string path = dir.path + "/supervisord.log";
   DaemonLog log;
   REQUIRE(log.open(path, 0, 0, logs::kLevelInfo, false).ok());
@@ -85,7 +68,7 @@ TEST_CASE("level_names_match_supervisor_numbers") {
 }
 
 TEST_CASE("messages_below_the_level_are_dropped") {
-  TempDir dir;
+  TempDir dir{"logs_daemon"};
   const std::string path = dir.path + "/supervisord.log";
   DaemonLog log;
   REQUIRE(log.open(path, 0, 0, logs::kLevelWarn, false).ok());
@@ -106,7 +89,7 @@ TEST_CASE("messages_below_the_level_are_dropped") {
 }
 
 TEST_CASE("multi_line_message_is_written_as_given") {
-  TempDir dir;
+  TempDir dir{"logs_daemon"};
   const std::string path = dir.path + "/supervisord.log";
   DaemonLog log;
   REQUIRE(log.open(path, 0, 0, logs::kLevelDebug, false).ok());
@@ -116,7 +99,7 @@ TEST_CASE("multi_line_message_is_written_as_given") {
 }
 
 TEST_CASE("rotation_uses_supervisor_naming") {
-  TempDir dir;
+  TempDir dir{"logs_daemon"};
   const std::string path = dir.path + "/supervisord.log";
   DaemonLog log;
   REQUIRE(log.open(path, 200, 2, logs::kLevelInfo, false).ok());
@@ -128,7 +111,7 @@ TEST_CASE("rotation_uses_supervisor_naming") {
 }
 
 TEST_CASE("echo_stdout_copies_lines_to_stdout") {
-  TempDir dir;
+  TempDir dir{"logs_daemon"};
   const std::string path = dir.path + "/supervisord.log";
   const std::string out = dir.path + "/stdout.txt";
   {
@@ -142,7 +125,7 @@ TEST_CASE("echo_stdout_copies_lines_to_stdout") {
 }
 
 TEST_CASE("before_open_lines_go_to_stderr") {
-  TempDir dir;
+  TempDir dir{"logs_daemon"};
   const std::string err = dir.path + "/stderr.txt";
   {
     Redirect r(STDERR_FILENO, err);
@@ -155,7 +138,7 @@ TEST_CASE("before_open_lines_go_to_stderr") {
 }
 
 TEST_CASE("open_failure_is_reported_and_path_stays_unset") {
-  TempDir dir;
+  TempDir dir{"logs_daemon"};
   DaemonLog log;
   const std::string err = dir.path + "/stderr.txt";
   Status s = Status::success();
@@ -169,7 +152,7 @@ TEST_CASE("open_failure_is_reported_and_path_stays_unset") {
 }
 
 TEST_CASE("clear_empties_the_log_and_reopen_follows_a_moved_file") {
-  TempDir dir;
+  TempDir dir{"logs_daemon"};
   const std::string path = dir.path + "/supervisord.log";
   DaemonLog log;
   REQUIRE(log.open(path, 0, 0, logs::kLevelInfo, false).ok());

@@ -3,6 +3,8 @@
 #include "supervisord/logs/follower.h"
 
 #include <doctest/doctest.h>
+
+#include "tests/unit/temp_dir.h"
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,18 +16,6 @@ namespace fs = std::filesystem;
 using logs::Follower;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/logs_follow_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 struct Loop {
   uv_loop_t loop{};
@@ -59,7 +49,7 @@ bool ends_with(const std::string& s, const std::string& tail) {
 }  // namespace
 
 TEST_CASE("start_delivers_the_last_head_bytes_before_returning") {
-  TempDir dir;
+  TempDir dir{"logs_follow"};
   Loop loop;
   const std::string path = dir.path + "/x.log";
   std::string content;
@@ -72,7 +62,7 @@ TEST_CASE("start_delivers_the_last_head_bytes_before_returning") {
 }
 
 TEST_CASE("small_file_is_delivered_whole") {
-  TempDir dir;
+  TempDir dir{"logs_follow"};
   Loop loop;
   const std::string path = dir.path + "/x.log";
   append(path, "short\n");
@@ -83,7 +73,7 @@ TEST_CASE("small_file_is_delivered_whole") {
 }
 
 TEST_CASE("appended_data_arrives_through_the_loop") {
-  TempDir dir;
+  TempDir dir{"logs_follow"};
   Loop loop;
   const std::string path = dir.path + "/x.log";
   append(path, "first\n");
@@ -97,7 +87,7 @@ TEST_CASE("appended_data_arrives_through_the_loop") {
 }
 
 TEST_CASE("truncation_is_announced_and_new_data_follows") {
-  TempDir dir;
+  TempDir dir{"logs_follow"};
   Loop loop;
   const std::string path = dir.path + "/x.log";
   append(path, "a long first line of the log\n");
@@ -111,7 +101,7 @@ TEST_CASE("truncation_is_announced_and_new_data_follows") {
 }
 
 TEST_CASE("rotation_drains_the_old_file_then_follows_the_new_one") {
-  TempDir dir;
+  TempDir dir{"logs_follow"};
   Loop loop;
   const std::string path = dir.path + "/x.log";
   append(path, "old\n");
@@ -127,7 +117,7 @@ TEST_CASE("rotation_drains_the_old_file_then_follows_the_new_one") {
 }
 
 TEST_CASE("missing_file_fails_to_start") {
-  TempDir dir;
+  TempDir dir{"logs_follow"};
   Loop loop;
   auto f = Follower::start(&loop.loop, dir.path + "/nope.log", [](std::string_view) {});
   REQUIRE_FALSE(f.ok());
@@ -135,7 +125,7 @@ TEST_CASE("missing_file_fails_to_start") {
 }
 
 TEST_CASE("closed_follower_delivers_nothing_and_frees_its_handle") {
-  TempDir dir;
+  TempDir dir{"logs_follow"};
   Loop loop;
   const std::string path = dir.path + "/x.log";
   append(path, "a\n");

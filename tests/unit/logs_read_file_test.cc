@@ -3,6 +3,8 @@
 #include "supervisord/logs/read_file.h"
 
 #include <doctest/doctest.h>
+
+#include "tests/unit/temp_dir.h"
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,18 +14,6 @@
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/logs_read_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 const std::string kAlphabet = "abcdefghijklmnopqrstuvwx";   // 24 bytes
 
@@ -36,7 +26,7 @@ std::string write_file(const TempDir& dir, const std::string& content) {
 }  // namespace
 
 TEST_CASE("read_file_offsets_and_lengths_follow_supervisor") {
-  TempDir dir;
+  TempDir dir{"logs_read"};
   const std::string path = write_file(dir, kAlphabet);
   struct Row {
     int64_t offset, length;
@@ -57,7 +47,7 @@ TEST_CASE("read_file_offsets_and_lengths_follow_supervisor") {
 }
 
 TEST_CASE("read_file_rejects_bad_offset_length_pairs") {
-  TempDir dir;
+  TempDir dir{"logs_read"};
   const std::string path = write_file(dir, kAlphabet);
   for (auto [offset, length] : {std::pair<int64_t, int64_t>{-5, 1}, {0, -1}, {5, -3}}) {
     auto r = logs::read_file(path, offset, length);
@@ -66,7 +56,7 @@ TEST_CASE("read_file_rejects_bad_offset_length_pairs") {
 }
 
 TEST_CASE("read_file_missing_file_is_no_file_with_the_path") {
-  TempDir dir;
+  TempDir dir{"logs_read"};
   auto r = logs::read_file(dir.path + "/nope.log", 0, 0);
   CHECK(r.fault == static_cast<int>(Fault::NoFile));
   CHECK(r.message == dir.path + "/nope.log");
@@ -76,13 +66,13 @@ TEST_CASE("read_file_missing_file_is_no_file_with_the_path") {
 }
 
 TEST_CASE("read_file_unreadable_is_failed") {
-  TempDir dir;
+  TempDir dir{"logs_read"};
   auto r = logs::read_file(dir.path, 0, 0);   // a directory: opens, cannot be read
   CHECK(r.fault == static_cast<int>(Fault::Failed));
 }
 
 TEST_CASE("tail_file_follows_supervisor_arithmetic") {
-  TempDir dir;
+  TempDir dir{"logs_read"};
   const std::string path = write_file(dir, kAlphabet);
   struct Row {
     int64_t offset, length;
@@ -107,7 +97,7 @@ TEST_CASE("tail_file_follows_supervisor_arithmetic") {
 }
 
 TEST_CASE("tail_file_on_missing_file_returns_empty_at_zero") {
-  TempDir dir;
+  TempDir dir{"logs_read"};
   auto t = logs::tail_file(dir.path + "/nope.log", 5, 10);
   CHECK(t.data.empty());
   CHECK(t.offset == 0);
@@ -115,7 +105,7 @@ TEST_CASE("tail_file_on_missing_file_returns_empty_at_zero") {
 }
 
 TEST_CASE("split_multibyte_character_is_replaced_not_an_error") {
-  TempDir dir;
+  TempDir dir{"logs_read"};
   const std::string path = write_file(dir, "caf\xC3\xA9\n");   // "café\n", é is 2 bytes
   auto r = logs::read_file(path, -2, 0);                        // cuts é in half
   REQUIRE(r.ok());

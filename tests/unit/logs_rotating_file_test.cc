@@ -4,6 +4,8 @@
 #include "supervisord/logs/rotating_file.h"
 
 #include <doctest/doctest.h>
+
+#include "tests/unit/temp_dir.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,25 +21,6 @@ using logs::RotatingFile;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/logs_rotating_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 struct Errors {
   std::vector<std::string> messages;
   RotatingFile::ErrorCallback callback() {
@@ -48,7 +31,7 @@ struct Errors {
 }  // namespace
 
 TEST_CASE("rotation_shifts_backups_and_keeps_at_most_backups_files") {
-  TempDir dir;
+  TempDir dir{"logs_rotating"};
   const std::string log = dir.path + "/x.log";
   Errors errors;
   RotatingFile file(log, 1024, 3, errors.callback());
@@ -78,7 +61,7 @@ TEST_CASE("rotation_shifts_backups_and_keeps_at_most_backups_files") {
 }
 
 TEST_CASE("backups_zero_truncates_in_place_without_backup_files") {
-  TempDir dir;
+  TempDir dir{"logs_rotating"};
   const std::string log = dir.path + "/x.log";
   RotatingFile file(log, 1024, 0);
   REQUIRE(file.open().ok());
@@ -92,7 +75,7 @@ TEST_CASE("backups_zero_truncates_in_place_without_backup_files") {
 }
 
 TEST_CASE("maxbytes_zero_never_rotates") {
-  TempDir dir;
+  TempDir dir{"logs_rotating"};
   const std::string log = dir.path + "/x.log";
   RotatingFile file(log, 0, 5);
   REQUIRE(file.open().ok());
@@ -102,7 +85,7 @@ TEST_CASE("maxbytes_zero_never_rotates") {
 }
 
 TEST_CASE("open_appends_to_existing_file") {
-  TempDir dir;
+  TempDir dir{"logs_rotating"};
   const std::string log = dir.path + "/x.log";
   std::ofstream(log) << "old\n";
   RotatingFile file(log, 0, 0);
@@ -145,7 +128,7 @@ TEST_CASE("disk_full_is_reported_once_not_per_write") {
 }
 
 TEST_CASE("read_only_directory_error_is_reported_once_and_writes_keep_trying") {
-  TempDir dir;
+  TempDir dir{"logs_rotating"};
   std::string log;
   if (::geteuid() == 0) {
     log = "/sys/logs_rotating_test.log";   // root ignores mode bits; sysfs refuses creation
@@ -164,7 +147,7 @@ TEST_CASE("read_only_directory_error_is_reported_once_and_writes_keep_trying") {
 }
 
 TEST_CASE("vanished_directory_is_reported_once_and_logging_resumes_when_it_returns") {
-  TempDir dir;
+  TempDir dir{"logs_rotating"};
   const std::string sub = dir.path + "/sub";
   fs::create_directory(sub);
   const std::string log = sub + "/x.log";
@@ -185,7 +168,7 @@ TEST_CASE("vanished_directory_is_reported_once_and_logging_resumes_when_it_retur
 }
 
 TEST_CASE("writers_sharing_a_path_keep_every_line_whole_across_rotation") {
-  TempDir dir;
+  TempDir dir{"logs_rotating"};
   const std::string log = dir.path + "/shared.log";
   // Two numprocs members with their own RotatingFile on the same path.
   RotatingFile a(log, 2048, 50);
@@ -212,7 +195,7 @@ TEST_CASE("writers_sharing_a_path_keep_every_line_whole_across_rotation") {
 }
 
 TEST_CASE("reopen_follows_the_path_after_logrotate_moved_the_file") {
-  TempDir dir;
+  TempDir dir{"logs_rotating"};
   const std::string log = dir.path + "/x.log";
   RotatingFile file(log, 0, 0);
   REQUIRE(file.open().ok());
@@ -225,7 +208,7 @@ TEST_CASE("reopen_follows_the_path_after_logrotate_moved_the_file") {
 }
 
 TEST_CASE("clear_empties_the_current_file_and_keeps_backups") {
-  TempDir dir;
+  TempDir dir{"logs_rotating"};
   const std::string log = dir.path + "/x.log";
   RotatingFile file(log, 100, 2);
   REQUIRE(file.open().ok());
@@ -239,7 +222,7 @@ TEST_CASE("clear_empties_the_current_file_and_keeps_backups") {
 }
 
 TEST_CASE("created_file_mode_follows_umask") {
-  TempDir dir;
+  TempDir dir{"logs_rotating"};
   const std::string log = dir.path + "/x.log";
   mode_t old = ::umask(027);
   RotatingFile file(log, 0, 0);

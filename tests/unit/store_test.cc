@@ -13,6 +13,8 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/unit/temp_dir.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -29,16 +31,6 @@ using store::Options;
 using store::Store;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/store_test.XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-};
 
 struct Logs {
   std::vector<std::pair<int, std::string>> lines;
@@ -151,7 +143,7 @@ TEST_CASE("statefile none: disabled, every call is a cheap no-op") {
 }
 
 TEST_CASE("fresh file: schema at the current version, WAL, this run recorded") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   Harness h;
   REQUIRE(h.open(dir.file("s.state")).ok());
   CHECK(h.store->enabled());
@@ -168,7 +160,7 @@ TEST_CASE("fresh file: schema at the current version, WAL, this run recorded") {
 }
 
 TEST_CASE("writes are queued and committed by the prepare handle before the loop sleeps") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   Harness h;
   REQUIRE(h.open(dir.file("s.state")).ok());
   for (int i = 0; i < 1000; ++i)
@@ -183,7 +175,7 @@ TEST_CASE("writes are queued and committed by the prepare handle before the loop
 }
 
 TEST_CASE("history: filters by process, group, bare name; last N oldest first") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   Harness h;
   REQUIRE(h.open(dir.file("s.state")).ok());
   int64_t t = 1'700'000'000'000;
@@ -226,7 +218,7 @@ TEST_CASE("history: filters by process, group, bare name; last N oldest first") 
 }
 
 TEST_CASE("history survives a restart; the clean end is recorded") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   {
     Harness h;
     REQUIRE(h.open(dir.file("s.state")).ok());
@@ -244,7 +236,7 @@ TEST_CASE("history survives a restart; the clean end is recorded") {
 }
 
 TEST_CASE("unclean end: the previous run's instances come back (child killed with SIGKILL)") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   int ready[2];
   REQUIRE(::pipe(ready) == 0);
@@ -304,7 +296,7 @@ TEST_CASE("unclean end: the previous run's instances come back (child killed wit
 }
 
 TEST_CASE("instances: recorded, replaced, forgotten") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   Harness h;
   REQUIRE(h.open(dir.file("s.state")).ok());
   h.store->record_instance(InstanceRecord{"g", "a", 10, 10, 100, 15, 10, false});
@@ -318,7 +310,7 @@ TEST_CASE("instances: recorded, replaced, forgotten") {
 }
 
 TEST_CASE("history is bounded by rows and by age (pruned at open and every 1000 inserts)") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   int64_t now = store::wall_clock_ms();
   {
@@ -349,7 +341,7 @@ TEST_CASE("history is bounded by rows and by age (pruned at open and every 1000 
 }
 
 TEST_CASE("remembered admin state and instance counts persist only with remember_state") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   Options remember;
   remember.remember_state = true;
@@ -389,7 +381,7 @@ TEST_CASE("remembered admin state and instance counts persist only with remember
 }
 
 TEST_CASE("corrupt file: logged, store disabled, file left untouched, supervision goes on") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   std::string garbage(8192, 'x');
   write_file(path, garbage);
@@ -407,7 +399,7 @@ TEST_CASE("corrupt file: logged, store disabled, file left untouched, supervisio
 }
 
 TEST_CASE("a database corrupted behind our back: the failing commit disables the store") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   Harness h;
   REQUIRE(h.open(path).ok());
@@ -428,7 +420,7 @@ TEST_CASE("a database corrupted behind our back: the failing commit disables the
 }
 
 TEST_CASE("read-only directory: cannot create the file, logged, disabled") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string ro = dir.file("ro");
   REQUIRE(::mkdir(ro.c_str(), 0555) == 0);
   REQUIRE(::chmod(dir.path.c_str(), 0755) == 0);
@@ -452,7 +444,7 @@ TEST_CASE("read-only directory: cannot create the file, logged, disabled") {
 }
 
 TEST_CASE("read-only file: logged, disabled") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   {
     Harness h;
@@ -479,7 +471,7 @@ TEST_CASE("read-only file: logged, disabled") {
 }
 
 TEST_CASE("locked at open: refused at once (never waits), logged") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   {
     Harness h;
@@ -500,7 +492,7 @@ TEST_CASE("locked at open: refused at once (never waits), logged") {
 }
 
 TEST_CASE("locked while running: writes stay queued, retried, then committed in order") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   Harness h;
   REQUIRE(h.open(path).ok());
@@ -526,7 +518,7 @@ TEST_CASE("locked while running: writes stay queued, retried, then committed in 
 }
 
 TEST_CASE("locked for long: the queue is bounded, the oldest history entries are dropped") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   Harness h;
   REQUIRE(h.open(path).ok());
@@ -550,7 +542,7 @@ TEST_CASE("locked for long: the queue is bounded, the oldest history entries are
 }
 
 TEST_CASE("a file from a newer supervisord is refused, not downgraded") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   {
     store::Db db;
@@ -568,7 +560,7 @@ TEST_CASE("a file from a newer supervisord is refused, not downgraded") {
 }
 
 TEST_CASE("migration from version 0 runs once, in one transaction") {
-  TempDir dir;
+  TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   store::Db db;
   REQUIRE(db.open(path, true));
