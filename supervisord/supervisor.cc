@@ -76,8 +76,8 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
   if (!pc->redirect_stderr) slot->stderr_log = make_log(pc->stderr_log, logs::Channel::Stderr);
 
   Process::Hooks hooks;
-  hooks.on_state_change = [this](Process& p, ProcessState from, ProcessState to) {
-    on_state_change(p, from, to);
+  hooks.on_state_change = [this, raw](Process& p, ProcessState from, ProcessState to) {
+    on_state_change(*raw, p, from, to);
   };
   hooks.on_output = [this, raw](Process& p, bool is_stderr, std::string_view bytes) {
     if (log_.enabled(logs::kLevelDebug)) {
@@ -99,19 +99,15 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
   return slot;
 }
 
-void Supervisor::on_state_change(Process& p, ProcessState from, ProcessState to) {
-  if (to == ProcessState::Starting) {
-    if (Group* g = find_group(p.group()))
-      if (auto slot = g->find(p.name())) ++slot->spawns;
-  }
+// `slot` owns `p` (the hook that calls this captures it), so no lookup by name: with
+// numprocs=1000 a search per state change made startup quadratic.
+void Supervisor::on_state_change(ProcessSlot& slot, Process& p, ProcessState from,
+                                 ProcessState to) {
+  if (to == ProcessState::Starting) ++slot.spawns;
   if (is_stopped_state(to)) {
     // The child is gone: what capture mode held back goes to the log now.
-    if (Group* g = find_group(p.group())) {
-      if (auto slot = g->find(p.name())) {
-        if (slot->stdout_log) slot->stdout_log->flush();
-        if (slot->stderr_log) slot->stderr_log->flush();
-      }
-    }
+    if (slot.stdout_log) slot.stdout_log->flush();
+    if (slot.stderr_log) slot.stderr_log->flush();
   }
   for (auto& l : listeners_) l(p, from, to);
   run_waiters();
