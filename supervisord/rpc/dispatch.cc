@@ -60,63 +60,66 @@ void Dispatcher::dispatch(const xmlrpc::Call& call, Reply reply) const {
   m.run(params, std::move(reply));
 }
 
+namespace {
+
+struct Multicall {
+  const Dispatcher* dispatcher;
+  xmlrpc::Array calls;
+  xmlrpc::Array results;
+  size_t next = 0;
+  Reply reply;
+};
+
+xmlrpc::Value fault_struct(int code, const std::string& text) {
+  return xmlrpc::Value(xmlrpc::Struct{{"faultCode", code}, {"faultString", text}});
+}
+
+// Runs the remaining calls in order. A call answered at once continues the loop; a
+// deferred one returns, and its answer resumes from here. The pending answer owns the
+// state; nothing refers to this frame after it returns.
+void multicall_continue(std::shared_ptr<Multicall> st) {
+  while (st->next < st->calls.size()) {
+    const xmlrpc::Value& c = st->calls[st->next++];
+    const xmlrpc::Value* mname = c.is_struct() ? c.get("methodName") : nullptr;
+    if (!mname || !mname->is_string()) {
+      st->results.push_back(fault_struct(static_cast<int>(Fault::IncorrectParameters),
+                                         fault_string(Fault::IncorrectParameters, "No methodName")));
+      continue;
+    }
+    if (mname->as_string() == "system.multicall") {
+      st->results.push_back(fault_struct(
+          static_cast<int>(Fault::IncorrectParameters),
+          fault_string(Fault::IncorrectParameters, "Recursive system.multicall forbidden")));
+      continue;
+    }
+    xmlrpc::Call call{mname->as_string(), {}};
+    if (const xmlrpc::Value* p = c.get("params"); p && p->is_array()) call.params = p->as_array();
+    auto in_dispatch = std::make_shared<bool>(true);
+    auto answered = std::make_shared<bool>(false);
+    st->dispatcher->dispatch(call, [st, in_dispatch, answered](xmlrpc::Response r) {
+      if (auto* f = std::get_if<xmlrpc::FaultValue>(&r))
+        st->results.push_back(fault_struct(f->code, f->string));
+      else   // not wrapped in a one-element array, unlike Python's stdlib
+        st->results.push_back(std::get<xmlrpc::Value>(r));
+      if (*in_dispatch) *answered = true;
+      else multicall_continue(st);
+    });
+    *in_dispatch = false;
+    if (!*answered) return;
+  }
+  st->reply(xmlrpc::Value(std::move(st->results)));
+}
+
+}  // namespace
+
 // Calls run in order; a deferred call holds back the ones after it (as Supervisor).
 void Dispatcher::multicall(const xmlrpc::Array& params, Reply reply) const {
   if (!params[0].is_array()) return reply(fault(Fault::IncorrectParameters));
-  struct State {
-    xmlrpc::Array calls;
-    xmlrpc::Array results;
-    size_t next = 0;
-    Reply reply;
-  };
-  auto st = std::make_shared<State>();
+  auto st = std::make_shared<Multicall>();
+  st->dispatcher = this;
   st->calls = params[0].as_array();
   st->reply = std::move(reply);
-  auto run_next = std::make_shared<std::function<void()>>();
-  std::weak_ptr<std::function<void()>> weak_next = run_next;
-  *run_next = [this, st, weak_next]() {
-    while (st->next < st->calls.size()) {
-      const xmlrpc::Value& c = st->calls[st->next++];
-      auto as_fault = [](Fault f, const std::string& detail) {
-        return xmlrpc::Value(xmlrpc::Struct{{"faultCode", static_cast<int>(f)},
-                                            {"faultString", fault_string(f, detail)}});
-      };
-      const xmlrpc::Value* mname = c.is_struct() ? c.get("methodName") : nullptr;
-      if (!mname || !mname->is_string()) {
-        st->results.push_back(as_fault(Fault::IncorrectParameters, "No methodName"));
-        continue;
-      }
-      if (mname->as_string() == "system.multicall") {
-        st->results.push_back(as_fault(Fault::IncorrectParameters,
-                                       "Recursive system.multicall forbidden"));
-        continue;
-      }
-      xmlrpc::Call call{mname->as_string(), {}};
-      if (const xmlrpc::Value* p = c.get("params"); p && p->is_array()) call.params = p->as_array();
-      bool done_now = false;
-      bool in_call = true;
-      auto next = weak_next.lock();
-      dispatch(call, [st, &done_now, &in_call, next](xmlrpc::Response r) {
-        if (auto* f = std::get_if<xmlrpc::FaultValue>(&r)) {
-          st->results.push_back(xmlrpc::Value(xmlrpc::Struct{{"faultCode", f->code},
-                                                             {"faultString", f->string}}));
-        } else {
-          st->results.push_back(std::get<xmlrpc::Value>(r));   // not wrapped, unlike Python's stdlib
-        }
-        if (in_call) done_now = true;
-        else if (next) (*next)();
-      });
-      in_call = false;
-      if (!done_now) return;   // deferred: its reply resumes the loop
-    }
-    st->reply(xmlrpc::Value(st->results));
-  };
-  // Keep the continuation alive until the last call answered.
-  st->reply = [keep = run_next, r = std::move(st->reply)](xmlrpc::Response resp) mutable {
-    r(std::move(resp));
-    keep.reset();
-  };
-  (*run_next)();
+  multicall_continue(std::move(st));
 }
 
 }  // namespace rpc

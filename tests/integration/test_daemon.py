@@ -164,6 +164,21 @@ def test_multicall_runs_calls_in_order_with_faults_inline(daemon_factory):
     assert r[3]["faultCode"] == 1
 
 
+def test_multicall_holds_later_calls_behind_a_deferred_one(daemon_factory):
+    d = daemon_factory(prog("s", f"{TESTCHILD} sleep", startsecs=1, autostart="false"))
+    t0 = time.monotonic()
+    r = d.rpc.system.multicall([
+        {"methodName": "supervisor.startProcess", "params": ["s"]},   # answers after startsecs
+        {"methodName": "supervisor.getProcessInfo", "params": ["s"]},
+        {"methodName": "supervisor.stopProcess", "params": ["s"]},
+        {"methodName": "supervisor.getProcessInfo", "params": ["s"]},
+    ])
+    assert time.monotonic() - t0 >= 1.0
+    assert r[0] is True and r[2] is True
+    assert r[1]["statename"] == "RUNNING"
+    assert r[3]["statename"] == "STOPPED"
+
+
 def raw_request(sock_path, data, read_timeout=5):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(read_timeout)
