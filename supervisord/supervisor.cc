@@ -38,16 +38,14 @@ Group* Supervisor::find_group(const std::string& name) {
 std::unique_ptr<Group> Supervisor::make_group(std::shared_ptr<const config::GroupConfig> gc) {
   auto g = std::make_unique<Group>();
   g->config = gc;
-  for (auto& pc : gc->processes) g->slots.push_back(make_slot(pc, gc->name));
+  for (auto& pc : gc->processes) g->slots.push_back(make_slot(pc));
   std::stable_sort(g->slots.begin(), g->slots.end(), [](const auto& a, const auto& b) {
     return a->process->config().priority < b->process->config().priority;
   });
   return g;
 }
 
-std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config::ProcessConfig> pc,
-                                                   const std::string& group) {
-  (void)group;
+std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config::ProcessConfig> pc) {
   auto slot = std::make_shared<ProcessSlot>();
   ProcessSlot* raw = slot.get();
   const auto& sd = config_->supervisord;
@@ -302,7 +300,7 @@ void Supervisor::update_group(const config::ProcessDiff& diff,
     std::vector<ProcessSlot*> fresh;
     for (auto& pc : next->processes) {
       if (std::find(coming.begin(), coming.end(), pc->name) == coming.end()) continue;
-      g->slots.push_back(make_slot(pc, next->name));
+      g->slots.push_back(make_slot(pc));
       fresh.push_back(g->slots.back().get());
     }
     g->config = next;

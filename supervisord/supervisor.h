@@ -117,8 +117,7 @@ class Supervisor {
 
  private:
   std::unique_ptr<Group> make_group(std::shared_ptr<const config::GroupConfig> gc);
-  std::shared_ptr<ProcessSlot> make_slot(std::shared_ptr<const config::ProcessConfig> pc,
-                                         const std::string& group);
+  std::shared_ptr<ProcessSlot> make_slot(std::shared_ptr<const config::ProcessConfig> pc);
   void on_state_change(ProcessSlot& slot, Process& p, ProcessState from, ProcessState to);
   void record_exit(ProcessSlot& slot, const std::string& log_line);
   static constexpr size_t kMaxExitRecords = 10;

@@ -19,7 +19,7 @@ void serve_rpc(const Dispatcher& d, Supervisor& s, const http::Request& req,
   if (req.body.size() > kMaxRequestBody) return responder->respond_error(413);
   auto call = xmlrpc::parse_call(req.body);
   if (!call) {
-    s.log().error("XML-RPC request data " + std::string("could not be parsed: ") + call.error());
+    s.log().error("XML-RPC request data could not be parsed: " + call.error());
     return responder->respond_error(400);
   }
   d.dispatch(*call, [responder](xmlrpc::Response r) {
