@@ -8,6 +8,9 @@
  *   spawn_limit spew BYTES GOFILE
  *       wait (bounded, 60 s) until GOFILE exists, then write BYTES to stdout as
  *       100-byte lines, one write(2) per line, then sleep forever (until killed).
+ *   spawn_limit respawn PROG [ARGS...]
+ *       the smallest possible supervisor: posix_spawn PROG, sleep in sigwaitinfo until
+ *       SIGCHLD, reap, spawn again, forever (until killed). The floor for "respawn".
  *   spawn_limit time REPS PROG [ARGS...]
  *       run PROG REPS times (stdout/stderr to /dev/null), print each wall time in
  *       seconds on its own line, then the last exit status as "rc N".
@@ -110,10 +113,32 @@ static int time_mode(int reps, char **argv) {
     return 0;
 }
 
+static int respawn_mode(char **argv) {
+    sigset_t chld, none;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigemptyset(&none);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    for (;;) {
+        pid_t pid;
+        int rc = posix_spawn(&pid, argv[0], NULL, &attr, argv, environ);
+        if (rc != 0) { fprintf(stderr, "posix_spawn: %s\n", strerror(rc)); return 2; }
+        siginfo_t si;
+        while (sigwaitinfo(&chld, &si) < 0 && errno == EINTR) {}
+        while (waitpid(-1, NULL, WNOHANG) > 0) {}
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[1], "spawn") == 0) return spawn_mode(atoi(argv[2]), argv + 3);
     if (argc == 4 && strcmp(argv[1], "spew") == 0) return spew_mode(atoll(argv[2]), argv[3]);
     if (argc >= 4 && strcmp(argv[1], "time") == 0) return time_mode(atoi(argv[2]), argv + 3);
-    fprintf(stderr, "usage: spawn_limit spawn N PROG [ARGS...] | spew BYTES GOFILE | time REPS PROG [ARGS...]\n");
+    if (argc >= 3 && strcmp(argv[1], "respawn") == 0) return respawn_mode(argv + 2);
+    fprintf(stderr, "usage: spawn_limit spawn N PROG [ARGS...] | spew BYTES GOFILE | "
+                    "time REPS PROG [ARGS...] | respawn PROG [ARGS...]\n");
     return 2;
 }
