@@ -95,6 +95,7 @@ class Process {
 
  private:
   struct Pipe;
+  uint64_t next_pause(Pipe& p);
   void run(fsm::Event event, fsm::Step* out = nullptr);
   void perform(const fsm::Action& action);
   void do_spawn();
