@@ -3,7 +3,7 @@
 //
 //   exit CODE [DELAY_MS]       sleep DELAY_MS (default 0), then exit CODE
 //   sleep                      sleep until killed
-//   ignore-term                ignore SIGTERM, then sleep until killed
+//   ignore-term                ignore SIGTERM, print "ready", then sleep until killed
 //   env                        print the environment, one KEY=VALUE a line, exit 0
 //   ids                        print cwd=, umask= (octal), uid=, gid=, groups=; exit 0
 //   sigstate                   print SIGPIPE=/SIGXFSZ=/SIGTERM= ignored|default, and
@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
   if (mode == "sleep") sleep_forever();
   if (mode == "ignore-term") {
     ignore(SIGTERM);
+    printf("ready\n");   // SIGTERM is ignored from here on
+    fflush(stdout);
     sleep_forever();
   }
   if (mode == "env") {

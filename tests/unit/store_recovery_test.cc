@@ -68,8 +68,8 @@ Child spawn_child(std::vector<std::string> args, int stopwaitsecs = 2, bool stop
   Child c;
   c.pid = pid;
   g_started.insert(pid);
-  if (args[0] == "workers") {
-    // "worker <pid>" lines, then "ready".
+  if (args[0] == "workers" || args[0] == "ignore-term") {
+    // "worker <pid>" lines, then "ready" (ignore-term: once SIGTERM is ignored).
     std::string text;
     char buf[256];
     while (text.find("ready\n") == std::string::npos) {
