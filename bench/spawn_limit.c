@@ -5,9 +5,10 @@
  *       posix_spawn PROG N times, then poll /proc/PID/exe until every child shows
  *       PROG's real path (exec'd); print the elapsed seconds; SIGKILL and reap them all.
  *       This is the floor any supervisor's "start N processes" can be compared to.
- *   spawn_limit spew BYTES GOFILE
+ *   spawn_limit spew BYTES GOFILE [BLOCK]
  *       wait (bounded, 60 s) until GOFILE exists, then write BYTES to stdout as
- *       100-byte lines, one write(2) per line, then sleep forever (until killed).
+ *       100-byte lines, one write(2) per BLOCK bytes (default 100: one write per
+ *       line), then sleep forever (until killed).
  *   spawn_limit respawn PROG [ARGS...]
  *       the smallest possible supervisor: posix_spawn PROG, sleep in sigwaitinfo until
  *       SIGCHLD, reap, spawn again, forever (until killed). The floor for "respawn".
@@ -75,20 +76,23 @@ static int spawn_mode(int n, char **argv) {
     return 0;
 }
 
-static int spew_mode(long long bytes, const char *gofile) {
+static int spew_mode(long long bytes, const char *gofile, size_t block) {
     double deadline = now() + 60.0;
     struct stat st;
     while (stat(gofile, &st) != 0) {
         if (now() > deadline) return 3;
         usleep(2000);
     }
-    char line[100];
-    memset(line, 'x', sizeof line);
-    line[sizeof line - 1] = '\n';
+    if (block < 100) block = 100;
+    block -= block % 100;   /* whole lines */
+    char *buf = malloc(block);
+    if (!buf) return 5;
+    memset(buf, 'x', block);
+    for (size_t i = 99; i < block; i += 100) buf[i] = '\n';
     long long left = bytes;
     while (left > 0) {
-        size_t chunk = left < (long long)sizeof line ? (size_t)left : sizeof line;
-        ssize_t w = write(1, line + (sizeof line - chunk), chunk);
+        size_t chunk = left < (long long)block ? (size_t)left : block;
+        ssize_t w = write(1, buf + (block - chunk), chunk);
         if (w < 0) { if (errno == EINTR) continue; return 4; }
         left -= w;
     }
@@ -135,10 +139,11 @@ static int respawn_mode(char **argv) {
 
 int main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[1], "spawn") == 0) return spawn_mode(atoi(argv[2]), argv + 3);
-    if (argc == 4 && strcmp(argv[1], "spew") == 0) return spew_mode(atoll(argv[2]), argv[3]);
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "spew") == 0)
+        return spew_mode(atoll(argv[2]), argv[3], argc == 5 ? (size_t)atol(argv[4]) : 100);
     if (argc >= 4 && strcmp(argv[1], "time") == 0) return time_mode(atoi(argv[2]), argv + 3);
     if (argc >= 3 && strcmp(argv[1], "respawn") == 0) return respawn_mode(argv + 2);
-    fprintf(stderr, "usage: spawn_limit spawn N PROG [ARGS...] | spew BYTES GOFILE | "
+    fprintf(stderr, "usage: spawn_limit spawn N PROG [ARGS...] | spew BYTES GOFILE [BLOCK] | "
                     "time REPS PROG [ARGS...] | respawn PROG [ARGS...]\n");
     return 2;
 }
