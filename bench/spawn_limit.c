@@ -12,6 +12,11 @@
  *   spawn_limit respawn PROG [ARGS...]
  *       the smallest possible supervisor: posix_spawn PROG, sleep in sigwaitinfo until
  *       SIGCHLD, reap, spawn again, forever (until killed). The floor for "respawn".
+ *   spawn_limit copy BYTES BLOCK FILE
+ *       the floor for capturing output: fork a writer that writes BYTES as 100-byte
+ *       lines, BLOCK bytes per write(2), into a pipe (1 MiB as root); read it 64 KiB at
+ *       a time, pausing 2 ms whenever a read empties the pipe, appending to FILE; print
+ *       the reader's CPU seconds (user + system, the writer's not counted).
  *   spawn_limit time REPS PROG [ARGS...]
  *       run PROG REPS times (stdout/stderr to /dev/null), print each wall time in
  *       seconds on its own line, then the last exit status as "rc N".
@@ -25,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -117,6 +123,42 @@ static int time_mode(int reps, char **argv) {
     return 0;
 }
 
+static int copy_mode(long long bytes, size_t block, const char *path) {
+    int p[2];
+    if (pipe(p) != 0) { perror("pipe"); return 2; }
+    if (geteuid() == 0) fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    if (fd < 0) { perror(path); return 2; }
+    pid_t writer = fork();
+    if (writer == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        _exit(spew_mode(bytes, "/", block) == 0 ? 0 : 1);   /* "/" exists: go at once */
+    }
+    close(p[1]);
+    static char buf[65536];
+    long long got = 0;
+    for (;;) {
+        ssize_t n = read(p[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        if (write(fd, buf, (size_t)n) != n) { perror("write"); return 2; }
+        got += n;
+        if (got >= bytes) break;
+        if ((size_t)n < sizeof buf) usleep(2000);
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    kill(writer, SIGKILL);
+    waitpid(writer, NULL, 0);
+    close(fd);
+    if (got != bytes) { fprintf(stderr, "copied %lld of %lld bytes\n", got, bytes); return 2; }
+    printf("%.6f\n", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+                      ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+    return 0;
+}
+
 static int respawn_mode(char **argv) {
     sigset_t chld, none;
     sigemptyset(&chld);
@@ -143,7 +185,9 @@ int main(int argc, char **argv) {
         return spew_mode(atoll(argv[2]), argv[3], argc == 5 ? (size_t)atol(argv[4]) : 100);
     if (argc >= 4 && strcmp(argv[1], "time") == 0) return time_mode(atoi(argv[2]), argv + 3);
     if (argc >= 3 && strcmp(argv[1], "respawn") == 0) return respawn_mode(argv + 2);
+    if (argc == 5 && strcmp(argv[1], "copy") == 0)
+        return copy_mode(atoll(argv[2]), (size_t)atol(argv[3]), argv[4]);
     fprintf(stderr, "usage: spawn_limit spawn N PROG [ARGS...] | spew BYTES GOFILE [BLOCK] | "
-                    "time REPS PROG [ARGS...] | respawn PROG [ARGS...]\n");
+                    "time REPS PROG [ARGS...] | respawn PROG [ARGS...] | copy BYTES BLOCK FILE\n");
     return 2;
 }
