@@ -528,6 +528,10 @@ struct ResponseParser::Impl {
       self.current.version_major = p->http_major;
       self.current.version_minor = p->http_minor;
       self.headers_done = true;
+      // One allocation for a body of announced size (a status of 1000 processes is 1 MB).
+      if (self.sink == nullptr && p->content_length != ULLONG_MAX &&
+          p->content_length <= self.limits.max_body)
+        self.current.body.reserve(static_cast<size_t>(p->content_length));
       return 0;
     };
     settings.on_body = [](http_parser* p, const char* at, size_t len) {

@@ -260,8 +260,34 @@ class Decoder {
     return true;
   }
 
+  // As elements(), without collecting: the first `max` element children go to out, all
+  // are counted. The decoder's walks use this (no vector per node: a status answer for
+  // 1000 processes has 13,000 members).
+  bool some_elements(pugi::xml_node n, pugi::xml_node* out, size_t max, size_t& count) {
+    count = 0;
+    for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+      switch (c.type()) {
+        case pugi::node_element:
+          if (count < max) out[count] = c;
+          ++count;
+          break;
+        case pugi::node_pcdata:
+        case pugi::node_cdata:
+          if (!is_blank(c.value())) return fail("unexpected text inside " + tag(n));
+          break;
+        default: break;
+      }
+    }
+    return true;
+  }
+
   // Character data of a leaf element; nested elements are an error.
   bool text(pugi::xml_node n, std::string& out) {
+    pugi::xml_node only = n.first_child();   // the usual leaf: one run of text
+    if (only && !only.next_sibling() && only.type() == pugi::node_pcdata) {
+      out += only.value();
+      return true;
+    }
     for (pugi::xml_node c : n.children()) {
       if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
         out += c.value();
@@ -277,10 +303,19 @@ class Decoder {
       return fail("expected <value>, found " + tag(v));
     }
     pugi::xml_node typed;
-    for (pugi::xml_node c : v.children()) {
-      if (c.type() != pugi::node_element) continue;
-      if (typed) return fail("<value> holds more than one element");
-      typed = c;
+    bool stray_text = false;
+    for (pugi::xml_node c = v.first_child(); c; c = c.next_sibling()) {
+      switch (c.type()) {
+        case pugi::node_element:
+          if (typed) return fail("<value> holds more than one element");
+          typed = c;
+          break;
+        case pugi::node_pcdata:
+        case pugi::node_cdata:
+          stray_text = stray_text || !is_blank(c.value());
+          break;
+        default: break;
+      }
     }
     if (!typed) {  // untyped <value>text</value> is a string, spaces kept
       std::string s;
@@ -288,8 +323,7 @@ class Decoder {
       out = Value(std::move(s));
       return true;
     }
-    std::vector<pugi::xml_node> ignored;
-    if (!elements(v, ignored)) return false;
+    if (stray_text) return fail("unexpected text inside " + tag(v));
     return typed_value(typed, depth, out);
   }
 
@@ -336,16 +370,18 @@ class Decoder {
   }
 
   bool array(pugi::xml_node a, int depth, Value& out) {
-    std::vector<pugi::xml_node> kids;
-    if (!elements(a, kids)) return false;
-    if (kids.size() != 1 || std::string_view(kids[0].name()) != "data") {
+    pugi::xml_node data;
+    size_t kids = 0;
+    if (!some_elements(a, &data, 1, kids)) return false;
+    if (kids != 1 || std::string_view(data.name()) != "data") {
       return fail("<array> must hold exactly one <data>");
     }
-    std::vector<pugi::xml_node> items;
-    if (!elements(kids[0], items)) return false;
+    size_t items = 0;
+    if (!some_elements(data, nullptr, 0, items)) return false;
     Array arr;
-    arr.reserve(items.size());
-    for (pugi::xml_node item : items) {
+    arr.reserve(items);
+    for (pugi::xml_node item = data.first_child(); item; item = item.next_sibling()) {
+      if (item.type() != pugi::node_element) continue;
       Value v;
       if (!value(item, depth, v)) return false;
       arr.push_back(std::move(v));
@@ -355,17 +391,19 @@ class Decoder {
   }
 
   bool structure(pugi::xml_node s, int depth, Value& out) {
-    std::vector<pugi::xml_node> members;
-    if (!elements(s, members)) return false;
+    size_t members = 0;
+    if (!some_elements(s, nullptr, 0, members)) return false;
     Struct st;
-    st.reserve(members.size());
-    for (pugi::xml_node m : members) {
+    st.reserve(members);
+    for (pugi::xml_node m = s.first_child(); m; m = m.next_sibling()) {
+      if (m.type() != pugi::node_element) continue;
       if (std::string_view(m.name()) != "member") {
         return fail("expected <member> in <struct>, found " + tag(m));
       }
-      std::vector<pugi::xml_node> parts;
-      if (!elements(m, parts)) return false;
-      if (parts.size() != 2 || std::string_view(parts[0].name()) != "name") {
+      pugi::xml_node parts[2];
+      size_t count = 0;
+      if (!some_elements(m, parts, 2, count)) return false;
+      if (count != 2 || std::string_view(parts[0].name()) != "name") {
         return fail("<member> must hold <name> then <value>");
       }
       std::string key;
@@ -389,17 +427,19 @@ class Decoder {
 
   // <params> holding <param><value>…</value></param>*.
   bool params(pugi::xml_node ps, Array& out) {
-    std::vector<pugi::xml_node> list;
-    if (!elements(ps, list)) return false;
-    for (pugi::xml_node p : list) {
+    size_t count = 0;
+    if (!some_elements(ps, nullptr, 0, count)) return false;
+    for (pugi::xml_node p = ps.first_child(); p; p = p.next_sibling()) {
+      if (p.type() != pugi::node_element) continue;
       if (std::string_view(p.name()) != "param") {
         return fail("expected <param> in <params>, found " + tag(p));
       }
-      std::vector<pugi::xml_node> vs;
-      if (!elements(p, vs)) return false;
-      if (vs.size() != 1) return fail("<param> must hold exactly one <value>");
+      pugi::xml_node only;
+      size_t values = 0;
+      if (!some_elements(p, &only, 1, values)) return false;
+      if (values != 1) return fail("<param> must hold exactly one <value>");
       Value v;
-      if (!value(vs[0], 0, v)) return false;
+      if (!value(only, 0, v)) return false;
       out.push_back(std::move(v));
     }
     return true;
@@ -430,7 +470,7 @@ class Decoder {
 // not recurse, so deep or hostile input costs memory proportional to its size only.
 Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml) {
   constexpr unsigned kOptions = pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol |
-                                pugi::parse_ws_pcdata | pugi::parse_doctype;
+                                pugi::parse_ws_pcdata_single | pugi::parse_doctype;
   pugi::xml_parse_result r = doc.load_buffer(xml.data(), xml.size(), kOptions,
                                              pugi::encoding_utf8);
   if (!r) {

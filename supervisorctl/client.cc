@@ -114,7 +114,7 @@ enum class ReadOutcome { Done, Eof, Error, Stopped, Broken };
 // peer closes first (Eof), recv fails (Error, errno kept), `stop` is set (Stopped),
 // or the bytes are not HTTP (Broken).
 ReadOutcome read_response(int fd, http::ResponseParser& parser, const std::atomic<bool>* stop) {
-  char buf[16384];
+  thread_local static char buf[256 * 1024];   // a 1 MB status answer in a few reads
   while (!parser.has_response()) {
     if (!wait_readable(fd, stop)) return ReadOutcome::Stopped;
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
