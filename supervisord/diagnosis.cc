@@ -9,8 +9,13 @@ namespace diagnosis {
 void OutputTail::push_line(std::string line) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (line.size() > kMaxLineBytes) line = line.substr(0, kMaxLineBytes) + "\xE2\x80\xA6";
-  lines_.push_back(std::move(line));
-  while (lines_.size() > kMaxLines) lines_.pop_front();
+  if (lines_.size() < kMaxLines) {
+    if (lines_.empty()) lines_.reserve(kMaxLines);
+    lines_.push_back(std::move(line));
+  } else {
+    lines_[head_] = std::move(line);
+    head_ = (head_ + 1) % kMaxLines;
+  }
 }
 
 void OutputTail::append(std::string_view bytes) {
@@ -25,6 +30,7 @@ void OutputTail::append(std::string_view bytes) {
     size_t at = static_cast<size_t>(static_cast<const char*>(nl) - bytes.data());
     if (++newlines > kMaxLines) {   // everything up to here would be pushed out
       lines_.clear();
+      head_ = 0;
       partial_.clear();
       bytes.remove_prefix(at + 1);
       break;
@@ -49,7 +55,8 @@ void OutputTail::append(std::string_view bytes) {
 }
 
 std::vector<std::string> OutputTail::lines() const {
-  std::vector<std::string> out(lines_.begin(), lines_.end());
+  std::vector<std::string> out(lines_.begin() + static_cast<std::ptrdiff_t>(head_), lines_.end());
+  out.insert(out.end(), lines_.begin(), lines_.begin() + static_cast<std::ptrdiff_t>(head_));
   if (!partial_.empty()) out.push_back(partial_);
   while (out.size() > kMaxLines) out.erase(out.begin());
   return out;
@@ -64,6 +71,7 @@ std::string OutputTail::last_line() const {
 
 void OutputTail::clear() {
   lines_.clear();
+  head_ = 0;
   partial_.clear();
 }
 

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +26,10 @@ class OutputTail {
 
  private:
   void push_line(std::string line);
-  std::deque<std::string> lines_;
+  // A ring of at most kMaxLines, oldest at head_; empty (no allocation) until the
+  // process writes a line.
+  std::vector<std::string> lines_;
+  size_t head_ = 0;
   std::string partial_;
 };
 

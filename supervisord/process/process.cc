@@ -63,11 +63,6 @@ Process::Process(uv_loop_t* loop, Reaper& reaper,
                  spawn::SpawnContext context, Hooks hooks)
     : loop_(loop), reaper_(reaper), config_(std::move(config)), context_(std::move(context)),
       hooks_(std::move(hooks)) {
-  for (int i = 0; i < fsm::kTimerCount; ++i) {
-    timers_[i] = new uv_timer_t;
-    uv_timer_init(loop_, timers_[i]);
-    timers_[i]->data = this;
-  }
   auto ready = config::parse_ready(config_->ready);   // validated by the loader
   if (ready) ready_ = *ready;
   if (ready_.kind == config::Endpoint::Kind::Tcp || ready_.kind == config::Endpoint::Kind::Http) {
@@ -82,6 +77,18 @@ Process::Process(uv_loop_t* loop, Reaper& reaper,
 }
 
 Process::~Process() = default;
+
+// The fsm's timers are made on first use: most processes only ever arm one or two of the
+// three, and a uv_timer_t is 152 bytes (numprocs=1000 kept 456 KB of them).
+uv_timer_t* Process::fsm_timer(fsm::TimerId id) {
+  uv_timer_t*& t = timers_[static_cast<int>(id)];
+  if (t == nullptr && !closing_) {
+    t = new uv_timer_t;
+    uv_timer_init(loop_, t);
+    t->data = this;
+  }
+  return t;
+}
 
 fsm::Event Process::event(fsm::EventKind kind) const {
   fsm::Event e;
@@ -221,11 +228,11 @@ void Process::perform(const fsm::Action& a) {
       // The loop's cached time can be a whole wake-up old (e.g. many spawns in one
       // iteration): refresh it so "startsecs" counts from the spawn, never less.
       uv_update_time(loop_);
-      uv_timer_start(timers_[static_cast<int>(a.timer)], cb, static_cast<uint64_t>(a.delay_ms), 0);
+      if (uv_timer_t* t = fsm_timer(a.timer)) uv_timer_start(t, cb, static_cast<uint64_t>(a.delay_ms), 0);
       break;
     }
     case fsm::Action::Kind::CancelTimer:
-      uv_timer_stop(timers_[static_cast<int>(a.timer)]);
+      if (uv_timer_t* t = timers_[static_cast<int>(a.timer)]) uv_timer_stop(t);
       break;
     case fsm::Action::Kind::Log:
       if (hooks_.on_log) hooks_.on_log(a.level, a.text);
@@ -463,7 +470,7 @@ void Process::close(std::function<void()> done) {
   if (group_watcher_) reaper_.remove_group_watcher(group_watcher_);
   group_watcher_ = 0;
   for (uv_timer_t*& t : timers_) {
-    close_handle(reinterpret_cast<uv_handle_t*>(t));
+    if (t) close_handle(reinterpret_cast<uv_handle_t*>(t));
     t = nullptr;
   }
   for (int i = 0; i < 3; ++i) close_pipe(i);

@@ -2,6 +2,8 @@
 // only user code called (the handler, on_close callbacks) is wrapped in try/catch.
 #include "supervisord/rpc/connection.h"
 
+#include <malloc.h>
+
 #include <ctime>
 #include <utility>
 
@@ -12,6 +14,8 @@ struct WriteRequest {
   uv_write_t req;
   std::string bytes;
 };
+
+constexpr size_t kTrimAfterBytes = 256 * 1024;
 
 }  // namespace
 
@@ -192,7 +196,12 @@ void Connection::send(std::string bytes) {
 void Connection::on_write(uv_write_t* req, int status) {
   auto* w = reinterpret_cast<WriteRequest*>(req);
   auto* c = static_cast<Connection*>(req->data);
+  const bool big = w->bytes.size() >= kTrimAfterBytes;
   delete w;
+  // A big answer (getAllProcessInfo of 1000 processes: 1 MB of XML and its value tree)
+  // leaves free chunks all over the heap; hand their pages back (measured: +2 MiB RSS
+  // after one `status` of 1000 processes without this).
+  if (big) malloc_trim(0);
   // ECANCELED arrives while closing; any other error means the peer is gone.
   if (status < 0 && status != UV_ECANCELED) c->close();
 }
