@@ -143,7 +143,33 @@ void Supervisor::autostart(const std::function<bool(const Process&)>& skip) {
                    [](Group* a, Group* b) { return a->config->priority < b->config->priority; });
   for (Group* g : order)
     for (auto& slot : g->slots)
-      if (!skip || !skip(*slot->process)) slot->process->autostart();
+      if (!skip || !skip(*slot->process)) autostart_queue_.push_back(slot);
+  autostart_slice();
+}
+
+// Spawns from the autostart queue for kAutostartSliceNs, then lets the loop run (answer
+// RPCs, reap, read output) before the next slice: with 1000 autostart programs the
+// control socket answers at once instead of after every spawn (Python Supervisor: ~6 s).
+void Supervisor::autostart_slice() {
+  const uint64_t deadline = uv_hrtime() + kAutostartSliceNs;
+  while (autostart_next_ < autostart_queue_.size() && state_ == SupervisorState::Running) {
+    if (auto slot = autostart_queue_[autostart_next_++].lock()) slot->process->autostart();
+    if (autostart_next_ < autostart_queue_.size() && uv_hrtime() >= deadline) {
+      if (!autostart_idle_) {
+        autostart_idle_ = new uv_idle_t;
+        uv_idle_init(loop_, autostart_idle_);
+        autostart_idle_->data = this;
+      }
+      // An active idle handle makes the loop poll without blocking, then call us again.
+      uv_idle_start(autostart_idle_, [](uv_idle_t* h) {
+        uv_idle_stop(h);
+        static_cast<Supervisor*>(h->data)->autostart_slice();
+      });
+      return;
+    }
+  }
+  autostart_queue_.clear();
+  autostart_next_ = 0;
 }
 
 bool Supervisor::add_group(const std::string& name) {
@@ -230,6 +256,13 @@ void Supervisor::stop_next_group(std::shared_ptr<std::vector<std::string>> order
 }
 
 void Supervisor::close(std::function<void()> done) {
+  autostart_queue_.clear();
+  autostart_next_ = 0;
+  if (autostart_idle_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(autostart_idle_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
+    autostart_idle_ = nullptr;
+  }
   auto remaining = std::make_shared<size_t>(groups_.size());
   if (groups_.empty()) return done();
   std::vector<std::unique_ptr<Group>> gs;

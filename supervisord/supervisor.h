@@ -125,6 +125,8 @@ class Supervisor {
   void stop_next_group(std::shared_ptr<std::vector<std::string>> order,
                        std::function<void()> done);
   void close_group(std::unique_ptr<Group> group, std::function<void()> done);
+  void autostart_slice();
+  static constexpr uint64_t kAutostartSliceNs = 2'000'000;
 
   uv_loop_t* loop_;
   Reaper& reaper_;
@@ -137,6 +139,9 @@ class Supervisor {
   bool running_waiters_ = false;
   bool rerun_waiters_ = false;
   std::vector<StateListener> listeners_;
+  std::vector<std::weak_ptr<ProcessSlot>> autostart_queue_;   // see autostart_slice()
+  size_t autostart_next_ = 0;
+  uv_idle_t* autostart_idle_ = nullptr;
   EventTaps taps_;
   int closing_ = 0;   // groups whose handles are still closing
 };
