@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh — build and run every test: unit (doctest, via meson), integration and e2e
-# (pytest, real daemons), the unit tests again under ASan+UBSan, and the fuzz targets
-# for a bounded time. Ends with one line "N passed, N failed".
+# (pytest, real daemons), the unit tests again under ASan+UBSan, a one-case bench smoke
+# run and the fuzz targets for a bounded time. Ends with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -62,6 +62,18 @@ else
   failed=$((failed + 1)); failures+=("asan build failed")
 fi
 rm -f build-asan.log build-asan.status
+
+# The benchmark is never part of the test, but one tiny case keeps it from rotting: it
+# fails only if a scenario fails, never on a missed target.
+step "bench smoke (bench/run --quick --only small --reps 1)"
+smoke=$(mktemp)
+if SUPERVISOR_CPP_BUILD="$root/build" bench/run --quick --only small --reps 1 --json "$smoke" \
+     > "$smoke.out" 2>&1; then
+  passed=$((passed + 1)); tail -n 3 "$smoke.out"
+else
+  failed=$((failed + 1)); failures+=("bench smoke"); tail -n 30 "$smoke.out"
+fi
+rm -f "$smoke" "$smoke.out"
 
 if [ -x scripts/fuzz.sh ]; then
   step "fuzz targets (bounded)"
