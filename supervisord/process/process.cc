@@ -140,8 +140,12 @@ CommandStatus Process::signal(int sig) {
 }
 
 CommandStatus Process::write_stdin(std::string_view bytes) {
-  Pipe* in = pipes_[kStdin];
   if (facts_.pid == 0 || facts_.killing) return {Fault::NotRunning, ""};
+  if (!pipes_[kStdin] && stdin_fd_ >= 0 && !closing_) {
+    attach_pipe(stdin_fd_, kStdin);
+    stdin_fd_ = -1;
+  }
+  Pipe* in = pipes_[kStdin];
   if (!in) return {Fault::NoFile, "Process' stdin channel is closed"};
   auto* stream = reinterpret_cast<uv_stream_t*>(&in->handle);
   uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
@@ -332,15 +336,11 @@ void Process::sync_group_watcher() {
 // ---- pipes -----------------------------------------------------------------------------
 
 void Process::open_pipe(int fd, int which) {
-  auto* p = new Pipe;
-  p->owner = this;
-  p->which = which;
-  p->fd = fd;
-  uv_pipe_init(loop_, &p->handle, 0);
-  p->handle.data = p;
-  uv_pipe_open(&p->handle, fd);
-  pipes_[which] = p;
-  if (which == kStdin) return;
+  if (which == kStdin) {   // a libuv handle (304 bytes) only once sendProcessStdin is used
+    stdin_fd_ = fd;
+    return;
+  }
+  Pipe* p = attach_pipe(fd, which);
   // A bigger pipe lets a fast writer go on while reading pauses (see output_timer_).
   // Root only: pipe pages count against a per-user budget for everyone else.
   if (::geteuid() == 0) (void)::fcntl(fd, F_SETPIPE_SZ, kOutputPipeBytes);
@@ -419,7 +419,23 @@ void Process::drain_pipes() {
   }
 }
 
+Process::Pipe* Process::attach_pipe(int fd, int which) {
+  auto* p = new Pipe;
+  p->owner = this;
+  p->which = which;
+  p->fd = fd;
+  uv_pipe_init(loop_, &p->handle, 0);
+  p->handle.data = p;
+  uv_pipe_open(&p->handle, fd);
+  pipes_[which] = p;
+  return p;
+}
+
 void Process::close_pipe(int which) {
+  if (which == kStdin && stdin_fd_ >= 0) {
+    ::close(stdin_fd_);
+    stdin_fd_ = -1;
+  }
   Pipe* p = pipes_[which];
   if (!p) return;
   pipes_[which] = nullptr;

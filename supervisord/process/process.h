@@ -105,6 +105,8 @@ class Process {
   void check_group();
   void sync_group_watcher();
   void open_pipe(int fd, int which);
+  Pipe* attach_pipe(int fd, int which);
+  int stdin_fd_ = -1;   // our end of the child's stdin until write_stdin attaches a handle
   void drain_pipes();
   void close_pipe(int which);
   void close_handle(uv_handle_t* handle);
