@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 
+#include "common/text_io.h"
 #include "supervisord/events/event_system.h"
 #include "supervisord/logs/child_log.h"
 #include "supervisord/logs/daemon_log.h"
@@ -112,7 +112,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   const config::Config& cfg = *input.config;
   const config::SupervisordConfig& sd = cfg.supervisord;
   auto fail = [&](const std::string& message) {
-    std::cerr << "Error: " << message << "\nFor help, use " << input.argv0 << " -h\n";
+    textio::write_all(2, "Error: " + message + "\nFor help, use " + input.argv0 + " -h\n");
     exit_code = 2;
     return RunOutcome::Shutdown;
   };

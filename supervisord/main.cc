@@ -2,10 +2,10 @@
 // one ends in shutdown (SIGHUP / restart start another run in the same process).
 #include <malloc.h>
 
-#include <iostream>
 #include <string>
 #include <vector>
 
+#include "common/text_io.h"
 #include "supervisord/cli.h"
 #include "supervisord/config/check.h"
 #include "supervisord/config/loader.h"
@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kVersion = "4.2.5";   // what Supervisor's tools expect to read
 
 int usage_error(const std::string& argv0, const std::string& message) {
-  std::cerr << "Error: " << message << "\nFor help, use " << argv0 << " -h\n";
+  textio::write_all(2, "Error: " + message + "\nFor help, use " + argv0 + " -h\n");
   return 2;
 }
 
@@ -32,15 +32,15 @@ int main(int argc, char** argv) {
   auto cli = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
   if (!cli) return usage_error(argv0, cli.error());
   if (cli->help) {
-    std::cout << cli_usage(argv0);
+    textio::write_all(1, cli_usage(argv0));
     return 0;
   }
   if (cli->version) {
-    std::cout << kVersion << "\n";
+    textio::write_all(1, std::string(kVersion) + "\n");
     return 0;
   }
   if (cli->sample_config) {
-    std::cout << config::sample_config();
+    textio::write_all(1, config::sample_config());
     return 0;
   }
 
@@ -49,7 +49,13 @@ int main(int argc, char** argv) {
   lo.argv0 = argv0;
   for (const auto& [key, o] : cli->overrides) lo.overrides[key] = {o.flag, o.value};
 
-  if (cli->check_config) return config::run_check_config(lo, cli->json, std::cout, std::cerr);
+  if (cli->check_config) {
+    std::string out, err;
+    int rc = config::run_check_config(lo, cli->json, out, err);
+    textio::write_all(1, out);
+    textio::write_all(2, err);
+    return rc;
+  }
 
   bool first = true;
   for (;;) {

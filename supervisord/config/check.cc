@@ -2,7 +2,8 @@
 #include "supervisord/config/check.h"
 
 #include <cstdio>
-#include <sstream>
+
+#include "common/text_io.h"
 
 #include "supervisord/config/schema.h"
 
@@ -66,7 +67,7 @@ std::string auto_pattern(const Config& config, const ProcessConfig& p, const cha
 
 std::string json_log(const LogConfig& log, const char* prefix) {
   std::string p = std::string("\"") + prefix;
-  std::ostringstream o;
+  textio::Out o;
   o << p << "_logfile\": " << json_string(log_text(log)) << ", " << p
     << "_logfile_maxbytes\": " << log.maxbytes << ", " << p << "_logfile_backups\": " << log.backups
     << ", " << p << "_capture_maxbytes\": " << log.capture_maxbytes << ", " << p
@@ -76,7 +77,7 @@ std::string json_log(const LogConfig& log, const char* prefix) {
 }
 
 std::string json_process(const Config& config, const ProcessConfig& p) {
-  std::ostringstream o;
+  textio::Out o;
   o << "{\"name\": " << json_string(p.name) << ", \"group\": " << json_string(p.group)
     << ", \"program\": " << json_string(p.program) << ", \"kind\": " << json_string(kind_text(p.kind))
     << ", \"process_num\": " << p.process_num << ", \"numprocs\": " << p.numprocs
@@ -121,7 +122,7 @@ std::string json_process(const Config& config, const ProcessConfig& p) {
 
 std::string render_json(const Config& config) {
   const auto& s = config.supervisord;
-  std::ostringstream o;
+  textio::Out o;
   o << "{\"ok\": true, \"config\": " << json_string(config.path) << ", \"included\": [";
   for (size_t i = 0; i < config.included.size(); ++i) o << (i ? ", " : "") << json_string(config.included[i]);
   o << "], \"warnings\": [";
@@ -167,7 +168,7 @@ std::string render_json(const Config& config) {
 }
 
 std::string render_text(const Config& config) {
-  std::ostringstream o;
+  textio::Out o;
   size_t count = 0;
   for (const auto& g : config.groups) count += g->processes.size();
   o << "config " << config.path << " is valid: " << config.groups.size() << " groups, " << count
@@ -220,14 +221,14 @@ std::string render_text(const Config& config) {
   return o.str();
 }
 
-int run_check_config(const LoadOptions& options, bool json, std::ostream& out, std::ostream& err) {
+int run_check_config(const LoadOptions& options, bool json, std::string& out, std::string& err) {
   auto config = load(options);
   if (!config) {
-    err << "Error: " << config.error() << "\n";
-    if (json) out << "{\"ok\": false, \"error\": " << json_string(config.error()) << "}\n";
+    err += "Error: " + config.error() + "\n";
+    if (json) out += "{\"ok\": false, \"error\": " + json_string(config.error()) + "}\n";
     return 2;
   }
-  out << (json ? render_json(*config) : render_text(*config));
+  out += json ? render_json(*config) : render_text(*config);
   return 0;
 }
 

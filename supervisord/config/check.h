@@ -5,7 +5,6 @@
 // it is given (main.cc decides the exit code from run_check_config's result).
 #pragma once
 
-#include <ostream>
 #include <string>
 
 #include "supervisord/config/loader.h"
@@ -18,6 +17,7 @@ std::string render_json(const Config& config);   // one JSON object, "ok": true
 
 // Loads and renders to `out`. Returns 0 if the config is valid, 2 if not (the error goes to
 // `err` as "Error: <message>"; with json, `out` also gets {"ok": false, "error": ...}).
-int run_check_config(const LoadOptions& options, bool json, std::ostream& out, std::ostream& err);
+// What it prints goes to `out` and `err`; the caller writes them.
+int run_check_config(const LoadOptions& options, bool json, std::string& out, std::string& err);
 
 }  // namespace config

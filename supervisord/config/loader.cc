@@ -9,9 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "common/text_io.h"
 #include "supervisord/config/loader_context.h"
 #include "supervisord/config/schema.h"
 
@@ -68,12 +67,10 @@ std::string temp_dir(const std::vector<std::pair<std::string, std::string>>& env
 // Reads a whole config file; Supervisor's texts for a missing or unreadable one.
 Result<std::string> read_file(const std::string& path, const std::string& shown) {
   if (!exists(path)) return Result<std::string>::fail("could not find config file " + shown);
-  std::ifstream in(path, std::ios::binary);
-  if (!in || is_dir(path)) return Result<std::string>::fail("could not read config file " + shown);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Result<std::string>::fail("could not read config file " + shown);
-  return text.str();
+  if (is_dir(path)) return Result<std::string>::fail("could not read config file " + shown);
+  auto text = textio::read_file(path);
+  if (!text) return Result<std::string>::fail("could not read config file " + shown);
+  return std::move(*text);
 }
 
 }  // namespace
@@ -192,9 +189,15 @@ class Loader {
     auto text = ctx_.option_text(*include, "files", nullptr);
     auto expanded = ctx_.expand(*include, "files", *text, scope, "include.files");
     if (!expanded) return Status::fail(expanded.error());
-    std::istringstream words(*expanded);
-    std::vector<std::string> patterns;
-    for (std::string w; words >> w;) patterns.push_back(w);
+    std::vector<std::string> patterns;   // whitespace-separated, as str.split()
+    for (size_t at = 0; at < expanded->size();) {
+      at = expanded->find_first_not_of(" \t\n\r\f\v", at);
+      if (at == std::string::npos) break;
+      size_t end = expanded->find_first_of(" \t\n\r\f\v", at);
+      if (end == std::string::npos) end = expanded->size();
+      patterns.push_back(expanded->substr(at, end - at));
+      at = end;
+    }
     for (const auto& pattern : patterns) {
       std::string full = path_join(ctx_.here, pattern);
       glob_t g{};
@@ -211,8 +214,9 @@ class Loader {
       for (const auto& m : matches) {
         std::string abs = absolute_from(ctx_.cwd, m);
         // Python's ConfigParser.read() skips what it cannot open; so do we, but say so.
-        std::ifstream probe(abs);
-        if (!probe || is_dir(abs)) {
+        int probe = ::open(abs.c_str(), O_RDONLY | O_CLOEXEC);
+        if (probe >= 0) ::close(probe);
+        if (probe < 0 || is_dir(abs)) {
           ctx_.config.warnings.push_back("Included file \"" + abs + "\" could not be read; skipped");
           continue;
         }

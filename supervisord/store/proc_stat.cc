@@ -5,8 +5,8 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+
+#include "common/text_io.h"
 
 namespace store {
 
@@ -19,10 +19,15 @@ std::optional<ProcStat> parse_proc_stat(const std::string& text) {
   if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
   ProcStat st;
   st.pid = static_cast<pid_t>(std::strtol(text.c_str(), nullptr, 10));
-  std::istringstream rest(text.substr(close + 1));
-  std::string field;
   std::vector<std::string> fields;
-  while (rest >> field) fields.push_back(field);
+  for (size_t at = close + 1; at < text.size();) {
+    at = text.find_first_not_of(" \n", at);
+    if (at == std::string::npos) break;
+    size_t end = text.find_first_of(" \n", at);
+    if (end == std::string::npos) end = text.size();
+    fields.push_back(text.substr(at, end - at));
+    at = end;
+  }
   // fields[0] is field 3 (state); starttime is field 22 -> fields[19].
   if (fields.size() < 20 || fields[0].size() != 1) return std::nullopt;
   st.state = fields[0][0];
@@ -34,10 +39,9 @@ std::optional<ProcStat> parse_proc_stat(const std::string& text) {
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
   if (pid <= 0) return std::nullopt;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return std::nullopt;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_proc_stat(text);
+  auto text = textio::read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) return std::nullopt;
+  return parse_proc_stat(*text);
 }
 
 std::vector<ProcStat> group_members(pid_t pgid) {
@@ -57,10 +61,9 @@ std::vector<ProcStat> group_members(pid_t pgid) {
 }
 
 std::string boot_id() {
-  std::ifstream in("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  std::getline(in, id);
-  return id;
+  auto text = textio::read_file("/proc/sys/kernel/random/boot_id");
+  if (!text) return "";
+  return text->substr(0, text->find('\n'));
 }
 
 }  // namespace store

@@ -18,5 +18,9 @@ int main(int argc, char** argv) {
     }
   }
   options.argv0 = argv[0];
-  return config::run_check_config(options, json, std::cout, std::cerr);
+  std::string out, err;
+  int rc = config::run_check_config(options, json, out, err);
+  std::cout << out;
+  std::cerr << err;
+  return rc;
 }

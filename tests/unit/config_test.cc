@@ -537,21 +537,21 @@ TEST_CASE("check_config_renders_expanded_processes_and_exits_zero") {
   Dir d;
   d.write("s.conf", "[supervisord]\n[program:app]\ncommand=run %(process_num)d\n"
                     "process_name=app_%(process_num)d\nnumprocs=2\n");
-  std::ostringstream out, err;
+  std::string out, err;
   CHECK(run_check_config(d.options("s.conf"), false, out, err) == 0);
-  CHECK(contains(out.str(), "app:app_1"));
-  CHECK(contains(out.str(), "command    run 1"));
-  std::ostringstream json, err2;
+  CHECK(contains(out, "app:app_1"));
+  CHECK(contains(out, "command    run 1"));
+  std::string json, err2;
   CHECK(run_check_config(d.options("s.conf"), true, json, err2) == 0);
-  CHECK(contains(json.str(), "\"ok\": true"));
-  CHECK(contains(json.str(), "\"command\": \"run 0\""));
+  CHECK(contains(json, "\"ok\": true"));
+  CHECK(contains(json, "\"command\": \"run 0\""));
 }
 
 TEST_CASE("check_config_reports_the_error_and_exits_two") {
   Dir d;
   d.write("s.conf", "[supervisord]\n[program:x]\ncommand=%(nope)s\n");
-  std::ostringstream out, err;
+  std::string out, err;
   CHECK(run_check_config(d.options("s.conf"), true, out, err) == 2);
-  CHECK(contains(err.str(), "Error: "));
-  CHECK(contains(out.str(), "\"ok\": false"));
+  CHECK(contains(err, "Error: "));
+  CHECK(contains(out, "\"ok\": false"));
 }
