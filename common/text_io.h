@@ -1,18 +1,33 @@
 // text_io.h — what the daemon needs of iostreams without them: a string builder with
-// `<<`, whole-file reads and writes to a descriptor. <iostream>/<sstream>/<fstream> pull
+// `<<`, splitting into words, whole-file reads and writes to a descriptor. <iostream>/<sstream>/<fstream> pull
 // libstdc++'s locale machinery (~0.4 MB of code, all of it resident) into a static binary.
 #pragma once
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <concepts>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace textio {
+
+// The runs of text between C whitespace (isspace in the C locale), as `istream >> word`.
+inline std::vector<std::string> words(std::string_view text) {
+  constexpr std::string_view kSpace = " \t\n\r\f\v";
+  std::vector<std::string> out;
+  for (size_t at = text.find_first_not_of(kSpace); at != std::string_view::npos;
+       at = text.find_first_not_of(kSpace, at)) {
+    size_t end = std::min(text.find_first_of(kSpace, at), text.size());
+    out.emplace_back(text.substr(at, end - at));
+    at = end;
+  }
+  return out;
+}
 
 // ostringstream's `<<` for the types our renderers print: text, chars and integers.
 class Out {

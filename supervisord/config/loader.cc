@@ -189,16 +189,7 @@ class Loader {
     auto text = ctx_.option_text(*include, "files", nullptr);
     auto expanded = ctx_.expand(*include, "files", *text, scope, "include.files");
     if (!expanded) return Status::fail(expanded.error());
-    std::vector<std::string> patterns;   // whitespace-separated, as str.split()
-    for (size_t at = 0; at < expanded->size();) {
-      at = expanded->find_first_not_of(" \t\n\r\f\v", at);
-      if (at == std::string::npos) break;
-      size_t end = expanded->find_first_of(" \t\n\r\f\v", at);
-      if (end == std::string::npos) end = expanded->size();
-      patterns.push_back(expanded->substr(at, end - at));
-      at = end;
-    }
-    for (const auto& pattern : patterns) {
+    for (const auto& pattern : textio::words(*expanded)) {
       std::string full = path_join(ctx_.here, pattern);
       glob_t g{};
       std::vector<std::string> matches;

@@ -67,26 +67,26 @@ Process::Process(uv_loop_t* loop, Reaper& reaper,
   if (ready) ready_ = *ready;
   if (ready_.kind == config::Endpoint::Kind::Tcp || ready_.kind == config::Endpoint::Kind::Http) {
     probe_ = std::make_unique<Probe>(loop_, ready_, 1000);
-    probe_timer_ = new uv_timer_t;
-    uv_timer_init(loop_, probe_timer_);
-    probe_timer_->data = this;
+    probe_timer_ = new_timer();
   }
-  output_timer_ = new uv_timer_t;
-  uv_timer_init(loop_, output_timer_);
-  output_timer_->data = this;
+  output_timer_ = new_timer();
 }
 
 Process::~Process() = default;
+
+// A timer of ours: its data is this Process, close_handle() frees it.
+uv_timer_t* Process::new_timer() {
+  auto* t = new uv_timer_t;
+  uv_timer_init(loop_, t);
+  t->data = this;
+  return t;
+}
 
 // The fsm's timers are made on first use: most processes only ever arm one or two of the
 // three, and a uv_timer_t is 152 bytes (numprocs=1000 kept 456 KB of them).
 uv_timer_t* Process::fsm_timer(fsm::TimerId id) {
   uv_timer_t*& t = timers_[static_cast<int>(id)];
-  if (t == nullptr && !closing_) {
-    t = new uv_timer_t;
-    uv_timer_init(loop_, t);
-    t->data = this;
-  }
+  if (t == nullptr && !closing_) t = new_timer();
   return t;
 }
 

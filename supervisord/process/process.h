@@ -96,6 +96,7 @@ class Process {
  private:
   struct Pipe;
   uint64_t next_pause(Pipe& p);
+  uv_timer_t* new_timer();
   uv_timer_t* fsm_timer(fsm::TimerId id);
   void run(fsm::Event event, fsm::Step* out = nullptr);
   void perform(const fsm::Action& action);

@@ -19,15 +19,7 @@ std::optional<ProcStat> parse_proc_stat(const std::string& text) {
   if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
   ProcStat st;
   st.pid = static_cast<pid_t>(std::strtol(text.c_str(), nullptr, 10));
-  std::vector<std::string> fields;
-  for (size_t at = close + 1; at < text.size();) {
-    at = text.find_first_not_of(" \n", at);
-    if (at == std::string::npos) break;
-    size_t end = text.find_first_of(" \n", at);
-    if (end == std::string::npos) end = text.size();
-    fields.push_back(text.substr(at, end - at));
-    at = end;
-  }
+  std::vector<std::string> fields = textio::words(std::string_view(text).substr(close + 1));
   // fields[0] is field 3 (state); starttime is field 22 -> fields[19].
   if (fields.size() < 20 || fields[0].size() != 1) return std::nullopt;
   st.state = fields[0][0];
