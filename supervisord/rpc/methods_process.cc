@@ -195,67 +195,51 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
               }};
   };
 
-  // ---- start ----
-  d.add("supervisor.startProcess",
-        {[&s, running, named, wait_arg, start_op](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           if (const std::string* name = named(a, reply))
-             on_name(s, *name, start_op(wait_arg(a, 1)), std::move(reply));
-         },
-         1, 2, {"boolean", "string", "boolean"},
-         "Start a process (or every process of a group, given as 'group:*').\n\n"
-         "@param string name Process name (or ``group:name``, or ``group:*``)\n"
-         "@param boolean wait Wait until it is RUNNING (the default)\n"
-         "@return boolean result     Always true unless error"});
-  d.add("supervisor.startProcessGroup",
-        {[&s, running, group_named, wait_arg, start_op](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           if (Group* g = group_named(a, reply)) on_group(s, g, start_op(wait_arg(a, 1)), std::move(reply));
-         },
-         1, 2, {"array", "string", "boolean"},
-         "Start the processes of a group that are not running.\n\n"
-         "@param string name     The group name\n@param boolean wait    Wait until each is RUNNING\n"
-         "@return array result   An array of process status info structs"});
-  d.add("supervisor.startAllProcesses",
-        {[&s, running, wait_arg, start_op](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           on_group(s, nullptr, start_op(wait_arg(a, 0)), std::move(reply));
-         },
-         0, 1, {"array", "boolean"},
-         "Start every process that is not running.\n\n"
-         "@param boolean wait    Wait until each is RUNNING\n"
-         "@return array result   An array of process status info structs"});
-
-  // ---- stop ----
-  d.add("supervisor.stopProcess",
-        {[&s, running, named, wait_arg, stop_op](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           if (const std::string* name = named(a, reply))
-             on_name(s, *name, stop_op(wait_arg(a, 1)), std::move(reply));
-         },
-         1, 2, {"boolean", "string", "boolean"},
-         "Stop a process (or every process of a group, given as 'group:*').\n\n"
-         "@param string name  The name of the process to stop (or 'group:name')\n"
-         "@param boolean wait        Wait until it has stopped (the default)\n"
-         "@return boolean result     Always return True unless error"});
-  d.add("supervisor.stopProcessGroup",
-        {[&s, running, group_named, wait_arg, stop_op](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           if (Group* g = group_named(a, reply)) on_group(s, g, stop_op(wait_arg(a, 1)), std::move(reply));
-         },
-         1, 2, {"array", "string", "boolean"},
-         "Stop the running processes of a group.\n\n"
-         "@param string name     The group name\n@param boolean wait    Wait until each has stopped\n"
-         "@return array result   An array of process status info structs"});
-  d.add("supervisor.stopAllProcesses",
-        {[&s, running, wait_arg, stop_op](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           on_group(s, nullptr, stop_op(wait_arg(a, 0)), std::move(reply));
-         },
-         0, 1, {"array", "boolean"},
-         "Stop every running process.\n\n"
-         "@param  boolean wait   Wait until each has stopped\n"
-         "@return array result   An array of process status info structs"});
+  // ---- start, stop: the same three methods around a different operation ----
+  auto add_start_stop = [&](const std::string& verb, auto op, const char* process_help,
+                            const char* group_help, const char* all_help) {
+    d.add("supervisor." + verb + "Process",
+          {[&s, running, named, wait_arg, op](const Array& a, Reply reply) {
+             if (!running(reply)) return;
+             if (const std::string* name = named(a, reply))
+               on_name(s, *name, op(wait_arg(a, 1)), std::move(reply));
+           },
+           1, 2, {"boolean", "string", "boolean"}, process_help});
+    d.add("supervisor." + verb + "ProcessGroup",
+          {[&s, running, group_named, wait_arg, op](const Array& a, Reply reply) {
+             if (!running(reply)) return;
+             if (Group* g = group_named(a, reply)) on_group(s, g, op(wait_arg(a, 1)), std::move(reply));
+           },
+           1, 2, {"array", "string", "boolean"}, group_help});
+    d.add("supervisor." + verb + "AllProcesses",
+          {[&s, running, wait_arg, op](const Array& a, Reply reply) {
+             if (!running(reply)) return;
+             on_group(s, nullptr, op(wait_arg(a, 0)), std::move(reply));
+           },
+           0, 1, {"array", "boolean"}, all_help});
+  };
+  add_start_stop("start", start_op,
+                 "Start a process (or every process of a group, given as 'group:*').\n\n"
+                 "@param string name Process name (or ``group:name``, or ``group:*``)\n"
+                 "@param boolean wait Wait until it is RUNNING (the default)\n"
+                 "@return boolean result     Always true unless error",
+                 "Start the processes of a group that are not running.\n\n"
+                 "@param string name     The group name\n@param boolean wait    Wait until each is RUNNING\n"
+                 "@return array result   An array of process status info structs",
+                 "Start every process that is not running.\n\n"
+                 "@param boolean wait    Wait until each is RUNNING\n"
+                 "@return array result   An array of process status info structs");
+  add_start_stop("stop", stop_op,
+                 "Stop a process (or every process of a group, given as 'group:*').\n\n"
+                 "@param string name  The name of the process to stop (or 'group:name')\n"
+                 "@param boolean wait        Wait until it has stopped (the default)\n"
+                 "@return boolean result     Always return True unless error",
+                 "Stop the running processes of a group.\n\n"
+                 "@param string name     The group name\n@param boolean wait    Wait until each has stopped\n"
+                 "@return array result   An array of process status info structs",
+                 "Stop every running process.\n\n"
+                 "@param  boolean wait   Wait until each has stopped\n"
+                 "@return array result   An array of process status info structs");
 
   // ---- signal ----
   auto signal_arg = [](const Value& v, Reply& reply) -> std::optional<int> {
