@@ -8,6 +8,7 @@ root=$PWD
 passed=0
 failed=0
 failures=()
+details=()
 
 count_meson() {   # $1 = build dir, $2 = label; reads meson's testlog
   local log="$1/meson-logs/testlog.json"
@@ -16,7 +17,13 @@ count_meson() {   # $1 = build dir, $2 = label; reads meson's testlog
   ok=$(grep -c '"result": "OK"' "$log" || true)
   bad=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
   passed=$((passed + ok)); failed=$((failed + bad))
-  [ "$bad" -gt 0 ] && failures+=("$2: $bad failed")
+  if [ "$bad" -gt 0 ]; then   # name them: CI shows only the end of this output
+    local names
+    names=$(grep -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" \
+              | grep -oE '"name": "[^"]*"' | cut -d'"' -f4 | tr '\n' ' ')
+    failures+=("$2: $bad failed: $names(log: $1/meson-logs/testlog.txt)")
+    details+=("$(grep -E '(ERROR|FATAL ERROR|values):' "$1/meson-logs/testlog.txt" | head -n 12)")
+  fi
 }
 
 step() { printf '\n=== %s\n' "$*"; }
@@ -81,6 +88,7 @@ if [ -x scripts/fuzz.sh ]; then
 fi
 
 echo
+for d in "${details[@]}"; do echo "$d"; done
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

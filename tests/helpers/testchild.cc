@@ -133,14 +133,15 @@ int main(int argc, char** argv) {
   if (mode == "workers" && argc >= 3) {
     int n = atoi(argv[2]);
     bool stubborn = argc >= 4 && std::string(argv[3]) == "ignore-term";
+    // Stubborn workers inherit SIG_IGN from the fork itself: set in the worker after the fork,
+    // a SIGTERM sent just after "ready" could still find the default action there.
+    if (stubborn) ignore(SIGTERM);
     for (int i = 0; i < n; ++i) {
       pid_t pid = fork();
-      if (pid == 0) {
-        if (stubborn) ignore(SIGTERM);
-        sleep_forever();
-      }
+      if (pid == 0) sleep_forever();
       if (pid > 0) printf("worker %d\n", static_cast<int>(pid));
     }
+    if (stubborn) signal(SIGTERM, SIG_DFL);   // the master itself still stops on SIGTERM
     printf("ready\n");
     sleep_forever();
   }

@@ -5,12 +5,14 @@
 // and reaped before a test ends.
 #include "supervisord/store/recovery.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -46,11 +48,16 @@ struct Child {
 std::set<pid_t> g_started;   // everything to kill and reap at the end
 
 Child spawn_child(std::vector<std::string> args, int stopwaitsecs = 2, bool stopasgroup = false) {
-  int out[2];
+  int out[2], execd[2];
   REQUIRE(::pipe(out) == 0);
+  REQUIRE(::pipe2(execd, O_CLOEXEC) == 0);
   pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    // Until the exec the child runs doctest's signal handlers: a stop signal arriving then
+    // must end it as it would end the program, not report a "crashed" test from the copy.
+    ::signal(SIGTERM, SIG_DFL);
+    ::close(execd[0]);
     ::setpgid(0, 0);
     ::dup2(out[1], 1);
     ::close(out[0]);
@@ -65,6 +72,12 @@ Child spawn_child(std::vector<std::string> args, int stopwaitsecs = 2, bool stop
   }
   ::setpgid(pid, pid);
   ::close(out[1]);
+  ::close(execd[1]);
+  char ignored;
+  ssize_t got;
+  do got = ::read(execd[0], &ignored, 1);   // end of file: the exec has happened
+  while (got < 0 && errno == EINTR);
+  ::close(execd[0]);
   Child c;
   c.pid = pid;
   g_started.insert(pid);
