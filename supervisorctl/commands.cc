@@ -3,6 +3,9 @@
 // handlers live in commands_process.cc, commands_config.cc and commands_logs.cc.
 #include "supervisorctl/commands.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -16,6 +19,28 @@ namespace ctl {
 
 std::atomic<bool> g_interrupted{false};
 std::atomic<bool> g_catch_interrupt{false};
+std::atomic<int> g_interrupt_wake{-1};
+
+namespace {
+int g_interrupt_read = -1;
+}
+
+int interrupt_fd() {
+  if (g_interrupt_read < 0) {
+    int fds[2];
+    if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
+    g_interrupt_read = fds[0];
+    g_interrupt_wake = fds[1];
+  }
+  return g_interrupt_read;
+}
+
+void drain_interrupt_fd() {
+  int fd = interrupt_fd();
+  char buf[64];
+  while (fd >= 0 && ::read(fd, buf, sizeof buf) > 0) {
+  }
+}
 
 namespace cmd {
 

@@ -11,10 +11,18 @@ namespace ctl {
 
 extern std::atomic<bool> g_interrupted;       // set by SIGINT while caught
 extern std::atomic<bool> g_catch_interrupt;   // a CatchInterrupt is alive
+extern std::atomic<int> g_interrupt_wake;     // the handler writes a byte here (-1: none)
+
+// A descriptor that becomes readable when SIGINT is caught (a self-pipe): a wait that
+// poll()s it with its own fd cannot miss a Ctrl-C that lands just before the wait starts,
+// as a blocking read() relying on EINTR can. -1 if the pipe cannot be made.
+int interrupt_fd();
+void drain_interrupt_fd();
 
 class CatchInterrupt {
  public:
   CatchInterrupt() {
+    drain_interrupt_fd();
     g_interrupted = false;
     g_catch_interrupt = true;
   }

@@ -22,6 +22,7 @@ bool g_shell = false;   // set before the shell starts; read by the handler
 void on_sigint(int) {
   if (ctl::g_catch_interrupt) {
     ctl::g_interrupted = true;
+    if (int fd = ctl::g_interrupt_wake; fd >= 0) (void)!::write(fd, "i", 1);
     return;
   }
   if (g_shell) {   // Python: KeyboardInterrupt leaves cmdloop, prints "", exits 0

@@ -6,6 +6,7 @@ our documented `start` extension inside "ERROR (spawn error...)")."""
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -269,10 +270,22 @@ def test_shell_on_a_terminal_completes_names_and_keeps_plain_history(daemon, tmp
         os.write(fd, b"status web:web_0\t")
         _pty_read_until(fd, b"web:web_0")
         os.write(fd, b"0\r")
-        out = _pty_read_until(fd, b"supervisor> ")
-        assert b"web:web_00" in out and b"web:web_01" not in out.split(b"\n", 1)[-1]
+        # The prompt must be the one after the status lines: the line editor may redraw
+        # "supervisor> status web:web_0" after the Tab, and a Ctrl-C sent then would arrive
+        # while the command runs. "web:web_00 " (a space) is only in status's own output.
+        out = _pty_read_until(fd, b"web:web_00 ")
+        rest = out.split(b"web:web_00 ", 1)[1]
+        if b"supervisor> " not in rest:
+            rest += _pty_read_until(fd, b"supervisor> ")
+        assert b"web:web_01" not in rest
         os.write(fd, b"\x03")                             # Ctrl-C leaves with status 0
-        _, status = os.waitpid(pid, 0)
+        deadline = time.monotonic() + 10
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            assert time.monotonic() < deadline, "supervisorctl did not leave on Ctrl-C"
+            time.sleep(0.01)
         pid = 0
         assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
         assert hist.read_text().splitlines() == ["version", "status web:web_00"]
