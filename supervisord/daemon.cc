@@ -16,6 +16,7 @@
 #include "supervisord/events/event_system.h"
 #include "supervisord/logs/child_log.h"
 #include "supervisord/logs/daemon_log.h"
+#include "supervisord/logs/syslog_client.h"
 #include "supervisord/process/reaper.h"
 #include "supervisord/rpc/dispatch.h"
 #include "supervisord/rpc/methods.h"
@@ -32,11 +33,19 @@
 
 namespace {
 
+// What start-up says before the log is open (privileges are dropped first, so the log
+// file belongs to the user): logged once it is, in Supervisor's order — criticals, the
+// config's warnings, then infos.
+struct EarlyNotes {
+  std::vector<std::string> critical;
+  std::vector<std::string> info;
+};
+
 // Drops privileges to [supervisord] user (reference §7 step 3).
-Status drop_privileges(const config::SupervisordConfig& sd, logs::DaemonLog& log) {
+Status drop_privileges(const config::SupervisordConfig& sd, EarlyNotes& notes) {
   if (!sd.user) {
     if (::getuid() == 0)
-      log.critical("Supervisor is running as root.  Privileges were not dropped because no user "
+      notes.critical.push_back("Supervisor is running as root.  Privileges were not dropped because no user "
                    "is specified in the config file.  If you intend to run as root, you can set "
                    "user=root in the config file to avoid this message.");
     return Status::success();
@@ -47,12 +56,12 @@ Status drop_privileges(const config::SupervisordConfig& sd, logs::DaemonLog& log
   gid_t gid = sd.user->gid;
   if (::initgroups(sd.user->name.c_str(), gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
     return Status::fail(std::string("Could not set user id: ") + std::strerror(errno));
-  log.info("Set uid to user " + std::to_string(uid) + " succeeded");
+  notes.info.push_back("Set uid to user " + std::to_string(uid) + " succeeded");
   return Status::success();
 }
 
 // Raises RLIMIT_NOFILE / RLIMIT_NPROC soft limits to minfds / minprocs (first run only).
-Status raise_limit(int resource, int64_t minimum, const char* name, logs::DaemonLog& log) {
+Status raise_limit(int resource, int64_t minimum, const char* name, EarlyNotes& notes) {
   struct rlimit rl;
   if (::getrlimit(resource, &rl) != 0) return Status::success();
   if (rl.rlim_cur != RLIM_INFINITY && static_cast<int64_t>(rl.rlim_cur) < minimum) {
@@ -65,8 +74,9 @@ Status raise_limit(int resource, int64_t minimum, const char* name, logs::Daemon
                           " required to run this process is " + std::to_string(minimum) +
                           " as per the config; the current limit could not be raised (" +
                           std::strerror(errno) + ")");
-    log.info(std::string("Increased ") + (resource == RLIMIT_NOFILE ? "RLIMIT_NOFILE" : "RLIMIT_NPROC") +
-             " limit to " + std::to_string(minimum));
+    notes.info.push_back(std::string("Increased ") +
+                         (resource == RLIMIT_NOFILE ? "RLIMIT_NOFILE" : "RLIMIT_NPROC") +
+                         " limit to " + std::to_string(minimum));
   }
   return Status::success();
 }
@@ -105,6 +115,44 @@ struct SignalHandles {
   uv_signal_t* handles[5] = {};
 };
 
+// Syslog records that /dev/log could not take at once wait in SyslogClient; this tells it
+// when the socket is writable again. Unreferenced: it never keeps the loop running.
+class SyslogWatch {
+ public:
+  explicit SyslogWatch(uv_loop_t* loop) : loop_(loop) {
+    logs::SyslogClient::instance().set_watch([this](int fd, bool want) { watch(fd, want); });
+  }
+  ~SyslogWatch() { logs::SyslogClient::instance().set_watch(nullptr); }
+  SyslogWatch(const SyslogWatch&) = delete;
+  SyslogWatch& operator=(const SyslogWatch&) = delete;
+
+ private:
+  void watch(int fd, bool want) {
+    if (poll_ && (!want || fd != fd_)) {   // before the client closes or replaces the fd
+      uv_close(reinterpret_cast<uv_handle_t*>(poll_),
+               [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+      poll_ = nullptr;
+    }
+    if (!want) return;
+    if (!poll_) {
+      poll_ = new uv_poll_t;
+      if (uv_poll_init(loop_, poll_, fd) != 0) {
+        delete poll_;
+        poll_ = nullptr;
+        return;   // records still go out with later sends
+      }
+      uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+      fd_ = fd;
+    }
+    uv_poll_start(poll_, UV_WRITABLE,
+                  [](uv_poll_t*, int, int) { logs::SyslogClient::instance().flush(); });
+  }
+
+  uv_loop_t* loop_;
+  uv_poll_t* poll_ = nullptr;
+  int fd_ = -1;
+};
+
 }  // namespace
 
 RunOutcome run_daemon(const RunInput& input, int& exit_code) {
@@ -119,19 +167,27 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
 
   logs::DaemonLog log;
   log.set_level(sd.loglevel);
-  if (Status st = drop_privileges(sd, log); !st) return fail(st.error());
+  // Lost syslog records are told in the daemon log; `log` lives as long as this run.
+  logs::SyslogClient::instance().set_report([&log](const std::string& m) { log.warn(m); });
+  struct ForgetReport {
+    ~ForgetReport() { logs::SyslogClient::instance().set_report(nullptr); }
+  } forget_report;
+  EarlyNotes notes;
+  if (Status st = drop_privileges(sd, notes); !st) return fail(st.error());
   if (input.first_run) {
-    if (Status st = raise_limit(RLIMIT_NOFILE, sd.minfds, "file descriptors", log); !st)
+    if (Status st = raise_limit(RLIMIT_NOFILE, sd.minfds, "file descriptors", notes); !st)
       return fail(st.error());
-    if (Status st = raise_limit(RLIMIT_NPROC, sd.minprocs, "available processes", log); !st)
+    if (Status st = raise_limit(RLIMIT_NPROC, sd.minprocs, "available processes", notes); !st)
       return fail(st.error());
   }
   if (Status st = log.open(sd.logfile, sd.logfile_maxbytes, sd.logfile_backups, sd.loglevel,
                            sd.nodaemon && !sd.silent);
       !st)
     return fail(st.error());
+  for (const auto& c : notes.critical) log.critical(c);
   for (const auto& w : cfg.warnings) log.warn(w);
   for (const auto& f : cfg.included) log.info("Included extra file \"" + f + "\" during parsing");
+  for (const auto& i : notes.info) log.info(i);
   if (!sd.nocleanup) logs::cleanup_auto_logs(sd.childlogdir, sd.identifier);
 
   // Children inherit SIGPIPE ignored, as under Python (reference §2.3 item 4).
@@ -291,10 +347,17 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
       return sd.remember_state && state_store.admin_stopped(p.group(), p.name());
     });
   });
-  uv_run(&loop, UV_RUN_DEFAULT);
+  {
+    SyslogWatch syslog_watch(&loop);
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  uv_run(&loop, UV_RUN_NOWAIT);   // the watch's close
   uv_loop_close(&loop);
 
   ::unlink(sd.pidfile.c_str());
-  if (outcome == RunOutcome::Shutdown) log.info("exiting");
+  if (outcome == RunOutcome::Shutdown) {
+    log.info("exiting");
+    logs::SyslogClient::instance().finish(1000);   // bounded: never hangs an exit
+  }
   return outcome;
 }

@@ -292,3 +292,25 @@ def test_numprocs_1000_start_and_stop_cleanly(daemon_factory):
     assert len(results) == 1000 and all(r["description"] == "OK" for r in results)
     assert not any(pid_alive(p) for p in pids)
     assert not d.child_pids()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the warning is about running as root")
+def test_start_up_notes_made_before_the_log_opens_are_its_first_lines_as_in_python(
+        daemon_factory):
+    """Privileges are dropped before the log file is opened; what that step says (the
+    running-as-root warning) still goes to the log, first, and not to stderr."""
+    body = prog("p", "/bin/sleep 1000", startsecs=0)
+    first = {}
+    for impl in ("python", "ours"):
+        d = daemon_factory(body, impl=impl)
+        wait_for(lambda: log_lines(d, r"supervisord started with pid"), timeout=15,
+                 what=f"{impl}: started line")
+        with open(d.logfile) as f:
+            first[impl] = re.sub(r"^\S+ \S+ ", "", f.readline())
+        d.stop()
+        with open(d.dir / f"daemon-{impl}.out") as f:   # stderr and the echoed log
+            echoed = f.read()
+        assert echoed.count("Supervisor is running as root") <= 1
+    assert first["ours"] == first["python"]
+    assert first["ours"].startswith("CRIT Supervisor is running as root.  Privileges were not "
+                                     "dropped because no user is specified in the config file.")
