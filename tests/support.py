@@ -61,12 +61,13 @@ def rpc_proxy(sock_path):
 class Daemon:
     """One supervisord in the foreground on a temp directory's socket."""
 
-    def __init__(self, tmp_path, body, impl="ours", extra_main=""):
+    def __init__(self, tmp_path, body, impl="ours", extra_main="", logfile=None):
         self.dir = tmp_path
         self.impl = impl
         self.sock = str(tmp_path / "supervisor.sock")
         self.conf = str(tmp_path / "supervisord.conf")
-        self.logfile = str(tmp_path / "supervisord.log")
+        self.logfile = logfile or str(tmp_path / "supervisord.log")
+        self.prefix = []   # a command the daemon is exec'd through (e.g. unshare)
         (tmp_path / "logs").mkdir(exist_ok=True)
         with open(self.conf, "w") as f:
             f.write(f"""[unix_http_server]
@@ -91,7 +92,7 @@ serverurl=unix://{self.sock}
     def start(self, wait=True):
         exe = OUR_SUPERVISORD if self.impl == "ours" else PY_SUPERVISORD
         self.out = open(self.dir / f"daemon-{self.impl}.out", "wb")
-        self.proc = subprocess.Popen([exe, "-n", "-c", self.conf], stdout=self.out,
+        self.proc = subprocess.Popen([*self.prefix, exe, "-n", "-c", self.conf], stdout=self.out,
                                      stderr=subprocess.STDOUT, cwd=str(self.dir))
         if wait:
             wait_for(self.ready, timeout=15, what=f"{self.impl} supervisord socket")

@@ -1,5 +1,6 @@
 // child_log.cc — see child_log.h.
 #include "supervisord/logs/child_log.h"
+#include "supervisord/logs/syslog_client.h"
 
 #include <dirent.h>
 #include <syslog.h>
@@ -134,8 +135,10 @@ void ChildLog::log(std::string_view data) {
     for (;;) {
       size_t nl = text.find('\n', start);
       std::string_view line = text.substr(start, nl == std::string_view::npos ? nl : nl - start);
-      ::syslog(LOG_INFO, "%s %.*s", process_name_.c_str(), static_cast<int>(line.size()),
-               line.data());
+      std::string record;
+      record.reserve(process_name_.size() + 1 + line.size());
+      record.append(process_name_).append(1, ' ').append(line);
+      SyslogClient::instance().send(LOG_INFO, record);
       if (nl == std::string_view::npos) break;
       start = nl + 1;
     }

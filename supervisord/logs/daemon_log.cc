@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "supervisord/logs/rotating_file.h"
+#include "supervisord/logs/syslog_client.h"
 
 namespace logs {
 
@@ -102,9 +103,8 @@ class SyslogSink : public spdlog::sinks::base_sink<NullMutex> {
       line.payload = text.substr(start, nl == std::string_view::npos ? nl : nl - start);
       spdlog::memory_buf_t buf;
       formatter_->format(line, buf);
-      size_t n = buf.size();
-      if (n > 0 && buf[n - 1] == '\n') --n;
-      ::syslog(priority(msg.level), "%.*s", static_cast<int>(n), buf.data());
+      // The line's newline is kept: Supervisor's records end with one too.
+      SyslogClient::instance().send(priority(msg.level), std::string_view(buf.data(), buf.size()));
       if (nl == std::string_view::npos) break;
       start = nl + 1;
     }

@@ -39,7 +39,8 @@ class DaemonLog {
   DaemonLog(const DaemonLog&) = delete;
   DaemonLog& operator=(const DaemonLog&) = delete;
 
-  // path "syslog": syslog(3), one record per message line, formatted like a file line.
+  // path "syslog": the local syslog socket (SyslogClient: never blocks), one record per
+  // message line, formatted like a file line, at the priority of its level.
   // maxbytes 0: never rotate. echo_stdout: nodaemon && !silent. On failure the log stays
   // on stderr and the error says why (the caller reports it and exits).
   Status open(const std::string& path, int64_t maxbytes, int backups, int level, bool echo_stdout);
