@@ -358,7 +358,8 @@ void Supervisor::record_exit(ProcessSlot& slot, const std::string& log_line) {
   rec.status = diagnosis::explain_status(p.config().command,
                                          diagnosis::status_from_log_line(log_line));
   slot.exits.push_back(rec);
-  while (slot.exits.size() > kMaxExitRecords) slot.exits.pop_front();
+  if (slot.exits.size() > kMaxExitRecords)
+    slot.exits.erase(slot.exits.begin(), slot.exits.end() - kMaxExitRecords);
   if (log_line.find("; expected)") != std::string::npos) return;
   // Supervisor's line stays as it is (log parsers read it); ours follows it.
   std::string last = slot.tail.last_line();

@@ -8,7 +8,6 @@
 
 #include <uv.h>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,7 +36,7 @@ struct ProcessSlot {
   // Crash diagnostics (extension): the last lines of stderr (stdout when redirected)
   // and the last exits, bounded, for `supervisorctl why`.
   diagnosis::OutputTail tail;
-  std::deque<diagnosis::ExitRecord> exits;
+  std::vector<diagnosis::ExitRecord> exits;   // oldest first; empty until the first exit
 };
 
 struct Group {

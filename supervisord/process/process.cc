@@ -186,13 +186,13 @@ void Process::run(fsm::Event e, fsm::Step* out) {
   if (!outer) return;
   // Outcomes of actions (Spawned, SpawnFailed, GroupEmpty, KillFailed) run after the step
   // that caused them, in order.
-  while (!queue_.empty()) {
-    fsm::Event next = std::move(queue_.front());
-    queue_.pop_front();
+  for (size_t i = 0; i < queue_.size(); ++i) {   // actions may append while this runs
+    fsm::Event next = std::move(queue_[i]);
     fsm::Step t = fsm::step(facts_, next, *config_);
     facts_ = t.facts;
     for (const fsm::Action& a : t.actions) perform(a);
   }
+  std::vector<fsm::Event>().swap(queue_);   // an idle process holds no queue memory
   running_ = false;
   sync_group_watcher();
   sync_probe();

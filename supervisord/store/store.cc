@@ -107,6 +107,9 @@ Status Store::open(Options options) {
     return fail_open(st.error.message);
   }
   (void)db_->exec("PRAGMA synchronous=NORMAL");
+  // The page cache would grow to SQLite's default 2 MiB as the history table does; the
+  // store writes far more than it reads, and the OS caches the file anyway.
+  (void)db_->exec("PRAGMA cache_size=-256");
   MigrationResult mr;
   if (DbStatus st = migrate(*db_, mr); !st) {
     if (st.error.busy()) return fail_open("locked by another process (" + st.error.message + ")");
