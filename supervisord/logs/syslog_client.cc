@@ -104,13 +104,17 @@ bool SyslogClient::connect_() {
   return true;
 }
 
+// True when the record is done with: sent, or dropped for good (counted).
 bool SyslogClient::send_now_(const std::string& record) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!connect_()) return false;
     if (::send(fd_, record.data(), record.size(), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) return true;
     int e = errno;
     if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) return false;
-    if (e == EMSGSIZE) return true;   // can never be sent: counted below, not retried
+    if (e == EMSGSIZE) {   // longer than the socket takes: it never will; counted, not kept
+      ++dropped_;
+      return true;
+    }
     // The syslog daemon went away or restarted (ECONNREFUSED, ENOTCONN): reconnect once.
     disconnect_();
     next_connect_ = 0;

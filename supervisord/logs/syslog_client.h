@@ -61,6 +61,7 @@ class SyslogClient {
   bool connect_();
   void disconnect_();
   bool send_now_(const std::string& record);   // false: the socket cannot take it now
+                                               // (true: sent, or too long ever to be)
   void sent_();                                // a record went through: report losses
   void report(const std::string& message);
 

@@ -174,3 +174,23 @@ TEST_CASE("finish() waits, bounded, for a receiver that does not read") {
   CHECK(c.dropped() == 0);
   c.set_path("/dev/log");
 }
+
+TEST_CASE("a record longer than the socket takes is dropped and told, not retried forever") {
+  TempDir dir("logs_syslog");
+  Receiver rx(dir.file("log"));
+  std::vector<std::string> reports;
+  SyslogClient& c = SyslogClient::instance();
+  c.set_path(dir.file("log"));
+  c.set_report([&](const std::string& m) { reports.push_back(m); });
+  c.send(LOG_INFO, std::string(4 << 20, 'x'));   // 4 MiB: beyond any datagram limit
+  c.send(LOG_INFO, "short");
+  CHECK(c.pending() == 0);
+  auto got = rx.drain();
+  REQUIRE(got.size() == 1);
+  CHECK(body(got[0]).find(": short") != std::string::npos);
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0] == "syslog: 1 record dropped while " + dir.file("log") +
+                          " was not accepting them");
+  c.set_report(nullptr);
+  c.set_path("/dev/log");
+}
