@@ -11,7 +11,7 @@ packages=(
   # fuzzing (libFuzzer) and sanitizers
   clang libclang-rt-14-dev
   # differential tests against the reference implementation, and the e2e scenario
-  supervisor python3-pytest gunicorn python3-flask openssl procps
+  supervisor python3-pytest python3-pytest-timeout gunicorn python3-flask openssl procps
 )
 
 missing=()

@@ -50,7 +50,10 @@ count_meson build "unit"
 step "integration and e2e tests"
 export SUPERVISOR_CPP_BUILD="$root/build"
 out=$(mktemp)
-/usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration tests/e2e 2>&1 | tee "$out" | tail -n 40
+# A test that hangs fails after 150 s with its stack (pytest-timeout) instead of stalling
+# the run; every wait inside the tests is bounded well below that.
+/usr/bin/python3 -m pytest -p no:cacheprovider -q --timeout=150 tests/integration tests/e2e 2>&1 \
+  | tee "$out" | tail -n 40
 summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed)' "$out" | tail -n 1)
 p=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
 f=$(echo "$summary" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
