@@ -41,6 +41,16 @@ void SyslogClient::set_path(std::string path) {
   path_ = std::move(path);
 }
 
+void SyslogClient::reset() {
+  set_watch(nullptr);
+  set_report(nullptr);
+  set_path("/dev/log");
+  pending_.clear();
+  pending_bytes_ = 0;
+  dropped_ = 0;
+  failing_ = false;
+}
+
 void SyslogClient::set_watch(Watch watch) {
   if (watching_ && watch_ && fd_ >= 0) watch_(fd_, false);
   watching_ = false;

@@ -39,6 +39,7 @@ class SyslogClient {
   void set_report(Report report) { report_ = std::move(report); }
   void set_watch(Watch watch);   // stops the old hook's watch first
   void set_path(std::string path);   // tests; closes the current connection
+  void reset();   // tests: back to the first state (/dev/log, no hooks, nothing counted)
   // One record; never blocks. `priority` is a syslog(3) level (LOG_INFO, ...); the
   // facility LOG_USER is added, as syslog(3) does without openlog(3).
   void send(int priority, std::string_view text);

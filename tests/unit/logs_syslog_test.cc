@@ -50,6 +50,25 @@ std::string body(const std::string& record) {   // what follows "<PRI>Mmm dd hh:
   return record.substr(record.find(' ', record.find(':') + 6) + 1);
 }
 
+// The process's one client pointed at a temp directory's "log", its reports collected;
+// reset whatever the test's outcome (a REQUIRE that fails leaves no hook behind).
+struct Client {
+  TempDir dir{"logs_syslog"};
+  std::string path = dir.file("log");
+  std::vector<std::string> reports;
+  SyslogClient& c = SyslogClient::instance();
+  Client() {
+    c.reset();
+    c.set_path(path);
+    c.set_report([this](const std::string& m) { reports.push_back(m); });
+  }
+  ~Client() { c.reset(); }
+  std::string dropped_report(unsigned long n) const {
+    return "syslog: " + std::to_string(n) + " record" + (n == 1 ? "" : "s") +
+           " dropped while " + path + " was not accepting them";
+  }
+};
+
 }  // namespace
 
 TEST_CASE("records are formatted as glibc's syslog(3) without openlog: LOG_USER, C-locale time") {
@@ -64,12 +83,9 @@ TEST_CASE("records are formatted as glibc's syslog(3) without openlog: LOG_USER,
 }
 
 TEST_CASE("one datagram per record, received as sent") {
-  TempDir dir("logs_syslog");
-  Receiver rx(dir.file("log"));
-  std::vector<std::string> reports;
-  SyslogClient& c = SyslogClient::instance();
-  c.set_path(dir.file("log"));
-  c.set_report([&](const std::string& m) { reports.push_back(m); });
+  Client t;
+  SyslogClient& c = t.c;
+  Receiver rx(t.path);
   c.send(LOG_INFO, "web_00 first line");
   c.send(LOG_WARNING, "second");
   auto got = rx.drain();
@@ -77,18 +93,14 @@ TEST_CASE("one datagram per record, received as sent") {
   CHECK(got[0].substr(0, 4) == "<14>");
   CHECK(body(got[0]).find(": web_00 first line") != std::string::npos);
   CHECK(got[1].substr(0, 4) == "<12>");
-  CHECK(reports.empty());
-  c.set_report(nullptr);
+  CHECK(t.reports.empty());
 }
 
 TEST_CASE("a burst waits in order for the socket; past the queue's bound records are dropped") {
-  TempDir dir("logs_syslog");
-  Receiver rx(dir.file("log"));
-  std::vector<std::string> reports;
+  Client t;
+  SyslogClient& c = t.c;
+  Receiver rx(t.path);
   std::vector<std::pair<int, bool>> watches;
-  SyslogClient& c = SyslogClient::instance();
-  c.set_path(dir.file("log"));
-  c.set_report([&](const std::string& m) { reports.push_back(m); });
   c.set_watch([&](int fd, bool want) { watches.emplace_back(fd, want); });
   // The receive queue holds about max_dgram_qlen (10) datagrams: 20000 sends of ~230 bytes
   // would block glibc's syslog(3) here until the receiver reads; ours returns at once.
@@ -100,7 +112,7 @@ TEST_CASE("a burst waits in order for the socket; past the queue's bound records
   CHECK(c.pending() > 1000);   // about 1 MiB waits
   CHECK(dropped > 0);
   CHECK(dropped + c.pending() < kRecords);
-  CHECK(reports.empty());   // told when it is over, not per record
+  CHECK(t.reports.empty());   // told when it is over, not per record
   // The receiver reads; the loop would call flush() on each writable event.
   std::vector<std::string> got;
   for (int round = 0; round < 100000 && (c.pending() > 0 || got.empty()); ++round) {
@@ -113,56 +125,47 @@ TEST_CASE("a burst waits in order for the socket; past the queue's bound records
   // In order, and the dropped ones are the newest (the queue keeps what came first).
   for (size_t i = 0; i < got.size(); ++i)
     REQUIRE(body(got[i]).find(": seq " + std::to_string(i) + " ") != std::string::npos);
-  REQUIRE(reports.size() == 1);
-  CHECK(reports[0] == "syslog: " + std::to_string(dropped) + " records dropped while " +
-                          dir.file("log") + " was not accepting them");
+  REQUIRE(t.reports.size() == 1);
+  CHECK(t.reports[0] == t.dropped_report(dropped));
   CHECK(c.dropped() == 0);
   REQUIRE(watches.size() == 2);   // nothing waits: the watch is stopped
   CHECK_FALSE(watches[1].second);
-  c.set_watch(nullptr);
-  c.set_report(nullptr);
 }
 
 TEST_CASE("no syslog socket: reported once, records wait; a restarted receiver gets them") {
-  TempDir dir("logs_syslog");
-  std::vector<std::string> reports;
-  SyslogClient& c = SyslogClient::instance();
-  c.set_path(dir.file("log"));
-  c.set_report([&](const std::string& m) { reports.push_back(m); });
+  Client t;
+  SyslogClient& c = t.c;
   for (int i = 0; i < 5; ++i) c.send(LOG_INFO, "early " + std::to_string(i));
-  REQUIRE(reports.size() == 1);
-  CHECK(reports[0] == "syslog: cannot send to " + dir.file("log") +
+  REQUIRE(t.reports.size() == 1);
+  CHECK(t.reports[0] == "syslog: cannot send to " + t.path +
                           ": No such file or directory; records meant for syslog are dropped "
                           "until it accepts them");
   CHECK(c.pending() == 5);
   {
     // A receiver appears (connection attempts are at most one a second: setting the path
     // again tries now). The waiting records go first, in order.
-    Receiver rx(dir.file("log"));
-    c.set_path(dir.file("log"));
+    Receiver rx(t.path);
+    c.set_path(t.path);
     c.send(LOG_INFO, "found");
     auto got = rx.drain();
     REQUIRE(got.size() == 6);
     CHECK(body(got[0]).find(": early 0") != std::string::npos);
     CHECK(body(got[5]).find(": found") != std::string::npos);
-    CHECK(reports.size() == 1);   // nothing was lost
+    CHECK(t.reports.size() == 1);   // nothing was lost
   }
   // The syslog daemon restarts: same path, new socket. The next record reconnects.
-  Receiver again(dir.file("log"));
+  Receiver again(t.path);
   c.send(LOG_INFO, "reconnected");
   auto got = again.drain();
   REQUIRE(got.size() == 1);
   CHECK(body(got[0]).find(": reconnected") != std::string::npos);
   CHECK(c.dropped() == 0);
-  c.set_report(nullptr);
-  c.set_path("/dev/log");
 }
 
 TEST_CASE("finish() waits, bounded, for a receiver that does not read") {
-  TempDir dir("logs_syslog");
-  Receiver rx(dir.file("log"));
-  SyslogClient& c = SyslogClient::instance();
-  c.set_path(dir.file("log"));
+  Client t;
+  SyslogClient& c = t.c;
+  Receiver rx(t.path);
   for (int i = 0; i < 50; ++i) c.send(LOG_INFO, "r" + std::to_string(i));
   size_t waiting = c.pending();   // what the socket's queue (max_dgram_qlen) did not take
   CHECK(waiting > 0);
@@ -170,27 +173,22 @@ TEST_CASE("finish() waits, bounded, for a receiver that does not read") {
   CHECK(c.pending() == 0);
   CHECK(c.dropped() == waiting);
   CHECK(rx.drain().size() + waiting == 50);
-  c.send(LOG_INFO, "next");   // goes through, and the count is reported (no hook: nowhere)
+  c.send(LOG_INFO, "next");   // goes through, and the count is reported
   CHECK(c.dropped() == 0);
-  c.set_path("/dev/log");
+  REQUIRE(t.reports.size() == 1);
+  CHECK(t.reports[0] == t.dropped_report(waiting));
 }
 
 TEST_CASE("a record longer than the socket takes is dropped and told, not retried forever") {
-  TempDir dir("logs_syslog");
-  Receiver rx(dir.file("log"));
-  std::vector<std::string> reports;
-  SyslogClient& c = SyslogClient::instance();
-  c.set_path(dir.file("log"));
-  c.set_report([&](const std::string& m) { reports.push_back(m); });
+  Client t;
+  SyslogClient& c = t.c;
+  Receiver rx(t.path);
   c.send(LOG_INFO, std::string(4 << 20, 'x'));   // 4 MiB: beyond any datagram limit
   c.send(LOG_INFO, "short");
   CHECK(c.pending() == 0);
   auto got = rx.drain();
   REQUIRE(got.size() == 1);
   CHECK(body(got[0]).find(": short") != std::string::npos);
-  REQUIRE(reports.size() == 1);
-  CHECK(reports[0] == "syslog: 1 record dropped while " + dir.file("log") +
-                          " was not accepting them");
-  c.set_report(nullptr);
-  c.set_path("/dev/log");
+  REQUIRE(t.reports.size() == 1);
+  CHECK(t.reports[0] == t.dropped_report(1));
 }
