@@ -45,9 +45,10 @@ struct EarlyNotes {
 Status drop_privileges(const config::SupervisordConfig& sd, EarlyNotes& notes) {
   if (!sd.user) {
     if (::getuid() == 0)
-      notes.critical.push_back("Supervisor is running as root.  Privileges were not dropped because no user "
-                   "is specified in the config file.  If you intend to run as root, you can set "
-                   "user=root in the config file to avoid this message.");
+      notes.critical.push_back(
+          "Supervisor is running as root.  Privileges were not dropped because no user is "
+          "specified in the config file.  If you intend to run as root, you can set user=root "
+          "in the config file to avoid this message.");
     return Status::success();
   }
   uid_t uid = sd.user->uid;

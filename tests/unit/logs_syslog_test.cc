@@ -105,7 +105,8 @@ TEST_CASE("a burst waits in order for the socket; past the queue's bound records
   // The receive queue holds about max_dgram_qlen (10) datagrams: 20000 sends of ~230 bytes
   // would block glibc's syslog(3) here until the receiver reads; ours returns at once.
   const int kRecords = 20000;
-  for (int i = 0; i < kRecords; ++i) c.send(LOG_INFO, "seq " + std::to_string(i) + " " + std::string(200, 'x'));
+  for (int i = 0; i < kRecords; ++i)
+    c.send(LOG_INFO, "seq " + std::to_string(i) + " " + std::string(200, 'x'));
   REQUIRE(watches.size() == 1);   // one request to be told when the socket is writable
   CHECK(watches[0].second);
   unsigned long dropped = c.dropped();
