@@ -245,11 +245,12 @@ class Decoder {
     return false;
   }
 
-  // Element children of n; stray non-blank text among them is an error.
-  bool elements(pugi::xml_node n, std::vector<pugi::xml_node>& out) {
-    for (pugi::xml_node c : n.children()) {
+  // Calls f on each element child of n; stray non-blank text among them is an error.
+  template <class F>
+  bool each_element(pugi::xml_node n, F&& f) {
+    for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
       switch (c.type()) {
-        case pugi::node_element: out.push_back(c); break;
+        case pugi::node_element: f(c); break;
         case pugi::node_pcdata:
         case pugi::node_cdata:
           if (!is_blank(c.value())) return fail("unexpected text inside " + tag(n));
@@ -260,25 +261,20 @@ class Decoder {
     return true;
   }
 
+  // Element children of n, collected.
+  bool elements(pugi::xml_node n, std::vector<pugi::xml_node>& out) {
+    return each_element(n, [&](pugi::xml_node c) { out.push_back(c); });
+  }
+
   // As elements(), without collecting: the first `max` element children go to out, all
   // are counted. The decoder's walks use this (no vector per node: a status answer for
   // 1000 processes has 13,000 members).
   bool some_elements(pugi::xml_node n, pugi::xml_node* out, size_t max, size_t& count) {
     count = 0;
-    for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-      switch (c.type()) {
-        case pugi::node_element:
-          if (count < max) out[count] = c;
-          ++count;
-          break;
-        case pugi::node_pcdata:
-        case pugi::node_cdata:
-          if (!is_blank(c.value())) return fail("unexpected text inside " + tag(n));
-          break;
-        default: break;
-      }
-    }
-    return true;
+    return each_element(n, [&](pugi::xml_node c) {
+      if (count < max) out[count] = c;
+      ++count;
+    });
   }
 
   // Character data of a leaf element; nested elements are an error.
