@@ -130,6 +130,10 @@ Result<CliOptions> parse_cli(const std::vector<std::string>& args) {
   return out;
 }
 
+std::string cli_error_text(const std::string& argv0, const std::string& message) {
+  return "Error: " + message + "\nFor help, use " + argv0 + " -h\n";
+}
+
 std::string cli_usage(const std::string& argv0) {
   return "supervisord -- run a set of applications as daemons.\n\n"
          "Usage: " + argv0 + " [options]\n\n"

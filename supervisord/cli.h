@@ -31,3 +31,7 @@ Result<CliOptions> parse_cli(const std::vector<std::string>& args);
 
 // The -h text (stdout, exit 0).
 std::string cli_usage(const std::string& argv0);
+
+// What a bad command line (or a config refused at start-up) prints on stderr before
+// exiting 2: "Error: <message>\nFor help, use <argv0> -h\n".
+std::string cli_error_text(const std::string& argv0, const std::string& message);

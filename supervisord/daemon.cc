@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/text_io.h"
+#include "supervisord/cli.h"
 #include "supervisord/events/event_system.h"
 #include "supervisord/logs/child_log.h"
 #include "supervisord/logs/daemon_log.h"
@@ -161,7 +162,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   const config::Config& cfg = *input.config;
   const config::SupervisordConfig& sd = cfg.supervisord;
   auto fail = [&](const std::string& message) {
-    textio::write_all(2, "Error: " + message + "\nFor help, use " + input.argv0 + " -h\n");
+    textio::write_all(2, cli_error_text(input.argv0, message));
     exit_code = 2;
     return RunOutcome::Shutdown;
   };
