@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/text_io.h"
 #include "supervisord/logs/rotating_file.h"
 #include "supervisord/logs/syslog_client.h"
 
@@ -47,16 +48,6 @@ std::unique_ptr<spdlog::formatter> make_formatter(const std::string_view* name) 
   return f;
 }
 
-void write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;   // nowhere left to complain to
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
 // stdout / stderr through write(2): no stdio buffer to lose at fork or _exit.
 class FdSink : public spdlog::sinks::base_sink<NullMutex> {
  public:
@@ -66,7 +57,7 @@ class FdSink : public spdlog::sinks::base_sink<NullMutex> {
   void sink_it_(const spdlog::details::log_msg& msg) override {
     spdlog::memory_buf_t buf;
     formatter_->format(msg, buf);
-    write_all(fd_, buf.data(), buf.size());
+    textio::write_all(fd_, std::string_view(buf.data(), buf.size()));
   }
   void flush_() override {}
 
@@ -168,7 +159,7 @@ Status DaemonLog::open(const std::string& path, int64_t maxbytes, int backups, i
     file = std::make_shared<RotatingFile>(path, maxbytes, backups,
                                           [](const std::string&, const std::string& message) {
                                             std::string line = message + "\n";
-                                            write_all(STDERR_FILENO, line.data(), line.size());
+                                            textio::write_all(STDERR_FILENO, line);
                                           });
     Status s = file->open();
     if (!s) return s;
