@@ -129,19 +129,12 @@ void ChildLog::log(std::string_view data) {
   if (file_) file_->write(data);
   if (syslog_) {
     // One syslog record per line, "<process> <line>", as Supervisor's handler.
-    std::string_view text = data;
-    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    size_t start = 0;
-    for (;;) {
-      size_t nl = text.find('\n', start);
-      std::string_view line = text.substr(start, nl == std::string_view::npos ? nl : nl - start);
+    SyslogClient::for_each_line(data, [&](std::string_view line) {
       std::string record;
       record.reserve(process_name_.size() + 1 + line.size());
       record.append(process_name_).append(1, ' ').append(line);
       SyslogClient::instance().send(LOG_INFO, record);
-      if (nl == std::string_view::npos) break;
-      start = nl + 1;
-    }
+    });
   }
   if (events_enabled_ && callbacks_.on_log_event) callbacks_.on_log_event(data);
 }

@@ -86,19 +86,14 @@ class SyslogSink : public spdlog::sinks::base_sink<NullMutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     std::string_view text(msg.payload.data(), msg.payload.size());
-    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    size_t start = 0;
-    for (;;) {
-      size_t nl = text.find('\n', start);
+    SyslogClient::for_each_line(text, [&](std::string_view payload) {
       spdlog::details::log_msg line = msg;
-      line.payload = text.substr(start, nl == std::string_view::npos ? nl : nl - start);
+      line.payload = payload;
       spdlog::memory_buf_t buf;
       formatter_->format(line, buf);
       // The line's newline is kept: Supervisor's records end with one too.
       SyslogClient::instance().send(priority(msg.level), std::string_view(buf.data(), buf.size()));
-      if (nl == std::string_view::npos) break;
-      start = nl + 1;
-    }
+    });
   }
   void flush_() override {}
 

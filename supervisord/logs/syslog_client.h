@@ -53,6 +53,19 @@ class SyslogClient {
   unsigned long dropped() const { return dropped_; }
   size_t pending() const { return pending_.size(); }
 
+  // Calls f(line) for each record a message makes, as Supervisor's syslog handler splits
+  // one: trailing newlines dropped, then one line per '\n' (`message.rstrip('\n').split('\n')`).
+  template <class F>
+  static void for_each_line(std::string_view text, F&& f) {
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    for (size_t start = 0;;) {
+      size_t nl = text.find('\n', start);
+      f(text.substr(start, nl == std::string_view::npos ? nl : nl - start));
+      if (nl == std::string_view::npos) return;
+      start = nl + 1;
+    }
+  }
+
   // The record as sent, for `now` (seconds since the epoch): "<14>Nov 29 16:40:00 ident: text".
   static std::string format(int priority, std::string_view ident, long long now,
                             std::string_view text);
