@@ -4,6 +4,7 @@
 #include "supervisorctl/commands.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,6 +41,36 @@ void drain_interrupt_fd() {
   char buf[64];
   while (fd >= 0 && ::read(fd, buf, sizeof buf) > 0) {
   }
+}
+
+int read_stdin_byte() {
+  const int wake = interrupt_fd();
+  for (;;) {
+    if (g_interrupted) return -1;
+    pollfd fds[2] = {{0, POLLIN, 0}, {wake, POLLIN, 0}};
+    int n = ::poll(fds, wake >= 0 ? 2 : 1, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (wake >= 0 && fds[1].revents != 0) return -1;
+    if (fds[0].revents == 0) continue;
+    unsigned char ch;
+    ssize_t got = ::read(0, &ch, 1);
+    if (got == 1) return ch;
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    return -1;
+  }
+}
+
+std::optional<std::string> input_line() {
+  std::string line;
+  bool got = false;
+  for (int ch; (ch = read_stdin_byte()) >= 0;) {
+    got = true;
+    if (ch == '\n') break;
+    line += static_cast<char>(ch);
+  }
+  if (!got) return std::nullopt;
+  return line;
 }
 
 namespace cmd {

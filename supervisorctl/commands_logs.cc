@@ -51,18 +51,10 @@ void tailf(Controller& c, const std::string& path) {
 std::optional<std::string> read_stdin_line() {
   std::string line;
   for (;;) {
-    pollfd p{0, POLLIN, 0};
-    int n = ::poll(&p, 1, 100);
-    if (g_interrupted) return std::nullopt;
-    if (n <= 0) continue;
-    char ch;
-    ssize_t got = ::read(0, &ch, 1);
-    if (got <= 0) {
-      if (got < 0 && errno == EINTR) continue;
-      return std::nullopt;
-    }
+    int ch = read_stdin_byte();
+    if (ch < 0) return std::nullopt;   // a partial last line is not sent
     if (ch == '\n') return line;
-    line += ch;
+    line += static_cast<char>(ch);
   }
 }
 

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
+#include <string>
 
 namespace ctl {
 
@@ -18,6 +20,14 @@ extern std::atomic<int> g_interrupt_wake;     // the handler writes a byte here 
 // as a blocking read() relying on EINTR can. -1 if the pipe cannot be made.
 int interrupt_fd();
 void drain_interrupt_fd();
+
+// One byte of stdin; -1 at end of input, on an error, or when Ctrl-C was caught — whether
+// it came during the wait or just before it (the interrupt fd stays readable).
+int read_stdin_byte();
+
+// Python's input() on stdin, without the prompt: one line without its newline; at end of
+// input (or Ctrl-C) the part read so far, or nullopt when nothing was.
+std::optional<std::string> input_line();
 
 class CatchInterrupt {
  public:

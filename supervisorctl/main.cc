@@ -50,22 +50,11 @@ std::optional<std::string> ask(std::string_view prompt, bool secret) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     restore = ::tcsetattr(0, TCSAFLUSH, &quiet) == 0;
   }
-  std::string line;
-  bool got = false;
-  char ch;
-  for (;;) {
-    ssize_t n = ::read(0, &ch, 1);
-    if (n < 0 && errno == EINTR && !ctl::g_interrupted) continue;   // EINTR: not Ctrl-C
-    if (n <= 0) break;
-    got = true;
-    if (ch == '\n') break;
-    line += ch;
-  }
+  auto line = ctl::input_line();
   if (restore) {
     ::tcsetattr(0, TCSAFLUSH, &saved);
     write_to(stdout, "\n");
   }
-  if (!got) return std::nullopt;
   return line;
 }
 

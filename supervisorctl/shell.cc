@@ -3,7 +3,6 @@
 #include "supervisorctl/shell.h"
 
 #include <editline/readline.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -57,36 +56,16 @@ char** attempted_completion(const char* text, int /*start*/, int /*end*/) {
   return rl_completion_matches(text, generator);
 }
 
-// One byte of stdin; -1 at end of input, on an error, or when Ctrl-C was caught — whether
-// it came during the wait or just before it (the interrupt fd stays readable).
-int next_byte() {
-  const int wake = interrupt_fd();
-  for (;;) {
-    if (g_interrupted) return -1;
-    pollfd fds[2] = {{0, POLLIN, 0}, {wake, POLLIN, 0}};
-    int n = ::poll(fds, wake >= 0 ? 2 : 1, -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    if (wake >= 0 && fds[1].revents != 0) return -1;
-    if (fds[0].revents == 0) continue;
-    unsigned char ch;
-    ssize_t got = ::read(0, &ch, 1);
-    if (got == 1) return ch;
-    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    return -1;
-  }
-}
-
 // libedit's rl_getc_function: one character as a code point (libedit stores the int as
 // its wchar_t), UTF-8 decoded here; a byte that is not valid UTF-8 passes as itself.
 int shell_getc(FILE*) {
-  int lead = next_byte();
+  int lead = read_stdin_byte();
   if (lead < 0x80) return lead;   // ASCII, or -1
   int more = lead >= 0xF0 && lead < 0xF8 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC2 ? 1 : 0;
   if (more == 0) return lead;
   int cp = lead & (0x3F >> more);
   for (int i = 0; i < more; ++i) {
-    int b = next_byte();
+    int b = read_stdin_byte();
     if (b < 0) return -1;
     if ((b & 0xC0) != 0x80) return b;   // broken sequence: keep the byte that broke it
     cp = (cp << 6) | (b & 0x3F);
@@ -97,17 +76,9 @@ int shell_getc(FILE*) {
 // input() without a terminal: the prompt, then one line (malloc'd, as readline's).
 char* plain_readline(Controller& c, const std::string& prompt) {
   c.io().write(prompt);
-  std::string line;
-  bool got = false;
-  for (;;) {
-    int ch = next_byte();
-    if (ch < 0) break;
-    got = true;
-    if (ch == '\n') break;
-    line += static_cast<char>(ch);
-  }
-  if (!got) return nullptr;
-  return ::strdup(line.c_str());
+  auto line = input_line();
+  if (!line) return nullptr;
+  return ::strdup(line->c_str());
 }
 
 // History files are GNU readline's plain format (one entry per line), the one
