@@ -158,10 +158,10 @@ serverurl=unix://{self.sock}
 def daemon_factory(tmp_path):
     made = []
 
-    def make(body, impl="ours", start=True, sub=None, extra_main=""):
+    def make(body, impl="ours", start=True, sub=None, **daemon_options):
         d = tmp_path / (sub or impl)
         d.mkdir(exist_ok=True)
-        dm = Daemon(d, body, impl=impl, extra_main=extra_main)
+        dm = Daemon(d, body, impl=impl, **daemon_options)
         made.append(dm)
         if start:
             dm.start()

@@ -70,14 +70,8 @@ class SyslogReceiver:
         self.sock.close()
 
 
-def start_in_namespace(daemon_factory, impl, body, logfile=None, extra_main=""):
-    d = daemon_factory(body, impl=impl, start=False, extra_main=extra_main)
-    if logfile:
-        # The factory wrote logfile=<path>; this case wants the magic name instead.
-        with open(d.conf) as f:
-            text = f.read()
-        with open(d.conf, "w") as f:
-            f.write(text.replace(f"logfile={d.logfile}\n", f"logfile={logfile}\n", 1))
+def start_in_namespace(daemon_factory, impl, body, logfile=None):
+    d = daemon_factory(body, impl=impl, start=False, logfile=logfile)
     rx = SyslogReceiver(d.dir)
     d.prefix = ["unshare", "-m", "sh", "-c", NAMESPACE_SCRIPT, str(d.dir)]
     d.start()
