@@ -197,11 +197,19 @@ bool Controller::onecmd(std::string_view raw) {
   if (!p.value_error && e && e->kind == TransportError::Kind::Http && e->status == 401) {
     output("Server requires authentication");
     if (options_.interactive) {
+      // End of input at a prompt ends this command with Python's EOFError line; asking
+      // again would never end (it recursed until the stack ran out).
       auto user = io_.ask("Username:", false);
-      auto pass = io_.ask("Password:", true);
+      auto pass = user ? io_.ask("Password:", true) : std::nullopt;
+      if (!pass) {
+        output(user ? python_error("EOFError", "", PyErrorSite::Getpass)
+                    : python_error("EOFError", "EOF when reading a line", PyErrorSite::CtlRawInput));
+        exit_status_ = kExitGeneric;
+        return false;
+      }
       output("");
-      options_.username = user.value_or("");
-      options_.password = pass.value_or("");
+      options_.username = *user;
+      options_.password = *pass;
       return onecmd(line);
     }
     // Python sets the status, then runs the command once more outside its 401

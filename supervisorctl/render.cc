@@ -266,6 +266,12 @@ std::string python_error(std::string_view cls, std::string_view message, PyError
     case PyErrorSite::CtlValueError:
       where = "/usr/lib/python3/dist-packages/supervisor/supervisorctl.py line: 726";
       break;
+    case PyErrorSite::CtlRawInput:
+      where = "/usr/lib/python3/dist-packages/supervisor/supervisorctl.py line: 212";
+      break;
+    case PyErrorSite::Getpass:
+      where = "/usr/lib/python3.11/getpass.py line: 148";
+      break;
   }
   return "error: <class '" + std::string(cls) + "'>, " + std::string(message) + ": file: " + where;
 }

@@ -107,6 +107,8 @@ enum class PyErrorSite {
   UnixConnect,         // socket errors while connecting a UNIX socket
   TcpConnect,          // socket errors while connecting a TCP socket
   CtlValueError,       // ValueError raised by supervisorctl.py result formatting
+  CtlRawInput,         // EOFError from raw_input('Username:') in supervisorctl.py
+  Getpass,             // EOFError from getpass.getpass() without a terminal
 };
 std::string python_error(std::string_view cls, std::string_view message, PyErrorSite site);
 // str(Fault): "<Fault 6: 'SHUTDOWN_STATE'>" (Python repr of the fault string).

@@ -61,7 +61,8 @@ def rpc_proxy(sock_path):
 class Daemon:
     """One supervisord in the foreground on a temp directory's socket."""
 
-    def __init__(self, tmp_path, body, impl="ours", extra_main="", logfile=None):
+    def __init__(self, tmp_path, body, impl="ours", extra_main="", logfile=None,
+                 server_extra=""):
         self.dir = tmp_path
         self.impl = impl
         self.sock = str(tmp_path / "supervisor.sock")
@@ -72,7 +73,7 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write(f"""[unix_http_server]
 file={self.sock}
-
+{server_extra}
 [supervisord]
 logfile={self.logfile}
 pidfile={tmp_path}/supervisord.pid
@@ -104,6 +105,8 @@ serverurl=unix://{self.sock}
                                  + open(self.dir / f"daemon-{self.impl}.out").read())
         try:
             return rpc_proxy(self.sock).supervisor.getState()["statename"] == "RUNNING"
+        except xmlrpc.client.ProtocolError as e:   # up, and asking for credentials
+            return e.errcode == 401
         except (OSError, xmlrpc.client.Error):
             return False
 

@@ -258,6 +258,25 @@ def _pty_read_until(fd, needle, timeout=10.0):
     return out
 
 
+@pytest.mark.parametrize("typed", ["status\nu\n", "status\n", ""],
+                         ids=["eof_at_username", "eof_at_password", "eof_at_once"])
+@pytest.mark.parametrize("impl", ["python", "ours"])
+def test_shell_end_of_input_at_the_auth_prompt_ends_the_command_as_python(
+        daemon_factory, typed, impl):
+    """The shell's first `status` gets 401 and asks for a username and password on stdin.
+    Input that ends there is Python's EOFError line, then the prompt and a clean exit (our
+    ctl used to ask again forever, until its stack ran out). Both ctls, same daemon."""
+    d = daemon_factory("", impl=impl, server_extra="username=u\npassword=p\n")
+    out = {}
+    for ctl in (OUR_SUPERVISORCTL, PY_SUPERVISORCTL):
+        r = subprocess.run([ctl, "-c", d.conf], input=typed, capture_output=True, text=True,
+                           timeout=30)
+        out[ctl] = (r.stdout, r.returncode)
+    assert out[OUR_SUPERVISORCTL] == out[PY_SUPERVISORCTL]
+    assert "error: <class 'EOFError'>" in out[OUR_SUPERVISORCTL][0]
+    assert out[OUR_SUPERVISORCTL][1] == 0
+
+
 def test_shell_on_a_terminal_completes_names_and_keeps_plain_history(daemon, tmp_path):
     import pty
     hist = tmp_path / "hist"
