@@ -5,6 +5,7 @@
 
 #include <climits>
 #include <cstdio>
+#include <new>
 
 #include "common/base64.h"
 #include "common/sha1.h"
@@ -94,6 +95,12 @@ struct RequestParser::Impl {
 
   static Impl& of(http_parser* p) { return *static_cast<Impl*>(p->data); }
 
+  std::string too_large(const std::string& what) const {
+    std::string m = what + " exceeds the limit of " + std::to_string(limits.max_body) + " bytes";
+    if (!limits.max_body_setting.empty()) m += " (" + limits.max_body_setting + ")";
+    return m;
+  }
+
   // -1, not 1: from on_headers_complete, 1 would mean "skip the body", not "stop".
   int refuse(int status, std::string message) {
     limit_status = status;
@@ -153,19 +160,27 @@ struct RequestParser::Impl {
       // http-parser reports a request line without a version as HTTP/0.9.
       r.has_version = !(p->http_major == 0 && p->http_minor == 9);
       r.has_content_length = !r.header("Content-Length").empty();
-      if (p->content_length != ULLONG_MAX && p->content_length > self.limits.max_body) {
-        return self.refuse(413, "request body of " + std::to_string(p->content_length) +
-                                    " bytes exceeds the limit of " +
-                                    std::to_string(self.limits.max_body));
+      if (p->content_length != ULLONG_MAX) {
+        // Refused before a byte of the body is read or stored.
+        if (p->content_length > self.limits.max_body)
+          return self.refuse(413, self.too_large("request body of " +
+                                                 std::to_string(p->content_length) + " bytes"));
+        // One allocation for the whole body instead of a doubling per append (each a
+        // copy). Large blocks are mmap'd by glibc: pages a client declares but never
+        // sends are never touched, so they cost address space, not memory.
+        try {
+          r.body.reserve(static_cast<size_t>(p->content_length));
+        } catch (const std::bad_alloc&) {
+          // append() grows it as bytes arrive, and fails there if memory is really short.
+        }
       }
       return 0;
     };
     settings.on_body = [](http_parser* p, const char* at, size_t len) {
       Impl& self = of(p);
-      if (self.current.body.size() + len > self.limits.max_body) {
-        return self.refuse(413, "request body exceeds the limit of " +
-                                    std::to_string(self.limits.max_body));
-      }
+      // Only a chunked body, whose length is not declared, can get here over the limit.
+      if (self.current.body.size() + len > self.limits.max_body)
+        return self.refuse(413, self.too_large("chunked request body"));
       self.current.body.append(at, len);
       return 0;
     };
@@ -312,13 +327,17 @@ Reply finish(const Request* req, std::string out, std::string_view body) {
   return Reply{std::move(out), !keep};
 }
 
-std::string error_page(int status) {
+std::string error_page(int status, std::string_view detail) {
   std::string s =
       "<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n"
       "<h1>Error response</h1>\r\n<p>Error code ";
   s += std::to_string(status);
   s += ".\r\n<p>Message: ";
   s.append(reason_phrase(status));
+  if (!detail.empty()) {
+    s += ": ";
+    s.append(detail);
+  }
   s += ".\r\n</body>\r\n";
   return s;
 }
@@ -333,8 +352,9 @@ Reply respond(const Request* req, int status, std::string_view content_type,
   return finish(req, std::move(out), body);
 }
 
-Reply error_reply(const Request* req, int status, std::time_t now, const Headers& extra) {
-  std::string page = error_page(status);
+Reply error_reply(const Request* req, int status, std::time_t now, const Headers& extra,
+                  std::string_view detail) {
+  std::string page = error_page(status, detail);
   std::string out = head(req, status, now, extra);
   add_header(out, "Content-Length", std::to_string(page.size()));
   add_header(out, "Content-Type", "text/html");

@@ -53,7 +53,12 @@ bool wants_keep_alive(const Request& r);
 struct RequestLimits {
   size_t max_header_bytes = 64 * 1024;  // request line + all header names and values
   size_t max_headers = 100;
-  size_t max_body = 4 * 1024 * 1024;
+  // The daemon sets this from [supervisord] http_request_maxbytes (same default): a
+  // 100,000-call system.multicall is about 25 MB as xmlrpc.client encodes it, 5 MB of
+  // stdin up to 26 MB once escaped.
+  size_t max_body = 64 * 1024 * 1024;
+  // What sets max_body, named in the 413 message ("[supervisord] http_request_maxbytes").
+  std::string max_body_setting;
 };
 
 // Incremental parser for one connection. Feed bytes as they arrive (any split, several
@@ -102,8 +107,10 @@ struct Reply {
 Reply respond(const Request* req, int status, std::string_view content_type,
               std::string_view body, std::time_t now, const Headers& extra = {});
 // Medusa's text/html error page ("Error code N." / "Message: <reason>.");
-// Content-Length precedes Content-Type here, as in Medusa.
-Reply error_reply(const Request* req, int status, std::time_t now, const Headers& extra = {});
+// Content-Length precedes Content-Type here, as in Medusa. A non-empty `detail` follows
+// the reason ("Message: <reason>: <detail>."); it must be our text (it is not escaped).
+Reply error_reply(const Request* req, int status, std::time_t now, const Headers& extra = {},
+                  std::string_view detail = {});
 // 401 with WWW-Authenticate: Basic realm="default" and "Connection: close" (which
 // Medusa sends yet keeps the socket open; so does `close` here).
 Reply unauthorized_reply(const Request* req, std::time_t now);

@@ -11,9 +11,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <unordered_map>
 
 #include "common/pyspace.h"
+#include "common/utf8.h"
 
 namespace ini {
 namespace {
@@ -106,8 +108,7 @@ int indent_of(std::string_view line) {
 
 class Parser {
  public:
-  Parser(std::shared_ptr<const Source> source, std::vector<Section>& sections,
-         Section& defaults)
+  Parser(std::shared_ptr<const Source> source, std::vector<Section>& sections, Section& defaults)
       : source_(std::move(source)), sections_(sections), defaults_(defaults) {}
 
   Status run() {
@@ -122,8 +123,8 @@ class Parser {
       message += errors_[i];
     }
     if (errors_.size() > kMaxRenderedErrors) {
-      message += "\n(" + std::to_string(errors_.size() - kMaxRenderedErrors) +
-                 " more errors not shown)";
+      message +=
+          "\n(" + std::to_string(errors_.size() - kMaxRenderedErrors) + " more errors not shown)";
     }
     return Status::fail(std::move(message));
   }
@@ -253,7 +254,7 @@ class Parser {
 // Merges `from` into `into`: same-named sections merge, a later key replaces
 // the earlier value where it stood.
 void merge_section(Section& into, Section&& from) {
-  std::unordered_map<std::string, size_t> keys;   // owned: entries reallocate
+  std::unordered_map<std::string, size_t> keys;  // owned: entries reallocate
   for (size_t i = 0; i < into.entries.size(); ++i) keys.emplace(into.entries[i].key, i);
   for (Entry& entry : from.entries) {
     const auto it = keys.find(entry.key);
@@ -266,12 +267,32 @@ void merge_section(Section& into, Section&& from) {
   }
 }
 
-// Control bytes would corrupt the terminal; tabs stay so the caret lines up.
+// Control bytes would corrupt the terminal and bytes that are not UTF-8 would garble it;
+// each becomes one '?' (an invalid sequence counts as one column, as in caret_pad).
+// Tabs stay so the caret lines up.
 std::string printable(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) c = '?';
+  std::string out;
+  out.reserve(s.size());
+  for (size_t pos = 0; pos < s.size();) {
+    const utf8::Step step = utf8::next(s, pos);
+    const bool control = step.valid && ((step.code_point < 0x20 && step.code_point != '\t') ||
+                                        step.code_point == 0x7f);
+    if (!step.valid || control) {
+      out += '?';
+    } else {
+      out.append(s.substr(pos, step.length));
+    }
+    pos += step.length;
+  }
+  return out;
+}
+
+// What goes under `before` so that a caret after it sits under the next character: one
+// column per character as printable() shows it, tabs copied whatever their width.
+std::string caret_pad(std::string_view before) {
+  std::string out;
+  for (size_t pos = 0; pos < before.size(); pos += utf8::next(before, pos).length) {
+    out += before[pos] == '\t' ? '\t' : ' ';
   }
   return out;
 }
@@ -279,6 +300,32 @@ std::string printable(std::string_view s) {
 size_t utf8_boundary(std::string_view s, size_t pos) {
   while (pos > 0 && pos < s.size() && (static_cast<unsigned char>(s[pos]) & 0xc0) == 0x80) --pos;
   return pos;
+}
+
+// Supervisor opens its config files in text mode and Python decodes them as UTF-8, strictly:
+// one byte that is not UTF-8, in a section name, a value or a comment, and the whole file is
+// refused ("'utf-8' codec can't decode byte 0xff in position 156: invalid start byte").
+// Same here, with the line and a caret instead of a position. Accepting it would put the
+// bytes into names and texts that every XML-RPC answer then carries.
+// `ends_in_newline`: whether the text ends with a line terminator after its last line.
+Status check_utf8(const std::shared_ptr<const Source>& source, bool ends_in_newline) {
+  for (size_t i = 0; i < source->lines.size(); ++i) {
+    const std::string& line = source->lines[i];
+    const size_t bad = utf8::first_invalid(line);
+    if (bad == std::string_view::npos) continue;
+    std::string_view reason = utf8::next(line, bad).reason;
+    // Python decodes the whole file: a sequence cut by a line end met "\n", not the end.
+    if (reason == "unexpected end of data" && (i + 1 < source->lines.size() || ends_in_newline)) {
+      reason = "invalid continuation byte";
+    }
+    char message[96];
+    std::snprintf(message, sizeof message, "'utf-8' codec can't decode byte 0x%02x: %.*s",
+                  static_cast<unsigned char>(line[bad]), static_cast<int>(reason.size()),
+                  reason.data());
+    return Status::fail(
+        render_error(Spot{source, static_cast<int>(i + 1), static_cast<int>(bad)}, message));
+  }
+  return Status::success();
 }
 
 }  // namespace
@@ -319,18 +366,13 @@ std::string render_error(const Spot& spot, std::string_view message) {
   if (line.size() > kMaxShownLine) {
     first = utf8_boundary(line, column > kMaxShownLine / 2 ? column - kMaxShownLine / 2 : 0);
     last = utf8_boundary(line, std::min(line.size(), first + kMaxShownLine));
-    if (last <= column) last = line.size();   // a window that missed the column: show the rest
+    if (last <= column) last = line.size();  // a window that missed the column: show the rest
   }
   const std::string lead = first > 0 ? "..." : "";
   out += '\n' + lead + printable(line.substr(first, last - first));
   if (last < line.size()) out += "...";
   out += '\n' + std::string(lead.size(), ' ');
-  const std::string_view before = line.substr(first, column - first);
-  // Copy tabs so the caret sits under the byte whatever the tab width.
-  for (char c : before) {
-    if ((static_cast<unsigned char>(c) & 0xc0) == 0x80) continue;
-    out += c == '\t' ? '\t' : ' ';
-  }
+  out += caret_pad(line.substr(first, column - first));
   out += '^';
   return out;
 }
@@ -340,6 +382,8 @@ Status Document::parse(std::string_view text, const std::string& path) {
   auto source = std::make_shared<Source>();
   source->path = path;
   source->lines = split_lines(text);
+  const bool ends_in_newline = !text.empty() && (text.back() == '\n' || text.back() == '\r');
+  if (Status status = check_utf8(source, ends_in_newline); !status) return status;
 
   // Parse into a scratch document so a file with errors leaves this one as it was.
   Document parsed;
@@ -354,7 +398,7 @@ Status Document::parse(std::string_view text, const std::string& path) {
     }
     merge_section(defaults_, std::move(parsed.defaults_));
   }
-  std::unordered_map<std::string, size_t> index;   // owned: sections_ reallocates
+  std::unordered_map<std::string, size_t> index;  // owned: sections_ reallocates
   for (size_t i = 0; i < sections_.size(); ++i) index.emplace(sections_[i].name, i);
   for (Section& section : parsed.sections_) {
     const auto it = index.find(section.name);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "common/utf8.h"
+
 namespace pystr {
 namespace {
 
@@ -27,12 +29,11 @@ constexpr Range kNotPrintable[] = {
     {0x1D173, 0x1D17A}, {0x2EBE1, 0x2F7FF}, {0x3134B, 0xE00FF}, {0xE01F0, 0x10FFFF},
 };
 
-bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
-
 const char kHexDigits[] = "0123456789abcdef";
 
 void append_hex(std::string& out, char32_t value, int digits) {
-  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHexDigits[(value >> shift) & 0xF];
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
+    out += kHexDigits[(value >> shift) & 0xF];
 }
 
 // One code point of repr()/ascii(), inside quotes `quote`.
@@ -87,31 +88,9 @@ std::string quoted(std::string_view text, bool ascii_only) {
 }  // namespace
 
 CodePoint decode(std::string_view text, size_t pos) {
-  const auto lead = static_cast<unsigned char>(text[pos]);
-  const CodePoint invalid{kSurrogateEscapeBase + lead, 1};
-  if (lead < 0x80) return {lead, 1};
-  size_t length;
-  char32_t value;
-  char32_t minimum;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2, value = lead & 0x1F, minimum = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3, value = lead & 0x0F, minimum = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4, value = lead & 0x07, minimum = 0x10000;
-  } else {
-    return invalid;
-  }
-  if (text.size() - pos < length) return invalid;
-  for (size_t i = 1; i < length; ++i) {
-    const auto byte = static_cast<unsigned char>(text[pos + i]);
-    if (!is_continuation(byte)) return invalid;
-    value = (value << 6) | (byte & 0x3F);
-  }
-  // Overlong forms, encoded surrogates and values past U+10FFFF are not UTF-8 (Python's
-  // strict decoder rejects them too).
-  if (value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return invalid;
-  return {value, length};
+  const utf8::Step step = utf8::next(text, pos);
+  if (step.valid) return {step.code_point, step.length};
+  return {kSurrogateEscapeBase + static_cast<unsigned char>(text[pos]), 1};
 }
 
 size_t count_code_points(std::string_view text) {
@@ -127,21 +106,7 @@ std::string_view first_code_points(std::string_view text, size_t n) {
 }
 
 void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  utf8::append(out, cp);
 }
 
 bool is_printable(char32_t cp) {
@@ -155,8 +120,12 @@ bool is_printable(char32_t cp) {
   return cp > std::prev(it)->last;
 }
 
-std::string repr(std::string_view text) { return quoted(text, false); }
+std::string repr(std::string_view text) {
+  return quoted(text, false);
+}
 
-std::string ascii(std::string_view text) { return quoted(text, true); }
+std::string ascii(std::string_view text) {
+  return quoted(text, true);
+}
 
 }  // namespace pystr

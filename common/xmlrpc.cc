@@ -1,14 +1,15 @@
 // xmlrpc.cc — value model, Python-identical encoder and bounded pugixml decoder.
 #include "common/xmlrpc.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <new>
-
 #include <pugixml.hpp>
 
 #include "common/base64.h"
+#include "common/utf8.h"
 
 namespace xmlrpc {
 
@@ -51,17 +52,60 @@ bool operator==(const Value& a, const Value& b) {
 
 // ---------------------------------------------------------------- encoding
 
+namespace {
+
+// Bytes copied as they are: printable ASCII but the three Python escapes.
+constexpr auto kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int b = 0x20; b < 0x80; ++b) plain[static_cast<size_t>(b)] = true;
+  plain['&'] = plain['<'] = plain['>'] = false;
+  return plain;
+}();
+
+// escape(), appended to out (the encoder writes straight into the answer).
+void escape_into(std::string& out, std::string_view text) {
+  size_t copied = 0;  // text before this is in out already
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[pos]);
+    // Runs of plain text are copied whole, at the next byte that needs a decision.
+    if (kPlain[byte]) {
+      ++pos;
+      continue;
+    }
+    size_t length = 1;
+    std::string_view replacement = utf8::kReplacement;
+    if (byte >= 0x80) {
+      const utf8::Step step = utf8::next(text, pos);
+      if (step.valid && utf8::is_xml_char(step.code_point)) {
+        pos += step.length;
+        continue;
+      }
+      length = step.length;
+    } else if (byte == '&') {
+      replacement = "&amp;";
+    } else if (byte == '<') {
+      replacement = "&lt;";
+    } else if (byte == '>') {
+      replacement = "&gt;";
+    } else if (utf8::is_xml_char(byte)) {  // tab, LF, CR
+      ++pos;
+      continue;
+    }
+    out.append(text.data() + copied, pos - copied);
+    out += replacement;
+    pos += length;
+    copied = pos;
+  }
+  out.append(text.data() + copied, text.size() - copied);
+}
+
+}  // namespace
+
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
-    }
-  }
+  escape_into(out, text);
   return out;
 }
 
@@ -123,7 +167,7 @@ constexpr std::string_view kXmlHeader = "<?xml version='1.0'?>\n";
 void encode_value(const Value& root, std::string& out) {
   struct Item {
     const Value* value;
-    std::string_view text;  // written verbatim when value is null
+    std::string_view text;              // written verbatim when value is null
     const std::string* name = nullptr;  // struct member name opening this value
   };
   std::vector<Item> stack;
@@ -137,7 +181,7 @@ void encode_value(const Value& root, std::string& out) {
     }
     if (item.name != nullptr) {
       out += "<member>\n<name>";
-      out += escape(*item.name);
+      escape_into(out, *item.name);
       out += "</name>\n";
     }
     const auto& s = item.value->storage();
@@ -153,11 +197,11 @@ void encode_value(const Value& root, std::string& out) {
       out += "</double></value>\n";
     } else if (const std::string* str = std::get_if<std::string>(&s)) {
       out += "<value><string>";
-      out += escape(*str);
+      escape_into(out, *str);
       out += "</string></value>\n";
     } else if (const DateTime* dt = std::get_if<DateTime>(&s)) {
       out += "<value><dateTime.iso8601>";
-      out += dt->iso8601;
+      escape_into(out, dt->iso8601);  // same text for any real timestamp
       out += "</dateTime.iso8601></value>\n";
     } else if (const Binary* bin = std::get_if<Binary>(&s)) {
       out += "<value><base64>\n";
@@ -203,7 +247,7 @@ std::string encode_call(const Call& call) {
   // Python writes the method name unescaped; we escape so that the XML stays
   // well-formed. Identical for every real method name (no &, <, >).
   out += "<methodCall>\n<methodName>";
-  out += escape(call.method);
+  escape_into(out, call.method);
   out += "</methodName>\n<params>\n";
   for (const Value& p : call.params) {
     out += "<param>\n";
@@ -229,7 +273,62 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b + 1);
 }
 
-std::string tag(pugi::xml_node n) { return "<" + std::string(n.name()) + ">"; }
+std::string tag(pugi::xml_node n) {
+  return "<" + std::string(n.name()) + ">";
+}
+
+// Appends character data with its references replaced. pugixml is told not to expand them
+// (no parse_escapes) because it writes &#0; as a NUL that cuts the C string it hands back,
+// and accepts references to characters no XML document may hold. This follows XML 1.0
+// like expat (which Supervisor's iterparse and xmlrpc.client use): the five predefined
+// entities, &#N; and &#xH; naming a Char (utf8::is_xml_char); anything else is an error.
+bool append_unescaped(std::string_view raw, std::string& out, std::string& error) {
+  while (!raw.empty()) {
+    const size_t amp = raw.find('&');
+    out.append(raw.substr(0, amp));
+    if (amp == std::string_view::npos) return true;
+    raw.remove_prefix(amp + 1);
+    const size_t semi = raw.find(';');
+    const std::string_view name = raw.substr(0, semi);
+    if (semi == std::string_view::npos || name.empty()) {
+      error = "'&' that starts no reference";
+      return false;
+    }
+    raw.remove_prefix(semi + 1);
+    if (name == "lt") {
+      out += '<';
+    } else if (name == "gt") {
+      out += '>';
+    } else if (name == "amp") {
+      out += '&';
+    } else if (name == "quot") {
+      out += '"';
+    } else if (name == "apos") {
+      out += '\'';
+    } else if (name.front() == '#') {
+      const bool hex = name.size() > 1 && name[1] == 'x';
+      const std::string_view digits = name.substr(hex ? 2 : 1);
+      uint32_t code = 0;
+      const auto r =
+          std::from_chars(digits.data(), digits.data() + digits.size(), code, hex ? 16 : 10);
+      // Out of range of uint32_t is past U+10FFFF too.
+      const bool whole = r.ptr == digits.data() + digits.size() && !digits.empty();
+      if (!whole || (r.ec != std::errc() && r.ec != std::errc::result_out_of_range)) {
+        error = "malformed character reference '&" + std::string(name) + ";'";
+        return false;
+      }
+      if (r.ec != std::errc() || !utf8::is_xml_char(code)) {
+        error = "reference to a character XML does not allow: '&" + std::string(name) + ";'";
+        return false;
+      }
+      utf8::append(out, code);
+    } else {
+      error = "undefined entity '&" + std::string(name) + ";'";
+      return false;
+    }
+  }
+  return true;
+}
 
 // Decoder state: the value being built is returned; the first error is kept.
 class Decoder {
@@ -250,12 +349,15 @@ class Decoder {
   bool each_element(pugi::xml_node n, F&& f) {
     for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
       switch (c.type()) {
-        case pugi::node_element: f(c); break;
+        case pugi::node_element:
+          f(c);
+          break;
         case pugi::node_pcdata:
         case pugi::node_cdata:
           if (!is_blank(c.value())) return fail("unexpected text inside " + tag(n));
           break;
-        default: break;  // comments, processing instructions
+        default:
+          break;  // comments, processing instructions
       }
     }
     return true;
@@ -279,19 +381,26 @@ class Decoder {
 
   // Character data of a leaf element; nested elements are an error.
   bool text(pugi::xml_node n, std::string& out) {
-    pugi::xml_node only = n.first_child();   // the usual leaf: one run of text
+    pugi::xml_node only = n.first_child();  // the usual leaf: one run of text
     if (only && !only.next_sibling() && only.type() == pugi::node_pcdata) {
-      out += only.value();
-      return true;
+      return pcdata(n, only, out);
     }
     for (pugi::xml_node c : n.children()) {
-      if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
-        out += c.value();
+      if (c.type() == pugi::node_pcdata) {
+        if (!pcdata(n, c, out)) return false;
+      } else if (c.type() == pugi::node_cdata) {
+        out += c.value();  // CDATA holds no references
       } else if (c.type() == pugi::node_element) {
         return fail(tag(n) + " must hold text, found " + tag(c));
       }
     }
     return true;
+  }
+
+  bool pcdata(pugi::xml_node parent, pugi::xml_node text, std::string& out) {
+    std::string why;
+    if (append_unescaped(text.value(), out, why)) return true;
+    return fail("bad text in " + tag(parent) + ": " + why);
   }
 
   bool value(pugi::xml_node v, int depth, Value& out) {
@@ -310,7 +419,8 @@ class Decoder {
         case pugi::node_cdata:
           stray_text = stray_text || !is_blank(c.value());
           break;
-        default: break;
+        default:
+          break;
       }
     }
     if (!typed) {  // untyped <value>text</value> is a string, spaces kept
@@ -461,14 +571,69 @@ class Decoder {
   std::string error_;
 };
 
+// A request must be a well-formed XML 1.0 document in UTF-8: every byte part of a valid
+// sequence and every character a Char. pugixml checks neither, so a raw NUL, control
+// character or stray 0xFF would otherwise reach a handler (expat, which Supervisor uses,
+// refuses them all and Supervisor answers 400).
+std::string check_characters(std::string_view xml) {
+  size_t pos = 0;
+  while (pos < xml.size()) {
+    const auto byte = static_cast<unsigned char>(xml[pos]);
+    if (byte >= 0x20 && byte < 0x80) {
+      ++pos;
+      continue;
+    }
+    const utf8::Step step = utf8::next(xml, pos);
+    if (!step.valid) {
+      return "invalid UTF-8 at offset " + std::to_string(pos) + ": " + step.reason;
+    }
+    if (!utf8::is_xml_char(step.code_point)) {
+      char code[16];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(step.code_point));
+      return "character " + std::string(code) + " at offset " + std::to_string(pos) +
+             " is not allowed in XML";
+    }
+    pos += step.length;
+  }
+  return {};
+}
+
+// Attribute values are not read, but a bad reference in one makes the document malformed
+// all the same; a walk without recursion (the tree may be deep) checks them. Requests only:
+// the walk costs more than the rest of parsing a 1000-process status answer, and a
+// response's attributes are never looked at.
+std::string check_attributes(const pugi::xml_document& doc) {
+  std::string scratch, why;
+  pugi::xml_node n = doc.first_child();
+  while (n) {
+    for (pugi::xml_attribute a : n.attributes()) {
+      scratch.clear();
+      if (!append_unescaped(a.value(), scratch, why)) {
+        return "bad attribute " + std::string(a.name()) + " of " + tag(n) + ": " + why;
+      }
+    }
+    if (n.first_child()) {
+      n = n.first_child();
+      continue;
+    }
+    while (n && !n.next_sibling()) n = n.parent();
+    if (n) n = n.next_sibling();
+  }
+  return {};
+}
+
 // Parses the document and returns its single root element, refusing DTDs.
 // pugixml never expands entities beyond the predefined five, and its parser does
 // not recurse, so deep or hostile input costs memory proportional to its size only.
-Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml) {
-  constexpr unsigned kOptions = pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol |
-                                pugi::parse_ws_pcdata_single | pugi::parse_doctype;
-  pugi::xml_parse_result r = doc.load_buffer(xml.data(), xml.size(), kOptions,
-                                             pugi::encoding_utf8);
+// `in_place` (xml's own bytes, writable) makes pugixml parse there instead of in a copy.
+Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml,
+                            char* in_place = nullptr) {
+  // No parse_escapes: references are expanded and checked by append_unescaped.
+  constexpr unsigned kOptions =
+      pugi::parse_cdata | pugi::parse_eol | pugi::parse_ws_pcdata_single | pugi::parse_doctype;
+  pugi::xml_parse_result r =
+      in_place ? doc.load_buffer_inplace(in_place, xml.size(), kOptions, pugi::encoding_utf8)
+               : doc.load_buffer(xml.data(), xml.size(), kOptions, pugi::encoding_utf8);
   if (!r) {
     return Result<pugi::xml_node>::fail("malformed XML at offset " + std::to_string(r.offset) +
                                         ": " + r.description());
@@ -488,19 +653,20 @@ Result<pugi::xml_node> load(pugi::xml_document& doc, std::string_view xml) {
           return Result<pugi::xml_node>::fail("text outside the root element");
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
   if (!root) return Result<pugi::xml_node>::fail("no root element");
   return root;
 }
 
-}  // namespace
-
-Result<Call> parse_call(std::string_view xml, const Limits& limits) try {
+Result<Call> decode_call(std::string_view xml, char* in_place, const Limits& limits) try {
+  if (std::string bad = check_characters(xml); !bad.empty()) return Result<Call>::fail(bad);
   pugi::xml_document doc;
-  auto root = load(doc, xml);
+  auto root = load(doc, xml, in_place);
   if (!root) return Result<Call>::fail(root.error());
+  if (std::string bad = check_attributes(doc); !bad.empty()) return Result<Call>::fail(bad);
   if (std::string_view(root->name()) != "methodCall") {
     return Result<Call>::fail("expected <methodCall> root element, found " + tag(*root));
   }
@@ -527,13 +693,22 @@ Result<Call> parse_call(std::string_view xml, const Limits& limits) try {
   return Result<Call>::fail("out of memory decoding the request");
 }
 
+}  // namespace
+
+Result<Call> parse_call(std::string_view xml, const Limits& limits) {
+  return decode_call(xml, nullptr, limits);
+}
+
+Result<Call> parse_call_in_place(std::string& xml, const Limits& limits) {
+  return decode_call(xml, xml.data(), limits);
+}
+
 Result<Response> parse_response(std::string_view xml, const Limits& limits) try {
   pugi::xml_document doc;
   auto root = load(doc, xml);
   if (!root) return Result<Response>::fail(root.error());
   if (std::string_view(root->name()) != "methodResponse") {
-    return Result<Response>::fail("expected <methodResponse> root element, found " +
-                                  tag(*root));
+    return Result<Response>::fail("expected <methodResponse> root element, found " + tag(*root));
   }
   Decoder d(limits, /*base64_as_string=*/false);
   std::vector<pugi::xml_node> parts;

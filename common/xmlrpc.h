@@ -19,27 +19,31 @@ namespace xmlrpc {
 class Value;
 using Array = std::vector<Value>;
 using Member = std::pair<std::string, Value>;
-using Struct = std::vector<Member>;   // insertion order kept (Python dict order)
+using Struct = std::vector<Member>;  // insertion order kept (Python dict order)
 
-struct DateTime { std::string iso8601; };     // "20261129T10:15:10"
-struct Binary { std::string bytes; };         // <base64>
+struct DateTime {
+  std::string iso8601;
+};  // "20261129T10:15:10"
+struct Binary {
+  std::string bytes;
+};  // <base64>
 
 class Value {
  public:
   using Storage = std::variant<bool, int64_t, double, std::string, DateTime, Binary,
                                std::shared_ptr<Array>, std::shared_ptr<Struct>>;
   Value() : v_(std::string()) {}
-  Value(bool b) : v_(b) {}                                  // NOLINT
-  Value(int i) : v_(int64_t{i}) {}                          // NOLINT
-  Value(int64_t i) : v_(i) {}                               // NOLINT
-  Value(double d) : v_(d) {}                                // NOLINT
-  Value(std::string s) : v_(std::move(s)) {}                // NOLINT
-  Value(std::string_view s) : v_(std::string(s)) {}         // NOLINT
-  Value(const char* s) : v_(std::string(s)) {}              // NOLINT
-  Value(DateTime d) : v_(std::move(d)) {}                   // NOLINT
-  Value(Binary b) : v_(std::move(b)) {}                     // NOLINT
-  Value(Array a) : v_(std::make_shared<Array>(std::move(a))) {}     // NOLINT
-  Value(Struct s) : v_(std::make_shared<Struct>(std::move(s))) {}   // NOLINT
+  Value(bool b) : v_(b) {}                                         // NOLINT
+  Value(int i) : v_(int64_t{i}) {}                                 // NOLINT
+  Value(int64_t i) : v_(i) {}                                      // NOLINT
+  Value(double d) : v_(d) {}                                       // NOLINT
+  Value(std::string s) : v_(std::move(s)) {}                       // NOLINT
+  Value(std::string_view s) : v_(std::string(s)) {}                // NOLINT
+  Value(const char* s) : v_(std::string(s)) {}                     // NOLINT
+  Value(DateTime d) : v_(std::move(d)) {}                          // NOLINT
+  Value(Binary b) : v_(std::move(b)) {}                            // NOLINT
+  Value(Array a) : v_(std::make_shared<Array>(std::move(a))) {}    // NOLINT
+  Value(Struct s) : v_(std::make_shared<Struct>(std::move(s))) {}  // NOLINT
 
   bool is_bool() const { return std::holds_alternative<bool>(v_); }
   bool is_int() const { return std::holds_alternative<int64_t>(v_); }
@@ -81,14 +85,22 @@ struct FaultValue {
 using Response = std::variant<Value, FaultValue>;
 
 struct Limits {
-  size_t max_depth = 64;       // nested arrays/structs
+  size_t max_depth = 64;  // nested arrays/structs
 };
 
 // Request decoding (server side). Accepts <int>, <i4>, <boolean>, <string>, untyped
 // <value> text (string), <double>, <dateTime.iso8601>, <base64>, <array>, <struct>;
-// <params> may be absent. Error text is for a 400 response / the log.
+// <params> may be absent. Error text is for a 400 response / the log. As expat (which
+// Supervisor parses requests with): the body must be valid UTF-8 holding only XML 1.0
+// characters, and a reference must name such a character (&#0;, &#x1;, &#xFFFE; and
+// undefined entities are errors, not text cut at a NUL).
 Result<Call> parse_call(std::string_view xml, const Limits& limits = {});
-// Response decoding (client side): <params><param><value>… or <fault>.
+// The same, parsing in xml's own bytes (pugixml's in-place mode) rather than in a copy, so a
+// large request is not held twice; xml is garbage afterwards.
+Result<Call> parse_call_in_place(std::string& xml, const Limits& limits = {});
+// Response decoding (client side): <params><param><value>… or <fault>. References are
+// checked as in parse_call, but raw bytes are not: Python's supervisord writes a process's
+// control characters and other bytes as they are, and the client shows them rather than fail.
 Result<Response> parse_response(std::string_view xml, const Limits& limits = {});
 
 // Encoding as Python's xmlrpc.client.dumps(..., methodresponse=True) / dumps(params, name).
@@ -110,7 +122,12 @@ inline int64_t clamp_int32(int64_t v) {
 // Python's repr(float), the text <double> carries ("0.1", "1e+16", "inf").
 std::string format_double(double d);
 
-// Text escaped for XML character data as Python's xmlrpc escape(): only &, <, >.
+// Text escaped for XML character data as Python's xmlrpc escape() (&, <, >), and made
+// well-formed whatever it holds: each invalid UTF-8 sequence (maximal subpart) and each
+// character XML 1.0 forbids (C0 controls but tab, LF, CR; U+FFFE, U+FFFF) becomes U+FFFD.
+// Python writes them as they are, and its own xmlrpc.client then fails to parse the answer
+// (ExpatError) — every status call, for every process, when one name holds such a byte.
+// Replacing rather than dropping keeps the text's shape and shows where something was.
 std::string escape(std::string_view text);
 
 // Note on <base64>: parse_call decodes it to a string Value (Supervisor's server

@@ -12,9 +12,9 @@ cxx=$(command -v clang++-14 || command -v clang++)
 flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I.)
 
 declare -A sources=(
-  [ini]="common/ini.cc common/pyspace.cc"
-  [expand]="common/expand.cc common/expand_convert.cc common/pystr.cc"
-  [xmlrpc]="common/xmlrpc.cc common/base64.cc -lpugixml"
+  [ini]="common/ini.cc common/pyspace.cc common/utf8.cc"
+  [expand]="common/expand.cc common/expand_convert.cc common/pystr.cc common/utf8.cc"
+  [xmlrpc]="common/xmlrpc.cc common/base64.cc common/utf8.cc -lpugixml"
   [http]="common/http.cc common/base64.cc common/sha1.cc -lhttp_parser"
 )
 status=0

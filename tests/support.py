@@ -2,6 +2,7 @@
 temp UNIX socket, driven by a supervisorctl (ours or Python's). Every daemon started here
 is stopped by pid; waits are bounded polls, never sleeps used as synchronisation."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -52,6 +53,32 @@ class UnixTransport(xmlrpc.client.Transport):
 
     def make_connection(self, host):
         return UnixStreamHTTPConnection(self.unix_path)
+
+
+def raw_request(sock_path, data, read_timeout=5):
+    """Sends raw bytes to a UNIX socket and returns what comes back until the peer closes,
+    a Content-Length worth of body has arrived, or read_timeout passes (b"" when the daemon
+    closes without answering)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(read_timeout)
+    s.connect(sock_path)
+    s.sendall(data)
+    chunks = b""
+    try:
+        while True:
+            c = s.recv(65536)
+            if not c:
+                break
+            chunks += c
+            if b"\r\n\r\n" in chunks:
+                head, _, body = chunks.partition(b"\r\n\r\n")
+                m = re.search(rb"Content-Length: (\d+)", head)
+                if m and len(body) >= int(m.group(1)):
+                    break
+    except socket.timeout:
+        pass
+    s.close()
+    return chunks
 
 
 def rpc_proxy(sock_path):

@@ -73,6 +73,18 @@ Result<std::string> read_file(const std::string& path, const std::string& shown)
   return std::move(*text);
 }
 
+// A number outside its row's bounds, in the words of Supervisor's RangeCheckedConversion
+// ("5 is below lower bound (1024)"); "" when in range or not a number.
+std::string out_of_bounds(const schema::Row& row, const schema::Value& value) {
+  const auto* n = std::get_if<int64_t>(&value);
+  if (!n) return {};
+  if (*n < row.min)
+    return std::to_string(*n) + " is below lower bound (" + std::to_string(row.min) + ")";
+  if (*n > row.max)
+    return std::to_string(*n) + " is above upper bound (" + std::to_string(row.max) + ")";
+  return {};
+}
+
 }  // namespace
 
 Result<std::string> find_config_file(const std::string& argv0) {
@@ -244,6 +256,8 @@ class Loader {
       }
       auto converted = schema::convert(row.type, final_text);
       if (!converted) return Status::fail(ctx_.at_text(sec, row.key, *text, 0, converted.error()));
+      if (std::string bad = out_of_bounds(row, *converted); !bad.empty())
+        return Status::fail(ctx_.at_text(sec, row.key, *text, 0, bad));
       row.land(target, *converted, final_text);
     }
     for (const auto& [key, ov] : options_.overrides) {
@@ -251,9 +265,10 @@ class Loader {
       std::string flag = !ov.flag.empty() ? ov.flag : row && !row->cli.empty() ? std::string(row->cli) : "--" + key;
       if (!row || !row->land) return Status::fail("option " + flag + " not recognized");
       auto converted = schema::convert(row->type, ov.value);
-      if (!converted) {
+      std::string bad = converted ? out_of_bounds(*row, *converted) : converted.error();
+      if (!bad.empty()) {
         return Status::fail("invalid value for " + flag + " " + schema::py_repr(ov.value) + ": " +
-                            converted.error());
+                            bad);
       }
       row->land(target, *converted, ov.value);
     }

@@ -77,6 +77,9 @@ const Row kRows[] = {
   {kSupervisord, "remember_state", Type::Boolean, "false", Names::HereEnv,
    "extension: restore what was started/stopped by hand after a restart",
    SUPD(s.remember_state = as_bool(v)), false, true},
+  {kSupervisord, "http_request_maxbytes", Type::ByteSize, "64MB", Names::HereEnv,
+   "extension: largest request body the HTTP servers read; larger ones get 413",
+   SUPD(s.http_request_maxbytes = as_int(v)), false, true, int64_t{1} << 10, int64_t{1} << 30},
 
   // ---- [unix_http_server] / [inet_http_server] (reference §1.6) -----------------------
   {kUnixHttpServer, "file", Type::Text, nullptr, Names::HereEnv,

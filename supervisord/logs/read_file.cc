@@ -7,11 +7,11 @@
 
 #include <algorithm>
 
+#include "common/utf8.h"
+
 namespace logs {
 
 namespace {
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";   // U+FFFD
 
 // Owns one read-only descriptor for the duration of a call.
 class ReadFd {
@@ -65,53 +65,6 @@ ReadResult fault(Fault f, std::string message = {}) {
 
 }  // namespace
 
-std::string to_valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-      ++i;
-      continue;
-    }
-    // Sequence length and the allowed range of the second byte (rules out overlongs,
-    // surrogates and code points above U+10FFFF).
-    size_t need = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) need = 1;
-    else if (c == 0xE0) need = 2, lo = 0xA0;
-    else if (c >= 0xE1 && c <= 0xEC) need = 2;
-    else if (c == 0xED) need = 2, hi = 0x9F;
-    else if (c >= 0xEE && c <= 0xEF) need = 2;
-    else if (c == 0xF0) need = 3, lo = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3) need = 3;
-    else if (c == 0xF4) need = 3, hi = 0x8F;
-    size_t j = i + 1;
-    bool valid = need > 0;
-    for (size_t k = 0; valid && k < need; ++k, ++j) {
-      if (j >= s.size()) {
-        valid = false;
-        break;
-      }
-      auto b = static_cast<unsigned char>(s[j]);
-      bool in_range = k == 0 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
-      if (!in_range) valid = false;
-      if (!valid) break;
-    }
-    if (valid) {
-      out.append(s.substr(i, need + 1));
-      i += need + 1;
-    } else {
-      // One U+FFFD for the lead byte and the continuation bytes that were still valid.
-      out.append(kReplacement);
-      i = std::max(j, i + 1);
-    }
-  }
-  return out;
-}
-
 ReadResult read_file(const std::string& path, int64_t offset, int64_t length) {
   if (!exists(path)) return fault(Fault::NoFile, path.empty() ? "None" : path);
   if (offset < 0 ? length != 0 : length < 0) return fault(Fault::BadArguments);
@@ -126,7 +79,7 @@ ReadResult read_file(const std::string& path, int64_t offset, int64_t length) {
   }
   std::string bytes;
   if (from < size && !fd.read(from, count, bytes)) return fault(Fault::Failed);
-  return ReadResult{0, {}, to_valid_utf8(bytes)};
+  return ReadResult{0, {}, utf8::replace_invalid(bytes)};
 }
 
 TailResult tail_file(const std::string& path, int64_t offset, int64_t length) {
@@ -146,7 +99,7 @@ TailResult tail_file(const std::string& path, int64_t offset, int64_t length) {
   length = std::max<int64_t>(length, 0);
   std::string bytes;
   if (length > 0 && !fd.read(offset, length, bytes)) return {"", offset, false};
-  return {to_valid_utf8(bytes), size, overflow};
+  return {utf8::replace_invalid(bytes), size, overflow};
 }
 
 }  // namespace logs

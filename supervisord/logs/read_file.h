@@ -5,7 +5,7 @@
 // Deliberate difference (§9 item 11): Supervisor fails with HTTP 500 when the bytes it
 // returns are not valid UTF-8 (a tail that cuts a multibyte character, binary output).
 // We return the text with each invalid sequence replaced by U+FFFD instead, like Python's
-// errors='replace'; offsets stay byte offsets of the file.
+// errors='replace' (utf8::replace_invalid); offsets stay byte offsets of the file.
 #pragma once
 
 #include <cstdint>
@@ -17,9 +17,9 @@
 namespace logs {
 
 struct ReadResult {
-  int fault = 0;          // 0, or BAD_ARGUMENTS (3), NO_FILE (20), FAILED (30)
-  std::string message;    // faultString detail: the path for NO_FILE, else ""
-  std::string data;       // valid UTF-8
+  int fault = 0;        // 0, or BAD_ARGUMENTS (3), NO_FILE (20), FAILED (30)
+  std::string message;  // faultString detail: the path for NO_FILE, else ""
+  std::string data;     // valid UTF-8
   bool ok() const { return fault == 0; }
 };
 
@@ -40,8 +40,5 @@ struct TailResult {
 // unreadable -> ["", offset, false]; else the last min(length, size) bytes unless
 // offset >= size, with offset = size and overflow = size > offset + length.
 TailResult tail_file(const std::string& path, int64_t offset, int64_t length);
-
-// Bytes -> valid UTF-8: each maximal invalid subsequence becomes U+FFFD.
-std::string to_valid_utf8(std::string_view bytes);
 
 }  // namespace logs

@@ -3,6 +3,7 @@
 #include "supervisord/rpc/responder.h"
 
 #include <ctime>
+#include <utility>
 
 #include "supervisord/rpc/connection.h"
 
@@ -90,5 +91,9 @@ void Responder::on_close(std::function<void()> callback) {
 }
 
 const http::Request& Responder::request() const { return slot_->request; }
+
+std::string Responder::take_body() {
+  return std::exchange(slot_->request.body, std::string());
+}
 
 }  // namespace rpc

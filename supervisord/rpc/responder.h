@@ -47,6 +47,9 @@ class Responder : public std::enable_shared_from_this<Responder> {
   void on_close(std::function<void()> callback);
 
   const http::Request& request() const;
+  // Moves the request body out (request().body is empty afterwards), so a handler that
+  // answers later does not keep a large body alive until then.
+  std::string take_body();
 
  private:
   void complete(http::Reply reply);

@@ -11,13 +11,15 @@
 namespace rpc {
 namespace {
 
-constexpr size_t kMaxRequestBody = 4 * 1024 * 1024;
-
 void serve_rpc(const Dispatcher& d, Supervisor& s, const http::Request& req,
                std::shared_ptr<Responder> responder) {
   if (req.method != "POST") return responder->respond_error(400);
-  if (req.body.size() > kMaxRequestBody) return responder->respond_error(413);
-  auto call = xmlrpc::parse_call(req.body);
+  // The size bound ([supervisord] http_request_maxbytes) was applied while reading. The
+  // body is parsed in its own buffer, then freed: a deferred answer (a start waiting for
+  // startsecs) would otherwise keep it alive until then.
+  std::string body = responder->take_body();
+  auto call = xmlrpc::parse_call_in_place(body);
+  body = std::string();
   if (!call) {
     s.log().error("XML-RPC request data could not be parsed: " + call.error());
     return responder->respond_error(400);

@@ -5,14 +5,13 @@ the results are compared."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 import xmlrpc.client
 
 import pytest
 
-from support import TESTCHILD, OUR_SUPERVISORD, wait_for, pid_alive, Daemon
+from support import TESTCHILD, OUR_SUPERVISORD, wait_for, pid_alive, Daemon, raw_request
 
 
 def prog(name, command, **opts):
@@ -177,29 +176,6 @@ def test_multicall_holds_later_calls_behind_a_deferred_one(daemon_factory):
     assert r[0] is True and r[2] is True
     assert r[1]["statename"] == "RUNNING"
     assert r[3]["statename"] == "STOPPED"
-
-
-def raw_request(sock_path, data, read_timeout=5):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(read_timeout)
-    s.connect(sock_path)
-    s.sendall(data)
-    chunks = b""
-    try:
-        while True:
-            c = s.recv(65536)
-            if not c:
-                break
-            chunks += c
-            if b"\r\n\r\n" in chunks:
-                head, _, body = chunks.partition(b"\r\n\r\n")
-                m = re.search(rb"Content-Length: (\d+)", head)
-                if m and len(body) >= int(m.group(1)):
-                    break
-    except socket.timeout:
-        pass
-    s.close()
-    return chunks
 
 
 def test_bad_http_and_xml_get_errors_and_the_daemon_keeps_supervising(daemon_factory):

@@ -154,6 +154,43 @@ TEST_CASE("request_limits_refuse_large_bodies_with_413") {
   CHECK(chunked.error_status() == 413);
 }
 
+TEST_CASE("413_message_names_the_declared_size_the_limit_and_the_setting") {
+  RequestLimits limits;
+  limits.max_body = 1024;
+  limits.max_body_setting = "[supervisord] http_request_maxbytes";
+  RequestParser declared(limits);
+  CHECK_FALSE(declared.feed("POST /RPC2 HTTP/1.1\r\nContent-Length: 2147483648\r\n\r\n"));
+  CHECK(declared.error_status() == 413);
+  CHECK(declared.error() ==
+        "request body of 2147483648 bytes exceeds the limit of 1024 bytes "
+        "([supervisord] http_request_maxbytes)");
+  RequestParser chunked(limits);
+  CHECK_FALSE(chunked.feed("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                           encode_chunk(std::string(1025, 'x'))));
+  CHECK(chunked.error() ==
+        "chunked request body exceeds the limit of 1024 bytes "
+        "([supervisord] http_request_maxbytes)");
+}
+
+// The body is reserved once from Content-Length, not regrown (and copied) as pieces arrive.
+// libstdc++ reserves exactly what is asked; growth by appends would end on a doubling.
+TEST_CASE("declared_body_is_stored_in_one_allocation_of_its_size") {
+  const size_t size = 100'000;
+  RequestParser p;
+  REQUIRE(p.feed("POST /RPC2 HTTP/1.1\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n"));
+  const std::string piece(1000, 'x');
+  for (size_t sent = 0; sent < size; sent += piece.size()) REQUIRE(p.feed(piece));
+  REQUIRE(p.has_request());
+  Request r = p.take();
+  CHECK(r.body.size() == size);
+  CHECK(r.body.capacity() == size);
+}
+
+TEST_CASE("the_default_body_limit_takes_a_100000_call_multicall") {
+  // 25,300,172 bytes: xmlrpc.client's encoding of 100,000 getProcessInfo('x') calls.
+  CHECK(RequestLimits{}.max_body >= 2 * size_t{25'300'172});
+}
+
 TEST_CASE("request_limits_refuse_many_or_large_headers_with_400") {
   RequestLimits limits;
   limits.max_headers = 3;
@@ -230,6 +267,10 @@ TEST_CASE("error_reply_is_medusas_html_page") {
   Reply unparsed = error_reply(nullptr, 400, kNow);
   CHECK(unparsed.bytes.rfind("HTTP/1.0 400 Bad Request\r\n", 0) == 0);
   CHECK(unparsed.close);
+  // A detail (ours: the 413's limit) follows the reason on the Message line.
+  Reply detailed = error_reply(nullptr, 413, kNow, {}, "over 1024 bytes");
+  CHECK(detailed.bytes.find("<p>Message: Request Entity Too Large: over 1024 bytes.\r\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("unauthorized_reply_asks_for_basic_and_says_close") {

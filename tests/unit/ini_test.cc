@@ -81,7 +81,8 @@ TEST_CASE("inline_comment_search_keeps_configparsers_round_quirk") {
 }
 
 TEST_CASE("full_line_comments_anywhere_even_inside_a_continuation") {
-  const auto doc = parsed("; top\n# top\n[s]\n  ; indented comment\nk = a\n  # skipped\n  b\n ;x\n  c\n");
+  const auto doc =
+      parsed("; top\n# top\n[s]\n  ; indented comment\nk = a\n  # skipped\n  b\n ;x\n  c\n");
   CHECK(value_of(doc, "s", "k") == "a\nb\nc");
 }
 
@@ -125,7 +126,8 @@ TEST_CASE("duplicate_sections_merge_and_later_key_wins_in_place") {
 TEST_CASE("second_parse_merges_into_the_same_document") {
   ini::Document doc;
   REQUIRE(doc.parse("[program:a]\ncommand=/bin/a\nautostart=true\n", "main.conf").ok());
-  REQUIRE(doc.parse("[program:a]\nautostart=false\n[program:b]\ncommand=/bin/b\n", "inc.conf").ok());
+  REQUIRE(
+      doc.parse("[program:a]\nautostart=false\n[program:b]\ncommand=/bin/b\n", "inc.conf").ok());
   const ini::Section* a = doc.find("program:a");
   REQUIRE(a != nullptr);
   CHECK(a->find("command")->source->path == "main.conf");
@@ -143,7 +145,7 @@ TEST_CASE("a_file_with_errors_leaves_the_document_unchanged") {
 
 TEST_CASE("default_section_is_visible_everywhere_but_not_listed") {
   const auto doc = parsed("[DEFAULT]\nautostart=false\nx=d\n[p]\nx=own\n[default]\ny=1\n");
-  REQUIRE(doc.sections().size() == 2);   // "default" (lower case) is an ordinary section
+  REQUIRE(doc.sections().size() == 2);  // "default" (lower case) is an ordinary section
   CHECK(doc.find("DEFAULT") == nullptr);
   CHECK(doc.defaults().find("autostart")->value == "false");
   const ini::Section& p = *doc.find("p");
@@ -291,6 +293,30 @@ TEST_CASE("binary_garbage_is_a_bounded_error_not_a_crash") {
     CHECK(status.error().find("bin.ini:") == 0);
     CHECK(status.error().size() < 4096);
   }
+}
+
+// Python opens config files in text mode (UTF-8, strict): one undecodable byte anywhere
+// refuses the file, with UnicodeDecodeError's reason. We add the line and a caret; the
+// quoted line shows the byte as '?' so the error itself is valid UTF-8.
+TEST_CASE("bytes_that_are_not_utf8_refuse_the_file_wherever_they_are") {
+  CHECK(parse_error("[s]\n[program:bad\xff\xfename]\n") ==
+        "t.ini:2: 'utf-8' codec can't decode byte 0xff: invalid start byte\n"
+        "[program:bad??name]\n"
+        "            ^");
+  CHECK(parse_error("[s]\nk = caf\xe9\n") ==
+        "t.ini:2: 'utf-8' codec can't decode byte 0xe9: invalid continuation byte\n"
+        "k = caf?\n"
+        "       ^");
+  CHECK(parse_error("[s]\nk = caf\xe9").find("0xe9: unexpected end of data") !=
+        std::string::npos);  // the file's last byte
+  CHECK(parse_error("; \xc3\xa9 \xed\xa0\x80\n[s]\n") ==
+        "t.ini:1: 'utf-8' codec can't decode byte 0xed: invalid continuation byte\n"
+        "; \xc3\xa9 ???\n"
+        "    ^");  // one column per character: \xc3\xa9 is one
+  CHECK(parse_error("[s]\nk = v ; \xc0\xaf\n").find("t.ini:2: ") == 0);
+  CHECK(parse_error("[s]\r\nk = 1\r\n\tx\x80\r\n").find("t.ini:3: ") == 0);
+  // Valid UTF-8 passes, control characters included (Python reads them too).
+  CHECK(value_of(parsed("[s]\nk = \xe2\x82\xac \x01\n"), "s", "k") == "\xe2\x82\xac \x01");
 }
 
 TEST_CASE("parse_file_reports_missing_and_unreadable_files") {

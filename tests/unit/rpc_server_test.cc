@@ -81,12 +81,14 @@ int connect_tcp(int port) {
   return fd;
 }
 
-void send_all(int fd, std::string_view data) {
+// False when the peer stopped taking bytes (EPIPE, reset) before all were sent.
+bool send_all(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return;
+    if (n <= 0) return false;
     data.remove_prefix(static_cast<size_t>(n));
   }
+  return true;
 }
 
 struct Reply {
@@ -682,6 +684,67 @@ TEST_CASE("oversized_content_length_gets_413_and_is_closed") {
   std::string body(options.request_limits.max_body + 1, 'x');
   expect_413_and_close(f, "POST /RPC2 HTTP/1.1\r\nContent-Length: " +
                               std::to_string(body.size()) + "\r\n\r\n" + body);
+}
+
+// A client sends its whole body before it reads (Python's xmlrpc.client does): closing right
+// after the 413 failed its send with EPIPE and it never saw the answer. The server discards
+// the rest of the body instead, and the page and the log say which limit was crossed.
+TEST_CASE("oversized_body_413_names_the_limit_and_the_client_can_finish_sending") {
+  rpc::ServerOptions options;
+  options.request_limits.max_body = 1024;
+  options.request_limits.max_body_setting = "[supervisord] http_request_maxbytes";
+  Fixture f(options);
+  f.listen();
+  f.echo_handler();
+  const std::string body(4 * 1024 * 1024, 'x');  // far more than the socket buffers hold
+  bool sent = false, eof = false;
+  Reply r;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    sent = send_all(fd, "POST /RPC2 HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) +
+                            "\r\n\r\n" + body);
+    r = rd.next();
+    eof = rd.at_eof();
+    ::close(fd);
+  });
+  const std::string why =
+      "request body of 4194304 bytes exceeds the limit of 1024 bytes "
+      "([supervisord] http_request_maxbytes)";
+  CHECK(sent);
+  CHECK(r.status == 413);
+  CHECK(r.body.find("Message: Request Entity Too Large: " + why + ".") != std::string::npos);
+  CHECK(eof);
+  REQUIRE(f.log_lines.size() == 1);
+  CHECK(f.log_lines[0] == "refused an HTTP request: " + why);
+}
+
+// Discarding after a 413 is bounded: a client that neither finishes nor hangs up is closed
+// after request_timeout_ms.
+TEST_CASE("a_refused_client_that_never_hangs_up_is_closed_after_the_request_timeout") {
+  rpc::ServerOptions options;
+  options.request_limits.max_body = 16;
+  options.request_timeout_ms = 50;
+  Fixture f(options);
+  f.listen();
+  f.echo_handler();
+  Reply r;
+  bool closed = false;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, "POST /RPC2 HTTP/1.1\r\nContent-Length: 1000000\r\n\r\n");
+    r = rd.next();
+    // Keep sending a little until the server's end is gone (EPIPE), within a deadline.
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!closed && std::chrono::steady_clock::now() < deadline) {
+      closed = !send_all(fd, "x");
+      std::this_thread::sleep_for(5ms);
+    }
+    ::close(fd);
+  });
+  CHECK(r.status == 413);
+  CHECK(closed);
 }
 
 TEST_CASE("stream_outlives_its_handler_until_the_client_leaves") {

@@ -13,7 +13,9 @@ namespace {
 const std::string kHead = "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n";
 const std::string kTail = "</param>\n</params>\n</methodResponse>\n";
 
-std::string response_body(const std::string& value_xml) { return kHead + value_xml + kTail; }
+std::string response_body(const std::string& value_xml) {
+  return kHead + value_xml + kTail;
+}
 
 std::string call_xml(const std::string& params_xml) {
   return "<?xml version='1.0'?>\n<methodCall>\n<methodName>m</methodName>\n<params>\n" +
@@ -40,11 +42,36 @@ TEST_CASE("encode_response_escapes_only_amp_lt_gt_like_python") {
         response_body("<value><string>a&lt;b&gt;&amp;c\"'</string></value>\n"));
 }
 
-TEST_CASE("encode_response_passes_utf8_and_control_characters_through") {
+TEST_CASE("encode_response_passes_utf8_tab_cr_lf_through") {
   CHECK(encode_response(Value("h\xc3\xa9llo \xe2\x98\x83")) ==
         response_body("<value><string>h\xc3\xa9llo \xe2\x98\x83</string></value>\n"));
-  CHECK(encode_response(Value("\x01\t\r\n")) ==
-        response_body("<value><string>\x01\t\r\n</string></value>\n"));
+  CHECK(encode_response(Value("\t\r\n\x7f\xc2\x85")) ==
+        response_body("<value><string>\t\r\n\x7f\xc2\x85</string></value>\n"));
+}
+
+// Python writes these as they are and xmlrpc.client then refuses the whole answer
+// (ExpatError); ours writes U+FFFD for each (xmlrpc.h, escape).
+TEST_CASE("encode_never_writes_invalid_utf8_or_characters_xml_forbids") {
+  const std::string r = "\xef\xbf\xbd";  // U+FFFD
+  CHECK(escape(std::string_view("a\0b", 3)) == "a" + r + "b");
+  CHECK(escape("\x01\x08\x0b\x0c\x1b[31m\x1f") == r + r + r + r + r + "[31m" + r);
+  CHECK(escape("bad\xff\xfename") == "bad" + r + r + "name");
+  CHECK(escape("cut \xe2\x82") == "cut " + r);                         // one per maximal subpart
+  CHECK(escape("\xed\xa0\x80") == r + r + r);                          // encoded surrogate
+  CHECK(escape("\xef\xbf\xbe\xef\xbf\xbf") == r + r);                  // U+FFFE, U+FFFF
+  CHECK(escape("\xf4\x8f\xbf\xbf<&") == "\xf4\x8f\xbf\xbf&lt;&amp;");  // U+10FFFF is allowed
+  // Everywhere text is written: names, method names, faults, dateTime.
+  Struct st{{"n\x01", Value("v\xff")}};
+  CHECK(encode_response(Value(st)).find("<name>n" + r + "</name>") != std::string::npos);
+  CHECK(encode_response(Value(st)).find("<string>v" + r + "</string>") != std::string::npos);
+  CHECK(encode_fault(10, std::string_view("BAD_NAME: w\0x", 13)).find("BAD_NAME: w" + r + "x") !=
+        std::string::npos);
+  CHECK(encode_call(Call{"m\x02", {}}).find("<methodName>m" + r) != std::string::npos);
+  CHECK(encode_response(Value(DateTime{"2026<\x01"})).find("2026&lt;" + r) != std::string::npos);
+  // What goes out decodes again, and with the replacement where the bad bytes were.
+  auto back = parse_response(encode_response(Value(std::string_view("x\0\xff\x1by", 5))));
+  REQUIRE(back.ok());
+  CHECK(std::get<Value>(*back) == Value("x" + r + r + r + "y"));
 }
 
 TEST_CASE("encode_response_scalars") {
@@ -150,17 +177,14 @@ TEST_CASE("parse_response_returns_fault") {
 TEST_CASE("parse_call_accepts_int_spellings_and_untyped_strings") {
   CHECK(parse_single_param("<value><int> 42 </int></value>") == Value(42));
   CHECK(parse_single_param("<value><i4>-3</i4></value>") == Value(-3));
-  CHECK(parse_single_param("<value><i8>9000000000</i8></value>") ==
-        Value(int64_t{9000000000LL}));
+  CHECK(parse_single_param("<value><i8>9000000000</i8></value>") == Value(int64_t{9000000000LL}));
   CHECK(parse_single_param("<value>  plain text </value>") == Value("  plain text "));
   CHECK(parse_single_param("<value></value>") == Value(""));
   CHECK(parse_single_param("<value><string> a </string></value>") == Value(" a "));
-  CHECK(parse_single_param("<value><string><![CDATA[<raw>]]></string></value>") ==
-        Value("<raw>"));
+  CHECK(parse_single_param("<value><string><![CDATA[<raw>]]></string></value>") == Value("<raw>"));
   CHECK(parse_single_param("<value><boolean>1</boolean></value>") == Value(true));
   CHECK(parse_single_param("<value><double>1e3</double></value>") == Value(1000.0));
-  CHECK(parse_single_param("<value><string>&#233;&lt;</string></value>") ==
-        Value("\xc3\xa9<"));
+  CHECK(parse_single_param("<value><string>&#233;&lt;</string></value>") == Value("\xc3\xa9<"));
 }
 
 TEST_CASE("parse_call_decodes_base64_to_a_string_and_response_keeps_binary") {
@@ -193,17 +217,89 @@ TEST_CASE("parse_call_refuses_doctype_and_entities") {
   CHECK(parse_error("<?xml version='1.0'?><!DOCTYPE m [<!ENTITY x 'y'>]>"
                     "<methodCall><methodName>&x;</methodName></methodCall>")
             .find("DOCTYPE") != std::string::npos);
-  CHECK_FALSE(parse_call("<methodCall><!ENTITY x 'y'><methodName>m</methodName></methodCall>")
-                  .ok());
+  CHECK_FALSE(
+      parse_call("<methodCall><!ENTITY x 'y'><methodName>m</methodName></methodCall>").ok());
+}
+
+// Supervisor parses requests with expat and answers 400 to each of these (checked against
+// Python's supervisord 4.2.5); pugixml alone would hand &#0; back as a NUL that cuts the
+// string, so stopProcess('w:w_00&#0;junk') stopped w:w_00.
+TEST_CASE("parse_call_refuses_characters_xml_forbids_in_any_form") {
+  const std::string forms[] = {"&#0;",
+                               "&#1;",
+                               "&#x1;",
+                               "&#x0001;",
+                               "&#xFFFE;",
+                               "&#xffff;",
+                               "&#xD800;",
+                               "&#x110000;",
+                               "&#99999999999999999999;",
+                               std::string("\0", 1),
+                               "\x01",
+                               "\x1b",
+                               "\xff\xfe",
+                               "\xed\xa0\x80",
+                               "\xef\xbf\xbe",
+                               "\xc0\xaf",
+                               "\xe2\x82",
+                               "&#;",
+                               "&#x;",
+                               "&#12a;",
+                               "&#-1;",
+                               "&bogus;",
+                               "& ",
+                               "&#x41"};
+  for (const std::string& form : forms) {
+    CAPTURE(form);
+    const std::string in_string = "<value><string>w:w_00" + form + "junk</string></value>";
+    CHECK_FALSE(parse_call(call_xml("<param>\n" + in_string + "\n</param>\n")).ok());
+    CHECK_FALSE(parse_call("<methodCall><methodName>supervisor.getState" + form +
+                           "</methodName></methodCall>")
+                    .ok());
+    CHECK_FALSE(parse_call(call_xml("<param><value><struct><member><name>k" + form +
+                                    "</name><value>v</value></member></struct></value></param>"))
+                    .ok());
+    CHECK_FALSE(
+        parse_call("<methodCall a='" + form + "'><methodName>m</methodName></methodCall>").ok());
+  }
+  // Raw bytes are refused anywhere in the body, comments and CDATA included (as expat).
+  CHECK_FALSE(parse_call("<methodCall><!-- \x01 --><methodName>m</methodName></methodCall>").ok());
+  CHECK_FALSE(parse_call(call_xml("<param><value><![CDATA[\xff]]></value></param>")).ok());
+  CHECK(parse_error(call_xml("<param><value>a&#0;b</value></param>")).find("&#0;") !=
+        std::string::npos);
+  CHECK(parse_error(call_xml("<param><value>a\xff"
+                             "b</value></param>"))
+            .find("invalid UTF-8") != std::string::npos);
+}
+
+TEST_CASE("parse_call_accepts_every_character_xml_allows") {
+  CHECK(parse_single_param("<value>&#9;&#xA;&#13;&#x20;&#xD7FF;&#xE000;&#xFFFD;&#x10000;"
+                           "&#x10FFFF;&#x0041;&#065;</value>") ==
+        Value("\t\n\r \xed\x9f\xbf\xee\x80\x80\xef\xbf\xbd\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"
+              "AA"));
+  CHECK(parse_single_param("<value>&lt;&gt;&amp;&quot;&apos;</value>") == Value("<>&\"'"));
+  CHECK(parse_single_param("<value>\x7f\xc2\x85 \xf0\x9f\x98\x80</value>") ==
+        Value("\x7f\xc2\x85 \xf0\x9f\x98\x80"));
+  // Literal text in CDATA and comments is not a reference.
+  CHECK(parse_single_param("<value><![CDATA[&#0;&bogus;]]></value>") == Value("&#0;&bogus;"));
+  CHECK(parse_call("<methodCall><!-- &#0; --><methodName>m</methodName></methodCall>").ok());
+}
+
+// The client side keeps what Python's supervisord writes raw (a process's control
+// characters), so our supervisorctl shows it where Python's supervisorctl fails.
+TEST_CASE("parse_response_keeps_raw_bytes_but_refuses_bad_references") {
+  auto raw = parse_response(response_body("<value><string>\x1b[31m\xff</string></value>\n"));
+  REQUIRE(raw.ok());
+  CHECK(std::get<Value>(*raw) == Value("\x1b[31m\xff"));
+  CHECK_FALSE(parse_response(response_body("<value><string>a&#0;</string></value>\n")).ok());
 }
 
 TEST_CASE("parse_call_reports_structural_errors") {
   CHECK(parse_error("not xml at all <").find("malformed XML") != std::string::npos);
   CHECK(parse_error("<methodResponse/>").find("<methodCall>") != std::string::npos);
-  CHECK(parse_error("<methodCall><params/></methodCall>").find("methodName") !=
+  CHECK(parse_error("<methodCall><params/></methodCall>").find("methodName") != std::string::npos);
+  CHECK(parse_error(call_xml("<param>\n<value><int>abc</int></value>\n</param>\n")).find("<int>") !=
         std::string::npos);
-  CHECK(parse_error(call_xml("<param>\n<value><int>abc</int></value>\n</param>\n"))
-            .find("<int>") != std::string::npos);
   CHECK(parse_error(call_xml("<param>\n<value><int>99999999999999999999</int></value>\n</param>\n"))
             .find("<int>") != std::string::npos);
   CHECK(parse_error(call_xml("<param>\n<value><boolean>yes</boolean></value>\n</param>\n"))
@@ -213,8 +309,9 @@ TEST_CASE("parse_call_reports_structural_errors") {
   CHECK(parse_error(call_xml("<param>\n<value><float>1</float></value>\n</param>\n"))
             .find("<float>") != std::string::npos);
   CHECK(parse_error(call_xml("<param></param>\n")).find("<param>") != std::string::npos);
-  CHECK(parse_error(call_xml("<param>\n<value><array></array></value>\n</param>\n"))
-            .find("<data>") != std::string::npos);
+  CHECK(
+      parse_error(call_xml("<param>\n<value><array></array></value>\n</param>\n")).find("<data>") !=
+      std::string::npos);
   CHECK(parse_error(call_xml("<param><value><struct><member><value>1</value></member>"
                              "</struct></value></param>"))
             .find("<name>") != std::string::npos);
