@@ -309,9 +309,11 @@ const std::vector<Command> kCatalog = {
      "Related extensions: restart --rolling [--batch N] [--pause S] <gname>:*,\n"
      "status --health [<gname> ...]",
      Completion::Groups, do_scale, false},
-    {"why", 1, -1,
+    {"why", 0, -1,
      "why <name> [...]\tWhy a process will not stay up: state, spawn error, last exits\n"
-     "\t\t\t(status or signal, how long it lived), last lines of stderr (extension)",
+     "\t\t\t(status or signal, how long it lived), last lines of stderr (extension)\n"
+     "why\t\t\tThe daemon itself: its state file, the previous run, what crash\n"
+     "\t\t\trecovery did (or that it had no record)",
      Completion::Processes, do_why, false},
     {"history", 0, -1,
      "history [-n N] [<name> ...]\tState changes recorded by the state store, oldest\n"

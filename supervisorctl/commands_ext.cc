@@ -60,16 +60,23 @@ const xmlrpc::Value* ext_call(Controller& c, Rpc& sv, const std::string& method,
 
 }  // namespace
 
+// `why` without a name: the daemon's state file and crash recovery.
+static void why_daemon(Controller& c, Rpc& sv) {
+  Reply keep;
+  const xmlrpc::Value* v =
+      ext_call(c, sv, "supervisor.getDaemonDiagnosis", {}, keep, "supervisord");
+  if (v == nullptr || !v->is_struct()) return;
+  c.output("supervisord  state file " + str_of(*v, "statefile") + ": " +
+           str_of(*v, "statefile_status"));
+  c.output("  previous run: " + str_of(*v, "previous_run"));
+  c.output("  " + str_of(*v, "crash_recovery"));
+}
+
 void do_why(Controller& c, std::string_view arg) {
   auto names = split_words(arg);
-  if (names.empty()) {
-    c.output("Error: why requires a process name");
-    c.set_exit_status(kExitGeneric);
-    print_help(c, "why");
-    return;
-  }
   if (!c.upcheck()) return;
   auto sv = c.server();
+  if (names.empty()) return why_daemon(c, *sv);
   for (const std::string& name : names) {
     Reply keep;
     const xmlrpc::Value* v = ext_call(c, *sv, "supervisor.getProcessDiagnosis", {name}, keep, name);
@@ -83,9 +90,10 @@ void do_why(Controller& c, std::string_view arg) {
       c.output("  last exits:");
       for (const xmlrpc::Value& e : exits->as_array()) {
         char lived[32];
-        std::snprintf(lived, sizeof lived, "%.1f s", static_cast<double>(int_of(e, "lived_ms")) / 1000.0);
-        c.output("    " + local_time(int_of(e, "time")) + "  " + str_of(e, "status") +
-                 " after " + lived);
+        std::snprintf(lived, sizeof lived, "%.1f s",
+                      static_cast<double>(int_of(e, "lived_ms")) / 1000.0);
+        c.output("    " + local_time(int_of(e, "time")) + "  " + str_of(e, "status") + " after " +
+                 lived);
       }
     } else {
       c.output("  no exits recorded");
@@ -126,23 +134,26 @@ void do_history(Controller& c, std::string_view arg) {
   auto sv = c.server();
   for (const std::string& name : names) {
     Reply keep;
-    const xmlrpc::Value* v = ext_call(c, *sv, "supervisor.getProcessHistory",
-                                      {name, limit}, keep, name.empty() ? "history" : name);
+    const xmlrpc::Value* v = ext_call(c, *sv, "supervisor.getProcessHistory", {name, limit}, keep,
+                                      name.empty() ? "history" : name);
     if (v == nullptr || !v->is_array()) continue;
     for (const xmlrpc::Value& e : v->as_array()) {
       const xmlrpc::Value* t = e.get("time");
       double secs = t && t->is_double() ? t->as_double() : static_cast<double>(int_of(e, "time"));
       int64_t whole = static_cast<int64_t>(secs);
       char ms[8];
-      std::snprintf(ms, sizeof ms, ".%03d", static_cast<int>((secs - static_cast<double>(whole)) * 1000));
+      std::snprintf(ms, sizeof ms, ".%03d",
+                    static_cast<int>((secs - static_cast<double>(whole)) * 1000));
       std::string line = local_time(whole) + ms + " " +
                          make_namespec(str_of(e, "group"), str_of(e, "name")) + " " +
                          str_of(e, "from") + " -> " + str_of(e, "to");
       if (int64_t pid = int_of(e, "pid"); pid > 0) line += " pid " + std::to_string(pid);
       std::string to = str_of(e, "to");
       bool exit_state = to == "EXITED" || to == "BACKOFF" || to == "STOPPED" || to == "FATAL";
-      if (std::string sig = str_of(e, "signame"); !sig.empty()) line += " signal " + sig;
-      else if (exit_state && e.get("exitstatus") && int_of(e, "exitstatus") >= 0 && int_of(e, "pid") > 0)
+      if (std::string sig = str_of(e, "signame"); !sig.empty())
+        line += " signal " + sig;
+      else if (exit_state && e.get("exitstatus") && int_of(e, "exitstatus") >= 0 &&
+               int_of(e, "pid") > 0)
         line += " exit " + std::to_string(int_of(e, "exitstatus"));
       if (int64_t tries = int_of(e, "tries"); tries > 0) line += " tries " + std::to_string(tries);
       if (std::string err = str_of(e, "spawnerr"); !err.empty()) line += " (" + err + ")";

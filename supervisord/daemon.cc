@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <set>
+#include <utility>
 
 #include "common/text_io.h"
 #include "supervisord/cli.h"
@@ -19,14 +21,14 @@
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/logs/syslog_client.h"
 #include "supervisord/process/reaper.h"
+#include "supervisord/rollout.h"
 #include "supervisord/rpc/dispatch.h"
 #include "supervisord/rpc/methods.h"
 #include "supervisord/rpc/methods_store.h"
 #include "supervisord/rpc/methods_zero_downtime.h"
-#include "supervisord/rollout.h"
-#include "supervisord/scaling.h"
 #include "supervisord/rpc/routes.h"
 #include "supervisord/rpc/server.h"
+#include "supervisord/scaling.h"
 #include "supervisord/store/observer.h"
 #include "supervisord/store/recovery.h"
 #include "supervisord/store/store.h"
@@ -203,6 +205,8 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
 
   rpc::ServerOptions sopts;
   sopts.log = [&log](const std::string& line) { log.info(line); };
+  sopts.request_limits.max_body = static_cast<size_t>(sd.http_request_maxbytes);
+  sopts.request_limits.max_body_setting = "[supervisord] http_request_maxbytes";
   rpc::Server server(&loop, sopts);
   store::Store state_store(&loop);
   Supervisor supervisor(&loop, reaper, log);
@@ -257,7 +261,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   rpc::register_daemon_methods(dispatcher, supervisor, hooks);
   rpc::register_process_methods(dispatcher, supervisor);
   rpc::register_log_methods(dispatcher, supervisor);
-  rpc::register_store_methods(dispatcher, state_store);
+  rpc::register_store_methods(dispatcher, state_store, recovery);
   rpc::register_zero_downtime_methods(dispatcher, supervisor, state_store, hooks.reload);
   server.set_handler(rpc::make_router(&loop, dispatcher, supervisor));
 
@@ -343,12 +347,28 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
       log.warn("cannot apply remembered instance counts: " + scaled.error());
     }
   }
-  recovery.run(state_store.previous_instances(), [&](auto&) {
-    state_store.clear_previous_instances();
-    supervisor.autostart([&](const Process& p) {
-      return sd.remember_state && state_store.admin_stopped(p.group(), p.name());
-    });
-  });
+  // Each instance waits for its own predecessor only (the previous run's instance of the
+  // same group and name): one whose old group is gone, or that had none, starts at once,
+  // in priority order; the others start one by one as their old groups go.
+  std::set<std::pair<std::string, std::string>> recovering;
+  for (const auto& r : state_store.previous_instances()) recovering.emplace(r.group, r.name);
+  bool autostarted = false;
+  auto held_back = [&](const Process& p) {
+    return recovering.count({p.group(), p.name()}) > 0 ||
+           (sd.remember_state && state_store.admin_stopped(p.group(), p.name()));
+  };
+  recovery.run(
+      state_store.previous_instances(), [&](auto&) { state_store.clear_previous_instances(); },
+      [&](const store::RecoveryOutcome& o) {
+        std::pair<std::string, std::string> key{o.record.group, o.record.name};
+        recovering.erase(key);
+        if (!autostarted) return;  // the first autostart below will include it
+        supervisor.autostart([&](const Process& p) {
+          return std::make_pair(p.group(), p.name()) != key || held_back(p);
+        });
+      });
+  autostarted = true;
+  supervisor.autostart(held_back);
   {
     SyslogWatch syslog_watch(&loop);
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -151,7 +151,11 @@ class Programs {
         }
         if (auto s = processes(member_sec, schema::kProgram, *name, group.processes); !s) return s;
       }
-      std::stable_sort(group.processes.begin(), group.processes.end(), by_priority_then_name);
+      // Priority only: equal priorities keep the programs= order, as Supervisor's group
+      // (its processes dict follows that list; start and stop sort it by priority alone).
+      std::stable_sort(
+          group.processes.begin(), group.processes.end(),
+          [](const ProcessConfig& a, const ProcessConfig& b) { return a.priority < b.priority; });
       built_.push_back(std::move(group));
     }
     return Status::success();
@@ -325,6 +329,7 @@ class Programs {
   // One section's processes: options of group A once, then group B per process_num.
   Status processes(const ini::Section& sec, unsigned kind, const std::string& group_name,
                    std::vector<ProcessConfig>& out) {
+    const size_t first = out.size();  // `out` may hold a [group:x]'s earlier programs
     auto program = section_name(sec);
     if (!program) return Status::fail(program.error());
     expand::Scope a = ctx_.env;
@@ -463,7 +468,9 @@ class Programs {
       p.name = *name;
       out.push_back(std::move(p));
     }
-    std::stable_sort(out.begin(), out.end(), by_priority_then_name);
+    // This program's instances only, as Supervisor's processes_from_section.
+    std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                     by_priority_then_name);
     return Status::success();
   }
 

@@ -14,30 +14,48 @@ namespace fsm {
 
 std::string_view event_name(EventKind e) {
   switch (e) {
-    case EventKind::Start: return "start";
-    case EventKind::Autostart: return "autostart";
-    case EventKind::Stop: return "stop";
-    case EventKind::Shutdown: return "shutdown";
-    case EventKind::Signal: return "signal";
-    case EventKind::Spawned: return "spawned";
-    case EventKind::SpawnFailed: return "spawn_failed";
-    case EventKind::Exit: return "exit";
-    case EventKind::GroupEmpty: return "group_empty";
-    case EventKind::StartsecsTimer: return "startsecs_timer";
-    case EventKind::BackoffTimer: return "backoff_timer";
-    case EventKind::StopwaitTimer: return "stopwait_timer";
-    case EventKind::KillFailed: return "kill_failed";
-    case EventKind::Ready: return "ready";
-    case EventKind::Unhealthy: return "unhealthy";
+    case EventKind::Start:
+      return "start";
+    case EventKind::Autostart:
+      return "autostart";
+    case EventKind::Stop:
+      return "stop";
+    case EventKind::Shutdown:
+      return "shutdown";
+    case EventKind::Signal:
+      return "signal";
+    case EventKind::Spawned:
+      return "spawned";
+    case EventKind::SpawnFailed:
+      return "spawn_failed";
+    case EventKind::Exit:
+      return "exit";
+    case EventKind::GroupEmpty:
+      return "group_empty";
+    case EventKind::StartsecsTimer:
+      return "startsecs_timer";
+    case EventKind::BackoffTimer:
+      return "backoff_timer";
+    case EventKind::StopwaitTimer:
+      return "stopwait_timer";
+    case EventKind::KillFailed:
+      return "kill_failed";
+    case EventKind::Ready:
+      return "ready";
+    case EventKind::Unhealthy:
+      return "unhealthy";
   }
   return "?";
 }
 
 std::string_view timer_name(TimerId t) {
   switch (t) {
-    case TimerId::Startsecs: return "startsecs";
-    case TimerId::Backoff: return "backoff";
-    case TimerId::Stopwait: return "stopwait";
+    case TimerId::Startsecs:
+      return "startsecs";
+    case TimerId::Backoff:
+      return "backoff";
+    case TimerId::Stopwait:
+      return "stopwait";
   }
   return "?";
 }
@@ -112,7 +130,9 @@ struct Ctx {
   }
 };
 
-void refuse(Ctx& c, Refusal r) { c.out.refusal = r; }
+void refuse(Ctx& c, Refusal r) {
+  c.out.refusal = r;
+}
 
 // STOPPED/EXITED/FATAL/BACKOFF -> STARTING, then the runtime answers Spawned/SpawnFailed.
 void begin_spawn(Ctx& c) {
@@ -123,6 +143,7 @@ void begin_spawn(Ctx& c) {
   f.unhealthy = false;
   f.spawnerr.clear();
   f.exitstatus = 0;
+  f.stop_deadline_ms = 0;
   f.laststart_ms = c.ev.now_ms;
   c.change(ProcessState::Starting);
   c.push(make(Action::Kind::Spawn));
@@ -139,13 +160,14 @@ void promote_to_running(Ctx& c) {
 // In BACKOFF after a failed start: retry after `backoff` seconds, or give up.
 void retry_or_give_up(Ctx& c) {
   Facts& f = c.f();
-  if (f.shutting_down) {   // stop_all would turn this BACKOFF into FATAL at once
+  if (f.shutting_down) {  // stop_all would turn this BACKOFF into FATAL at once
     f.backoff = 0;
     c.change(ProcessState::Fatal);
   } else if (f.backoff > c.cfg.startretries) {
     f.backoff = 0;
     c.change(ProcessState::Fatal);
-    c.log(kInfo, "gave up: " + c.name() + " entered FATAL state, too many start retries too quickly");
+    c.log(kInfo,
+          "gave up: " + c.name() + " entered FATAL state, too many start retries too quickly");
   } else {
     c.arm(TimerId::Backoff, int64_t{f.backoff} * 1000);
   }
@@ -155,11 +177,12 @@ void retry_or_give_up(Ctx& c) {
 void finish_exit(Ctx& c, int wait_status, int64_t exit_ms, ProcessState from) {
   Facts& f = c.f();
   DecodedExit d = decode_wait_status(wait_status);
-  bool expected = std::find(c.cfg.exitcodes.begin(), c.cfg.exitcodes.end(), d.code) !=
-                  c.cfg.exitcodes.end();
+  bool expected =
+      std::find(c.cfg.exitcodes.begin(), c.cfg.exitcodes.end(), d.code) != c.cfg.exitcodes.end();
   f.laststop_ms = c.ev.now_ms;
   f.pid = 0;
   f.pgid = 0;
+  f.stop_deadline_ms = 0;
   c.cancel(TimerId::Startsecs);
   c.cancel(TimerId::Stopwait);
   if (f.killing) {
@@ -169,7 +192,7 @@ void finish_exit(Ctx& c, int wait_status, int64_t exit_ms, ProcessState from) {
     c.log(expected ? kInfo : kWarn, "stopped: " + c.name() + " (" + d.text + ")");
     return;
   }
-  if (f.unhealthy) {   // liveness restart: always "unexpected", autorestart decides
+  if (f.unhealthy) {  // liveness restart: always "unexpected", autorestart decides
     f.unhealthy = false;
     f.backoff = 0;
     f.exitstatus = d.code;
@@ -181,10 +204,10 @@ void finish_exit(Ctx& c, int wait_status, int64_t exit_ms, ProcessState from) {
     return;
   }
   // With ready= a start is done only when ready: any exit before that is a failed start.
-  bool too_quickly = !c.cfg.ready.empty() ||
-                     exit_ms - f.laststart_ms < int64_t{c.cfg.startsecs} * 1000;
+  bool too_quickly =
+      !c.cfg.ready.empty() || exit_ms - f.laststart_ms < int64_t{c.cfg.startsecs} * 1000;
   if (from == ProcessState::Starting && (too_quickly || f.ready_failed)) {
-    f.exitstatus = 0;   // Supervisor keeps None here; getProcessInfo shows 0
+    f.exitstatus = 0;  // Supervisor keeps None here; getProcessInfo shows 0
     f.spawnerr = f.ready_failed ? "not ready within " + std::to_string(c.cfg.ready_timeout) +
                                       " seconds (ready_timeout)"
                                 : std::string(kTooQuickly);
@@ -211,7 +234,31 @@ void finish_exit(Ctx& c, int wait_status, int64_t exit_ms, ProcessState from) {
   }
   bool restart = c.cfg.autorestart == config::Autorestart::True ||
                  (c.cfg.autorestart == config::Autorestart::Unexpected && !expected);
-  if (restart && !f.shutting_down) begin_spawn(c);   // immediately, no delay, no limit
+  if (restart && !f.shutting_down) begin_spawn(c);  // immediately, no delay, no limit
+}
+
+// The stop signal just went out: the whole tree has stopwaitsecs from now (ONE STOP
+// DEADLINE in fsm.h).
+void start_stop_clock(Ctx& c) {
+  int64_t wait_ms = int64_t{c.cfg.stopwaitsecs} * 1000;
+  c.f().stop_deadline_ms = c.ev.now_ms + wait_ms;
+  c.arm(TimerId::Stopwait, wait_ms);
+}
+
+// The deadline passed: SIGKILL to what is left. With reap_group the whole process group
+// (master and workers at once: nothing of the tree outlives the deadline); otherwise as
+// Supervisor, the master, or its group with killasgroup. Repeats every stopwaitsecs.
+void kill_tree(Ctx& c) {
+  Facts& f = c.f();
+  bool group = f.draining || c.cfg.killasgroup || c.cfg.reap_group;
+  pid_t id = f.draining ? f.pgid : f.pid;
+  if (id == 0) return;
+  c.log(kWarn, "killing '" + c.name() + "' (" + std::to_string(id) + ") with SIGKILL");
+  c.log(kDebug, "killing " + c.name() + " (pid " + std::to_string(id) + ") " +
+                    (group ? "process group " : "") + "with signal SIGKILL");
+  f.killing = f.killing || (!f.draining && !f.unhealthy);
+  c.send(group ? -id : id, SIGKILL);
+  c.arm(TimerId::Stopwait, int64_t{c.cfg.stopwaitsecs} * 1000);
 }
 
 // Send the stop signal (RUNNING/STARTING -> STOPPING).
@@ -226,7 +273,7 @@ void send_stop(Ctx& c) {
                     values::signal_name(c.cfg.stopsignal));
   c.change(ProcessState::Stopping);
   c.send(group ? -f.pid : f.pid, c.cfg.stopsignal);
-  c.arm(TimerId::Stopwait, int64_t{c.cfg.stopwaitsecs} * 1000);
+  start_stop_clock(c);
 }
 
 // NO ORPHANS: the master exited, its group did not.
@@ -241,23 +288,44 @@ void begin_drain(Ctx& c) {
   c.log(kInfo, "waiting for process group " + std::to_string(f.pgid) + " of " + c.name() +
                    " to exit (master " + decode_wait_status(c.ev.wait_status).text + ")");
   c.change(ProcessState::Stopping);
-  c.send(-f.pgid, c.cfg.stopsignal);
-  c.arm(TimerId::Stopwait, int64_t{c.cfg.stopwaitsecs} * 1000);
+  if (f.stop_deadline_ms == 0) {
+    // The master exited by itself: the group's stop signal goes out now, and with it
+    // starts the group's stopwaitsecs.
+    c.send(-f.pgid, c.cfg.stopsignal);
+    start_stop_clock(c);
+  } else if (c.ev.now_ms < f.stop_deadline_ms) {
+    // A stop is under way: the workers get the stop signal (without stopasgroup only the
+    // master had it) but no new clock — the stop's deadline holds for the whole tree.
+    c.send(-f.pgid, c.cfg.stopsignal);
+    c.arm(TimerId::Stopwait, f.stop_deadline_ms - c.ev.now_ms);
+  } else {
+    kill_tree(c);  // the master went at (or after) the deadline: the rest goes now
+  }
 }
 
 // ---- cells -----------------------------------------------------------------------------
 
 void nothing(Ctx&) {}
-void start_spawns(Ctx& c) { begin_spawn(c); }
-void start_refused_already_started(Ctx& c) { refuse(c, Refusal::AlreadyStarted); }
-void start_refused_unknown_state(Ctx& c) { refuse(c, Refusal::UnknownState); }
-void refused_not_running(Ctx& c) { refuse(c, Refusal::NotRunning); }
+void start_spawns(Ctx& c) {
+  begin_spawn(c);
+}
+void start_refused_already_started(Ctx& c) {
+  refuse(c, Refusal::AlreadyStarted);
+}
+void start_refused_unknown_state(Ctx& c) {
+  refuse(c, Refusal::UnknownState);
+}
+void refused_not_running(Ctx& c) {
+  refuse(c, Refusal::NotRunning);
+}
 
 void autostart_spawns_if_never_started(Ctx& c) {
   if (c.cfg.autostart && c.f().laststart_ms == 0 && !c.f().shutting_down) begin_spawn(c);
 }
 
-void stop_sends_stopsignal(Ctx& c) { send_stop(c); }
+void stop_sends_stopsignal(Ctx& c) {
+  send_stop(c);
+}
 
 void stop_backoff_to_stopped_without_signal(Ctx& c) {
   c.log(kDebug, "Attempted to kill " + c.name() + ", which is in BACKOFF state.");
@@ -287,11 +355,13 @@ void shutdown_backoff_to_fatal(Ctx& c) {
   c.cancel(TimerId::Backoff);
   c.change(ProcessState::Fatal);
 }
-void shutdown_marks_no_restart(Ctx& c) { c.f().shutting_down = true; }
+void shutdown_marks_no_restart(Ctx& c) {
+  c.f().shutting_down = true;
+}
 
 void signal_sent_to_master(Ctx& c) {
   Facts& f = c.f();
-  if (f.pid == 0) return refuse(c, Refusal::NotRunning);   // draining: no master to signal
+  if (f.pid == 0) return refuse(c, Refusal::NotRunning);  // draining: no master to signal
   c.log(kDebug, "sending " + c.name() + " (pid " + std::to_string(f.pid) + ") sig " +
                     values::signal_name(c.ev.signal));
   c.send(f.pid, c.ev.signal);
@@ -300,10 +370,10 @@ void signal_sent_to_master(Ctx& c) {
 void spawned_arms_startsecs(Ctx& c) {
   Facts& f = c.f();
   f.pid = c.ev.pid;
-  f.pgid = c.ev.pid;   // the child called setpgid(0,0)
+  f.pgid = c.ev.pid;  // the child called setpgid(0,0)
   f.spawnerr.clear();
   c.log(kInfo, "spawned: '" + c.name() + "' with pid " + std::to_string(c.ev.pid));
-  if (!c.cfg.ready.empty()) {   // readiness extension: the timer is the ready deadline
+  if (!c.cfg.ready.empty()) {  // readiness extension: the timer is the ready deadline
     c.arm(TimerId::Startsecs, int64_t{c.cfg.ready_timeout} * 1000);
   } else if (c.cfg.startsecs <= 0) {
     promote_to_running(c);
@@ -321,7 +391,7 @@ void spawn_failed_to_backoff(Ctx& c) {
 
 void exit_of_master(Ctx& c) {
   Facts& f = c.f();
-  if (c.ev.pid != f.pid || f.pid == 0) return;   // not ours (stale or a worker)
+  if (c.ev.pid != f.pid || f.pid == 0) return;  // not ours (stale or a worker)
   if (c.cfg.reap_group && c.ev.group_alive) return begin_drain(c);
   finish_exit(c, c.ev.wait_status, c.ev.now_ms, f.state);
 }
@@ -333,6 +403,7 @@ void exit_in_unknown_records_exit(Ctx& c) {
   DecodedExit d = decode_wait_status(c.ev.wait_status);
   f.pid = 0;
   f.pgid = 0;
+  f.stop_deadline_ms = 0;
   f.exitstatus = d.code;
   f.laststop_ms = c.ev.now_ms;
   c.change(ProcessState::Exited);
@@ -365,8 +436,8 @@ void ready_promotes_to_running(Ctx& c) {
   f.backoff = 0;
   c.cancel(TimerId::Startsecs);
   c.change(ProcessState::Running);
-  c.log(kInfo, "success: " + c.name() + " entered RUNNING state, process is ready (ready=" +
-                   c.cfg.ready + ")");
+  c.log(kInfo, "success: " + c.name() +
+                   " entered RUNNING state, process is ready (ready=" + c.cfg.ready + ")");
 }
 
 // RUNNING, liveness probes failed: stop it like an admin stop, but the exit restarts it.
@@ -379,7 +450,7 @@ void unhealthy_restarts(Ctx& c) {
                    " liveness probes in a row, restarting it");
   c.change(ProcessState::Stopping);
   c.send(group ? -f.pid : f.pid, c.cfg.stopsignal);
-  c.arm(TimerId::Stopwait, int64_t{c.cfg.stopwaitsecs} * 1000);
+  start_stop_clock(c);
 }
 
 void backoff_elapsed_respawns(Ctx& c) {
@@ -387,23 +458,15 @@ void backoff_elapsed_respawns(Ctx& c) {
 }
 
 void stopwait_elapsed_sends_sigkill(Ctx& c) {
-  Facts& f = c.f();
-  bool group = f.draining || c.cfg.killasgroup;
-  pid_t id = f.draining ? f.pgid : f.pid;
-  if (id == 0) return;
-  c.log(kWarn, "killing '" + c.name() + "' (" + std::to_string(id) + ") with SIGKILL");
-  c.log(kDebug, "killing " + c.name() + " (pid " + std::to_string(id) + ") " +
-                    (group ? "process group " : "") + "with signal SIGKILL");
-  f.killing = f.killing || (!f.draining && !f.unhealthy);
-  c.send(group ? -id : id, SIGKILL);
-  c.arm(TimerId::Stopwait, int64_t{c.cfg.stopwaitsecs} * 1000);
+  kill_tree(c);
 }
 
 void kill_failed_to_unknown(Ctx& c) {
   Facts& f = c.f();
-  c.log(kCrit, "unknown problem killing " + c.name() + " (" + std::to_string(f.pid) + "):" +
-                   c.ev.error);
+  c.log(kCrit,
+        "unknown problem killing " + c.name() + " (" + std::to_string(f.pid) + "):" + c.ev.error);
   f.killing = false;
+  f.stop_deadline_ms = 0;
   c.cancel(TimerId::Stopwait);
   c.change(ProcessState::Unknown);
 }
@@ -416,7 +479,9 @@ struct Cell {
   Handler fn;
 };
 
+// clang-format off
 #define CELL(fn) Cell{#fn, fn}
+// clang-format on
 constexpr Cell kNothing = CELL(nothing);
 constexpr Cell kStart = CELL(start_spawns);
 constexpr Cell kAlready = CELL(start_refused_already_started);
@@ -428,6 +493,7 @@ constexpr Cell kKillFailed = CELL(kill_failed_to_unknown);
 constexpr Cell kReady = CELL(ready_promotes_to_running);
 constexpr Cell kUnhealthy = CELL(unhealthy_restarts);
 
+// clang-format off
 // Rows: states in kStates order; columns: EventKind order.
 constexpr std::array<ProcessState, 8> kStates = {
     ProcessState::Stopped, ProcessState::Starting, ProcessState::Running, ProcessState::Backoff,
@@ -444,12 +510,13 @@ constexpr Cell kTable[8][kEventCount] = {
     /* FATAL    */ {kStart, kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
     /* UNKNOWN  */ {CELL(start_refused_unknown_state), kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, CELL(exit_in_unknown_records_exit), kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
 };
+// clang-format on
 #undef CELL
 
 int row(ProcessState s) {
   for (size_t i = 0; i < kStates.size(); ++i)
     if (kStates[i] == s) return static_cast<int>(i);
-  return 7;   // not a real state: treat as UNKNOWN
+  return 7;  // not a real state: treat as UNKNOWN
 }
 
 }  // namespace

@@ -12,6 +12,13 @@
 // EXITED / BACKOFF / STOPPED plus autorestart, decided as if the master had just exited
 // (too-quickly is measured at the master's exit time). With reap_group=false the table is
 // Supervisor 4.2.5's exactly.
+//
+// ONE STOP DEADLINE (`stop_deadline_ms`): a stop gives the whole tree stopwaitsecs from
+// the stop signal. With reap_group the stopwait timer's SIGKILL goes to -pgid (master and
+// workers at once), and a drain that begins while a stop is under way keeps the stop's
+// deadline instead of starting a new stopwaitsecs (a master and a worker that both ignore
+// SIGTERM used to take 2 x stopwaitsecs). A master that exits by itself starts the drain's
+// own deadline: the group's stop signal is sent then, stopwaitsecs before its SIGKILL.
 #pragma once
 
 #include <sys/types.h>
@@ -32,22 +39,25 @@ enum LogLevel : int { kCrit = 50, kError = 40, kWarn = 30, kInfo = 20, kDebug = 
 // Everything the table knows about one instance between events.
 struct Facts {
   ProcessState state = ProcessState::Stopped;
-  pid_t pid = 0;              // master pid while it lives; 0 otherwise
-  pid_t pgid = 0;             // process group of the last master (= its pid); kept while draining
-  int backoff = 0;            // Supervisor's counter; `tries` in events
-  int64_t laststart_ms = 0;   // wall clock, ms since epoch; 0 = never started
-  int64_t laststop_ms = 0;    // 0 = never stopped
-  std::string spawnerr;       // "" = none
-  int exitstatus = 0;         // last exit code, -1 if killed by a signal
-  bool expected = true;       // last EXITED was an expected exit
-  bool killing = false;       // a stop (or kill) signal was sent: the next exit means STOPPED
+  pid_t pid = 0;             // master pid while it lives; 0 otherwise
+  pid_t pgid = 0;            // process group of the last master (= its pid); kept while draining
+  int backoff = 0;           // Supervisor's counter; `tries` in events
+  int64_t laststart_ms = 0;  // wall clock, ms since epoch; 0 = never started
+  int64_t laststop_ms = 0;   // 0 = never stopped
+  std::string spawnerr;      // "" = none
+  int exitstatus = 0;        // last exit code, -1 if killed by a signal
+  bool expected = true;      // last EXITED was an expected exit
+  bool killing = false;      // a stop (or kill) signal was sent: the next exit means STOPPED
   bool administrative_stop = false;
-  bool shutting_down = false; // after Shutdown: no autorestart, no backoff retry
+  bool shutting_down = false;  // after Shutdown: no autorestart, no backoff retry
   // NO ORPHANS drain: the master is gone, its group is not.
   bool draining = false;
   int drain_wait_status = 0;  // the master's raw wait status, replayed on GroupEmpty
   int64_t drain_exit_ms = 0;  // when the master exited
-  ProcessState drain_from = ProcessState::Stopped;   // state when the master exited
+  ProcessState drain_from = ProcessState::Stopped;  // state when the master exited
+  // When the tree must be gone: the first stop signal's time + stopwaitsecs (wall clock,
+  // ms); 0 = no stop signal sent since the last spawn or exit.
+  int64_t stop_deadline_ms = 0;
   // Readiness extension (ProcessConfig::ready): the ready deadline passed, the group was
   // killed; the exit ends the start as failed (BACKOFF).
   bool ready_failed = false;
@@ -58,14 +68,15 @@ struct Facts {
 };
 
 enum class EventKind : int {
-  Start,           // admin start (startProcess)
-  Autostart,       // supervisord walks its groups: spawn if autostart and never started
-  Stop,            // admin stop (stopProcess)
-  Shutdown,        // supervisord is stopping everything: BACKOFF -> FATAL, others stop
-  Signal,          // signalProcess: `signal` to the master pid only
-  Spawned,         // runtime forked the master: `pid`
-  SpawnFailed,     // runtime could not spawn: `error` is the spawnerr text
-  Exit,            // reaper: master `pid` exited with `wait_status`; `group_alive` = kill(-pgid,0) found someone
+  Start,        // admin start (startProcess)
+  Autostart,    // supervisord walks its groups: spawn if autostart and never started
+  Stop,         // admin stop (stopProcess)
+  Shutdown,     // supervisord is stopping everything: BACKOFF -> FATAL, others stop
+  Signal,       // signalProcess: `signal` to the master pid only
+  Spawned,      // runtime forked the master: `pid`
+  SpawnFailed,  // runtime could not spawn: `error` is the spawnerr text
+  Exit,  // reaper: master `pid` exited with `wait_status`; `group_alive` = kill(-pgid,0) found
+         // someone
   GroupEmpty,      // runtime: kill(-pgid,0) failed with ESRCH while draining
   StartsecsTimer,  // the startsecs timer fired
   BackoffTimer,    // the backoff delay elapsed
@@ -79,12 +90,12 @@ std::string_view event_name(EventKind e);
 
 struct Event {
   EventKind kind = EventKind::Start;
-  int64_t now_ms = 0;         // wall clock, ms since epoch
-  pid_t pid = 0;              // Spawned, Exit
-  int wait_status = 0;        // Exit: raw waitpid status
-  bool group_alive = false;   // Exit
-  int signal = 0;             // Signal
-  std::string error;          // SpawnFailed, KillFailed
+  int64_t now_ms = 0;        // wall clock, ms since epoch
+  pid_t pid = 0;             // Spawned, Exit
+  int wait_status = 0;       // Exit: raw waitpid status
+  bool group_alive = false;  // Exit
+  int signal = 0;            // Signal
+  std::string error;         // SpawnFailed, KillFailed
 };
 
 enum class TimerId : int { Startsecs, Backoff, Stopwait };
@@ -94,13 +105,13 @@ std::string_view timer_name(TimerId t);
 struct Action {
   enum class Kind { Spawn, Signal, ArmTimer, CancelTimer, Log, StateChange };
   Kind kind = Kind::Log;
-  pid_t target = 0;           // Signal: pid, or -pgid for the group
-  int signal = 0;             // Signal
-  TimerId timer = TimerId::Startsecs;   // ArmTimer / CancelTimer
-  int64_t delay_ms = 0;       // ArmTimer
-  int level = kInfo;          // Log
-  std::string text;           // Log
-  ProcessState from = ProcessState::Stopped;   // StateChange
+  pid_t target = 0;                           // Signal: pid, or -pgid for the group
+  int signal = 0;                             // Signal
+  TimerId timer = TimerId::Startsecs;         // ArmTimer / CancelTimer
+  int64_t delay_ms = 0;                       // ArmTimer
+  int level = kInfo;                          // Log
+  std::string text;                           // Log
+  ProcessState from = ProcessState::Stopped;  // StateChange
   ProcessState to = ProcessState::Stopped;
 
   bool operator==(const Action&) const = default;
@@ -110,10 +121,10 @@ struct Action {
 enum class Refusal { None, AlreadyStarted, NotRunning, UnknownState };
 
 struct Step {
-  Facts facts;                // the next facts
-  std::vector<Action> actions;   // to perform in order
+  Facts facts;                  // the next facts
+  std::vector<Action> actions;  // to perform in order
   Refusal refusal = Refusal::None;
-  std::string_view cell;      // name of the table cell that handled the event
+  std::string_view cell;  // name of the table cell that handled the event
 };
 
 // The table. Every (state, event) pair is a named cell, "nothing" included.

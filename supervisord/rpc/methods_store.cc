@@ -5,10 +5,12 @@
 //   signame ("" when signal is 0), spawnerr, tries.
 // Faults: INCORRECT_PARAMETERS for a non-string name or a non-int / negative limit;
 // FAILED "state store unavailable: <why>" when the statefile is off or unusable.
+#include "supervisord/rpc/methods_store.h"
+
 #include <signal.h>
 #include <string.h>
 
-#include "supervisord/rpc/methods_store.h"
+#include "supervisord/store/recovery.h"
 #include "supervisord/store/store.h"
 
 namespace rpc {
@@ -44,7 +46,52 @@ Value entry_value(const store::HistoryEntry& h) {
 
 }  // namespace
 
-void register_store_methods(Dispatcher& d, store::Store& store) {
+// The daemon's side of `supervisorctl why`: what the state file holds and what crash
+// recovery could do with it, as lines of text.
+Value daemon_diagnosis(const store::Store& store, const store::Recovery& recovery) {
+  std::string file = store.path().empty() ? "none" : store.path();
+  std::string status = "recording";
+  std::string previous;
+  std::string crash = "crash recovery: " + recovery.summary();
+  const store::PreviousRun& prev = store.previous_run();
+  if (const auto& reset = store.reset_info()) {
+    status = "new file: the previous one was corrupt (" + reset->reason + "), moved to " +
+             reset->moved_to;
+    previous = "not known (the state file was replaced)";
+    crash =
+        "crash recovery: no record (the state file was corrupt and was replaced; processes "
+        "a crashed supervisord left running were not looked for)";
+  } else if (!store.enabled()) {
+    status = store.path().empty() ? "off (statefile=none)" : "disabled: " + store.disabled_reason();
+    previous = "not known";
+    crash = "crash recovery: off (no state file)";
+  } else if (!prev.found) {
+    previous = "none recorded (first run)";
+  } else {
+    previous = "pid " + std::to_string(prev.pid) +
+               (prev.clean ? " ended cleanly" : " did not shut down cleanly") +
+               (prev.same_boot ? "" : " (before a reboot)");
+  }
+  return Struct{{"statefile", file},
+                {"statefile_status", status},
+                {"previous_run", previous},
+                {"crash_recovery", crash},
+                {"recovery_record", store.enabled() && !store.reset_info()}};
+}
+
+void register_store_methods(Dispatcher& d, store::Store& store, const store::Recovery& recovery) {
+  d.add(
+      "supervisor.getDaemonDiagnosis",
+      {[&store, &recovery](const Array&, Reply reply) { reply(daemon_diagnosis(store, recovery)); },
+       0,
+       0,
+       {"struct"},
+       "Extension. The daemon's state file and crash recovery: statefile (path or 'none'),\n"
+       "statefile_status (recording / disabled: why / new file: the previous one was corrupt,\n"
+       "moved to PATH), previous_run, crash_recovery (what it did, or that it had no record),\n"
+       "recovery_record (false when recovery had nothing to go by).\n\n"
+       "@return struct result"});
+
   d.add("supervisor.getProcessHistory",
         {[&store](const Array& a, Reply reply) {
            if (!a[0].is_string() || !a[1].is_int() || a[1].as_int() < 0)
@@ -58,7 +105,9 @@ void register_store_methods(Dispatcher& d, store::Store& store) {
            for (const auto& h : *rows) out.push_back(entry_value(h));
            reply(Value(std::move(out)));
          },
-         2, 2, {"array", "string", "int"},
+         2,
+         2,
+         {"array", "string", "int"},
          "Get the state change history of processes (extension), oldest first.\n\n"
          "@param string name  process ('group:name', 'name'), group ('group:*') or '' for all\n"
          "@param int limit    at most this many of the most recent entries (0 = none, max 10000)\n"

@@ -12,6 +12,11 @@ bool DbError::busy() const {
   return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
 }
 
+bool DbError::corrupt() const {
+  int primary = code & 0xff;
+  return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
+}
+
 bool DbError::transient() const {
   int primary = code & 0xff;
   return busy() || primary == SQLITE_FULL || primary == SQLITE_IOERR;
@@ -73,7 +78,9 @@ void Stmt::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-int64_t Stmt::int_at(int column) const { return sqlite3_column_int64(stmt_, column); }
+int64_t Stmt::int_at(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 std::string Stmt::text_at(int column) const {
   const unsigned char* p = sqlite3_column_text(stmt_, column);
@@ -82,11 +89,15 @@ std::string Stmt::text_at(int column) const {
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
-bool Stmt::null_at(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool Stmt::null_at(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
 // ---- Db --------------------------------------------------------------------------------
 
-Db::~Db() { close(); }
+Db::~Db() {
+  close();
+}
 
 DbError Db::last_error(int rc) const {
   if (!db_) return {rc, sqlite3_errstr(rc)};
@@ -141,6 +152,8 @@ DbStatus Db::query_int(const std::string& sql, int64_t& out) {
   return s.status();
 }
 
-int64_t Db::changes() const { return db_ ? sqlite3_changes64(db_) : 0; }
+int64_t Db::changes() const {
+  return db_ ? sqlite3_changes64(db_) : 0;
+}
 
 }  // namespace store

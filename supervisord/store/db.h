@@ -19,8 +19,9 @@ namespace store {
 struct DbError {
   int code = 0;
   std::string message;
-  bool busy() const;        // locked by another connection: worth retrying later
-  bool transient() const;   // busy, disk full or I/O error: keep the batch, retry later
+  bool busy() const;       // locked by another connection: worth retrying later
+  bool transient() const;  // busy, disk full or I/O error: keep the batch, retry later
+  bool corrupt() const;    // not a database, or a malformed one
 };
 
 // Success, or the error of the first failing call.
@@ -49,7 +50,7 @@ class Stmt {
   bool step();
   // Runs to completion (for statements without rows) and resets.
   DbStatus run();
-  void reset();   // resets and clears bindings, ready for the next use
+  void reset();  // resets and clears bindings, ready for the next use
 
   int64_t int_at(int column) const;
   std::string text_at(int column) const;

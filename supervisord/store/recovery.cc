@@ -18,7 +18,7 @@ namespace {
 constexpr int kError = 40;
 constexpr int kWarn = 30;
 constexpr int kInfo = 20;
-constexpr uint64_t kTickMs = 50;   // fallback only: no pidfd, nothing wakes us on a non-child's exit
+constexpr uint64_t kTickMs = 50;  // fallback only: no pidfd, nothing wakes us on a non-child's exit
 constexpr int kMaxRescans = 16;
 
 int pidfd_open(pid_t pid) {
@@ -36,13 +36,15 @@ std::string signame(int sig) {
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
 }
 
-std::string label(const InstanceRecord& r) { return r.group + ":" + r.name; }
+std::string label(const InstanceRecord& r) {
+  return r.group + ":" + r.name;
+}
 
 // What of a recorded instance still lives, by pid + start time.
 struct Scan {
   bool master_alive = false;
-  bool group_trusted = false;      // kill(-pgid) reaches only the instance's processes
-  std::vector<ProcStat> members;   // master (if alive) and the group's other live members
+  bool group_trusted = false;     // kill(-pgid) reaches only the instance's processes
+  std::vector<ProcStat> members;  // master (if alive) and the group's other live members
 };
 
 Scan scan(const InstanceRecord& r) {
@@ -50,9 +52,9 @@ Scan scan(const InstanceRecord& r) {
   auto master = read_proc_stat(r.pid);
   s.master_alive = master && master->alive() && master->start_ticks == r.start_ticks;
   // The kernel keeps a pgid from being reused while any member lives, so a group whose
-  // leader is gone still holds only the master's descendants. But a live process whose pid is the group's number but that is not the recorded leader
-  // (other start time, or born after our master) means the number was reused: that group
-  // is someone else's.
+  // leader is gone still holds only the master's descendants. But a live process whose pid is the
+  // group's number but that is not the recorded leader (other start time, or born after our master)
+  // means the number was reused: that group is someone else's.
   bool impostor_leader = false;
   if (r.pgid == r.pid)
     impostor_leader = master && master->start_ticks != r.start_ticks;
@@ -61,10 +63,10 @@ Scan scan(const InstanceRecord& r) {
   s.group_trusted = r.pgid > 1 && !impostor_leader;
   if (s.group_trusted) {
     for (const ProcStat& m : group_members(r.pgid))
-      if (m.start_ticks >= r.start_ticks) s.members.push_back(m);   // workers come after the master
+      if (m.start_ticks >= r.start_ticks) s.members.push_back(m);  // workers come after the master
   }
-  if (s.master_alive &&
-      std::none_of(s.members.begin(), s.members.end(), [&](const ProcStat& m) { return m.pid == r.pid; }))
+  if (s.master_alive && std::none_of(s.members.begin(), s.members.end(),
+                                     [&](const ProcStat& m) { return m.pid == r.pid; }))
     s.members.insert(s.members.begin(), *master);
   return s;
 }
@@ -73,10 +75,14 @@ Scan scan(const InstanceRecord& r) {
 
 const char* fate_name(RecoveryOutcome::Fate fate) {
   switch (fate) {
-    case RecoveryOutcome::Fate::Gone: return "gone";
-    case RecoveryOutcome::Fate::Stopped: return "stopped";
-    case RecoveryOutcome::Fate::Killed: return "killed";
-    case RecoveryOutcome::Fate::Survived: return "survived";
+    case RecoveryOutcome::Fate::Gone:
+      return "gone";
+    case RecoveryOutcome::Fate::Stopped:
+      return "stopped";
+    case RecoveryOutcome::Fate::Killed:
+      return "killed";
+    case RecoveryOutcome::Fate::Survived:
+      return "survived";
   }
   return "?";
 }
@@ -93,10 +99,10 @@ struct Recovery::Job {
   Recovery* self = nullptr;
   RecoveryOutcome outcome;
   bool finished = false;
-  bool killed = false;            // SIGKILL was sent
-  bool signalled_group = false;   // the stop signal reached -pgid
-  uv_timer_t* stopwait = nullptr;   // stopwaitsecs, then the SIGKILL grace
-  uv_timer_t* tick = nullptr;       // fallback rescans
+  bool killed = false;             // SIGKILL was sent
+  bool signalled_group = false;    // the stop signal reached -pgid
+  uv_timer_t* stopwait = nullptr;  // stopwaitsecs, then the SIGKILL grace
+  uv_timer_t* tick = nullptr;      // fallback rescans
   std::map<pid_t, Watch*> watches;
 };
 
@@ -108,8 +114,9 @@ void Recovery::log(int level, const std::string& text) const {
   if (log_) log_(level, text);
 }
 
-void Recovery::run(std::vector<InstanceRecord> instances, Done done) {
+void Recovery::run(std::vector<InstanceRecord> instances, Done done, InstanceDone instance_done) {
   done_ = std::move(done);
+  instance_done_ = std::move(instance_done);
   started_ = true;
   if (!instances.empty())
     log(kInfo, "crash recovery: checking " + std::to_string(instances.size()) +
@@ -142,12 +149,13 @@ void Recovery::start_job(Job& job) {
     target = -r.pgid;
     job.signalled_group = true;
   }
-  if (!s.group_trusted) target = r.pid;   // only the verified master
+  if (!s.group_trusted) target = r.pid;  // only the verified master
   std::string who = s.master_alive ? "pid " + std::to_string(r.pid) : "master gone";
   log(kWarn, "crash recovery: found " + label(r) + " (" + who + ", " +
                  std::to_string(s.members.size()) + " process(es) in group " +
                  std::to_string(r.pgid) + ") left running by the previous supervisord; sending " +
-                 signame(r.stopsignal) + " to " + (target < 0 ? "its process group" : "its master") +
+                 signame(r.stopsignal) + " to " +
+                 (target < 0 ? "its process group" : "its master") +
                  ", SIGKILL to the group after " + std::to_string(r.stopwaitsecs) + "s");
   if (::kill(target, r.stopsignal) != 0 && errno != ESRCH)
     log(kError, "crash recovery: kill(" + std::to_string(target) + ", " + signame(r.stopsignal) +
@@ -156,10 +164,13 @@ void Recovery::start_job(Job& job) {
   uv_timer_init(loop_, job.stopwait);
   job.stopwait->data = &job;
   ++open_handles_;
-  uv_timer_start(job.stopwait, [](uv_timer_t* h) {
-    Job* j = static_cast<Job*>(h->data);
-    j->self->on_stopwait(*j);
-  }, static_cast<uint64_t>(std::max(r.stopwaitsecs, 0)) * 1000, 0);
+  uv_timer_start(
+      job.stopwait,
+      [](uv_timer_t* h) {
+        Job* j = static_cast<Job*>(h->data);
+        j->self->on_stopwait(*j);
+      },
+      static_cast<uint64_t>(std::max(r.stopwaitsecs, 0)) * 1000, 0);
   refresh(job);
 }
 
@@ -181,7 +192,8 @@ void Recovery::refresh(Job& job) {
     }
     std::vector<pid_t> stale;
     for (const auto& [pid, w] : job.watches)
-      if (std::none_of(s.members.begin(), s.members.end(), [pid = pid](const ProcStat& m) { return m.pid == pid; }))
+      if (std::none_of(s.members.begin(), s.members.end(),
+                       [pid = pid](const ProcStat& m) { return m.pid == pid; }))
         stale.push_back(pid);
     for (pid_t pid : stale) unwatch(job, pid);
     bool raced = false;
@@ -191,7 +203,7 @@ void Recovery::refresh(Job& job) {
       int fd = use_pidfd_ ? pidfd_open(m.pid) : (errno = ENOSYS, -1);
       if (fd < 0) {
         if (errno == ESRCH)
-          raced = true;   // gone between the scan and now: scan again
+          raced = true;  // gone between the scan and now: scan again
         else
           need_tick = true;
         continue;
@@ -226,10 +238,13 @@ void Recovery::refresh(Job& job) {
       uv_timer_init(loop_, job.tick);
       job.tick->data = &job;
       ++open_handles_;
-      uv_timer_start(job.tick, [](uv_timer_t* h) {
-        Job* j = static_cast<Job*>(h->data);
-        j->self->refresh(*j);
-      }, kTickMs, kTickMs);
+      uv_timer_start(
+          job.tick,
+          [](uv_timer_t* h) {
+            Job* j = static_cast<Job*>(h->data);
+            j->self->refresh(*j);
+          },
+          kTickMs, kTickMs);
     }
     if (!raced) return;
   }
@@ -257,11 +272,14 @@ void Recovery::on_stopwait(Job& job) {
                  " process(es) after " + std::to_string(r.stopwaitsecs) +
                  "s: SIGKILL to process group " + std::to_string(r.pgid));
   if (s.group_trusted) (void)::kill(-r.pgid, SIGKILL);
-  for (const ProcStat& m : s.members) (void)::kill(m.pid, SIGKILL);   // a master outside its group
-  uv_timer_start(job.stopwait, [](uv_timer_t* h) {
-    Job* j = static_cast<Job*>(h->data);
-    j->self->on_stopwait(*j);
-  }, kKillGraceMs, 0);
+  for (const ProcStat& m : s.members) (void)::kill(m.pid, SIGKILL);  // a master outside its group
+  uv_timer_start(
+      job.stopwait,
+      [](uv_timer_t* h) {
+        Job* j = static_cast<Job*>(h->data);
+        j->self->on_stopwait(*j);
+      },
+      kKillGraceMs, 0);
   refresh(job);
 }
 
@@ -305,6 +323,8 @@ void Recovery::finish_job(Job& job, RecoveryOutcome::Fate fate) {
   close_timer(job.stopwait);
   close_timer(job.tick);
   --jobs_left_;
+  // Abandoned work (close()) starts nothing: the daemon is going down.
+  if (instance_done_ && !closing_) instance_done_(job.outcome);
   maybe_done();
 }
 
@@ -321,16 +341,26 @@ void Recovery::maybe_done() {
   }
   if (!all_started_ || jobs_left_ > 0 || finished_) return;
   finished_ = true;
-  size_t counts[4] = {};
-  for (const auto& j : jobs_) ++counts[static_cast<int>(j->outcome.fate)];
-  if (!jobs_.empty())
-    log(counts[3] ? kError : kInfo,
-        "crash recovery: done: " + std::to_string(counts[1]) + " stopped, " +
-            std::to_string(counts[2]) + " killed, " + std::to_string(counts[0]) +
-            " already gone, " + std::to_string(counts[3]) + " survived");
+  bool survived = std::any_of(jobs_.begin(), jobs_.end(), [](const auto& j) {
+    return j->outcome.fate == RecoveryOutcome::Fate::Survived;
+  });
+  if (!jobs_.empty()) log(survived ? kError : kInfo, "crash recovery: " + summary());
   std::vector<RecoveryOutcome> outcomes;
   for (const auto& j : jobs_) outcomes.push_back(j->outcome);
   if (auto fn = std::move(done_)) fn(outcomes);
+}
+
+std::string Recovery::summary() const {
+  if (!started_) return "not run";
+  if (jobs_.empty()) return "nothing recorded to stop";
+  if (!finished_)
+    return "in progress: " + std::to_string(jobs_left_) + " of " + std::to_string(jobs_.size()) +
+           " recorded instance(s) still being stopped";
+  size_t counts[4] = {};
+  for (const auto& j : jobs_) ++counts[static_cast<int>(j->outcome.fate)];
+  return "done: " + std::to_string(counts[1]) + " stopped, " + std::to_string(counts[2]) +
+         " killed, " + std::to_string(counts[0]) + " already gone, " + std::to_string(counts[3]) +
+         " survived";
 }
 
 void Recovery::close(std::function<void()> closed) {

@@ -1,9 +1,11 @@
 // recovery.h — crash recovery on the uv loop (DESIGN §4): the instances a previous
 // supervisord recorded and that still live (same pid AND same start time; members of
 // their process group started no earlier than the master) are stopped with their stop
-// signal, then SIGKILL to the whole group after stopwaitsecs; `done` runs when every group
-// is empty (or gave up), so that the caller starts nothing before the old masters and
-// workers are gone and their ports are free. The old processes are not our children: their
+// signal, then SIGKILL to the whole group after stopwaitsecs. `instance_done` runs as each
+// instance's group is empty (or gave up), so that the caller starts that instance's
+// successor then — not before its old master and workers are gone and their ports are
+// free, and not later either: a slow group never holds up the others. `done` runs when
+// every instance is done. The old processes are not our children: their
 // exits are watched through pidfds (uv_poll_t), or a short timer where pidfd_open is
 // missing. Every step is logged.
 // Owns: its uv_timer_t / uv_poll_t handles and pidfds (closed before `done` runs).
@@ -32,7 +34,7 @@ struct RecoveryOutcome {
   };
   InstanceRecord record;
   Fate fate = Fate::Gone;
-  size_t processes = 0;   // master + workers found alive at the start
+  size_t processes = 0;  // master + workers found alive at the start
 };
 const char* fate_name(RecoveryOutcome::Fate fate);
 
@@ -40,19 +42,25 @@ class Recovery {
  public:
   using LogFn = std::function<void(int level, const std::string& text)>;
   using Done = std::function<void(const std::vector<RecoveryOutcome>&)>;
+  using InstanceDone = std::function<void(const RecoveryOutcome&)>;
 
   // After SIGKILL, how long to wait for the group to disappear before giving up.
   static constexpr uint64_t kKillGraceMs = 5000;
 
   Recovery(uv_loop_t* loop, LogFn log);
-  ~Recovery();   // run() must have called done, or close() must have completed
+  ~Recovery();  // run() must have called done, or close() must have completed
   Recovery(const Recovery&) = delete;
   Recovery& operator=(const Recovery&) = delete;
 
-  // Starts on every instance at once; `done` runs exactly once (maybe before run()
-  // returns when nothing is alive), after all handles are closed.
-  void run(std::vector<InstanceRecord> instances, Done done);
+  // Starts on every instance at once; `instance_done` runs once per instance as it is
+  // done (maybe before run() returns, for one with nothing alive; never from close()),
+  // `done` exactly once (maybe before run() returns when nothing is alive), after all
+  // handles are closed.
+  void run(std::vector<InstanceRecord> instances, Done done, InstanceDone instance_done = {});
   bool finished() const { return finished_; }
+  // One line for `supervisorctl why` (the daemon): "not run", "in progress: ...", or the
+  // "done: ..." counts the log has.
+  std::string summary() const;
   // Abandons the work (signals already sent stay sent); `closed` after handles closed.
   void close(std::function<void()> closed);
 
@@ -75,6 +83,7 @@ class Recovery {
   LogFn log_;
   std::vector<std::unique_ptr<Job>> jobs_;
   Done done_;
+  InstanceDone instance_done_;
   std::function<void()> closed_;
   int open_handles_ = 0;
   size_t jobs_left_ = 0;

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "supervisord/store/proc_stat.h"
@@ -20,7 +23,7 @@ constexpr int kDebug = 10;
 // entries are dropped (instances and admin state are keyed, so they cannot pile up).
 constexpr size_t kMaxQueuedHistory = 10000;
 constexpr uint64_t kRetryMs = 1000;
-constexpr int64_t kPruneEvery = 1000;   // inserts between two prunes
+constexpr int64_t kPruneEvery = 1000;  // inserts between two prunes
 constexpr int64_t kKeepRuns = 100;
 
 }  // namespace
@@ -62,7 +65,7 @@ int64_t wall_clock_ms() {
 Store::Store(uv_loop_t* loop) : loop_(loop) {}
 
 Store::~Store() {
-  stmts_.reset();   // statements before the connection
+  stmts_.reset();  // statements before the connection
   db_.reset();
 }
 
@@ -70,13 +73,38 @@ void Store::log(int level, const std::string& text) const {
   if (options_.log) options_.log(level, text);
 }
 
+// Why opening failed; open() logs it (or moves a corrupt file aside and tries again).
 Status Store::fail_open(const std::string& reason) {
   stmts_.reset();
   db_.reset();
   disabled_reason_ = reason;
-  log(kError, "statefile " + options_.path + ": " + reason +
-                  "; supervising without persistent state (no history, no crash recovery)");
   return Status::fail(reason);
+}
+
+Status Store::fail_open(const DbError& error) {
+  open_corrupt_ = error.corrupt();
+  return fail_open(error.message);
+}
+
+// `path` -> `path.corrupt-YYYYmmdd-HHMMSS` (then -2, -3... if taken), its -wal and -shm
+// with the same suffix: kept for inspection, never deleted. The new name, or "" and errno.
+std::string Store::move_aside() {
+  const std::string& path = options_.path;
+  char stamp[32];
+  time_t now = ::time(nullptr);
+  struct tm tm;
+  localtime_r(&now, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  std::string base = path + ".corrupt-" + stamp;
+  std::string target = base;
+  for (int n = 2; ::access(target.c_str(), F_OK) == 0 && n < 100; ++n)
+    target = base + "-" + std::to_string(n);
+  if (::rename(path.c_str(), target.c_str()) != 0) return {};
+  for (const char* side : {"-wal", "-shm"}) {
+    std::string from = path + side;
+    if (::access(from.c_str(), F_OK) == 0) (void)::rename(from.c_str(), (target + side).c_str());
+  }
+  return target;
 }
 
 void Store::disable(const std::string& why) {
@@ -96,6 +124,38 @@ Status Store::open(Options options) {
     disabled_reason_ = "statefile=none";
     return Status::success();
   }
+  Status st = open_file();
+  if (!st.ok() && open_corrupt_) {
+    // A corrupt file would otherwise turn history and crash recovery off for good. Keep
+    // it for inspection under another name and start afresh: what it held is lost to
+    // this daemon, which says so (here, and in `supervisorctl why` through reset_info()).
+    std::string reason = disabled_reason_;
+    std::string moved = move_aside();
+    if (moved.empty()) {
+      std::string err = strerror(errno);
+      st = fail_open(reason + "; cannot move it aside: " + err);
+    } else {
+      reset_ = ResetInfo{reason, moved};
+      log(kError, "statefile " + options_.path + " is corrupt (" + reason + "): moved to " + moved +
+                      " (kept for inspection) and started a fresh one; "
+                      "the history before now and the previous run's instances are not "
+                      "known, so crash recovery has no record to act on");
+      previous_run_ = PreviousRun{};
+      previous_instances_.clear();
+      admin_stopped_.clear();
+      counts_.clear();
+      open_corrupt_ = false;
+      st = open_file();
+    }
+  }
+  if (!st.ok())
+    log(kError, "statefile " + options_.path + ": " + disabled_reason_ +
+                    "; supervising without persistent state (no history, no crash recovery)");
+  return st;
+}
+
+Status Store::open_file() {
+  open_corrupt_ = false;
   db_ = std::make_unique<Db>();
   if (DbStatus st = db_->open(options_.path, true); !st)
     return fail_open("cannot open: " + st.error.message);
@@ -104,7 +164,7 @@ Status Store::open(Options options) {
   int64_t ignored = 0;
   if (DbStatus st = db_->query_int("PRAGMA journal_mode=WAL", ignored); !st) {
     if (st.error.busy()) return fail_open("locked by another process (" + st.error.message + ")");
-    return fail_open(st.error.message);
+    return fail_open(st.error);
   }
   (void)db_->exec("PRAGMA synchronous=NORMAL");
   // The page cache would grow to SQLite's default 2 MiB as the history table does; the
@@ -113,7 +173,7 @@ Status Store::open(Options options) {
   MigrationResult mr;
   if (DbStatus st = migrate(*db_, mr); !st) {
     if (st.error.busy()) return fail_open("locked by another process (" + st.error.message + ")");
-    return fail_open(st.error.message);
+    return fail_open(st.error);
   }
   if (mr.from != mr.to)
     log(kInfo, "statefile " + options_.path + ": schema " + std::to_string(mr.from) + " -> " +
@@ -142,7 +202,8 @@ Status Store::open(Options options) {
       {&stmts->clear_previous, "DELETE FROM instances WHERE run_id < ?1"},
       {&stmts->insert_admin, "INSERT OR IGNORE INTO admin_stopped (grp, name) VALUES (?1, ?2)"},
       {&stmts->delete_admin, "DELETE FROM admin_stopped WHERE grp = ?1 AND name = ?2"},
-      {&stmts->upsert_count, "INSERT OR REPLACE INTO instance_counts (program, count) VALUES (?1, ?2)"},
+      {&stmts->upsert_count,
+       "INSERT OR REPLACE INTO instance_counts (program, count) VALUES (?1, ?2)"},
       {&stmts->delete_count, "DELETE FROM instance_counts WHERE program = ?1"},
       {&stmts->end_run, "UPDATE runs SET ended_ms = ?2 WHERE id = ?1"},
       {&stmts->prune_age, "DELETE FROM history WHERE time_ms < ?1"},
@@ -153,7 +214,7 @@ Status Store::open(Options options) {
       {&stmts->history_bare, history_bare.c_str()},
   };
   for (const Sql& s : sqls)
-    if (DbStatus st = db_->prepare(s.text, *s.stmt); !st) return fail_open(st.error.message);
+    if (DbStatus st = db_->prepare(s.text, *s.stmt); !st) return fail_open(st.error);
 
   // The previous run, and whether its supervisord is still alive (two daemons on one file
   // would kill each other's processes as "leftovers").
@@ -162,10 +223,11 @@ Status Store::open(Options options) {
   if (auto me = read_proc_stat(::getpid())) my_ticks = me->start_ticks;
   {
     Stmt q;
-    if (DbStatus st = db_->prepare(
-            "SELECT pid, start_ticks, boot_id, started_ms, ended_ms FROM runs ORDER BY id DESC LIMIT 1", q);
+    if (DbStatus st = db_->prepare("SELECT pid, start_ticks, boot_id, started_ms, ended_ms FROM "
+                                   "runs ORDER BY id DESC LIMIT 1",
+                                   q);
         !st)
-      return fail_open(st.error.message);
+      return fail_open(st.error);
     if (q.step()) {
       previous_run_.found = true;
       previous_run_.pid = static_cast<pid_t>(q.int_at(0));
@@ -179,15 +241,16 @@ Status Store::open(Options options) {
           return fail_open("in use by supervisord pid " + std::to_string(previous_run_.pid));
       }
     }
-    if (!q.status()) return fail_open(q.status().error.message);
+    if (!q.status()) return fail_open(q.status().error);
   }
   if (previous_run_.same_boot) {
     Stmt q;
     if (DbStatus st = db_->prepare(
             "SELECT grp, name, pid, pgid, start_ticks, stopsignal, stopwaitsecs, stopasgroup "
-            "FROM instances ORDER BY rowid", q);
+            "FROM instances ORDER BY rowid",
+            q);
         !st)
-      return fail_open(st.error.message);
+      return fail_open(st.error);
     while (q.step()) {
       InstanceRecord r;
       r.group = q.text_at(0);
@@ -200,16 +263,16 @@ Status Store::open(Options options) {
       r.stopasgroup = q.int_at(7) != 0;
       previous_instances_.push_back(std::move(r));
     }
-    if (!q.status()) return fail_open(q.status().error.message);
+    if (!q.status()) return fail_open(q.status().error);
   }
   {
     Stmt q;
     if (DbStatus st = db_->prepare("SELECT grp, name FROM admin_stopped", q); !st)
-      return fail_open(st.error.message);
+      return fail_open(st.error);
     while (q.step()) admin_stopped_.emplace(q.text_at(0), q.text_at(1));
     Stmt c;
     if (DbStatus st = db_->prepare("SELECT program, count FROM instance_counts", c); !st)
-      return fail_open(st.error.message);
+      return fail_open(st.error);
     while (c.step()) counts_[c.text_at(0)] = static_cast<int>(c.int_at(1));
   }
 
@@ -217,7 +280,7 @@ Status Store::open(Options options) {
   // it on later does not resurrect old decisions.
   if (DbStatus st = db_->exec("BEGIN IMMEDIATE"); !st) {
     if (st.error.busy()) return fail_open("locked by another process (" + st.error.message + ")");
-    return fail_open(st.error.message);
+    return fail_open(st.error);
   }
   Stmt add_run;
   DbStatus st = db_->prepare(
@@ -243,7 +306,7 @@ Status Store::open(Options options) {
   if (st) st = db_->exec("COMMIT");
   if (!st) {
     (void)db_->exec("ROLLBACK");
-    return fail_open(st.error.message);
+    return fail_open(st.error);
   }
   stmts_ = std::move(stmts);
   disabled_reason_.clear();
@@ -259,11 +322,13 @@ Status Store::open(Options options) {
   retry_->data = this;
   uv_unref(reinterpret_cast<uv_handle_t*>(retry_));
 
-  std::string prev = !previous_run_.found ? "first run"
-                     : previous_run_.clean
-                         ? "previous run (pid " + std::to_string(previous_run_.pid) + ") ended cleanly"
-                         : "previous run (pid " + std::to_string(previous_run_.pid) +
-                               ") did not shut down cleanly";
+  std::string prev =
+      reset_                 ? "new file"
+      : !previous_run_.found ? "first run"
+      : previous_run_.clean
+          ? "previous run (pid " + std::to_string(previous_run_.pid) + ") ended cleanly"
+          : "previous run (pid " + std::to_string(previous_run_.pid) +
+                ") did not shut down cleanly";
   log(kInfo, "statefile " + options_.path + " opened (schema " + std::to_string(mr.to) + "; " +
                  prev + "; " + std::to_string(previous_instances_.size()) +
                  " recorded instance(s))");
@@ -363,7 +428,8 @@ bool Store::flush() {
 void Store::arm_retry() {
   if (prepare_) uv_prepare_stop(prepare_);
   if (retry_ && !uv_is_active(reinterpret_cast<uv_handle_t*>(retry_)))
-    uv_timer_start(retry_, [](uv_timer_t* h) { static_cast<Store*>(h->data)->flush(); }, kRetryMs, 0);
+    uv_timer_start(
+        retry_, [](uv_timer_t* h) { static_cast<Store*>(h->data)->flush(); }, kRetryMs, 0);
 }
 
 bool Store::commit_queue() {
@@ -375,8 +441,11 @@ bool Store::commit_queue() {
   if (st) {
     for (const HistoryEntry& h : history_queue_) {
       s.insert_history.bind(1, h.time_ms).bind(2, h.group).bind(3, h.name);
-      s.insert_history.bind(4, int64_t{static_cast<int>(h.from)}).bind(5, int64_t{static_cast<int>(h.to)});
-      s.insert_history.bind(6, int64_t{h.pid}).bind(7, int64_t{h.exitstatus}).bind(8, int64_t{h.signal});
+      s.insert_history.bind(4, int64_t{static_cast<int>(h.from)})
+          .bind(5, int64_t{static_cast<int>(h.to)});
+      s.insert_history.bind(6, int64_t{h.pid})
+          .bind(7, int64_t{h.exitstatus})
+          .bind(8, int64_t{h.signal});
       s.insert_history.bind(9, h.spawnerr).bind(10, int64_t{h.tries});
       if (st = s.insert_history.run(); !st) break;
     }
@@ -450,7 +519,8 @@ bool Store::prune() {
   DbStatus st = DbStatus::success();
   if (options_.history_max_age_s > 0)
     st = s.prune_age.bind(1, wall_clock_ms() - options_.history_max_age_s * 1000).run();
-  if (st && options_.history_max_rows > 0) st = s.prune_rows.bind(1, options_.history_max_rows).run();
+  if (st && options_.history_max_rows > 0)
+    st = s.prune_rows.bind(1, options_.history_max_rows).run();
   if (!st) log(kDebug, "statefile " + options_.path + ": prune failed: " + st.error.message);
   return static_cast<bool>(st);
 }
@@ -460,7 +530,7 @@ bool Store::prune() {
 Result<std::vector<HistoryEntry>> Store::history(const std::string& namespec, int limit) {
   using R = Result<std::vector<HistoryEntry>>;
   if (!enabled()) return R::fail("state store unavailable: " + disabled_reason_);
-  flush();   // what happened up to now is part of the answer
+  flush();  // what happened up to now is part of the answer
   if (!enabled()) return R::fail("state store unavailable: " + disabled_reason_);
   Statements& s = *stmts_;
   Stmt* q = &s.history_all;
@@ -488,7 +558,8 @@ Result<std::vector<HistoryEntry>> Store::history(const std::string& namespec, in
     h.time_ms = q->int_at(0);
     h.group = q->text_at(1);
     h.name = q->text_at(2);
-    h.from = process_state_from_code(static_cast<int>(q->int_at(3))).value_or(ProcessState::Unknown);
+    h.from =
+        process_state_from_code(static_cast<int>(q->int_at(3))).value_or(ProcessState::Unknown);
     h.to = process_state_from_code(static_cast<int>(q->int_at(4))).value_or(ProcessState::Unknown);
     h.pid = static_cast<pid_t>(q->int_at(5));
     h.exitstatus = static_cast<int>(q->int_at(6));

@@ -2,12 +2,14 @@
 // schema with migrations, prepared statements) holding process state history, the live
 // instances (for crash recovery) and remembered admin state. Writes are queued in memory
 // and committed as one transaction from a uv_prepare_t, i.e. just before the loop sleeps.
-// Failure policy: an unusable file (unwritable, locked, corrupt, newer schema, in use by a
-// live supervisord) is logged and the Store runs disabled — every call stays valid and
-// cheap, and nothing here ever blocks or aborts supervision (busy_timeout 0; a busy commit
-// is retried from a timer, with a bounded queue).
-// Owns: the sqlite connection, one uv_prepare_t and one uv_timer_t (closed in close()).
-// Must not depend on: process/, the Supervisor, rpc/ (store/observer.* adapts those).
+// Failure policy: a corrupt file (not a database, malformed) is renamed
+// `<path>.corrupt-<time>` with its -wal/-shm, kept, and a fresh file is created in its place
+// (logged; reset_info() tells). An otherwise unusable file (unwritable, locked, newer
+// schema, in use by a live supervisord) is logged and the Store runs disabled — every call stays
+// valid and cheap, and nothing here ever blocks or aborts supervision (busy_timeout 0; a busy
+// commit is retried from a timer, with a bounded queue). Owns: the sqlite connection, one
+// uv_prepare_t and one uv_timer_t (closed in close()). Must not depend on: process/, the
+// Supervisor, rpc/ (store/observer.* adapts those).
 #pragma once
 
 #include <uv.h>
@@ -35,10 +37,10 @@ inline constexpr int64_t kDefaultHistoryMaxRows = 100000;
 inline constexpr int64_t kDefaultHistoryMaxAgeSeconds = 30 * 24 * 3600;
 
 struct Options {
-  std::string path;           // resolved (see resolve_statefile); "" = disabled
-  bool remember_state = false;   // false: remembered admin state is cleared at open
-  int64_t history_max_rows = kDefaultHistoryMaxRows;      // <= 0: unbounded
-  int64_t history_max_age_s = kDefaultHistoryMaxAgeSeconds;   // <= 0: unbounded
+  std::string path;             // resolved (see resolve_statefile); "" = disabled
+  bool remember_state = false;  // false: remembered admin state is cleared at open
+  int64_t history_max_rows = kDefaultHistoryMaxRows;         // <= 0: unbounded
+  int64_t history_max_age_s = kDefaultHistoryMaxAgeSeconds;  // <= 0: unbounded
   LogFn log;
 };
 
@@ -51,7 +53,7 @@ int64_t wall_clock_ms();
 class Store {
  public:
   explicit Store(uv_loop_t* loop);
-  ~Store();   // close() must have completed if open() was called
+  ~Store();  // close() must have completed if open() was called
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -62,6 +64,13 @@ class Store {
   bool enabled() const { return db_ != nullptr; }
   const std::string& disabled_reason() const { return disabled_reason_; }
   const std::string& path() const { return options_.path; }
+  // Set when open() found the file corrupt and moved it aside: the store is a fresh one,
+  // with no history of earlier runs and no record for crash recovery.
+  struct ResetInfo {
+    std::string reason;    // sqlite's message ("file is not a database")
+    std::string moved_to;  // where the corrupt file is now
+  };
+  const std::optional<ResetInfo>& reset_info() const { return reset_; }
 
   // ---- the previous run (read at open) ----
   const PreviousRun& previous_run() const { return previous_run_; }
@@ -72,10 +81,10 @@ class Store {
 
   // ---- writes: queued, committed before the loop sleeps ----
   void record_history(HistoryEntry entry);
-  void record_instance(InstanceRecord record);   // replaces the row of (group, name)
+  void record_instance(InstanceRecord record);  // replaces the row of (group, name)
   void forget_instance(const std::string& group, const std::string& name);
   void set_admin_stopped(const std::string& group, const std::string& name, bool stopped);
-  void forget_group(const std::string& group);   // its remembered admin state
+  void forget_group(const std::string& group);  // its remembered admin state
   void set_instance_count(const std::string& program, int count);
   void forget_instance_count(const std::string& program);
   // Runs at the start of every flush, so an adapter can add what it resolved late
@@ -103,7 +112,10 @@ class Store {
 
  private:
   struct Statements;
+  Status open_file();
   Status fail_open(const std::string& reason);
+  Status fail_open(const DbError& error);
+  std::string move_aside();
   void disable(const std::string& why);
   void log(int level, const std::string& text) const;
   bool commit_queue();
@@ -115,6 +127,8 @@ class Store {
   std::unique_ptr<Db> db_;
   std::unique_ptr<Statements> stmts_;
   std::string disabled_reason_ = "not opened";
+  bool open_corrupt_ = false;  // the last open_file() failed on a corrupt file
+  std::optional<ResetInfo> reset_;
   int64_t run_id_ = 0;
   PreviousRun previous_run_;
   std::vector<InstanceRecord> previous_instances_;
@@ -136,7 +150,7 @@ class Store {
 
   std::function<void()> before_flush_;
   bool in_flush_ = false;
-  uv_prepare_t* prepare_ = nullptr;   // heap: freed in its close callback
+  uv_prepare_t* prepare_ = nullptr;  // heap: freed in its close callback
   uv_timer_t* retry_ = nullptr;
   int closing_ = 0;
   std::function<void()> close_done_;

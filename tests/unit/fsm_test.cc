@@ -2,10 +2,9 @@
 // reference §2.2 and the NO ORPHANS drain.
 #include "supervisord/process/fsm.h"
 
+#include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/wait.h>
-
-#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <array>
@@ -21,10 +20,14 @@ using S = ProcessState;
 
 namespace {
 
-constexpr int64_t kT0 = 1'700'000'000'000;   // an arbitrary wall-clock instant (ms)
+constexpr int64_t kT0 = 1'700'000'000'000;  // an arbitrary wall-clock instant (ms)
 
-int exit_status(int code) { return (code & 0xff) << 8; }   // as waitpid reports exit(code)
-int signal_status(int sig) { return sig & 0x7f; }          // as waitpid reports death by sig
+int exit_status(int code) {
+  return (code & 0xff) << 8;
+}  // as waitpid reports exit(code)
+int signal_status(int sig) {
+  return sig & 0x7f;
+}  // as waitpid reports death by sig
 
 config::ProcessConfig base_config() {
   config::ProcessConfig c;
@@ -102,18 +105,30 @@ Facts facts_in(S state) {
 Event canonical(EventKind k) {
   Event e = ev(k);
   switch (k) {
-    case EventKind::Signal: e.signal = SIGHUP; break;
-    case EventKind::Spawned: e.pid = 200; break;
-    case EventKind::SpawnFailed: e.error = "can't find command '/nope'"; break;
-    case EventKind::Exit: e.pid = 100; e.wait_status = exit_status(0); break;
-    case EventKind::KillFailed: e.error = "EPERM"; break;
-    default: break;
+    case EventKind::Signal:
+      e.signal = SIGHUP;
+      break;
+    case EventKind::Spawned:
+      e.pid = 200;
+      break;
+    case EventKind::SpawnFailed:
+      e.error = "can't find command '/nope'";
+      break;
+    case EventKind::Exit:
+      e.pid = 100;
+      e.wait_status = exit_status(0);
+      break;
+    case EventKind::KillFailed:
+      e.error = "EPERM";
+      break;
+    default:
+      break;
   }
   return e;
 }
 
-constexpr std::array<S, 8> kAllStates = {S::Stopped, S::Starting, S::Running, S::Backoff,
-                                         S::Stopping, S::Exited, S::Fatal, S::Unknown};
+constexpr std::array<S, 8> kAllStates = {S::Stopped,  S::Starting, S::Running, S::Backoff,
+                                         S::Stopping, S::Exited,   S::Fatal,   S::Unknown};
 
 // Runs a step and keeps the facts: a tiny driver for arc tests.
 struct Driver {
@@ -137,29 +152,33 @@ TEST_CASE("every_cell_of_the_table_has_a_name_and_a_defined_next_state") {
   // StartsecsTimer BackoffTimer StopwaitTimer KillFailed Ready Unhealthy
   const std::array<std::array<S, fsm::kEventCount>, 8> expected = {{
       /* STOPPED  */ {S::Starting, S::Starting, S::Stopped, S::Stopped, S::Stopped, S::Stopped,
-                      S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped,
-                      S::Stopped, S::Stopped},
-      /* STARTING */ {S::Starting, S::Starting, S::Stopping, S::Stopping, S::Starting, S::Starting,
-                      S::Backoff, S::Exited, S::Starting, S::Running, S::Starting, S::Starting, S::Unknown,
-                      S::Starting, S::Starting},
-      /* RUNNING  */ {S::Running, S::Running, S::Stopping, S::Stopping, S::Running, S::Running,
-                      S::Running, S::Exited, S::Running, S::Running, S::Running, S::Running, S::Unknown,
-                      S::Running, S::Stopping},
-      /* BACKOFF  */ {S::Backoff, S::Backoff, S::Stopped, S::Fatal, S::Backoff, S::Backoff,
-                      S::Backoff, S::Backoff, S::Backoff, S::Backoff, S::Starting, S::Backoff, S::Backoff,
-                      S::Backoff, S::Backoff},
-      /* STOPPING */ {S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Stopping,
-                      S::Stopping, S::Stopped, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Unknown,
-                      S::Stopping, S::Stopping},
-      /* EXITED   */ {S::Starting, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited,
-                      S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited,
-                      S::Exited, S::Exited},
-      /* FATAL    */ {S::Starting, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal,
-                      S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal,
-                      S::Fatal, S::Fatal},
-      /* UNKNOWN  */ {S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown,
-                      S::Unknown, S::Exited, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown,
-                      S::Unknown, S::Unknown},
+                      S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped,
+                      S::Stopped, S::Stopped, S::Stopped},
+      /* STARTING */
+      {S::Starting, S::Starting, S::Stopping, S::Stopping, S::Starting, S::Starting, S::Backoff,
+       S::Exited, S::Starting, S::Running, S::Starting, S::Starting, S::Unknown, S::Starting,
+       S::Starting},
+      /* RUNNING  */
+      {S::Running, S::Running, S::Stopping, S::Stopping, S::Running, S::Running, S::Running,
+       S::Exited, S::Running, S::Running, S::Running, S::Running, S::Unknown, S::Running,
+       S::Stopping},
+      /* BACKOFF  */
+      {S::Backoff, S::Backoff, S::Stopped, S::Fatal, S::Backoff, S::Backoff, S::Backoff, S::Backoff,
+       S::Backoff, S::Backoff, S::Starting, S::Backoff, S::Backoff, S::Backoff, S::Backoff},
+      /* STOPPING */
+      {S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Stopping,
+       S::Stopped, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Unknown, S::Stopping,
+       S::Stopping},
+      /* EXITED   */
+      {S::Starting, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited,
+       S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited},
+      /* FATAL    */
+      {S::Starting, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal,
+       S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal},
+      /* UNKNOWN  */
+      {S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown,
+       S::Exited, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown,
+       S::Unknown},
   }};
   config::ProcessConfig cfg = base_config();
   for (size_t si = 0; si < kAllStates.size(); ++si) {
@@ -199,7 +218,9 @@ TEST_CASE("every_cell_of_the_table_has_a_name_and_a_defined_next_state") {
 
 TEST_CASE("commands_are_refused_with_supervisors_faults") {
   config::ProcessConfig cfg = base_config();
-  auto refusal = [&](S state, EventKind k) { return fsm::step(facts_in(state), canonical(k), cfg).refusal; };
+  auto refusal = [&](S state, EventKind k) {
+    return fsm::step(facts_in(state), canonical(k), cfg).refusal;
+  };
   CHECK(refusal(S::Starting, EventKind::Start) == Refusal::AlreadyStarted);
   CHECK(refusal(S::Running, EventKind::Start) == Refusal::AlreadyStarted);
   CHECK(refusal(S::Backoff, EventKind::Start) == Refusal::AlreadyStarted);
@@ -229,8 +250,10 @@ TEST_CASE("stopped_to_starting_to_running_when_startsecs_timer_fires") {
   CHECK(d.f.pgid == 4242);
   s = d.on(ev(EventKind::StartsecsTimer, kT0 + 3002));
   CHECK(d.f.state == S::Running);
-  CHECK(has_log(s, "success: web_00 entered RUNNING state, process has stayed up for > than 3 "
-                   "seconds (startsecs)", fsm::kInfo));
+  CHECK(has_log(s,
+                "success: web_00 entered RUNNING state, process has stayed up for > than 3 "
+                "seconds (startsecs)",
+                fsm::kInfo));
 }
 
 TEST_CASE("startsecs_zero_enters_running_at_spawn") {
@@ -279,7 +302,8 @@ TEST_CASE("backoff_delay_grows_then_fatal_after_startretries") {
   CHECK(d.f.state == S::Fatal);
   CHECK(has_log(d.last, "gave up: web_00 entered FATAL state, too many start retries too quickly",
                 fsm::kInfo));
-  CHECK(changes(d.last) == std::vector<std::pair<S, S>>{{S::Starting, S::Backoff}, {S::Backoff, S::Fatal}});
+  CHECK(changes(d.last) ==
+        std::vector<std::pair<S, S>>{{S::Starting, S::Backoff}, {S::Backoff, S::Fatal}});
   CHECK(d.f.spawnerr == "Exited too quickly (process log may have details)");
 }
 
@@ -311,7 +335,8 @@ TEST_CASE("running_to_exited_to_starting_on_unexpected_exit_immediately") {
   d.f = facts_in(S::Running);
   d.f.backoff = 2;
   Step s = d.on(exit_ev(100, exit_status(3), kT0));
-  CHECK(changes(s) == std::vector<std::pair<S, S>>{{S::Running, S::Exited}, {S::Exited, S::Starting}});
+  CHECK(changes(s) ==
+        std::vector<std::pair<S, S>>{{S::Running, S::Exited}, {S::Exited, S::Starting}});
   CHECK(has_log(s, "exited: web_00 (exit status 3; not expected)", fsm::kWarn));
   CHECK(find(s, Action::Kind::Spawn) != nullptr);
   CHECK(d.f.backoff == 0);
@@ -349,7 +374,8 @@ TEST_CASE("starting_exit_after_startsecs_passes_through_running_to_exited") {
   d.on(ev(EventKind::Start));
   d.on(spawned(5, kT0));
   Step s = d.on(exit_ev(5, exit_status(0), kT0 + 1000));
-  CHECK(changes(s) == std::vector<std::pair<S, S>>{{S::Starting, S::Running}, {S::Running, S::Exited}});
+  CHECK(changes(s) ==
+        std::vector<std::pair<S, S>>{{S::Starting, S::Running}, {S::Running, S::Exited}});
 }
 
 TEST_CASE("autostart_spawns_only_if_never_started") {
@@ -445,7 +471,7 @@ TEST_CASE("shutdown_turns_backoff_into_fatal_and_stops_restarts") {
   e.cfg.autorestart = config::Autorestart::True;
   e.f = facts_in(S::Exited);
   e.on(ev(EventKind::Shutdown));
-  e.f.state = S::Running;   // a process that exits during shutdown is not restarted
+  e.f.state = S::Running;  // a process that exits during shutdown is not restarted
   e.f.pid = 9;
   e.on(exit_ev(9, exit_status(1), kT0));
   CHECK(e.f.state == S::Exited);
@@ -497,7 +523,8 @@ TEST_CASE("master_exit_with_live_group_drains_as_stopping_until_group_empty") {
   CHECK(fsm::step(d.f, ev(EventKind::Start), d.cfg).refusal == Refusal::AlreadyStarted);
 
   s = d.on(ev(EventKind::GroupEmpty, kT0 + 4100));
-  CHECK(changes(s) == std::vector<std::pair<S, S>>{{S::Stopping, S::Exited}, {S::Exited, S::Starting}});
+  CHECK(changes(s) ==
+        std::vector<std::pair<S, S>>{{S::Stopping, S::Exited}, {S::Exited, S::Starting}});
   CHECK(has_log(s, "exited: web_00 (terminated by SIGKILL; not expected)", fsm::kWarn));
   CHECK(find(s, Action::Kind::Spawn) != nullptr);
   CHECK(!d.f.draining);
@@ -538,12 +565,81 @@ TEST_CASE("stopped_master_with_live_workers_drains_before_stopped") {
   CHECK(has_log(d.last, "stopped: web_00 (terminated by SIGTERM)", fsm::kWarn));
 }
 
+// ONE STOP DEADLINE: a master and a worker that both ignore SIGTERM are gone
+// stopwaitsecs after the stop signal, not 2 x stopwaitsecs (the drain used to start its
+// own clock after the master's SIGKILL).
+TEST_CASE("stop_deadline_covers_master_and_group_sigkill_to_the_group_at_stopwaitsecs") {
+  Driver d;
+  d.cfg.stopwaitsecs = 4;
+  d.f = facts_in(S::Running);
+  Step s = d.on(ev(EventKind::Stop, kT0));
+  CHECK(find(s, Action::Kind::Signal)->target == 100);  // the stop signal: master only
+  CHECK(armed(s, TimerId::Stopwait)->delay_ms == 4000);
+  CHECK(d.f.stop_deadline_ms == kT0 + 4000);
+  s = d.on(ev(EventKind::StopwaitTimer, kT0 + 4000));
+  const Action* kill = find(s, Action::Kind::Signal);
+  REQUIRE(kill != nullptr);
+  CHECK(kill->signal == SIGKILL);
+  CHECK(kill->target == -100);  // reap_group: the whole tree at once
+  CHECK(has_log(s, "killing 'web_00' (100) with SIGKILL", fsm::kWarn));
+  // The master dies of it; a worker not yet reaped: no second stopwaitsecs.
+  s = d.on(exit_ev(100, signal_status(SIGKILL), kT0 + 4010, /*group_alive=*/true));
+  CHECK(d.f.draining);
+  for (const Action& a : s.actions)
+    if (a.kind == Action::Kind::Signal) CHECK(a.signal == SIGKILL);
+  d.on(ev(EventKind::GroupEmpty, kT0 + 4020));
+  CHECK(d.f.state == S::Stopped);
+  CHECK(d.f.stop_deadline_ms == 0);
+}
+
+TEST_CASE("drain_during_a_stop_keeps_the_stop_deadline") {
+  Driver d;
+  d.cfg.stopwaitsecs = 4;
+  d.f = facts_in(S::Running);
+  d.on(ev(EventKind::Stop, kT0));
+  // The master obeys after 1 s, its worker does not: the worker gets the stop signal and
+  // the 3 s that are left, not 4 more.
+  Step s = d.on(exit_ev(100, signal_status(SIGTERM), kT0 + 1000, true));
+  CHECK(find(s, Action::Kind::Signal)->target == -100);
+  CHECK(find(s, Action::Kind::Signal)->signal == SIGTERM);
+  CHECK(armed(s, TimerId::Stopwait)->delay_ms == 3000);
+  s = d.on(ev(EventKind::StopwaitTimer, kT0 + 4000));
+  CHECK(find(s, Action::Kind::Signal)->target == -100);
+  CHECK(find(s, Action::Kind::Signal)->signal == SIGKILL);
+}
+
+TEST_CASE("master_exiting_by_itself_gives_its_group_a_full_stopwaitsecs") {
+  // Not a stop: the group's stop signal goes out at the master's exit, so that is when
+  // its stopwaitsecs starts (today's semantics, kept).
+  Driver d;
+  d.cfg.stopwaitsecs = 4;
+  d.f = facts_in(S::Running);
+  Step s = d.on(exit_ev(100, exit_status(1), kT0 + 60000, true));
+  CHECK(armed(s, TimerId::Stopwait)->delay_ms == 4000);
+  CHECK(d.f.stop_deadline_ms == kT0 + 64000);
+  // An admin stop during that drain does not restart the clock.
+  s = d.on(ev(EventKind::Stop, kT0 + 61000));
+  CHECK(armed(s, TimerId::Stopwait) == nullptr);
+  CHECK(d.f.stop_deadline_ms == kT0 + 64000);
+}
+
+TEST_CASE("reap_group_false_sigkill_goes_to_the_master_only_as_supervisor") {
+  Driver d;
+  d.cfg.reap_group = false;
+  d.f = facts_in(S::Running);
+  d.on(ev(EventKind::Stop, kT0));
+  Step s = d.on(ev(EventKind::StopwaitTimer, kT0 + 10000));
+  CHECK(find(s, Action::Kind::Signal)->target == 100);
+  CHECK(find(s, Action::Kind::Signal)->signal == SIGKILL);
+}
+
 TEST_CASE("reap_group_false_exits_at_once_as_supervisor_does") {
   Driver d;
   d.cfg.reap_group = false;
   d.f = facts_in(S::Running);
   Step s = d.on(exit_ev(100, signal_status(SIGKILL), kT0, true));
-  CHECK(changes(s) == std::vector<std::pair<S, S>>{{S::Running, S::Exited}, {S::Exited, S::Starting}});
+  CHECK(changes(s) ==
+        std::vector<std::pair<S, S>>{{S::Running, S::Exited}, {S::Exited, S::Starting}});
   CHECK(!d.f.draining);
 }
 
@@ -627,7 +723,8 @@ TEST_CASE("running_to_stopping_to_starting_when_liveness_fails") {
   // Even a SIGKILL after stopwaitsecs keeps it a restart, and exit 0 is not "expected".
   d.on(ev(EventKind::StopwaitTimer, kT0 + 15000));
   s = d.on(exit_ev(4242, exit_status(0), kT0 + 15001));
-  CHECK(changes(s) == std::vector<std::pair<S, S>>{{S::Stopping, S::Exited}, {S::Exited, S::Starting}});
+  CHECK(changes(s) ==
+        std::vector<std::pair<S, S>>{{S::Stopping, S::Exited}, {S::Exited, S::Starting}});
   CHECK(find(s, Action::Kind::Spawn) != nullptr);
 }
 

@@ -3,14 +3,11 @@
 // stopwaitsecs), workers included; a pid whose start time differs is left alone; `done`
 // runs once every group is empty and all handles are closed. Every child is killed by pid
 // and reaped before a test ends.
-#include "supervisord/store/recovery.h"
-
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <doctest/doctest.h>
 
 #include <cerrno>
 #include <chrono>
@@ -21,6 +18,7 @@
 #include <vector>
 
 #include "supervisord/store/proc_stat.h"
+#include "supervisord/store/recovery.h"
 
 #ifndef TESTCHILD
 #error "TESTCHILD (path of the testchild binary) must be defined by the build"
@@ -45,7 +43,7 @@ struct Child {
   InstanceRecord record;
 };
 
-std::set<pid_t> g_started;   // everything to kill and reap at the end
+std::set<pid_t> g_started;  // everything to kill and reap at the end
 
 Child spawn_child(std::vector<std::string> args, int stopwaitsecs = 2, bool stopasgroup = false) {
   int out[2], execd[2];
@@ -75,7 +73,7 @@ Child spawn_child(std::vector<std::string> args, int stopwaitsecs = 2, bool stop
   ::close(execd[1]);
   char ignored;
   ssize_t got;
-  do got = ::read(execd[0], &ignored, 1);   // end of file: the exec has happened
+  do got = ::read(execd[0], &ignored, 1);  // end of file: the exec has happened
   while (got < 0 && errno == EINTR);
   ::close(execd[0]);
   Child c;
@@ -118,7 +116,7 @@ void cleanup() {
     ::kill(p, SIGKILL);
     ::waitpid(p, nullptr, WNOHANG);
   }
-  for (pid_t p : g_started) ::waitpid(p, nullptr, 0);   // ours: masters (workers were re-parented)
+  for (pid_t p : g_started) ::waitpid(p, nullptr, 0);  // ours: masters (workers were re-parented)
   g_started.clear();
 }
 
@@ -146,11 +144,11 @@ Run recover(std::vector<InstanceRecord> records, bool pidfd = true) {
       run.outcomes = o;
       run.done = true;
     });
-    uv_run(&loop, UV_RUN_DEFAULT);   // returns when every handle is closed
+    uv_run(&loop, UV_RUN_DEFAULT);  // returns when every handle is closed
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     CHECK(r.finished());
   }
-  CHECK(uv_loop_close(&loop) == 0);   // nothing left open
+  CHECK(uv_loop_close(&loop) == 0);  // nothing left open
   return run;
 }
 
@@ -178,15 +176,15 @@ TEST_CASE("nothing recorded: done at once, no handles") {
 TEST_CASE("a recorded pid that is gone, or names another process now, is left alone") {
   Child c = spawn_child({"sleep"});
   InstanceRecord reused = c.record;
-  reused.start_ticks += 1;   // same pid, other start time: not ours
+  reused.start_ticks += 1;  // same pid, other start time: not ours
   InstanceRecord gone = c.record;
-  gone.pid = gone.pgid = 999999;   // beyond pid_max's default
+  gone.pid = gone.pgid = 999999;  // beyond pid_max's default
   Run run = recover({reused, gone});
   REQUIRE(run.done);
   REQUIRE(run.outcomes.size() == 2);
   CHECK(run.outcomes[0].fate == Fate::Gone);
   CHECK(run.outcomes[1].fate == Fate::Gone);
-  CHECK(alive(c.pid));   // never signalled
+  CHECK(alive(c.pid));  // never signalled
   CHECK(run.logged("is no longer running"));
   cleanup();
 }
@@ -198,7 +196,7 @@ TEST_CASE("a live master is stopped with its stop signal; done after it is gone"
   CHECK(run.outcomes[0].fate == Fate::Stopped);
   CHECK(run.outcomes[0].processes == 1);
   CHECK_FALSE(alive(c.pid));
-  CHECK(run.seconds < 2);   // woken by the exit, not by stopwaitsecs
+  CHECK(run.seconds < 2);  // woken by the exit, not by stopwaitsecs
   CHECK(run.logged("left running by the previous supervisord; sending SIGTERM to its master"));
   CHECK(run.logged("crash recovery: done: 1 stopped, 0 killed, 0 already gone, 0 survived"));
   MESSAGE("stop of one master: " << run.seconds * 1000 << " ms");
@@ -250,7 +248,7 @@ TEST_CASE("a master that ignores SIGTERM is killed; stopasgroup sends to the gro
 TEST_CASE("orphaned workers whose master already died are found by their group") {
   Child c = spawn_child({"workers", "2"}, 10);
   ::kill(c.pid, SIGKILL);
-  ::waitpid(c.pid, nullptr, 0);   // reaped: the pid is free, the group lives on
+  ::waitpid(c.pid, nullptr, 0);  // reaped: the pid is free, the group lives on
   for (pid_t w : c.workers) REQUIRE(alive(w));
   Run run = recover({c.record});
   REQUIRE(run.outcomes.size() == 1);
@@ -288,6 +286,46 @@ TEST_CASE("four instances with workers at once (the seed scenario's shape)") {
   cleanup();
 }
 
+TEST_CASE("instance_done: each instance as its own group goes; a slow one holds up no other") {
+  Child slow = spawn_child({"ignore-term"}, 30);  // would take 30 s to be killed
+  Child fast = spawn_child({"sleep"}, 30);
+  Child gone = spawn_child({"sleep"});
+  ::kill(gone.pid, SIGKILL);
+  ::waitpid(gone.pid, nullptr, 0);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::vector<std::pair<std::string, double>> order;  // name, seconds since run()
+  bool returned = false, gone_before_return = false, done = false;
+  {
+    Recovery r(&loop, nullptr);
+    auto t0 = std::chrono::steady_clock::now();
+    r.run(
+        {slow.record, fast.record, gone.record},
+        [&](const std::vector<RecoveryOutcome>&) { done = true; },
+        [&](const RecoveryOutcome& o) {
+          double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          order.emplace_back(o.record.name, t);
+          if (o.record.pid == gone.pid) gone_before_return = !returned;
+          // The fast one is done: end the slow one by pid so that the test stays short.
+          if (o.record.pid == fast.pid) ::kill(slow.pid, SIGKILL);
+          CHECK_FALSE(done);
+        });
+    returned = true;
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  CHECK(uv_loop_close(&loop) == 0);
+  CHECK(done);
+  CHECK(gone_before_return);  // nothing alive: reported at once
+  REQUIRE(order.size() == 3);
+  // gone and fast (in either order: fast may die within run() too), then slow.
+  CHECK(order[2].first == slow.record.name);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(order[i].first != slow.record.name);
+    CHECK(order[i].second < 2);  // not held up by the slow one's 30 s
+  }
+  cleanup();
+}
+
 TEST_CASE("close() abandons the work and closes every handle") {
   Child c = spawn_child({"ignore-term"}, 30);
   uv_loop_t loop;
@@ -295,8 +333,12 @@ TEST_CASE("close() abandons the work and closes every handle") {
   bool done = false, closed = false;
   {
     Recovery r(&loop, nullptr);
-    r.run({c.record}, [&](const std::vector<RecoveryOutcome>&) { done = true; });
+    bool instance_done = false;
+    r.run(
+        {c.record}, [&](const std::vector<RecoveryOutcome>&) { done = true; },
+        [&](const RecoveryOutcome&) { instance_done = true; });
     r.close([&] { closed = true; });
+    CHECK_FALSE(instance_done);  // abandoned work starts nothing
     uv_run(&loop, UV_RUN_DEFAULT);
   }
   CHECK(closed);

@@ -5,15 +5,12 @@
 // disabled store that logs why and never blocks.
 #include "supervisord/store/store.h"
 
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <doctest/doctest.h>
-
-#include "tests/unit/temp_dir.h"
 
 #include <chrono>
 #include <cstdio>
@@ -24,6 +21,7 @@
 
 #include "supervisord/store/db.h"
 #include "supervisord/store/schema.h"
+#include "tests/unit/temp_dir.h"
 
 using store::HistoryEntry;
 using store::InstanceRecord;
@@ -65,7 +63,8 @@ struct Harness {
   void spin() {
     uv_timer_t t;
     uv_timer_init(&loop, &t);
-    uv_timer_start(&t, [](uv_timer_t*) {}, 1, 0);
+    uv_timer_start(
+        &t, [](uv_timer_t*) {}, 1, 0);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_close(reinterpret_cast<uv_handle_t*>(&t), nullptr);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -136,7 +135,7 @@ TEST_CASE("statefile none: disabled, every call is a cheap no-op") {
   CHECK_FALSE(h.store->enabled());
   h.store->record_history(entry("g", "a", ProcessState::Stopped, ProcessState::Starting));
   h.store->set_admin_stopped("g", "a", true);
-  CHECK(h.store->admin_stopped("g", "a"));   // mirrored in memory, not persisted
+  CHECK(h.store->admin_stopped("g", "a"));  // mirrored in memory, not persisted
   auto rows = h.store->history("", 10);
   REQUIRE_FALSE(rows.ok());
   CHECK(rows.error().find("statefile=none") != std::string::npos);
@@ -165,10 +164,11 @@ TEST_CASE("writes are queued and committed by the prepare handle before the loop
   REQUIRE(h.open(dir.file("s.state")).ok());
   for (int i = 0; i < 1000; ++i)
     h.store->record_history(entry("g", "a", ProcessState::Starting, ProcessState::Running));
-  CHECK(count_rows(dir.file("s.state"), "history") == 0);   // nothing written yet
+  CHECK(count_rows(dir.file("s.state"), "history") == 0);  // nothing written yet
   auto t0 = std::chrono::steady_clock::now();
   h.spin();
-  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   CHECK(count_rows(dir.file("s.state"), "history") == 1000);
   MESSAGE("1000 history rows in one transaction: " << ms << " ms");
   CHECK(ms < 1000);
@@ -179,9 +179,12 @@ TEST_CASE("history: filters by process, group, bare name; last N oldest first") 
   Harness h;
   REQUIRE(h.open(dir.file("s.state")).ok());
   int64_t t = 1'700'000'000'000;
-  h.store->record_history(entry("web", "web_00", ProcessState::Stopped, ProcessState::Starting, t + 1));
-  h.store->record_history(entry("web", "web_01", ProcessState::Stopped, ProcessState::Starting, t + 2));
-  h.store->record_history(entry("web", "web_00", ProcessState::Starting, ProcessState::Running, t + 3));
+  h.store->record_history(
+      entry("web", "web_00", ProcessState::Stopped, ProcessState::Starting, t + 1));
+  h.store->record_history(
+      entry("web", "web_01", ProcessState::Stopped, ProcessState::Starting, t + 2));
+  h.store->record_history(
+      entry("web", "web_00", ProcessState::Starting, ProcessState::Running, t + 3));
   h.store->record_history(entry("db", "db", ProcessState::Stopped, ProcessState::Starting, t + 4));
   HistoryEntry fatal = entry("web", "web_00", ProcessState::Backoff, ProcessState::Fatal, t + 5);
   fatal.spawnerr = "can't find command 'nope'";
@@ -207,12 +210,12 @@ TEST_CASE("history: filters by process, group, bare name; last N oldest first") 
   auto last2 = h.store->history("web:web_00", 2);
   REQUIRE(last2.ok());
   REQUIRE(last2->size() == 2);
-  CHECK(last2->at(0).to == ProcessState::Running);   // oldest of the two first
+  CHECK(last2->at(0).to == ProcessState::Running);  // oldest of the two first
   CHECK(last2->at(1).to == ProcessState::Fatal);
   CHECK(h.store->history("web:*", 100)->size() == 4);
   CHECK(h.store->history("web:", 100)->size() == 4);
-  CHECK(h.store->history("db", 100)->size() == 1);       // group or name
-  CHECK(h.store->history("web_01", 100)->size() == 1);   // bare process name
+  CHECK(h.store->history("db", 100)->size() == 1);      // group or name
+  CHECK(h.store->history("web_01", 100)->size() == 1);  // bare process name
   CHECK(h.store->history("nobody", 100)->empty());
   CHECK(h.store->history("", 0)->empty());
 }
@@ -252,7 +255,7 @@ TEST_CASE("unclean end: the previous run's instances come back (child killed wit
     s.flush();
     char c = 'x';
     if (::write(ready[1], &c, 1) != 1) ::_exit(2);
-    for (;;) ::pause();   // killed with SIGKILL while "running"
+    for (;;) ::pause();  // killed with SIGKILL while "running"
   }
   ::close(ready[1]);
   char c = 0;
@@ -319,17 +322,17 @@ TEST_CASE("history is bounded by rows and by age (pruned at open and every 1000 
     o.history_max_rows = 50;
     o.history_max_age_s = 3600;
     REQUIRE(h.open(path, o).ok());
-    for (int i = 0; i < 10; ++i)   // two hours old
-      h.store->record_history(entry("g", "old", ProcessState::Stopped, ProcessState::Starting,
-                                    now - 2 * 3600 * 1000));
+    for (int i = 0; i < 10; ++i)  // two hours old
+      h.store->record_history(
+          entry("g", "old", ProcessState::Stopped, ProcessState::Starting, now - 2 * 3600 * 1000));
     for (int i = 0; i < 1200; ++i)
       h.store->record_history(entry("g", "a", ProcessState::Stopped, ProcessState::Starting, now));
     h.spin();
-    CHECK(count_rows(path, "history") == 50);   // 1210 inserts reached the prune threshold
+    CHECK(count_rows(path, "history") == 50);  // 1210 inserts reached the prune threshold
     for (int i = 0; i < 30; ++i)
       h.store->record_history(entry("g", "a", ProcessState::Stopped, ProcessState::Starting, now));
     h.spin();
-    CHECK(count_rows(path, "history") == 80);   // between two prunes
+    CHECK(count_rows(path, "history") == 80);  // between two prunes
     h.close_store(true);
   }
   Harness h;
@@ -360,8 +363,8 @@ TEST_CASE("remembered admin state and instance counts persist only with remember
     CHECK(h.store->admin_stopped("db", "db"));
     CHECK_FALSE(h.store->admin_stopped("web", "web_00"));
     CHECK(h.store->instance_count("web") == 6);
-    h.store->set_admin_stopped("db", "db", false);   // started again
-    h.store->forget_group("web");                    // group removed by update
+    h.store->set_admin_stopped("db", "db", false);  // started again
+    h.store->forget_group("web");                   // group removed by update
     h.close_store(true);
   }
   {
@@ -372,7 +375,7 @@ TEST_CASE("remembered admin state and instance counts persist only with remember
     h.close_store(true);
   }
   Harness h;
-  REQUIRE(h.open(path).ok());   // remember_state off: forgotten for good
+  REQUIRE(h.open(path).ok());  // remember_state off: forgotten for good
   CHECK_FALSE(h.store->instance_count("web").has_value());
   h.close_store(true);
   Harness again;
@@ -380,22 +383,68 @@ TEST_CASE("remembered admin state and instance counts persist only with remember
   CHECK_FALSE(again.store->instance_count("web").has_value());
 }
 
-TEST_CASE("corrupt file: logged, store disabled, file left untouched, supervision goes on") {
+TEST_CASE("corrupt file: moved aside and kept, a fresh one works, logged") {
   TempDir dir{"store_test"};
   std::string path = dir.file("s.state");
   std::string garbage(8192, 'x');
   write_file(path, garbage);
   Harness h;
   Status st = h.open(path);
-  CHECK_FALSE(st.ok());
-  CHECK_FALSE(h.store->enabled());
-  CHECK(h.logs.contains("supervising without persistent state"));
-  CHECK(h.logs.contains("not a database"));
+  REQUIRE(st.ok());
+  CHECK(h.store->enabled());
+  REQUIRE(h.store->reset_info().has_value());
+  const std::string moved = h.store->reset_info()->moved_to;
+  CHECK(moved.rfind(path + ".corrupt-", 0) == 0);
+  CHECK(h.store->reset_info()->reason.find("not a database") != std::string::npos);
+  CHECK(read_file(moved) == garbage);  // the admin's file: kept, not destroyed
+  CHECK(h.logs.contains("is corrupt (file is not a database): moved to " + moved));
+  CHECK(h.logs.contains("crash recovery has no record"));
+  CHECK_FALSE(h.logs.contains("supervising without persistent state"));
+  CHECK_FALSE(h.store->previous_run().found);
+  CHECK(h.store->previous_instances().empty());
+  // The fresh file records as any other.
   h.store->record_history(entry("g", "a", ProcessState::Stopped, ProcessState::Starting));
-  h.store->record_instance(InstanceRecord{"g", "a", 10, 10, 100, 15, 10, false});
   h.spin();
-  CHECK_FALSE(h.store->history("", 10).ok());
-  CHECK(read_file(path) == garbage);   // the admin's file, not ours to destroy
+  auto rows = h.store->history("", 10);
+  REQUIRE(rows.ok());
+  CHECK(rows->size() == 1);
+  h.close_store(true);
+  // The next start finds a sound file: nothing moved again.
+  Harness again;
+  REQUIRE(again.open(path).ok());
+  CHECK_FALSE(again.store->reset_info().has_value());
+  CHECK(again.store->previous_run().found);
+}
+
+TEST_CASE("corrupt file that cannot be moved aside: logged, store disabled, file untouched") {
+  TempDir dir{"store_test"};
+  std::string ro = dir.file("ro");
+  REQUIRE(::mkdir(ro.c_str(), 0755) == 0);
+  std::string path = ro + "/s.state";
+  std::string garbage(8192, 'x');
+  write_file(path, garbage);
+  REQUIRE(::chmod(path.c_str(), 0666) == 0);
+  REQUIRE(::chmod(ro.c_str(), 0555) == 0);  // no rename in here (for the unprivileged)
+  REQUIRE(::chmod(dir.path.c_str(), 0755) == 0);
+  bool ok = as_unprivileged([&] {
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    bool cannot_move = false, disabled_logged = false;
+    Store s(&loop);
+    Options o;
+    o.path = path;
+    o.log = [&](int, const std::string& text) {
+      cannot_move = cannot_move || text.find("cannot move it aside") != std::string::npos;
+      disabled_logged =
+          disabled_logged || text.find("supervising without persistent state") != std::string::npos;
+    };
+    bool refused = !s.open(o).ok() && !s.enabled() && !s.reset_info();
+    s.close(false, [] {});
+    uv_run(&loop, UV_RUN_DEFAULT);
+    return refused && cannot_move && disabled_logged;
+  });
+  CHECK(ok);
+  CHECK(read_file(path) == garbage);
 }
 
 TEST_CASE("a database corrupted behind our back: the failing commit disables the store") {
@@ -484,7 +533,8 @@ TEST_CASE("locked at open: refused at once (never waits), logged") {
   Harness h;
   auto t0 = std::chrono::steady_clock::now();
   CHECK_FALSE(h.open(path).ok());
-  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   CHECK(ms < 200);
   CHECK_FALSE(h.store->enabled());
   CHECK(h.logs.contains("locked"));
@@ -503,7 +553,8 @@ TEST_CASE("locked while running: writes stay queued, retried, then committed in 
   h.store->record_history(entry("g", "a", ProcessState::Starting, ProcessState::Running));
   auto t0 = std::chrono::steady_clock::now();
   CHECK_FALSE(h.store->flush());
-  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   CHECK(ms < 200);
   CHECK(h.store->enabled());
   CHECK(h.logs.contains("cannot write now"));
@@ -569,11 +620,11 @@ TEST_CASE("migration from version 0 runs once, in one transaction") {
   CHECK(r.from == 0);
   CHECK(r.to == store::schema_version());
   REQUIRE(store::migrate(db, r));
-  CHECK(r.from == store::schema_version());   // already there: nothing to do
+  CHECK(r.from == store::schema_version());  // already there: nothing to do
   // A step that fails leaves the version as it was.
   store::Db other;
   REQUIRE(other.open(dir.file("t.state"), true));
-  REQUIRE(other.exec("CREATE TABLE history (x)"));   // collides with step 0
+  REQUIRE(other.exec("CREATE TABLE history (x)"));  // collides with step 0
   CHECK_FALSE(store::migrate(other, r));
   int64_t v = -1;
   REQUIRE(other.query_int("PRAGMA user_version", v));
