@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/utf8.h"
+
 namespace events {
 
 namespace {
@@ -55,47 +57,11 @@ const TypeRow& row(EventType t) {
   return kTypes[0];
 }
 
-// Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF), as Python's decode('utf-8').
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    int n;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    for (int k = 1; k <= n; ++k) {
-      size_t at = i + static_cast<size_t>(k);
-      if (at >= s.size()) return false;
-      unsigned char cc = static_cast<unsigned char>(s[at]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += static_cast<size_t>(n) + 1;
-  }
-  return true;
-}
-
 }  // namespace
 
-std::string_view event_name(EventType t) { return row(t).name; }
+std::string_view event_name(EventType t) {
+  return row(t).name;
+}
 
 std::optional<EventType> parse_event_type(std::string_view name) {
   for (const auto& r : kTypes) {
@@ -108,7 +74,9 @@ std::optional<EventType> parse_event_type(std::string_view name) {
   return std::nullopt;
 }
 
-EventType parent_type(EventType t) { return row(t).parent; }
+EventType parent_type(EventType t) {
+  return row(t).parent;
+}
 
 bool is_a(EventType t, EventType sub) {
   for (;;) {
@@ -120,14 +88,22 @@ bool is_a(EventType t, EventType sub) {
 
 EventType process_state_event(ProcessState s) {
   switch (s) {
-    case ProcessState::Stopped: return EventType::ProcessStateStopped;
-    case ProcessState::Starting: return EventType::ProcessStateStarting;
-    case ProcessState::Running: return EventType::ProcessStateRunning;
-    case ProcessState::Backoff: return EventType::ProcessStateBackoff;
-    case ProcessState::Stopping: return EventType::ProcessStateStopping;
-    case ProcessState::Exited: return EventType::ProcessStateExited;
-    case ProcessState::Fatal: return EventType::ProcessStateFatal;
-    case ProcessState::Unknown: return EventType::ProcessStateUnknown;
+    case ProcessState::Stopped:
+      return EventType::ProcessStateStopped;
+    case ProcessState::Starting:
+      return EventType::ProcessStateStarting;
+    case ProcessState::Running:
+      return EventType::ProcessStateRunning;
+    case ProcessState::Backoff:
+      return EventType::ProcessStateBackoff;
+    case ProcessState::Stopping:
+      return EventType::ProcessStateStopping;
+    case ProcessState::Exited:
+      return EventType::ProcessStateExited;
+    case ProcessState::Fatal:
+      return EventType::ProcessStateFatal;
+    case ProcessState::Unknown:
+      return EventType::ProcessStateUnknown;
   }
   return EventType::ProcessStateUnknown;
 }
@@ -193,7 +169,7 @@ std::string bytes_repr(std::string_view bytes) {
 }
 
 std::string render_data(std::string_view bytes) {
-  if (valid_utf8(bytes)) return std::string(bytes);
+  if (utf8::valid(bytes)) return std::string(bytes);  // as Python's decode('utf-8')
   return "Undecodable: " + bytes_repr(bytes);
 }
 
@@ -218,7 +194,9 @@ std::string group_payload(std::string_view group) {
   return "groupname:" + std::string(group) + "\n";
 }
 
-std::string tick_payload(int64_t when) { return "when:" + std::to_string(when); }
+std::string tick_payload(int64_t when) {
+  return "when:" + std::to_string(when);
+}
 
 std::string envelope(std::string_view identifier, uint64_t serial, std::string_view pool,
                      uint64_t pool_serial, EventType type, std::string_view payload) {
@@ -226,7 +204,7 @@ std::string envelope(std::string_view identifier, uint64_t serial, std::string_v
                   " serial:" + std::to_string(serial) + " pool:" + std::string(pool) +
                   " poolserial:" + std::to_string(pool_serial) +
                   " eventname:" + std::string(event_name(type)) +
-                  " len:" + std::to_string(payload.size()) + "\n";
+                  " len:" + std::to_string(utf8::length(payload)) + "\n";
   s.append(payload);
   return s;
 }
@@ -261,7 +239,7 @@ void Bus::publish(EventType type, std::string payload) {
     bool match = std::any_of(it->types.begin(), it->types.end(),
                              [type](EventType t) { return is_a(type, t); });
     if (!match) continue;
-    Handler h = it->handler;   // the subscriber may unsubscribe itself
+    Handler h = it->handler;  // the subscriber may unsubscribe itself
     h(e);
   }
 }

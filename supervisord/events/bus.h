@@ -88,9 +88,11 @@ std::string tick_payload(int64_t when);
 std::string render_data(std::string_view bytes);
 std::string bytes_repr(std::string_view bytes);
 
-// The header a listener reads before the payload. `len` counts BYTES of the payload
-// (Supervisor counts characters of its str): the protocol frames a byte stream, and a
-// reader of raw stdin needs the byte count. Equal for ASCII payloads.
+// The header a listener reads before the payload. `len` counts CHARACTERS (code points) of
+// the payload, as Supervisor counts its str: Python listeners (childutils, superlance,
+// supervisor-stdout) read the payload from a text stream with read(len), so a byte count
+// makes them wait for characters that never come on non-ASCII text. The payload is UTF-8
+// (render_data turns undecodable output into ASCII), so this is exact.
 std::string envelope(std::string_view identifier, uint64_t serial, std::string_view pool,
                      uint64_t pool_serial, EventType type, std::string_view payload);
 

@@ -38,7 +38,7 @@ def normalise(rec):
     """(eventname, payload) with pids and times replaced; header fields checked here."""
     h = rec["headers"]
     assert h["ver"] == "3.0" and h["server"] == "supervisor"
-    assert int(h["len"]) == len(rec["payload"].encode())
+    assert int(h["len"]) == len(rec["payload"])   # characters, as Supervisor counts
     payload = re.sub(r"pid:\d+", "pid:N", rec["payload"])
     payload = re.sub(r"when:\d+", "when:T", payload)
     return (h["eventname"], payload)
@@ -221,3 +221,46 @@ def test_buffer_overflow_discards_the_oldest_and_logs_it(daemon_factory, tmp_pat
     log = open(d.logfile).read()
     assert "pool rec event buffer overflowed, discarding event 0" in log
     assert "pool rec event buffer overflowed, discarding event 1" in log
+
+
+@pytest.mark.parametrize("impl", ["ours", "python"])
+def test_non_ascii_and_undecodable_payloads_reach_a_childutils_listener(
+        daemon_factory, tmp_path, impl):
+    """`len:` counts characters, as Supervisor's: a childutils listener reads the payload
+    with read(len) from a text stream. A non-ASCII remote event, then program output with
+    non-ASCII text and bytes that are not UTF-8 (PROCESS_LOG, PROCESS_COMMUNICATION), then
+    ASCII events: every one arrives whole, in order, and the same as from Python's daemon.
+    (With a byte count the listener waited for characters that never came, and every later
+    event of the pool was lost.)"""
+    out = str(tmp_path / f"rec-{impl}.jsonl")
+    talker = ("/bin/sh -c 'sleep 0.5; printf \"h\\303\\244llo \\342\\234\\223\\n\"; "
+              "printf \"bad \\377\\376\\n\"; "
+              "printf \"<!--XSUPERVISOR:BEGIN-->d\\303\\244t\\303\\244<!--XSUPERVISOR:END-->\"; "
+              "exec sleep 1000'")
+    body = (listener("rec", "recorder.py", out,
+                     "REMOTE_COMMUNICATION,PROCESS_LOG,PROCESS_COMMUNICATION",
+                     startsecs=0, buffer_size=100)
+            + prog("talker", talker, startsecs=0, stdout_events_enabled="true",
+                   stdout_capture_maxbytes="1MB", autostart="false"))
+    d = daemon_factory(body, impl=impl)
+    wait_for(lambda: d.rpc.supervisor.getProcessInfo("rec")["statename"] == "RUNNING",
+             what="listener running")
+    d.rpc.supervisor.sendRemoteCommEvent("t", "dätä ✓")
+    d.rpc.supervisor.startProcess("talker")
+    wait_for(lambda: sum(1 for r in read_records(out)
+                         if r["headers"]["eventname"] == "PROCESS_COMMUNICATION_STDOUT") == 1,
+             timeout=20, what=f"{impl}: the captured event")
+    for i in range(3):
+        d.rpc.supervisor.sendRemoteCommEvent("t", f"ascii {i}")
+    wait_for(lambda: sum(1 for r in read_records(out) if "ascii 2" in r["payload"]) == 1,
+             timeout=20, what=f"{impl}: the last ASCII event")
+    recs = [normalise(r) for r in read_records(out)]
+    remote = [p for e, p in recs if e == "REMOTE_COMMUNICATION"]
+    assert remote == ["type:t\ndätä ✓", "type:t\nascii 0", "type:t\nascii 1", "type:t\nascii 2"]
+    logged = "".join(p.split("\n", 1)[1] for e, p in recs if e == "PROCESS_LOG_STDOUT")
+    # One chunk or two, as the reads fell: the valid text as text or inside the repr of an
+    # undecodable chunk, the invalid bytes always as Python's repr.
+    assert "hällo ✓\n" in logged or "h\\xc3\\xa4llo \\xe2\\x9c\\x93\\n" in logged
+    assert "Undecodable: b'" in logged and "\\xff\\xfe" in logged
+    comm = [p for e, p in recs if e == "PROCESS_COMMUNICATION_STDOUT"]
+    assert len(comm) == 1 and comm[0].endswith("\ndätä")

@@ -27,9 +27,11 @@ TEST_CASE("payloads as Supervisor renders them") {
   CHECK(process_state_payload("a", "g", ProcessState::Backoff, ProcessState::Fatal, 0, false, 0) ==
         "processname:a groupname:g from_state:BACKOFF");
   CHECK(render_data("\xff'a") == "Undecodable: b\"\\xff'a\"");
-  // len counts bytes: "é" is two.
+  // len counts characters, as Supervisor's str: "é" is one, "✓" is one.
   CHECK(envelope("supervisor", 3, "p", 1, EventType::Tick5, "\xc3\xa9") ==
-        "ver:3.0 server:supervisor serial:3 pool:p poolserial:1 eventname:TICK_5 len:2\n\xc3\xa9");
+        "ver:3.0 server:supervisor serial:3 pool:p poolserial:1 eventname:TICK_5 len:1\n\xc3\xa9");
+  CHECK(envelope("s", 1, "p", 1, EventType::Tick5, "d\xc3\xa4t\xc3\xa4 \xe2\x9c\x93")
+            .find(" len:6\n") != std::string::npos);
 }
 
 TEST_CASE("parser: READY split across reads, then RESULT with a FAIL body") {
