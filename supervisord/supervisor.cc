@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
-#include "supervisord/logs/daemon_log.h"
 #include "supervisord/diagnosis.h"
+#include "supervisord/events/bus.h"
+#include "supervisord/logs/daemon_log.h"
+#include "supervisord/resource_limits.h"
 
 std::shared_ptr<ProcessSlot> Group::find(const std::string& process_name) const {
   for (auto& s : slots)
@@ -16,8 +18,13 @@ Supervisor::Supervisor(uv_loop_t* loop, Reaper& reaper, logs::DaemonLog& log)
 
 Supervisor::~Supervisor() = default;
 
+void Supervisor::fit_limits() {
+  limits::fit(*config_, [this](int level, const std::string& text) { log_.log(level, text); });
+}
+
 void Supervisor::set_config(std::shared_ptr<const config::Config> config, std::string server_url) {
   config_ = std::move(config);
+  fit_limits();
   server_url_ = std::move(server_url);
   for (auto& gc : config_->groups) {
     groups_.push_back(make_group(gc));
@@ -27,6 +34,7 @@ void Supervisor::set_config(std::shared_ptr<const config::Config> config, std::s
 
 void Supervisor::replace_config(std::shared_ptr<const config::Config> next) {
   config_ = std::move(next);
+  fit_limits();
 }
 
 Group* Supervisor::find_group(const std::string& name) {
@@ -79,8 +87,9 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
   };
   hooks.on_output = [this, raw](Process& p, bool is_stderr, std::string_view bytes) {
     if (log_.enabled(logs::kLevelDebug)) {
+      // Supervisor's dispatcher logs undecodable output as "Undecodable: b'...'".
       log_.debug("'" + p.name() + "' " + (is_stderr ? "stderr" : "stdout") + " output:\n" +
-                 std::string(bytes));
+                 events::render_data(bytes));
     }
     auto& log = is_stderr ? raw->stderr_log : raw->stdout_log;
     if (log) log->on_output(bytes);
@@ -92,7 +101,7 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
     log_.log(level, text);
     if (text.rfind("exited: ", 0) == 0) record_exit(*raw, text);
   };
-  spawn::SpawnContext sc{server_url_, sd.environment};
+  spawn::SpawnContext sc{server_url_, sd.environment, log_.enabled(logs::kLevelDebug)};
   slot->process = std::make_unique<Process>(loop_, reaper_, pc, sc, std::move(hooks));
   return slot;
 }
@@ -101,11 +110,15 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
 // numprocs=1000 a search per state change made startup quadratic.
 void Supervisor::on_state_change(ProcessSlot& slot, Process& p, ProcessState from,
                                  ProcessState to) {
-  if (to == ProcessState::Starting) ++slot.spawns;
-  if (is_stopped_state(to)) {
-    // The child is gone: what capture mode held back goes to the log now.
-    if (slot.stdout_log) slot.stdout_log->flush();
-    if (slot.stderr_log) slot.stderr_log->flush();
+  if (to == ProcessState::Starting) {
+    ++slot.spawns;
+    if (slot.stdout_log) slot.stdout_log->started();
+    if (slot.stderr_log) slot.stderr_log->started();
+  } else if (p.pid() == 0 && !p.facts().draining) {
+    // The child and its group are gone (its pipes are closed): what capture mode held
+    // back goes to the log now, and the log files close until the next run's output.
+    if (slot.stdout_log) slot.stdout_log->stopped();
+    if (slot.stderr_log) slot.stderr_log->stopped();
   }
   for (auto& l : listeners_) l(p, from, to);
   run_waiters();
@@ -224,10 +237,13 @@ void Supervisor::stop_all_ordered(std::function<void()> done) {
   auto order = std::make_shared<std::vector<std::string>>();
   std::vector<Group*> gs;
   for (auto& g : groups_) gs.push_back(g.get());
-  // Descending priority: the last started is the first stopped.
+  // Supervisor's shutdown sorts its groups by priority (ties keep the order they were
+  // added: the config's priority-then-name order, later additions after) and stops the
+  // last of that list first: the exact reverse. So equal priorities stop in reverse name
+  // order, as the last started is the first stopped.
   std::stable_sort(gs.begin(), gs.end(),
-                   [](Group* a, Group* b) { return a->config->priority > b->config->priority; });
-  for (Group* g : gs) order->push_back(g->name());
+                   [](Group* a, Group* b) { return a->config->priority < b->config->priority; });
+  for (auto it = gs.rbegin(); it != gs.rend(); ++it) order->push_back((*it)->name());
   stop_next_group(order, std::move(done));
 }
 
@@ -238,7 +254,8 @@ void Supervisor::stop_next_group(std::shared_ptr<std::vector<std::string>> order
     order->erase(order->begin());
     Group* g = find_group(name);
     if (!g) continue;
-    // Within a group every process is told at once, descending process priority.
+    // Within a group every process is told at once, in the reverse of the slots' order
+    // (priority, then name): Supervisor's stop_all sorts by priority and reverses.
     for (auto it = g->slots.rbegin(); it != g->slots.rend(); ++it) (*it)->process->shutdown();
     add_waiter([this, name, order, done]() {
       Group* g = find_group(name);

@@ -116,6 +116,7 @@ class Supervisor {
 
  private:
   std::unique_ptr<Group> make_group(std::shared_ptr<const config::GroupConfig> gc);
+  void fit_limits();  // RLIMIT_NOFILE / RLIMIT_NPROC toward what config_ needs
   std::shared_ptr<ProcessSlot> make_slot(std::shared_ptr<const config::ProcessConfig> pc);
   void on_state_change(ProcessSlot& slot, Process& p, ProcessState from, ProcessState to);
   void record_exit(ProcessSlot& slot, const std::string& log_line);

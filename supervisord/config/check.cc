@@ -1,10 +1,11 @@
 // check.cc — text and JSON renderings of a loaded Config for --check-config.
 #include "supervisord/config/check.h"
 
+#include <sys/resource.h>
+
 #include <cstdio>
 
 #include "common/text_io.h"
-
 #include "supervisord/config/schema.h"
 
 namespace config {
@@ -33,6 +34,21 @@ std::string json_string(std::string_view s) {
 }
 
 std::string json_bool(bool b) { return b ? "true" : "false"; }
+
+// This process's RLIMIT_NOFILE, -1 for unlimited: what a daemon started now would have
+// (before minfds= and the estimate raise the soft limit).
+struct NofileLimit {
+  int64_t soft = -1;
+  int64_t hard = -1;
+};
+NofileLimit nofile_limit() {
+  struct rlimit rl {};
+  NofileLimit n;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return n;
+  if (rl.rlim_cur != RLIM_INFINITY) n.soft = static_cast<int64_t>(rl.rlim_cur);
+  if (rl.rlim_max != RLIM_INFINITY) n.hard = static_cast<int64_t>(rl.rlim_max);
+  return n;
+}
 
 std::string log_text(const LogConfig& log) {
   switch (log.file.kind) {
@@ -123,22 +139,30 @@ std::string json_process(const Config& config, const ProcessConfig& p) {
 std::string render_json(const Config& config) {
   const auto& s = config.supervisord;
   textio::Out o;
-  o << "{\"ok\": true, \"config\": " << json_string(config.path) << ", \"included\": [";
+  const ResourceEstimate e = estimate_resources(config);
+  const NofileLimit lim = nofile_limit();
+  o << "{\"ok\": true, \"config\": " << json_string(config.path)
+    << ", \"resources\": {\"processes\": " << e.processes << ", \"fds_idle\": " << e.fds_idle
+    << ", \"fds_busy\": " << e.fds_busy << ", \"nofile_soft\": " << lim.soft
+    << ", \"nofile_hard\": " << lim.hard << "}, \"included\": [";
   for (size_t i = 0; i < config.included.size(); ++i) o << (i ? ", " : "") << json_string(config.included[i]);
   o << "], \"warnings\": [";
   for (size_t i = 0; i < config.warnings.size(); ++i) o << (i ? ", " : "") << json_string(config.warnings[i]);
   o << "],\n \"supervisord\": {\"logfile\": " << json_string(s.logfile)
-    << ", \"logfile_maxbytes\": " << s.logfile_maxbytes << ", \"logfile_backups\": " << s.logfile_backups
-    << ", \"loglevel\": " << s.loglevel << ", \"pidfile\": " << json_string(s.pidfile)
-    << ", \"umask\": " << s.umask << ", \"nodaemon\": " << json_bool(s.nodaemon)
-    << ", \"silent\": " << json_bool(s.silent) << ", \"minfds\": " << s.minfds
-    << ", \"minprocs\": " << s.minprocs << ", \"nocleanup\": " << json_bool(s.nocleanup)
+    << ", \"logfile_maxbytes\": " << s.logfile_maxbytes
+    << ", \"logfile_backups\": " << s.logfile_backups << ", \"loglevel\": " << s.loglevel
+    << ", \"pidfile\": " << json_string(s.pidfile) << ", \"umask\": " << s.umask
+    << ", \"nodaemon\": " << json_bool(s.nodaemon) << ", \"silent\": " << json_bool(s.silent)
+    << ", \"minfds\": " << s.minfds << ", \"minprocs\": " << s.minprocs
+    << ", \"nocleanup\": " << json_bool(s.nocleanup)
     << ", \"childlogdir\": " << json_string(s.childlogdir)
     << ", \"user\": " << (s.user ? json_string(s.user->name) : "null")
     << ", \"directory\": " << (s.directory ? json_string(*s.directory) : "null")
-    << ", \"strip_ansi\": " << json_bool(s.strip_ansi) << ", \"identifier\": " << json_string(s.identifier)
+    << ", \"strip_ansi\": " << json_bool(s.strip_ansi)
+    << ", \"identifier\": " << json_string(s.identifier)
     << ", \"statefile\": " << json_string(s.statefile)
-    << ", \"remember_state\": " << json_bool(s.remember_state) << "},\n \"servers\": [";
+    << ", \"remember_state\": " << json_bool(s.remember_state)
+    << ", \"http_request_maxbytes\": " << s.http_request_maxbytes << "},\n \"servers\": [";
   bool first = true;
   for (const auto& u : config.unix_servers) {
     o << (first ? "" : ", ") << "{\"section\": " << json_string(u.section) << ", \"file\": "
@@ -174,6 +198,15 @@ std::string render_text(const Config& config) {
   o << "config " << config.path << " is valid: " << config.groups.size() << " groups, " << count
     << " processes\n";
   for (const auto& f : config.included) o << "  included " << f << "\n";
+  const ResourceEstimate e = estimate_resources(config);
+  const NofileLimit lim = nofile_limit();
+  o << "resources: " << e.processes << " processes need about " << e.fds_idle
+    << " file descriptors running, " << e.fds_busy << " while every one writes its logs"
+    << " (RLIMIT_NOFILE here: soft " << lim.soft << ", hard " << lim.hard << ")\n";
+  if (lim.hard >= 0 && lim.hard < e.fds_busy)
+    o << "warning: the hard RLIMIT_NOFILE " << lim.hard << " is below " << e.fds_busy
+      << ": some processes may fail to spawn (raise LimitNOFILE= or ulimit -Hn, or minfds= as "
+         "root)\n";
   for (const auto& w : config.warnings) o << "warning: " << w << "\n";
   for (const auto& u : config.unix_servers) o << "server [" << u.section << "] unix://" << u.file << "\n";
   for (const auto& i : config.inet_servers) {

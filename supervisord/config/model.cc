@@ -83,4 +83,34 @@ const GroupConfig* Config::find_group(const std::string& name) const {
   return nullptr;
 }
 
+ResourceEstimate estimate_resources(const Config& config) {
+  // The daemon's own: stdio, its log, the state file (database, WAL, shared memory), the
+  // spawn slots, the control plane's reserve, libuv's internals, listeners and a few
+  // clients at once.
+  constexpr int64_t kDaemonOwn = 48;
+  ResourceEstimate e;
+  e.fds_idle =
+      kDaemonOwn + static_cast<int64_t>(config.unix_servers.size() + config.inet_servers.size());
+  int64_t files = 0;
+  for (const auto& g : config.groups) {
+    for (const auto& pp : g->processes) {
+      const ProcessConfig& p = *pp;
+      ++e.processes;
+      bool listener = p.kind == ProgramKind::EventListener;
+      e.fds_idle += (listener || !p.stdout_log.goes_nowhere()) ? 1 : 0;
+      e.fds_idle += (!p.redirect_stderr && !p.stderr_log.goes_nowhere()) ? 1 : 0;
+      e.fds_idle += listener ? 1 : 0;  // its stdin is written at once
+      e.fds_idle += p.ready == "notify" ? 1 : 0;
+      e.fds_idle += p.listen_socket.empty() ? 0 : 1;
+      using Kind = values::LogfileName::Kind;
+      for (const LogConfig* log : {&p.stdout_log, &p.stderr_log}) {
+        if (log == &p.stderr_log && p.redirect_stderr) continue;
+        files += (log->file.kind == Kind::Auto || log->file.kind == Kind::Path) ? 1 : 0;
+      }
+    }
+  }
+  e.fds_busy = e.fds_idle + files;
+  return e;
+}
+
 }  // namespace config

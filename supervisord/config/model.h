@@ -37,6 +37,12 @@ struct LogConfig {
   int64_t capture_maxbytes = 0;
   bool events_enabled = false;
   bool syslog = false;
+  // Nothing reads this channel (NONE, no syslog, no events, no capture): the child gets
+  // /dev/null instead of a pipe (unless loglevel=debug shows output in the daemon log).
+  bool goes_nowhere() const {
+    return file.kind == values::LogfileName::Kind::None && !syslog && !events_enabled &&
+           capture_maxbytes <= 0;
+  }
 };
 
 enum class ProgramKind { Program, EventListener, FcgiProgram };
@@ -151,6 +157,8 @@ struct SupervisordConfig {
   // extension (state issue): "" = default location next to the pidfile, "none" = off
   std::string statefile;
   bool remember_state = false;
+  // extension: largest HTTP request body the control plane reads (413 beyond)
+  int64_t http_request_maxbytes = 64 * 1024 * 1024;
 };
 
 // The environment a process is configured with: [supervisord] environment, then the
@@ -174,5 +182,16 @@ struct Config {
 
   const GroupConfig* find_group(const std::string& name) const;
 };
+
+// What a config costs the daemon while every process runs: file descriptors (pipes, log
+// files while a run writes them, NOTIFY_SOCKET and socket= sockets, plus the daemon's own)
+// and processes. Used to raise RLIMIT_NOFILE / RLIMIT_NPROC toward their hard limits and
+// shown by --check-config.
+struct ResourceEstimate {
+  int64_t processes = 0;  // configured processes (masters)
+  int64_t fds_idle = 0;   // every process running, none writing output
+  int64_t fds_busy = 0;   // every process running and writing to its log files
+};
+ResourceEstimate estimate_resources(const Config& config);
 
 }  // namespace config

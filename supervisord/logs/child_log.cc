@@ -117,7 +117,6 @@ Result<std::unique_ptr<ChildLog>> ChildLog::create(const config::LogConfig& conf
   if (!log->path_.empty()) {
     log->file_ = std::make_unique<RotatingFile>(log->path_, config.maxbytes, config.backups,
                                                 log->callbacks_.on_error);
-    (void)log->file_->open();   // failures were reported; write() retries
   }
   if (config.capture_maxbytes > 0)
     log->capture_ = std::make_unique<CaptureSplitter>(config.capture_maxbytes);
@@ -180,7 +179,26 @@ void ChildLog::flush() {
   }
 }
 
-Status ChildLog::reopen() { return file_ ? file_->reopen() : Status::success(); }
-Status ChildLog::clear() { return file_ ? file_->clear() : Status::success(); }
+void ChildLog::started() {
+  if (file_ && !file_->is_open() && file_->open().ok()) file_->close();
+}
+
+void ChildLog::stopped() {
+  flush();
+  if (file_) file_->close();
+}
+
+// A closed file is opened at the next write anyway, by its path: nothing to reopen.
+Status ChildLog::reopen() {
+  return file_ && file_->is_open() ? file_->reopen() : Status::success();
+}
+
+Status ChildLog::clear() {
+  if (!file_) return Status::success();
+  bool was_open = file_->is_open();
+  Status s = file_->clear();
+  if (!was_open) file_->close();
+  return s;
+}
 
 }  // namespace logs

@@ -54,9 +54,11 @@ int cleanup_auto_logs(const std::string& childlogdir, const std::string& identif
 class ChildLog {
  public:
   // Resolves the file (creating an AUTO file now — Supervisor creates them when the group is
-  // added) and opens it. Kind::None with syslog=false gives a ChildLog that only serves
-  // events and capture. Fails only when an AUTO file cannot be created; an explicit path
-  // that cannot be opened is reported through on_error and retried on later writes.
+  // added) but does not keep it open: the descriptor exists only from the first output of a
+  // run to the end of that run (see started()/stopped()), so a process that is not running
+  // holds none. Kind::None with syslog=false gives a ChildLog that only serves events and
+  // capture. Fails only when an AUTO file cannot be created; an explicit path that cannot be
+  // opened is reported through on_error and retried on later writes.
   static Result<std::unique_ptr<ChildLog>> create(const config::LogConfig& config, Channel channel,
                                                   const ChildLogContext& context,
                                                   ChildLogCallbacks callbacks);
@@ -65,6 +67,11 @@ class ChildLog {
   void on_output(std::string_view bytes);
   // The child is gone: log what capture mode held back waiting for a possible token.
   void flush();
+  // A run begins: the file is created if missing (Supervisor opens it at spawn, so an
+  // unwritable path is reported now, not at the first line), then closed again.
+  void started();
+  // A run ended: flush(), then close the file until the next output.
+  void stopped();
 
   // The resolved path: "" for NONE (getProcessInfo shows it as "").
   const std::string& path() const { return path_; }

@@ -141,9 +141,18 @@ CommandStatus Process::signal(int sig) {
 
 CommandStatus Process::write_stdin(std::string_view bytes) {
   if (facts_.pid == 0 || facts_.killing) return {Fault::NotRunning, ""};
-  if (!pipes_[kStdin] && stdin_fd_ >= 0 && !closing_) {
-    attach_pipe(stdin_fd_, kStdin);
-    stdin_fd_ = -1;
+  if (!pipes_[kStdin] && !closing_) {
+    if (stdin_fd_ >= 0) {
+      attach_pipe(stdin_fd_, kStdin);
+      stdin_fd_ = -1;
+    } else if (stdin_ino_ != 0) {  // stdin on demand: open the child's pipe now
+      int fd = spawn::open_stdin_of(facts_.pid, stdin_ino_);
+      if (fd == -ENOENT || fd == -ENXIO) return {Fault::NoFile, "Process' stdin channel is closed"};
+      if (fd < 0)
+        return {Fault::Failed,
+                std::string("cannot open the stdin of ") + name() + ": " + strerror(-fd)};
+      attach_pipe(fd, kStdin);
+    }
   }
   Pipe* in = pipes_[kStdin];
   if (!in) return {Fault::NoFile, "Process' stdin channel is closed"};
@@ -242,6 +251,13 @@ void Process::perform(const fsm::Action& a) {
       if (hooks_.on_log) hooks_.on_log(a.level, a.text);
       break;
     case fsm::Action::Kind::StateChange:
+      // The master is gone and so is its group: as Supervisor at a process's exit, read
+      // what is left and let go of every pipe (a process that is not running holds no fd).
+      if (facts_.pid == 0 && !facts_.draining) {
+        drain_pipes();
+        for (int i = 0; i < 3; ++i) close_pipe(i);
+        stdin_ino_ = 0;
+      }
       if (hooks_.on_state_change) hooks_.on_state_change(*this, a.from, a.to);
       break;
   }
@@ -283,8 +299,9 @@ void Process::do_spawn() {
     queue_.push_back(std::move(result));
     return;
   }
-  open_pipe(child->stdin_fd, kStdin);
-  open_pipe(child->stdout_fd, kStdout);
+  stdin_ino_ = child->stdin_ino;
+  if (child->stdin_fd >= 0) open_pipe(child->stdin_fd, kStdin);
+  if (child->stdout_fd >= 0) open_pipe(child->stdout_fd, kStdout);
   if (child->stderr_fd >= 0) open_pipe(child->stderr_fd, kStderr);
   pid_t pid = child->pid;
   reaper_.watch(pid, [this](pid_t p, int st) { on_exit(p, st); });

@@ -108,6 +108,7 @@ class Process {
   void open_pipe(int fd, int which);
   Pipe* attach_pipe(int fd, int which);
   int stdin_fd_ = -1;   // our end of the child's stdin until write_stdin attaches a handle
+  ino_t stdin_ino_ = 0;  // stdin on demand (spawn::ExecPlan::stdin_on_demand): the pipe
   void drain_pipes();
   void close_pipe(int which);
   void close_handle(uv_handle_t* handle);

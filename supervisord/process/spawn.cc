@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -363,6 +364,12 @@ Result<ExecPlan> prepare(const config::ProcessConfig& config, const SpawnContext
   plan.directory = config.directory;
   plan.umask = config.umask;
   plan.redirect_stderr = config.redirect_stderr;
+  if (!context.output_to_daemon_log) {
+    plan.stdout_null = config.stdout_log.goes_nowhere();
+    plan.stderr_null = !config.redirect_stderr && config.stderr_log.goes_nowhere();
+  }
+  plan.stdin_on_demand = config.kind != config::ProgramKind::EventListener;
+  if (config.kind == config::ProgramKind::EventListener) plan.stdout_null = false;  // the protocol
   if (config.user) {
     auto u = prepare_user(*config.user);
     if (!u.ok()) return Result<ExecPlan>::fail(u.error());
@@ -381,19 +388,76 @@ void set_env(ExecPlan& plan, const std::string& key, const std::string& value) {
   plan.env.push_back(prefix + value);
 }
 
+std::string fd_limit_hint() {
+  struct rlimit rl {};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return "";
+  auto text = [](rlim_t v) {
+    return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v);
+  };
+  return " (RLIMIT_NOFILE " + text(rl.rlim_cur) + " reached, hard " + text(rl.rlim_max) +
+         ": raise LimitNOFILE=, ulimit -Hn or minfds=)";
+}
+
+int open_stdin_of(pid_t pid, ino_t ino) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/fd/0";
+  int fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return -errno;
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_ino != ino) {
+    ::close(fd);
+    return -ENOENT;
+  }
+  return fd;
+}
+
+namespace {
+
+// fds[1] = /dev/null for writing, fds[0] = -1: a channel without a pipe.
+bool open_null(int fds[2]) {
+  fds[0] = -1;
+  fds[1] = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  return fds[1] >= 0;
+}
+
+// stdin on demand (ExecPlan::stdin_on_demand): replaces both ends of `in` by one
+// read-write descriptor of the same pipe, returning the pipe's inode; 0 if /proc is not
+// there (the write end is then kept, as before).
+ino_t stdin_read_write(int in[2]) {
+  const std::string path = "/proc/self/fd/" + std::to_string(in[0]);
+  int rw = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (rw < 0) return 0;
+  struct stat st {};
+  if (fstat(rw, &st) != 0) {
+    ::close(rw);
+    return 0;
+  }
+  close_all({in[0], in[1]});
+  in[0] = rw;
+  in[1] = -1;
+  return st.st_ino;
+}
+
+}  // namespace
+
 Result<Child> fork_exec(const ExecPlan& plan) {
   const std::string quoted = "'" + plan.process_name + "'";
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
-  bool piped = pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0 &&
-               (plan.redirect_stderr || pipe2(err, O_CLOEXEC) == 0);
+  bool piped =
+      pipe2(in, O_CLOEXEC) == 0 &&
+      (plan.stdout_null ? open_null(out) : pipe2(out, O_CLOEXEC) == 0) &&
+      (plan.redirect_stderr || (plan.stderr_null ? open_null(err) : pipe2(err, O_CLOEXEC) == 0));
   if (!piped) {
     int e = errno;
     close_all({in[0], in[1], out[0], out[1], err[0], err[1]});
-    if (e == EMFILE || e == ENFILE)
-      return Result<Child>::fail("too many open files to spawn " + quoted);
+    if (e == EMFILE)
+      return Result<Child>::fail("too many open files to spawn " + quoted + fd_limit_hint());
+    if (e == ENFILE)
+      return Result<Child>::fail("too many open files to spawn " + quoted +
+                                 " (the system's file table is full: fs.file-max)");
     return Result<Child>::fail("unknown error making dispatchers for " + quoted + ": " +
                                errno_name(e));
   }
+  ino_t stdin_ino = plan.stdin_on_demand ? stdin_read_write(in) : 0;
 
   std::vector<char*> argv = c_strings(plan.argv);
   std::vector<std::string> env = plan.env;
@@ -471,7 +535,7 @@ Result<Child> fork_exec(const ExecPlan& plan) {
   setpgid(pid, pid);
   for (int fd : {in[1], out[0], err[0]})
     if (fd >= 0) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  return Child{pid, in[1], out[0], err[0]};
+  return Child{pid, in[1], out[0], err[0], stdin_ino};
 }
 
 }  // namespace spawn

@@ -23,6 +23,8 @@ namespace spawn {
 struct SpawnContext {
   std::string server_url;   // SUPERVISOR_SERVER_URL; "" = none (no HTTP server)
   std::vector<std::pair<std::string, std::string>> supervisord_environment;   // [supervisord] environment=
+  // loglevel=debug: the daemon log shows every chunk of output, so no channel goes nowhere.
+  bool output_to_daemon_log = false;
 };
 
 // The switch to `user=` in the child: setgroups(groups), setgid(gid), setuid(uid).
@@ -43,6 +45,15 @@ struct ExecPlan {
   std::optional<mode_t> umask;
   std::optional<UserSwitch> user;       // absent: keep supervisord's uid
   bool redirect_stderr = false;
+  // A channel whose output goes nowhere (logfile NONE, no syslog, no events, no capture)
+  // gets /dev/null instead of a pipe: a file descriptor less in the daemon per process.
+  bool stdout_null = false;
+  bool stderr_null = false;
+  // stdin on demand (every program but event listeners, whose stdin is written at once):
+  // the child's fd 0 is the pipe opened read-write, so its reads block as under
+  // Supervisor (a writer exists), and the daemon keeps no end of it. The first
+  // sendProcessStdin opens the pipe again through /proc/PID/fd/0 (see Child::stdin_ino).
+  bool stdin_on_demand = false;
   // Extension (socket=): a listening socket passed as fd 3. With it, env gets LISTEN_FDS=1
   // and LISTEN_PID=<the child's pid> (written in the child, the pid is known only there).
   int listen_fd = -1;
@@ -61,14 +72,24 @@ Result<ExecPlan> prepare(const config::ProcessConfig& config, const SpawnContext
 // command, NOT_EXECUTABLE for the others.
 Fault precheck_fault(std::string_view spawnerr);
 
-// The parent ends of the child's pipes: non-blocking, close-on-exec. stderr_fd is -1 when
-// stderr is redirected to stdout.
+// The parent ends of the child's pipes: non-blocking, close-on-exec. stdout_fd/stderr_fd
+// are -1 for a channel that goes to /dev/null (stderr also when redirected to stdout).
+// stdin_fd is -1 when stdin is on demand: stdin_ino then names the pipe, to be sure that
+// /proc/PID/fd/0 is still it when the first write opens it.
 struct Child {
   pid_t pid = 0;
   int stdin_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
+  ino_t stdin_ino = 0;
 };
+
+// The soft RLIMIT_NOFILE and how to raise it, for "too many open files" errors.
+std::string fd_limit_hint();
+
+// Opens the write side of the pipe that is fd 0 of `pid` (O_NONBLOCK, O_CLOEXEC) if it is
+// still the pipe `ino`; -errno otherwise (-ENOENT when fd 0 is something else now).
+int open_stdin_of(pid_t pid, ino_t ino);
 
 // Pipes + fork + exec. The child leads its own process group (setpgid(0,0)). Errors are
 // Supervisor's parent-side texts ("too many open files to spawn 'x'", ...); child-side

@@ -2,7 +2,9 @@
 // only user code called (the handler, on_close callbacks) is wrapped in try/catch.
 #include "supervisord/rpc/connection.h"
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <ctime>
 #include <utility>
@@ -19,8 +21,28 @@ constexpr size_t kTrimAfterBytes = 256 * 1024;
 
 }  // namespace
 
+void FdReserve::fill() {
+  while (fds.size() < kWanted) {
+    int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    fds.push_back(fd);
+  }
+}
+
+bool FdReserve::release_one() {
+  if (fds.empty()) return false;
+  ::close(fds.back());
+  fds.pop_back();
+  return true;
+}
+
+FdReserve::~FdReserve() {
+  for (int fd : fds) ::close(fd);
+}
+
 void ServerCore::object_closed() {
   --open_objects;
+  if (!closing) reserve.fill();  // a connection gave its descriptor back
   if (closing && open_objects == 0 && on_all_closed) {
     auto done = std::move(on_all_closed);
     on_all_closed = nullptr;
@@ -33,8 +55,8 @@ Connection::Connection(std::shared_ptr<ServerCore> core, Credentials credentials
       credentials_(std::move(credentials)),
       parser_(core_->limits.request) {}
 
-bool Connection::accept(std::shared_ptr<ServerCore> core, uv_stream_t* server, bool is_pipe,
-                        const Credentials& credentials) {
+bool Connection::adopt(std::shared_ptr<ServerCore> core, int fd, bool is_pipe,
+                       const Credentials& credentials) {
   auto* c = new Connection(core, credentials);
   uv_loop_t* loop = core->loop;
   if (is_pipe)
@@ -47,7 +69,9 @@ bool Connection::accept(std::shared_ptr<ServerCore> core, uv_stream_t* server, b
   c->handles_open_ = 2;
   ++core->open_objects;
   core->connections.insert(c);
-  if (uv_accept(server, c->stream()) != 0) {
+  int rc = is_pipe ? uv_pipe_open(&c->handle_.pipe, fd) : uv_tcp_open(&c->handle_.tcp, fd);
+  if (rc != 0) {
+    ::close(fd);
     c->close();
     return false;
   }
@@ -152,7 +176,14 @@ void Connection::fail_request(int status) {
   auto slot = std::make_shared<Slot>();
   slot->close_after = true;
   slots_.push_back(slot);
-  answer_now(slot, http::error_reply(nullptr, status, std::time(nullptr)));
+  std::string detail;
+  if (status == 413) {
+    // Supervisor has no such bound, so say which one it was, to the client and in the log.
+    detail = parser_.error();
+    linger_ = true;
+    if (core_->log) core_->log("refused an HTTP request: " + detail);
+  }
+  answer_now(slot, http::error_reply(nullptr, status, std::time(nullptr), {}, detail));
 }
 
 void Connection::flush() {
@@ -260,15 +291,26 @@ void Connection::drop_slots() {
 void Connection::graceful_close() {
   // The last answer is queued: let libuv finish writing it, then close.
   closing_ = true;
-  stop_reading();
   uv_timer_stop(&timer_);
   drop_slots();
+  if (linger_) {
+    // A client refused with 413 is usually still sending the body: closing now would fail
+    // its send (EPIPE, or a reset) before it reads the answer. Discard what it sends
+    // (on_read drops input once input_done_) until it hangs up, for at most
+    // request_timeout_ms; this costs reads, not memory.
+    if (!reading_ && uv_read_start(stream(), on_alloc, on_read) == 0) reading_ = true;
+    uv_timer_start(&timer_, on_timer, core_->limits.request_timeout_ms, 0);
+  } else {
+    stop_reading();
+  }
   shutdown_req_.data = this;
   if (uv_shutdown(&shutdown_req_, stream(), on_shutdown) != 0) close_handles();
 }
 
-void Connection::on_shutdown(uv_shutdown_t* req, int) {
-  static_cast<Connection*>(req->data)->close_handles();
+void Connection::on_shutdown(uv_shutdown_t* req, int status) {
+  auto* c = static_cast<Connection*>(req->data);
+  // Lingering: EOF from the client (on_read) or the timer closes instead.
+  if (status < 0 || !c->linger_) c->close_handles();
 }
 
 void Connection::close() {

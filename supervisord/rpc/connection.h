@@ -13,9 +13,10 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
-#include "supervisord/rpc/responder.h"
 #include "common/http.h"
+#include "supervisord/rpc/responder.h"
 
 namespace rpc {
 
@@ -34,6 +35,18 @@ struct ConnectionLimits {
   http::RequestLimits request;           // size and header-count limits per request
 };
 
+// Descriptors held back for the control plane (the spare-fd trick): when the daemon's fd
+// table is full (many processes, a low RLIMIT_NOFILE), accept() gets one of these, so
+// supervisorctl still gets an answer while spawns fail with a clear error. libuv's own
+// trick for EMFILE on accept closes the pending clients instead of answering them.
+struct FdReserve {
+  static constexpr size_t kWanted = 8;
+  std::vector<int> fds;
+  void fill();         // back up to kWanted (dups of /dev/null); quiet on failure
+  bool release_one();  // false when none is left
+  ~FdReserve();
+};
+
 // State shared by a Server, its listeners and its connections. Held by shared_ptr so the
 // handles' close callbacks can run after the Server object itself is gone.
 struct ServerCore {
@@ -47,6 +60,8 @@ struct ServerCore {
   // One read buffer for every connection: libuv hands it back to on_read before the next
   // alloc, so 1000 idle clients do not cost 1000 buffers.
   std::string read_buffer = std::string(64 * 1024, '\0');
+  FdReserve reserve;
+  std::function<void(const std::string&)> log;  // notices: a request refused as too large
   void object_closed();
 };
 
@@ -66,10 +81,10 @@ struct Slot {
 
 class Connection {
  public:
-  // Accepts a pending client of `server`. Returns false if accept failed (the half-made
-  // connection then closes itself).
-  static bool accept(std::shared_ptr<ServerCore> core, uv_stream_t* server, bool is_pipe,
-                     const Credentials& credentials);
+  // Serves an accepted client socket `fd` (non-blocking, close-on-exec; owned from here).
+  // Returns false if libuv refused it (the half-made connection then closes itself).
+  static bool adopt(std::shared_ptr<ServerCore> core, int fd, bool is_pipe,
+                    const Credentials& credentials);
 
   // Abortive close: pending answers are dropped, their responders become inert.
   void close();
@@ -118,6 +133,7 @@ class Connection {
   bool input_done_ = false;         // no more requests will be read (close or error)
   bool closing_ = false;
   bool in_input_ = false;           // inside process_input()
+  bool linger_ = false;             // closing after a 413: read and discard until EOF
 };
 
 }  // namespace rpc

@@ -1,28 +1,44 @@
-// server.cc — see server.h. Listeners are heap objects owned by their uv handle: created
-// in listen(), freed in their close callback.
+// server.cc — see server.h. Listeners are heap objects owned by their uv handles: created
+// in listen(), freed in the last close callback. They accept() themselves (a uv_poll on the
+// listening socket) rather than through uv_listen, so that running out of descriptors can
+// be met with the reserve (FdReserve) instead of libuv's close-the-client trick.
 #include "supervisord/rpc/server.h"
 
+#include <errno.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "supervisord/rpc/connection.h"
 
 namespace rpc {
 
 struct Server::Listener {
-  union {
-    uv_tcp_t tcp;
-    uv_pipe_t pipe;
-  } handle;
+  uv_poll_t poll;    // readable: clients are waiting in the backlog
+  uv_timer_t retry;  // out of descriptors with the reserve spent: accept again later
+  int fd = -1;
+  int handles_open = 0;
   std::shared_ptr<ServerCore> core;
   bool is_pipe = false;
   Credentials credentials;
   std::string unlink_path;   // the UNIX socket file we created, removed on close
+  bool out_of_fds = false;   // told once per episode
+  LogLine log;
 
-  uv_handle_t* as_handle() { return reinterpret_cast<uv_handle_t*>(&handle); }
-  uv_stream_t* as_stream() { return reinterpret_cast<uv_stream_t*>(&handle); }
+  uv_handle_t* as_handle() { return reinterpret_cast<uv_handle_t*>(&poll); }
 };
+
+namespace {
+
+// How long a listener waits before trying accept() again when no descriptor is free even
+// after the reserve: the clients wait in the kernel's backlog meanwhile, not refused.
+constexpr uint64_t kAcceptRetryMs = 100;
+// Clients accepted per wake-up, so that a flood of connects cannot starve the loop.
+constexpr int kAcceptBatch = 64;
+
+}  // namespace
 
 Server::Server(uv_loop_t* loop, ServerOptions options)
     : core_(std::make_shared<ServerCore>()), options_(std::move(options)) {
@@ -33,6 +49,7 @@ Server::Server(uv_loop_t* loop, ServerOptions options)
   core_->limits.request = options_.request_limits;
   if (!options_.log)
     options_.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  core_->log = options_.log;
 }
 
 Server::~Server() {
@@ -70,35 +87,71 @@ Status Server::add_listener(int fd, bool is_pipe, const std::string& username,
   l->is_pipe = is_pipe;
   l->credentials = {username, password};
   l->unlink_path = unlink_path;
-  int rc = is_pipe ? uv_pipe_init(core_->loop, &l->handle.pipe, 0)
-                   : uv_tcp_init(core_->loop, &l->handle.tcp);
+  l->fd = fd;
+  l->log = options_.log;
+  int rc = uv_poll_init(core_->loop, &l->poll, fd);
   if (rc != 0) {
     ::close(fd);
     if (!unlink_path.empty()) ::unlink(unlink_path.c_str());
     delete l;
     return Status::fail(std::string("Cannot open an HTTP server: ") + uv_strerror(rc));
   }
-  l->as_handle()->data = l;
+  uv_timer_init(core_->loop, &l->retry);
+  l->poll.data = l;
+  l->retry.data = l;
+  l->handles_open = 2;
   ++core_->open_objects;
   listeners_.push_back(l);   // from here close() owns the cleanup
-  rc = is_pipe ? uv_pipe_open(&l->handle.pipe, fd) : uv_tcp_open(&l->handle.tcp, fd);
-  if (rc != 0) {
-    ::close(fd);
-    return Status::fail(std::string("Cannot open an HTTP server: ") + uv_strerror(rc));
-  }
-  rc = uv_listen(l->as_stream(), kListenBacklog, on_connection);
+  core_->reserve.fill();
+  rc = uv_poll_start(&l->poll, UV_READABLE, on_readable);
   if (rc != 0) return Status::fail(std::string("Cannot open an HTTP server: ") + uv_strerror(rc));
   return Status::success();
 }
 
-void Server::on_connection(uv_stream_t* server, int status) {
-  auto* l = static_cast<Listener*>(server->data);
+void Server::on_readable(uv_poll_t* handle, int status, int) {
+  auto* l = static_cast<Listener*>(handle->data);
   if (status < 0 || l->core->closing) return;
-  Connection::accept(l->core, server, l->is_pipe, l->credentials);
+  for (int i = 0; i < kAcceptBatch; ++i) {
+    int c = ::accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c >= 0) {
+      if (l->out_of_fds) {
+        l->out_of_fds = false;
+        l->log("accepting connections again");
+      }
+      Connection::adopt(l->core, c, l->is_pipe, l->credentials);
+      continue;
+    }
+    int e = errno;
+    if (e == EINTR || e == ECONNABORTED) continue;
+    if ((e == EMFILE || e == ENFILE) && l->core->reserve.release_one()) continue;
+    if (e == EMFILE || e == ENFILE) {
+      // Not even the reserve is left (every reserved descriptor serves a client now): let
+      // the clients wait in the backlog and try again shortly.
+      if (!l->out_of_fds) {
+        l->out_of_fds = true;
+        l->log(std::string("cannot accept a connection: ") + std::strerror(e) +
+               " (every reserved descriptor is in use); retrying every " +
+               std::to_string(kAcceptRetryMs) + " ms");
+      }
+      uv_poll_stop(&l->poll);
+      uv_timer_start(
+          &l->retry,
+          [](uv_timer_t* t) {
+            auto* l = static_cast<Listener*>(t->data);
+            if (l->core->closing) return;
+            l->core->reserve.fill();
+            uv_poll_start(&l->poll, UV_READABLE, on_readable);
+          },
+          kAcceptRetryMs, 0);
+    }
+    return;  // EAGAIN: the backlog is empty
+  }
 }
 
 void Server::on_listener_closed(uv_handle_t* h) {
   auto* l = static_cast<Listener*>(h->data);
+  if (--l->handles_open > 0) return;
+  ::close(l->fd);
   std::shared_ptr<ServerCore> core = std::move(l->core);
   delete l;
   core->object_closed();
@@ -111,7 +164,10 @@ void Server::close(std::function<void()> done) {
   for (Listener* l : listeners_) {
     // Unlink now, not in the callback: a new daemon may be about to bind the same path.
     if (!l->unlink_path.empty()) ::unlink(l->unlink_path.c_str());
-    if (!uv_is_closing(l->as_handle())) uv_close(l->as_handle(), on_listener_closed);
+    if (!uv_is_closing(l->as_handle())) {
+      uv_close(l->as_handle(), on_listener_closed);
+      uv_close(reinterpret_cast<uv_handle_t*>(&l->retry), on_listener_closed);
+    }
   }
   listeners_.clear();
   // close() erases from the set only in the close callback; copy to iterate safely.

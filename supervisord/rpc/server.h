@@ -28,7 +28,8 @@ struct ServerOptions {
   uint64_t request_timeout_ms = 30'000;   // a started request must be complete by then
   size_t max_pipelined = 32;              // answers queued per connection before pausing
   http::RequestLimits request_limits;     // oversized → 413, malformed → 400, then close
-  // Startup notices ("Unlinking stale socket <file>"). Default: a line on stderr.
+  // Notices ("Unlinking stale socket <file>", a request refused as too large). Default: a
+  // line on stderr.
   LogLine log;
 };
 
@@ -59,7 +60,7 @@ class Server {
 
  private:
   struct Listener;
-  static void on_connection(uv_stream_t* server, int status);
+  static void on_readable(uv_poll_t* handle, int status, int events);
   static void on_listener_closed(uv_handle_t* h);
   Status add_listener(int fd, bool is_pipe, const std::string& username,
                       const std::string& password, const std::string& unlink_path);

@@ -180,3 +180,76 @@ TEST_CASE("clear_empties_the_channel_file") {
   (*log)->on_output("new\n");
   CHECK(slurp(path) == "new\n");
 }
+
+namespace {
+
+// Descriptors of this test process that point at `path`.
+int open_count(const std::string& path) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (fs::read_symlink(e.path(), ec) == fs::path(path)) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("the_file_is_held_open_only_from_the_first_output_to_the_end_of_the_run") {
+  TempDir dir{"logs_child"};
+  auto log = ChildLog::create(auto_config(), Channel::Stdout, context(dir.path), {});
+  REQUIRE(log.ok());
+  const std::string path = (*log)->path();
+  CHECK(open_count(path) == 0);  // configured, not running: no descriptor
+  (*log)->started();
+  CHECK(open_count(path) == 0);  // running but silent: still none
+  (*log)->on_output("one\n");
+  CHECK(open_count(path) == 1);
+  (*log)->on_output("two\n");
+  CHECK(open_count(path) == 1);
+  (*log)->stopped();
+  CHECK(open_count(path) == 0);
+  (*log)->on_output("late\n");  // a straggler after the end still reaches the file
+  (*log)->stopped();
+  CHECK(open_count(path) == 0);
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  CHECK(text.str() == "one\ntwo\nlate\n");
+}
+
+TEST_CASE("an_explicit_path_is_created_at_spawn_and_errors_are_told_then") {
+  TempDir dir{"logs_child"};
+  const std::string path = dir.path + "/app.log";
+  auto log = ChildLog::create(path_config(path), Channel::Stdout, context(dir.path), {});
+  REQUIRE(log.ok());
+  CHECK_FALSE(fs::exists(path));  // nothing at config time
+  (*log)->started();
+  CHECK(fs::exists(path));
+  CHECK(open_count(path) == 0);
+
+  std::vector<std::string> errors;
+  logs::ChildLogCallbacks cb;
+  cb.on_error = [&](const std::string&, const std::string& m) { errors.push_back(m); };
+  auto bad = ChildLog::create(path_config(dir.path + "/missing/app.log"), Channel::Stdout,
+                              context(dir.path), std::move(cb));
+  REQUIRE(bad.ok());
+  CHECK(errors.empty());
+  (*bad)->started();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].find("missing/app.log") != std::string::npos);
+}
+
+TEST_CASE("reopen_and_clear_of_a_closed_file_leave_it_closed") {
+  TempDir dir{"logs_child"};
+  const std::string path = dir.path + "/app.log";
+  auto log = ChildLog::create(path_config(path), Channel::Stdout, context(dir.path), {});
+  REQUIRE(log.ok());
+  (*log)->on_output("old\n");
+  (*log)->stopped();
+  CHECK((*log)->reopen().ok());
+  CHECK(open_count(path) == 0);
+  CHECK((*log)->clear().ok());
+  CHECK(open_count(path) == 0);
+  CHECK(fs::file_size(path) == 0);
+}

@@ -3,16 +3,16 @@
 // killed by pid / pgid and reaped before the test ends.
 #include "supervisord/process/process.h"
 
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <doctest/doctest.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -452,4 +452,65 @@ TEST_CASE("description_texts_match_supervisor") {
   char want[64];
   strftime(want, sizeof want, "%b %d %I:%M %p", &tm);
   CHECK(process_description(S::Exited, 0, 1, t, t + 5, "", "x") == want);
+}
+
+namespace {
+
+// How many of this process's descriptors are the pipe `ino`.
+int pipe_ends_held(ino_t ino) {
+  int n = 0;
+  const std::string want = "pipe:[" + std::to_string(ino) + "]";
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(e.path(), ec).string() == want) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("stdin_is_opened_on_the_first_write_and_the_child_waits_until_then") {
+  Harness h;
+  auto cfg = make_config("/bin/sh -c 'read line; echo got:$line'");
+  cfg->startsecs = 0;
+  cfg->autorestart = config::Autorestart::False;
+  Process& p = h.make(cfg);
+  REQUIRE(p.start().ok());
+  REQUIRE(h.run_until([&] { return p.state() == S::Running; }));
+  struct stat st {};
+  REQUIRE(::stat(("/proc/" + std::to_string(p.pid()) + "/fd/0").c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  CHECK(pipe_ends_held(st.st_ino) == 0);  // the daemon keeps no end of the child's stdin
+  // Its read waits (a writer exists: its own fd 0), it does not see end of file.
+  CHECK_FALSE(h.run_until([&] { return p.state() != S::Running; }, 200));
+  REQUIRE(p.write_stdin("hi\n").ok());
+  CHECK(pipe_ends_held(st.st_ino) == 1);
+  REQUIRE(h.run_until([&] { return p.state() == S::Exited && h.out == "got:hi\n"; }));
+  CHECK(pipe_ends_held(st.st_ino) == 0);  // gone with the process
+}
+
+TEST_CASE("a_channel_that_goes_nowhere_is_dev_null_without_a_pipe") {
+  Harness h;
+  auto cfg = make_config("/bin/sh -c 'echo out; echo err >&2; exec sleep 100'");
+  cfg->startsecs = 0;
+  cfg->stdout_log.file.kind = values::LogfileName::Kind::None;
+  cfg->stderr_log.file.kind = values::LogfileName::Kind::None;
+  Process& p = h.make(cfg);
+  REQUIRE(p.start().ok());
+  REQUIRE(h.run_until([&] { return p.state() == S::Running; }));
+  const std::string fd = "/proc/" + std::to_string(p.pid()) + "/fd/";
+  REQUIRE(h.run_until([&] {
+    std::error_code ec;
+    return std::filesystem::read_symlink(fd + "1", ec) == "/dev/null" &&
+           std::filesystem::read_symlink(fd + "2", ec) == "/dev/null";
+  }));
+  CHECK(h.out.empty());
+  CHECK(h.err.empty());
+
+  Harness d;  // at loglevel=debug the daemon log shows output: pipes again
+  spawn::SpawnContext ctx;
+  ctx.output_to_daemon_log = true;
+  Process& q = d.make(cfg, ctx);
+  REQUIRE(q.start().ok());
+  REQUIRE(d.run_until([&] { return d.out == "out\n" && d.err == "err\n"; }));
 }
