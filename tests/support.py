@@ -149,18 +149,7 @@ serverurl=unix://{self.sock}
 
     def child_pids(self):
         """Pids whose parent is this daemon (read from /proc)."""
-        pids = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                if int(fields[1]) == self.proc.pid:
-                    pids.append(int(d))
-            except (OSError, IndexError):
-                pass
-        return pids
+        return proc_pids(lambda fields: int(fields[1]) == self.proc.pid)
 
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
@@ -200,6 +189,32 @@ def daemon_factory(tmp_path):
     yield make
     for dm in made:
         dm.stop()
+
+
+def proc_pids(match):
+    """Pids whose /proc/PID/stat fields after the command name (state, ppid, pgrp, ...)
+    satisfy match(fields)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if match(fields):
+                pids.append(int(d))
+        except (OSError, IndexError, ValueError):
+            pass
+    return pids
+
+
+def kill_pids(pids):
+    """SIGKILL to each pid (cleanup by pid, never by name)."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def pid_alive(pid):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from support import TESTCHILD, pid_alive, wait_for
+from support import TESTCHILD, kill_pids, pid_alive, proc_pids, wait_for
 
 
 def ignores_term(pid):
@@ -24,26 +24,7 @@ def ignores_term(pid):
 
 
 def group_members(pgid):
-    pids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                pids.append(int(d))
-        except (OSError, IndexError, ValueError):
-            pass
-    return pids
-
-
-def kill_pids(pids):
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+    return proc_pids(lambda fields: int(fields[2]) == pgid and fields[0] != "Z")
 
 
 def info(d, name):

@@ -13,7 +13,7 @@ import xmlrpc.client
 
 import pytest
 
-from support import TESTCHILD, pid_alive, wait_for
+from support import TESTCHILD, kill_pids, pid_alive, wait_for
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 
@@ -89,14 +89,6 @@ def read_pids(outdir, num):
 
 def infos(d, group):
     return {i["name"]: i for i in d.rpc.supervisor.getAllProcessInfo() if i["group"] == group}
-
-
-def kill_pids(pids):
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def web_body(tmp_path, base):
