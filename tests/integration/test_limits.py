@@ -106,8 +106,9 @@ def test_a_run_holds_its_pipes_and_log_files_only_while_it_runs(daemon_factory, 
     # Stopped: back to the descriptors the daemon had before the start.
     wait_for(lambda: held(d.proc.pid) == base_held, what="descriptors given back")
     assert logs_open() == []
-    assert open(info["stdout_logfile"]).read() == "hello\n"
-    assert open(info["stderr_logfile"]).read() == "oops\n"
+    # The warm-up run may or may not have printed before its stop; this run did.
+    assert set(open(info["stdout_logfile"]).read().splitlines()) == {"hello"}
+    assert set(open(info["stderr_logfile"]).read().splitlines()) == {"oops"}
 
 
 def test_an_explicit_log_file_is_created_at_spawn_before_any_output(daemon_factory, tmp_path):
@@ -181,7 +182,7 @@ def test_under_a_low_limit_more_run_than_under_python_and_rpc_answers(
     running = {}
     for impl in ("python", "ours"):
         d = start_limited(daemon_factory, body, nofile, impl=impl, extra_main=f"minfds={minfds}")
-        wait_for(lambda: settled(d, numprocs), timeout=60, interval=0.2,
+        wait_for(lambda: settled(d, numprocs), timeout=60, interval=1,
                  what=f"{impl}: every process RUNNING or given up")
         running[impl] = running_count(d)
         if impl == "ours":
