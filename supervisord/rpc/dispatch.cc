@@ -12,12 +12,66 @@ void Dispatcher::alias(const std::string& name, const std::string& target) {
   methods_[name] = methods_.at(target);
 }
 
+namespace {
+
+// The system.* methods' help (Supervisor's docstrings, as its methodHelp answers them)
+// and signatures.
+struct SystemMethod {
+  const char* name;
+  std::vector<std::string> signature;
+  const char* help;
+};
+
+const std::vector<SystemMethod>& system_methods() {
+  static const std::vector<SystemMethod> table = {
+      {"system.listMethods",
+       {"array"},
+       " Return an array listing the available method names\n\n"
+       "        @return array result  An array of method names available (strings).\n"
+       "        "},
+      {"system.methodHelp",
+       {"string", "string"},
+       " Return a string showing the method's documentation\n\n"
+       "        @param string name   The name of the method.\n"
+       "        @return string result The documentation for the method name.\n"
+       "        "},
+      {"system.methodSignature",
+       {"array", "string"},
+       " Return an array describing the method signature in the\n"
+       "        form [rtype, ptype, ptype...] where rtype is the return data type\n"
+       "        of the method, and ptypes are the parameter data types that the\n"
+       "        method accepts in method argument order.\n\n"
+       "        @param string name  The name of the method.\n"
+       "        @return array result  The result.\n"
+       "        "},
+      {"system.multicall",
+       {"array", "array"},
+       "Process an array of calls, and return an array of\n"
+       "        results. Calls should be structs of the form {'methodName':\n"
+       "        string, 'params': array}. Each result will either be a\n"
+       "        single-item array containing the result value, or a struct of\n"
+       "        the form {'faultCode': int, 'faultString': string}. This is\n"
+       "        useful when you need to make lots of small calls without lots\n"
+       "        of round trips.\n\n"
+       "        @param array calls  An array of call requests\n"
+       "        @return array result  An array of results\n"
+       "        "},
+  };
+  return table;
+}
+
+const SystemMethod* find_system_method(const std::string& name) {
+  for (const auto& m : system_methods())
+    if (name == m.name) return &m;
+  return nullptr;
+}
+
+}  // namespace
+
 std::vector<std::string> Dispatcher::names() const {
   std::vector<std::string> out;
   for (const auto& [name, m] : methods_) out.push_back(name);
-  for (const char* n : {"system.listMethods", "system.methodHelp", "system.methodSignature",
-                        "system.multicall"})
-    out.push_back(n);
+  for (const auto& m : system_methods()) out.push_back(m.name);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -42,11 +96,20 @@ void Dispatcher::dispatch(const xmlrpc::Call& call, Reply reply) const {
     if (!count_ok(1, 1)) return;
     if (!params[0].is_string()) return reply(fault(Fault::IncorrectParameters));
     const std::string& target = params[0].as_string();
-    auto it = methods_.find(target);
-    if (it == methods_.end()) return reply(fault(Fault::SignatureUnsupported));
-    if (name == "system.methodHelp") return reply(xmlrpc::Value(it->second->help));
+    std::string help;
+    const std::vector<std::string>* signature = nullptr;
+    if (const SystemMethod* sm = find_system_method(target)) {
+      help = sm->help;
+      signature = &sm->signature;
+    } else if (auto it = methods_.find(target); it != methods_.end()) {
+      help = it->second->help;
+      signature = &it->second->signature;
+    } else {
+      return reply(fault(Fault::SignatureUnsupported));
+    }
+    if (name == "system.methodHelp") return reply(xmlrpc::Value(std::move(help)));
     xmlrpc::Array sig;
-    for (auto& t : it->second->signature) sig.emplace_back(t);
+    for (auto& t : *signature) sig.emplace_back(t);
     return reply(xmlrpc::Value(std::move(sig)));
   }
   if (name == "system.multicall") {
