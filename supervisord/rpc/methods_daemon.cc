@@ -74,7 +74,7 @@ Value config_info(Supervisor& s, const config::GroupConfig& g, const config::Pro
       {"stderr_logfile_backups", p.stderr_log.backups},
       {"stderr_logfile_maxbytes", clamp_int(p.stderr_log.maxbytes)},
       {"stderr_syslog", p.stderr_log.syslog},
-      {"serverurl", p.serverurl ? Value(*p.serverurl) : Value("auto")},
+      {"serverurl", p.serverurl ? Value(*p.serverurl) : Value("none")},
   };
 }
 
