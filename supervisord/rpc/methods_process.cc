@@ -135,7 +135,9 @@ void on_group(Supervisor& s, Group* only, const Op& op, Reply reply) {
   std::vector<Targeted> items;
   for_group_or_all(s, only, [&](Group& grp, std::shared_ptr<ProcessSlot>& slot) {
     if (!op.eligible(slot->process->state())) return;
-    std::string ns = grp.name() + ":" + slot->process->name();
+    // Supervisor's make_namespec: a process named as its group is named alone.
+    const std::string& pname = slot->process->name();
+    std::string ns = grp.name() == pname ? pname : grp.name() + ":" + pname;
     items.push_back({slot->process->name(), grp.name(), op.one(slot, ns)});
   });
   answer_all(s, std::move(items), std::move(reply));
