@@ -1,5 +1,8 @@
 #include "supervisord/rpc/outcome.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
 #include <memory>
 
 #include "supervisord/supervisor.h"
@@ -33,28 +36,55 @@ xmlrpc::Value result_struct(const Targeted& t, const xmlrpc::Response& r) {
 }  // namespace
 
 void answer_all(Supervisor& s, std::vector<Targeted> items, Reply reply) {
+  using Clock = std::chrono::steady_clock;
+  struct Done {
+    size_t index;
+    Clock::time_point at;
+    xmlrpc::Value result;
+  };
   struct State {
-    std::vector<Targeted> pending;
-    xmlrpc::Array results;
+    std::vector<Targeted> items;
+    std::vector<size_t> pending;  // indexes into items
+    xmlrpc::Array results;        // answered at once
+    std::vector<Done> done;       // completed later, in completion order
+    xmlrpc::Value answer() {
+      constexpr auto kPoll = std::chrono::milliseconds(50);
+      for (size_t b = 0; b < done.size();) {
+        size_t e = b + 1;
+        while (e < done.size() && done[e].at - done[b].at < kPoll) ++e;
+        std::sort(done.begin() + static_cast<std::ptrdiff_t>(b),
+                  done.begin() + static_cast<std::ptrdiff_t>(e),
+                  [](const Done& x, const Done& y) { return x.index < y.index; });
+        for (size_t i = b; i < e; ++i) results.push_back(std::move(done[i].result));
+        b = e;
+      }
+      return xmlrpc::Value(std::move(results));
+    }
   };
   auto st = std::make_shared<State>();
-  for (auto& t : items) {
-    if (auto* r = std::get_if<xmlrpc::Response>(&t.outcome)) st->results.push_back(result_struct(t, *r));
-    else st->pending.push_back(std::move(t));
+  st->items = std::move(items);
+  for (size_t i = 0; i < st->items.size(); ++i) {
+    const Targeted& t = st->items[i];
+    if (auto* r = std::get_if<xmlrpc::Response>(&t.outcome)) {
+      st->results.push_back(result_struct(t, *r));
+    } else {
+      st->pending.push_back(i);
+    }
   }
-  if (st->pending.empty()) return reply(xmlrpc::Value(std::move(st->results)));
+  if (st->pending.empty()) return reply(st->answer());
   s.add_waiter([st, reply = std::move(reply)]() {
     for (auto it = st->pending.begin(); it != st->pending.end();) {
-      auto r = std::get<Pending>(it->outcome).check();
+      const Targeted& t = st->items[*it];
+      auto r = std::get<Pending>(t.outcome).check();
       if (r) {
-        st->results.push_back(result_struct(*it, *r));
+        st->done.push_back({*it, Clock::now(), result_struct(t, *r)});
         it = st->pending.erase(it);
       } else {
         ++it;
       }
     }
     if (!st->pending.empty()) return false;
-    reply(xmlrpc::Value(std::move(st->results)));
+    reply(st->answer());
     return true;
   });
 }

@@ -24,8 +24,10 @@ using Outcome = std::variant<xmlrpc::Response, Pending>;
 // Answers a single-process call: now, or from a waiter when the check completes.
 void answer(Supervisor& s, Outcome outcome, Reply reply);
 
-// Group and all forms: one result struct per process, in the order they complete
-// (Supervisor's make_allfunc), answered when every pending check completed.
+// Group and all forms: one result struct per process, answered when every pending check
+// completed, in Supervisor's make_allfunc order: those answered at once first, then the
+// others by when they completed; it re-checks them every 50 ms in `items` (priority)
+// order, so those completing within 50 ms of the first of a batch keep `items` order.
 struct Targeted {
   std::string name;
   std::string group;
