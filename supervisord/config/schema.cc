@@ -196,10 +196,11 @@ const Row kRows[] = {
      const auto& text = as_text(v);
      std::string upper;
      for (char c : text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-     // Supervisor compares the stripped upper-cased text with AUTO; empty also means AUTO.
+     // Supervisor compares the stripped upper-cased text with AUTO. Empty text stays
+     // "" (getAllConfigInfo answers ''); the child then gets the daemon's URL, as AUTO.
      auto b = upper.find_first_not_of(" \t\n\r\f\v");
      auto e = upper.find_last_not_of(" \t\n\r\f\v");
-     bool is_auto = b == std::string::npos || upper.substr(b, e - b + 1) == "AUTO";
+     bool is_auto = b != std::string::npos && upper.substr(b, e - b + 1) == "AUTO";
      if (is_auto) t.process->serverurl.reset(); else t.process->serverurl = text;
    }},
   {kAnyProgram, "reap_group", Type::Boolean, "true", Names::ProgramOnce,

@@ -39,12 +39,14 @@ def test_config_info_serverurl(daemon_factory):
     body = (f"[program:unset]\ncommand={TESTCHILD} sleep\nautostart=false\n"
             f"[program:auto]\ncommand={TESTCHILD} sleep\nautostart=false\nserverurl=AUTO\n"
             f"[program:set]\ncommand={TESTCHILD} sleep\nautostart=false\n"
-            f"serverurl=http://127.0.0.1:9\n")
+            f"serverurl=http://127.0.0.1:9\n"
+            f"[program:empty]\ncommand={TESTCHILD} sleep\nautostart=false\nserverurl=\n")
     ds = both(daemon_factory, body)
     got = {impl: {c["name"]: c["serverurl"] for c in d.rpc.supervisor.getAllConfigInfo()}
            for impl, d in ds.items()}
     assert got["ours"] == got["python"]
-    assert got["ours"] == {"unset": "none", "auto": "none", "set": "http://127.0.0.1:9"}
+    assert got["ours"] == {"unset": "none", "auto": "none", "set": "http://127.0.0.1:9",
+                           "empty": ""}
 
 
 QUICK = ("[program:quick]\ncommand=/bin/true\nautostart=false\nstartsecs=1\nstartretries=0\n"
