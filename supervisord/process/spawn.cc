@@ -494,8 +494,19 @@ Result<Child> fork_exec(const ExecPlan& plan) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
 #ifdef SPAWN_WITH_FORK
+  // Wait, as vfork does, until the child has its fds in place (it closes everything from
+  // fd 3 on before exec, `done[1]` with it): stdin on demand opens /proc/PID/fd/0 at once.
+  int done[2] = {-1, -1};
+  bool synced = pipe2(done, O_CLOEXEC) == 0;
   pid_t pid = fork();
   if (pid == 0) run_child(a);
+  if (synced) {
+    ::close(done[1]);
+    char c;
+    while (pid > 0 && ::read(done[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    ::close(done[0]);
+  }
 #else
   int flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
   Slots& sl = slots();
