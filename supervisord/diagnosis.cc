@@ -75,14 +75,36 @@ void OutputTail::clear() {
   partial_.clear();
 }
 
-std::string explain_status(std::string_view command, std::string_view status) {
+std::string code_meaning(std::string_view command, int code) {
   // argv[0]'s base name, or gunicorn run as a module / through a wrapper.
-  bool gunicorn = command.find("gunicorn") != std::string_view::npos;
-  std::string out(status);
-  if (!gunicorn) return out;
-  if (status == "exit status 3") out += " (gunicorn: worker failed to boot)";
-  else if (status == "exit status 4") out += " (gunicorn: app failed to load)";
+  if (command.find("gunicorn") == std::string_view::npos) return "";
+  if (code == 3) return "gunicorn: worker failed to boot";
+  if (code == 4) return "gunicorn: app failed to load";
+  return "";
+}
+
+namespace {
+
+std::string how(const ExitRecord& e) {
+  std::string out =
+      e.signal.empty() ? "exit status " + std::to_string(e.code) : "terminated by " + e.signal;
+  if (e.core_dumped) out += " (core dumped)";
+  if (!e.meaning.empty()) out += " (" + e.meaning + ")";
   return out;
+}
+
+}  // namespace
+
+std::string status_text(const ExitRecord& e) {
+  return (e.kind == "stopped" ? "stopped: " : "") + how(e);
+}
+
+std::string sentence(const ExitRecord& e) {
+  std::string out = e.signal.empty() ? "exited with status " + std::to_string(e.code)
+                                     : "was terminated by " + e.signal;
+  if (e.core_dumped) out += " (core dumped)";
+  if (!e.meaning.empty()) out += " (" + e.meaning + ")";
+  return out + " after " + format_duration(e.lived_ms);
 }
 
 std::string format_duration(int64_t ms) {
@@ -100,16 +122,6 @@ std::string format_duration(int64_t ms) {
                   static_cast<long long>((ms / 60'000) % 60));
   }
   return buf;
-}
-
-std::string status_from_log_line(std::string_view line) {
-  if (line.rfind("exited: ", 0) != 0 && line.rfind("stopped: ", 0) != 0) return "";
-  auto open = line.find(" (");
-  if (open == std::string_view::npos) return "";
-  auto inner = line.substr(open + 2);
-  auto end = inner.find_first_of(";)");
-  if (end == std::string_view::npos) return "";
-  return std::string(inner.substr(0, end));
 }
 
 }  // namespace diagnosis

@@ -33,22 +33,29 @@ class OutputTail {
   std::string partial_;
 };
 
+// One ended run, as `why`, getProcessDiagnosis and the diagnosis log line show it.
 struct ExitRecord {
-  int64_t time_ms = 0;    // when it exited (epoch ms)
-  int64_t lived_ms = 0;   // since its spawn
-  std::string status;     // "exit status 4" / "terminated by SIGKILL"
+  int64_t time_ms = 0;   // when it ended: master and process group gone (epoch ms)
+  int64_t lived_ms = 0;  // since its spawn
+  std::string kind;      // "exited", "stopped", "failed start", "unhealthy"
+  int code = 0;          // the exit code; -1 when a signal ended it
+  std::string signal;    // "SIGKILL"; "" when it exited
+  bool core_dumped = false;
+  std::string meaning;  // what the code means to the program ("gunicorn: ..."), or ""
 };
 
-// "exit status 4 (gunicorn: app failed to load)" when the command is gunicorn's and the
-// code means something to it; else `status` unchanged.
-std::string explain_status(std::string_view command, std::string_view status);
+// What the exit code means to the program when it is gunicorn's (3, 4); else "".
+std::string code_meaning(std::string_view command, int code);
+
+// "exit status 4 (gunicorn: app failed to load)", "terminated by SIGSEGV (core dumped)";
+// with "stopped: " in front for a run that was stopped.
+std::string status_text(const ExitRecord& e);
+
+// The diagnosis line's words after the name: "exited with status 3 after 1.5 s",
+// "was terminated by SIGKILL after 6.4 s".
+std::string sentence(const ExitRecord& e);
 
 // "0.4 s", "12 s", "3 min 2 s".
 std::string format_duration(int64_t ms);
-
-// The parenthesized part of Supervisor's exit log lines: "exited: x (exit status 1; not
-// expected)" -> "exit status 1"; "stopped: x (terminated by SIGTERM)" -> "terminated by
-// SIGTERM". Empty for other lines.
-std::string status_from_log_line(std::string_view line);
 
 }  // namespace diagnosis

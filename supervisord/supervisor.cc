@@ -97,10 +97,8 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
     if (is_stderr || p.config().redirect_stderr) raw->tail.append(bytes);
     if (taps_.output) taps_.output(p, is_stderr, bytes);
   };
-  hooks.on_log = [this, raw](int level, std::string text) {
-    log_.log(level, text);
-    if (text.rfind("exited: ", 0) == 0) record_exit(*raw, text);
-  };
+  hooks.on_log = [this](int level, std::string text) { log_.log(level, text); };
+  hooks.on_exit = [this, raw](Process& p, const fsm::ExitInfo& e) { record_exit(*raw, p, e); };
   spawn::SpawnContext sc{server_url_, sd.environment, log_.enabled(logs::kLevelDebug)};
   slot->process = std::make_unique<Process>(loop_, reaper_, pc, sc, std::move(hooks));
   return slot;
@@ -367,20 +365,23 @@ void Supervisor::update_group(const config::ProcessDiff& diff,
   });
 }
 
-void Supervisor::record_exit(ProcessSlot& slot, const std::string& log_line) {
-  const Process& p = *slot.process;
+void Supervisor::record_exit(ProcessSlot& slot, const Process& p, const fsm::ExitInfo& e) {
   diagnosis::ExitRecord rec;
-  rec.time_ms = p.facts().laststop_ms;
-  rec.lived_ms = p.facts().laststop_ms - p.facts().laststart_ms;
-  rec.status = diagnosis::explain_status(p.config().command,
-                                         diagnosis::status_from_log_line(log_line));
+  rec.time_ms = e.ended_ms;
+  rec.lived_ms = e.lived_ms();
+  rec.kind = std::string(fsm::exit_kind_name(e.kind));
+  rec.code = e.code();
+  if (e.signal() != 0) rec.signal = values::signal_name(e.signal());
+  rec.core_dumped = e.core_dumped();
+  rec.meaning = diagnosis::code_meaning(p.config().command, rec.code);
   slot.exits.push_back(rec);
   if (slot.exits.size() > kMaxExitRecords)
     slot.exits.erase(slot.exits.begin(), slot.exits.end() - kMaxExitRecords);
-  if (log_line.find("; expected)") != std::string::npos) return;
+  if (e.kind == fsm::ExitInfo::Kind::Stopped ||
+      (e.kind == fsm::ExitInfo::Kind::Exited && e.expected))
+    return;
   // Supervisor's line stays as it is (log parsers read it); ours follows it.
   std::string last = slot.tail.last_line();
-  log_.warn("diagnosis: " + p.name() + " exited after " +
-            diagnosis::format_duration(rec.lived_ms) + " with " + rec.status +
+  log_.warn("diagnosis: " + p.name() + " " + diagnosis::sentence(rec) +
             (last.empty() ? std::string("; no output on stderr") : "; last output: " + last));
 }

@@ -75,6 +75,34 @@ DecodedExit decode_wait_status(int st) {
   return {-1, buf};
 }
 
+int ExitInfo::code() const {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+}
+
+int ExitInfo::signal() const {
+  return WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0;
+}
+
+bool ExitInfo::core_dumped() const {
+  return WIFSIGNALED(wait_status) && WCOREDUMP(wait_status);
+}
+
+std::string_view exit_kind_name(ExitInfo::Kind k) {
+  switch (k) {
+    case ExitInfo::Kind::None:
+      return "none";
+    case ExitInfo::Kind::Stopped:
+      return "stopped";
+    case ExitInfo::Kind::Exited:
+      return "exited";
+    case ExitInfo::Kind::FailedStart:
+      return "failed start";
+    case ExitInfo::Kind::Unhealthy:
+      return "unhealthy";
+  }
+  return "?";
+}
+
 namespace {
 
 Action make(Action::Kind kind) {
@@ -174,11 +202,18 @@ void retry_or_give_up(Ctx& c) {
 }
 
 // The master is gone and nothing of its group is left: decide as Supervisor's finish().
+// Every branch records the run in facts.last_exit and announces it (Action::Exit) right
+// after Supervisor's log line, before any restart.
 void finish_exit(Ctx& c, int wait_status, int64_t exit_ms, ProcessState from) {
   Facts& f = c.f();
   DecodedExit d = decode_wait_status(wait_status);
   bool expected =
       std::find(c.cfg.exitcodes.begin(), c.cfg.exitcodes.end(), d.code) != c.cfg.exitcodes.end();
+  f.last_exit = ExitInfo{ExitInfo::Kind::None, wait_status, expected, f.laststart_ms, c.ev.now_ms};
+  auto ended = [&](ExitInfo::Kind kind) {
+    f.last_exit.kind = kind;
+    c.push(make(Action::Kind::Exit));
+  };
   f.laststop_ms = c.ev.now_ms;
   f.pid = 0;
   f.pgid = 0;
@@ -190,6 +225,7 @@ void finish_exit(Ctx& c, int wait_status, int64_t exit_ms, ProcessState from) {
     f.exitstatus = d.code;
     c.change(ProcessState::Stopped);
     c.log(expected ? kInfo : kWarn, "stopped: " + c.name() + " (" + d.text + ")");
+    ended(ExitInfo::Kind::Stopped);
     return;
   }
   if (f.unhealthy) {  // liveness restart: always "unexpected", autorestart decides
@@ -200,6 +236,7 @@ void finish_exit(Ctx& c, int wait_status, int64_t exit_ms, ProcessState from) {
     f.spawnerr = "liveness probe failed " + std::to_string(c.cfg.liveness_failures) + " times";
     c.change(ProcessState::Exited);
     c.log(kWarn, "exited: " + c.name() + " (" + d.text + "; liveness probe failed)");
+    ended(ExitInfo::Kind::Unhealthy);
     if (c.cfg.autorestart != config::Autorestart::False && !f.shutting_down) begin_spawn(c);
     return;
   }
@@ -215,6 +252,7 @@ void finish_exit(Ctx& c, int wait_status, int64_t exit_ms, ProcessState from) {
     f.expected = false;
     c.change(ProcessState::Backoff);
     c.log(kWarn, "exited: " + c.name() + " (" + d.text + "; not expected)");
+    ended(ExitInfo::Kind::FailedStart);
     retry_or_give_up(c);
     return;
   }
@@ -232,6 +270,7 @@ void finish_exit(Ctx& c, int wait_status, int64_t exit_ms, ProcessState from) {
     c.change(ProcessState::Exited);
     c.log(kWarn, "exited: " + c.name() + " (" + d.text + "; not expected)");
   }
+  ended(ExitInfo::Kind::Exited);
   bool restart = c.cfg.autorestart == config::Autorestart::True ||
                  (c.cfg.autorestart == config::Autorestart::Unexpected && !expected);
   if (restart && !f.shutting_down) begin_spawn(c);  // immediately, no delay, no limit

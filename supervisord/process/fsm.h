@@ -36,6 +36,30 @@ namespace fsm {
 // Supervisor's log levels (the numbers its loggers use).
 enum LogLevel : int { kCrit = 50, kError = 40, kWarn = 30, kInfo = 20, kDebug = 10 };
 
+// How the last run of an instance ended, as data: the daemon log's diagnosis, `why`, the
+// history and the exit records read this value; no code recovers it from log text.
+struct ExitInfo {
+  enum class Kind : uint8_t {
+    None,         // no run has ended yet
+    Stopped,      // a stop (or kill) signal was sent, then it went away: STOPPED
+    Exited,       // it exited on its own after its start succeeded: EXITED
+    FailedStart,  // it exited before its start succeeded (startsecs, ready=): BACKOFF
+    Unhealthy,    // liveness probes failed, it was stopped to be restarted: EXITED
+  };
+  Kind kind = Kind::None;
+  int wait_status = 0;     // the master's raw waitpid status
+  bool expected = false;   // its exit code is in exitcodes
+  int64_t started_ms = 0;  // its spawn (wall clock, ms since epoch)
+  int64_t ended_ms = 0;    // when the master and its process group were gone
+
+  int code() const;    // the exit code; -1 when a signal ended it (Supervisor's exitstatus)
+  int signal() const;  // the signal that ended it; 0 when it exited
+  bool core_dumped() const;
+  int64_t lived_ms() const { return ended_ms > started_ms ? ended_ms - started_ms : 0; }
+  bool operator==(const ExitInfo&) const = default;
+};
+std::string_view exit_kind_name(ExitInfo::Kind k);  // "stopped", "exited", ...
+
 // Everything the table knows about one instance between events.
 struct Facts {
   ProcessState state = ProcessState::Stopped;
@@ -63,6 +87,7 @@ struct Facts {
   bool ready_failed = false;
   // Liveness extension: probes failed, the stop signal went out; the exit is a restart.
   bool unhealthy = false;
+  ExitInfo last_exit;  // the last run that ended (kind None until one has)
 
   bool operator==(const Facts&) const = default;
 };
@@ -103,7 +128,8 @@ inline constexpr int kTimerCount = 3;
 std::string_view timer_name(TimerId t);
 
 struct Action {
-  enum class Kind { Spawn, Signal, ArmTimer, CancelTimer, Log, StateChange };
+  // Exit: the run described by the step's facts.last_exit ended (after its log line).
+  enum class Kind { Spawn, Signal, ArmTimer, CancelTimer, Log, StateChange, Exit };
   Kind kind = Kind::Log;
   pid_t target = 0;                           // Signal: pid, or -pgid for the group
   int signal = 0;                             // Signal

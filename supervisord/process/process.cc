@@ -260,6 +260,9 @@ void Process::perform(const fsm::Action& a) {
       }
       if (hooks_.on_state_change) hooks_.on_state_change(*this, a.from, a.to);
       break;
+    case fsm::Action::Kind::Exit:
+      if (hooks_.on_exit) hooks_.on_exit(*this, facts_.last_exit);
+      break;
   }
 }
 

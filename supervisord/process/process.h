@@ -47,6 +47,8 @@ class Process {
     std::function<void(Process&, bool is_stderr, std::string_view bytes)> on_output;
     // Supervisor's log lines; level CRIT 50 ERRO 40 WARN 30 INFO 20 DEBG 10.
     std::function<void(int level, std::string text)> on_log;
+    // A run ended (after Supervisor's log line for it, before any restart).
+    std::function<void(Process&, const fsm::ExitInfo&)> on_exit;
   };
 
   Process(uv_loop_t* loop, Reaper& reaper, std::shared_ptr<const config::ProcessConfig> config,
@@ -85,6 +87,7 @@ class Process {
   int64_t stop_time() const { return facts_.laststop_ms / 1000; }
   const std::string& spawnerr() const { return facts_.spawnerr; }
   int exitstatus() const { return facts_.exitstatus; }
+  const fsm::ExitInfo& last_exit() const { return facts_.last_exit; }
   int backoff() const { return facts_.backoff; }   // `tries` in PROCESS_STATE events
   bool expected() const { return facts_.expected; }
   const fsm::Facts& facts() const { return facts_; }

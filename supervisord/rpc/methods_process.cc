@@ -352,7 +352,11 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            for (const auto& e : slot->exits)
              exits.push_back(xmlrpc::Struct{{"time", clamp_int(e.time_ms / 1000)},
                                             {"lived_ms", clamp_int(e.lived_ms)},
-                                            {"status", e.status}});
+                                            {"kind", e.kind},
+                                            {"exitstatus", e.code},
+                                            {"signal", e.signal},
+                                            {"core_dumped", e.core_dumped},
+                                            {"status", diagnosis::status_text(e)}});
            Array output;
            for (auto& line : slot->tail.lines()) output.emplace_back(line);
            reply(Value(Struct{{"name", p.name()},
@@ -363,10 +367,13 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
                               {"exits", Value(std::move(exits))},
                               {"output", Value(std::move(output))}}));
          },
-         1, 1, {"struct", "string"},
+         1,
+         1,
+         {"struct", "string"},
          "Extension. Why a process will not stay up: its state, last spawn error, its last\n"
-         "exits (time, how long it lived, exit status or signal; gunicorn's codes 3 and 4\n"
-         "named) and the last lines it wrote to stderr (stdout when redirected).\n\n"
+         "runs that ended (time, how long it lived, kind: exited, stopped, failed start or\n"
+         "unhealthy; exit status or signal; gunicorn's codes 3 and 4 named) and the last lines it "
+         "wrote to stderr (stdout when redirected).\n\n"
          "@param string name  The process name (or 'group:name')\n"
          "@return struct result  {name, group, statename, description, spawnerr, exits, output}"});
 

@@ -1,8 +1,6 @@
 // observer.cc — Process state changes -> Store rows.
 #include "supervisord/store/observer.h"
 
-#include <sys/wait.h>
-
 #include "supervisord/process/process.h"
 #include "supervisord/store/proc_stat.h"
 #include "supervisord/store/store.h"
@@ -55,12 +53,15 @@ void Observer::on_change(Process& p, ProcessState from, ProcessState to) {
   h.to = to;
   h.pid = p.pid();
   h.tries = p.backoff();
-  if (to == ProcessState::Exited || to == ProcessState::Backoff || to == ProcessState::Stopped ||
-      to == ProcessState::Fatal) {
-    h.exitstatus = p.exitstatus();
-    // The wait status is kept only while a group drains; otherwise -1 says "a signal".
-    int ws = p.facts().drain_wait_status;
-    if (h.exitstatus == -1 && ws != 0 && WIFSIGNALED(ws)) h.signal = WTERMSIG(ws);
+  if (ends_instance(to)) {
+    // A run that ended in this change: its exit as the fsm decoded it (the facts' own
+    // exitstatus may already belong to the restart that follows in the same step).
+    if (has_master(from)) {
+      h.exitstatus = p.last_exit().code();
+      h.signal = p.last_exit().signal();
+    } else {
+      h.exitstatus = p.exitstatus();
+    }
     h.spawnerr = p.spawnerr();
   }
   if (to == ProcessState::Starting) item.laststart_ms = p.facts().laststart_ms;

@@ -87,3 +87,27 @@ TEST_CASE("a line that never ends is bounded") {
   t.append("");
   CHECK(t.lines().empty());
 }
+
+TEST_CASE("an ended run reads as a sentence and as a status") {
+  diagnosis::ExitRecord e;
+  e.kind = "exited";
+  e.code = 4;
+  e.lived_ms = 400;
+  e.meaning = diagnosis::code_meaning("/usr/bin/gunicorn -w 4 wsgi:app", 4);
+  CHECK(diagnosis::sentence(e) ==
+        "exited with status 4 (gunicorn: app failed to load) after 0.4 s");
+  CHECK(diagnosis::status_text(e) == "exit status 4 (gunicorn: app failed to load)");
+  CHECK(diagnosis::code_meaning("/bin/sh -c 'exit 4'", 4).empty());
+
+  diagnosis::ExitRecord k;
+  k.kind = "stopped";
+  k.code = -1;
+  k.signal = "SIGKILL";
+  k.lived_ms = 65'000;
+  CHECK(diagnosis::sentence(k) == "was terminated by SIGKILL after 1 min 5 s");
+  CHECK(diagnosis::status_text(k) == "stopped: terminated by SIGKILL");
+  k.kind = "exited";
+  k.signal = "SIGSEGV";
+  k.core_dumped = true;
+  CHECK(diagnosis::status_text(k) == "terminated by SIGSEGV (core dumped)");
+}

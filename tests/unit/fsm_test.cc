@@ -728,13 +728,21 @@ TEST_CASE("running_to_stopping_to_starting_when_liveness_fails") {
   CHECK(find(s, Action::Kind::Spawn) != nullptr);
 }
 
-TEST_CASE("stop_while_restarting_for_liveness_ends_in_stopped") {
+namespace {
+// Pid 4242, ready at kT0 + 100, its liveness probes failed at kT0 + 5000: stopping.
+Driver restarting_for_liveness() {
   Driver d;
   d.cfg.ready = "tcp://127.0.0.1:9";
   d.on(ev(EventKind::Start));
   d.on(spawned(4242, kT0));
   d.on(ev(EventKind::Ready, kT0 + 100));
   d.on(ev(EventKind::Unhealthy, kT0 + 5000));
+  return d;
+}
+}  // namespace
+
+TEST_CASE("stop_while_restarting_for_liveness_ends_in_stopped") {
+  Driver d = restarting_for_liveness();
   Step s = d.on(ev(EventKind::Stop, kT0 + 5001));
   CHECK(s.refusal == Refusal::None);
   d.on(exit_ev(4242, exit_status(0), kT0 + 5002));
@@ -747,4 +755,90 @@ TEST_CASE("decode_wait_status_matches_supervisor_texts") {
   CHECK(fsm::decode_wait_status(signal_status(SIGHUP)).text == "terminated by SIGHUP");
   CHECK(fsm::decode_wait_status(signal_status(SIGSEGV) | 0x80).text ==
         "terminated by SIGSEGV (core dumped)");
+}
+
+// ---- structured exits ------------------------------------------------------------------
+
+namespace {
+// Where the Exit action is among a step's actions, or -1.
+int index_of(const Step& s, Action::Kind k, int nth = 0) {
+  for (size_t i = 0; i < s.actions.size(); ++i)
+    if (s.actions[i].kind == k && nth-- == 0) return static_cast<int>(i);
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("a_killed_master_that_is_restarted_keeps_its_run_time_and_signal") {
+  Driver d;
+  d.cfg.autorestart = config::Autorestart::True;
+  d.on(ev(EventKind::Start));
+  d.on(spawned(100, kT0));
+  d.on(ev(EventKind::StartsecsTimer, kT0 + 1000));
+  Step s = d.on(exit_ev(100, signal_status(SIGKILL), kT0 + 2000));
+  // The restart in the same step overwrote laststart and exitstatus, not the exit record.
+  CHECK(d.f.state == S::Starting);
+  CHECK(d.f.laststart_ms == kT0 + 2000);
+  CHECK(d.f.last_exit.kind == fsm::ExitInfo::Kind::Exited);
+  CHECK(d.f.last_exit.code() == -1);
+  CHECK(d.f.last_exit.signal() == SIGKILL);
+  CHECK(!d.f.last_exit.core_dumped());
+  CHECK(d.f.last_exit.lived_ms() == 2000);
+  // Announced once, after Supervisor's log line and before the restart.
+  CHECK(count(s, Action::Kind::Exit) == 1);
+  CHECK(index_of(s, Action::Kind::Log) < index_of(s, Action::Kind::Exit));
+  CHECK(index_of(s, Action::Kind::Exit) < index_of(s, Action::Kind::StateChange, 1));
+  CHECK(index_of(s, Action::Kind::Exit) < index_of(s, Action::Kind::Spawn));
+}
+
+TEST_CASE("each_way_a_run_ends_has_its_kind") {
+  using K = fsm::ExitInfo::Kind;
+  Driver stopped;
+  stopped.f = facts_in(S::Running);
+  stopped.on(ev(EventKind::Stop, kT0));
+  stopped.on(ev(EventKind::StopwaitTimer, kT0 + 10000));
+  stopped.on(exit_ev(100, signal_status(SIGKILL), kT0 + 10001));
+  CHECK(stopped.f.last_exit.kind == K::Stopped);
+  CHECK(stopped.f.last_exit.signal() == SIGKILL);
+  CHECK(stopped.f.last_exit.lived_ms() == 15001);  // facts_in started it 5 s before kT0
+
+  Driver quick;
+  quick.cfg.startsecs = 1;
+  quick.on(ev(EventKind::Start));
+  quick.on(spawned(100, kT0));
+  Step s = quick.on(exit_ev(100, exit_status(2), kT0 + 300));
+  CHECK(quick.f.last_exit.kind == K::FailedStart);
+  CHECK(quick.f.last_exit.code() == 2);
+  CHECK(quick.f.exitstatus == 0);  // Supervisor's exitstatus stays 0 for a failed start
+  CHECK(quick.f.last_exit.lived_ms() == 300);
+  CHECK(count(s, Action::Kind::Exit) == 1);
+
+  Driver expected;
+  expected.f = facts_in(S::Running);
+  expected.on(exit_ev(100, exit_status(0), kT0));
+  CHECK(expected.f.last_exit.kind == K::Exited);
+  CHECK(expected.f.last_exit.expected);
+
+  Driver cored;
+  cored.cfg.autorestart = config::Autorestart::False;
+  cored.f = facts_in(S::Running);
+  cored.on(exit_ev(100, signal_status(SIGSEGV) | 0x80, kT0));
+  CHECK(cored.f.last_exit.signal() == SIGSEGV);
+  CHECK(cored.f.last_exit.core_dumped());
+  CHECK(!cored.f.last_exit.expected);
+
+  Driver sick = restarting_for_liveness();
+  sick.on(exit_ev(4242, signal_status(SIGTERM), kT0 + 5002));
+  CHECK(sick.f.last_exit.kind == K::Unhealthy);
+  CHECK(sick.f.last_exit.signal() == SIGTERM);
+}
+
+TEST_CASE("a_drained_run_ends_when_its_group_is_gone") {
+  Driver d;
+  d.f = facts_in(S::Running);  // spawned at kT0 - 5000
+  d.on(exit_ev(100, signal_status(SIGKILL), kT0, /*group_alive=*/true));
+  CHECK(d.f.last_exit.kind == fsm::ExitInfo::Kind::None);  // not ended while workers live
+  Step s = d.on(ev(EventKind::GroupEmpty, kT0 + 4100));
+  CHECK(count(s, Action::Kind::Exit) == 1);
+  CHECK(d.f.last_exit.signal() == SIGKILL);
+  CHECK(d.f.last_exit.lived_ms() == 9100);
 }
