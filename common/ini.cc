@@ -26,6 +26,8 @@ using pyspace::space_before;
 constexpr std::string_view kDefaultSection = "DEFAULT";
 constexpr size_t kDefaultsIndex = static_cast<size_t>(-1);
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
+// Supervisor's (ConfigParser's) words for a line it cannot read; scripts grep for them.
+constexpr std::string_view kParsingErrors = "contains parsing errors: ";
 // Errors after this many are counted, not rendered: a binary file would
 // otherwise produce one error per "line".
 constexpr size_t kMaxRenderedErrors = 10;
@@ -167,20 +169,22 @@ class Parser {
       }
     }
     if (section_ == nullptr) {
-      add_error(lineno, static_cast<int>(begin), "text before the first [section] header");
+      add_error(lineno, static_cast<int>(begin),
+                "file contains no section headers: text before the first [section] header");
       return false;
     }
     const size_t delim = value.find_first_of("=:");
     if (delim == std::string_view::npos) {
       add_error(lineno, static_cast<int>(begin),
-                "line is not a section header, a key = value pair or a comment");
+                std::string(kParsingErrors) +
+                    "line is not a section header, a key = value pair or a comment");
       return true;
     }
     const std::string_view key = value.substr(0, rskip_space(value, delim));
     if (key.empty()) {
       end_value();
       add_error(lineno, static_cast<int>(begin),
-                std::string("missing key before '") + value[delim] + "'");
+                std::string(kParsingErrors) + "missing key before '" + value[delim] + "'");
       return true;
     }
     const size_t value_begin = skip_space(value, delim + 1);

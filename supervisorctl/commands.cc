@@ -223,69 +223,73 @@ void do_version(Controller& c, std::string_view arg) {
 
 const std::vector<Command> kCatalog = {
     {"add", 1, -1, "add <name> [...]\tActivates any updates in config for process/group",
-     Completion::Groups, do_add, true},
-    {"avail", 0, 0, "avail\t\t\tDisplay all configured processes", Completion::None, do_avail, true},
+     Completion::Groups, do_add, Topic::Default},
+    {"avail", 0, 0, "avail\t\t\tDisplay all configured processes", Completion::None, do_avail,
+     Topic::Default},
     {"clear", 1, -1,
      "clear <name>\t\tClear a process' log files.\n"
      "clear <name> <name>\tClear multiple process' log files\n"
      "clear all\t\tClear all process' log files",
-     Completion::Processes, do_clear, true},
-    {"EOF", 0, -1, "", Completion::None, do_quit, false},
-    {"exit", 0, -1, "exit\tExit the supervisor shell.", Completion::None, do_quit, true},
+     Completion::Processes, do_clear, Topic::Default},
+    {"EOF", 0, -1, "", Completion::None, do_quit, Topic::None},
+    {"exit", 0, -1, "exit\tExit the supervisor shell.", Completion::None, do_quit, Topic::Default},
     {"fg", 1, 1, "fg <process>\tConnect to a process in foreground mode\n\t\tCtrl-C to exit",
-     Completion::Processes, do_fg, true},
-    {"help", 0, 1, "", Completion::Commands, do_help, false},
+     Completion::Processes, do_fg, Topic::Default},
+    {"help", 0, 1, "", Completion::Commands, do_help, Topic::None},
     {"maintail", 0, 1,
      "maintail -f \tContinuous tail of supervisor main log file (Ctrl-C to exit)\n"
      "maintail -100\tlast 100 *bytes* of supervisord main log file\n"
      "maintail\tlast 1600 *bytes* of supervisor main log file\n",
-     Completion::None, do_maintail, true},
-    {"open", 1, 1, "open <url>\tConnect to a remote supervisord process.\n"
-                   "\t\t(for UNIX domain socket, use unix:///socket/path)",
-     Completion::None, do_open, true},
+     Completion::None, do_maintail, Topic::Default},
+    {"open", 1, 1,
+     "open <url>\tConnect to a remote supervisord process.\n"
+     "\t\t(for UNIX domain socket, use unix:///socket/path)",
+     Completion::None, do_open, Topic::Default},
     {"pid", 0, -1,
      "pid\t\t\tGet the PID of supervisord.\n"
      "pid <name>\t\tGet the PID of a single child process by name.\n"
      "pid all\t\t\tGet the PID of every child process, one per line.",
-     Completion::Processes, do_pid, true},
-    {"quit", 0, -1, "quit\tExit the supervisor shell.", Completion::None, do_quit, true},
-    {"reload", 0, 0, "reload \t\tRestart the remote supervisord.", Completion::None, do_reload, true},
+     Completion::Processes, do_pid, Topic::Default},
+    {"quit", 0, -1, "quit\tExit the supervisor shell.", Completion::None, do_quit, Topic::Default},
+    {"reload", 0, 0, "reload \t\tRestart the remote supervisord.", Completion::None, do_reload,
+     Topic::Default},
     {"remove", 1, -1, "remove <name> [...]\tRemoves process/group from active config",
-     Completion::Groups, do_remove, true},
+     Completion::Groups, do_remove, Topic::Default},
     {"reread", 0, 0, "reread \t\t\tReload the daemon's configuration files without add/remove",
-     Completion::None, do_reread, true},
+     Completion::None, do_reread, Topic::Default},
     {"restart", 1, -1,
      "restart <name>\t\tRestart a process\n"
      "restart <gname>:*\tRestart all processes in a group\n"
      "restart <name> <name>\tRestart multiple processes or groups\n"
      "restart all\t\tRestart all processes\n"
      "Note: restart does not reread config files. For that, see reread and update.",
-     Completion::Processes, do_restart, true},
-    {"shutdown", 0, 0, "shutdown \tShut the remote supervisord down.", Completion::None, do_shutdown, true},
+     Completion::Processes, do_restart, Topic::Default},
+    {"shutdown", 0, 0, "shutdown \tShut the remote supervisord down.", Completion::None,
+     do_shutdown, Topic::Default},
     {"signal", 2, -1,
      "signal <signal name> <name>\t\tSignal a process\n"
      "signal <signal name> <gname>:*\t\tSignal all processes in a group\n"
      "signal <signal name> <name> <name>\tSignal multiple processes or groups\n"
      "signal <signal name> all\t\tSignal all processes",
-     Completion::Processes, do_signal, true},
+     Completion::Processes, do_signal, Topic::Default},
     {"start", 1, -1,
      "start <name>\t\tStart a process\n"
      "start <gname>:*\t\tStart all processes in a group\n"
      "start <name> <name>\tStart multiple processes or groups\n"
      "start all\t\tStart all processes",
-     Completion::Processes, do_start, true},
+     Completion::Processes, do_start, Topic::Default},
     {"status", 0, -1,
      "status <name>\t\tGet status for a single process\n"
      "status <gname>:*\tGet status for all processes in a group\n"
      "status <name> <name>\tGet status for multiple named processes\n"
      "status\t\t\tGet all process status info",
-     Completion::Processes, do_status, true},
+     Completion::Processes, do_status, Topic::Default},
     {"stop", 1, -1,
      "stop <name>\t\tStop a process\n"
      "stop <gname>:*\t\tStop all processes in a group\n"
      "stop <name> <name>\tStop multiple processes or groups\n"
      "stop all\t\tStop all processes",
-     Completion::Processes, do_stop, true},
+     Completion::Processes, do_stop, Topic::Default},
     {"tail", 1, 3,
      "tail [-f] <name> [stdout|stderr] (default stdout)\n"
      "Ex:\n"
@@ -293,32 +297,33 @@ const std::vector<Command> kCatalog = {
      "\t\t\tCtrl-C to exit.\n"
      "tail -100 <name>\tlast 100 *bytes* of process stdout\n"
      "tail <name> stderr\tlast 1600 *bytes* of process stderr",
-     Completion::Processes, do_tail, true},
+     Completion::Processes, do_tail, Topic::Default},
     {"update", 0, -1,
      "update\t\t\tReload config and add/remove as necessary, and will restart affected programs\n"
      "update all\t\tReload config and add/remove as necessary, and will restart affected programs\n"
      "update <gname> [...]\tUpdate specific groups",
-     Completion::Groups, do_update, true},
+     Completion::Groups, do_update, Topic::Default},
     {"version", 0, 0, "version\t\t\tShow the version of the remote supervisord process",
-     Completion::None, do_version, true},
-    // Extensions: not listed by bare `help` (its output stays Python's).
+     Completion::None, do_version, Topic::Default},
+    // Extensions: bare `help` lists them under their own heading, after Python's table
+    // (as Python's cmd lists a [ctlplugin:x]'s commands).
     {"scale", 2, 2,
      "scale <gname> <N|+N|-N>\tSet the number of processes of a group (extension):\n"
      "\t\t\tonly the difference is started or stopped, the lowest process_num\n"
      "\t\t\tare kept; kept across update and restarts until numprocs changes.\n"
      "Related extensions: restart --rolling [--batch N] [--pause S] <gname>:*,\n"
-     "status --health [<gname> ...]",
-     Completion::Groups, do_scale, false},
+     "status --health [<gname> ...], status -v [<name> ...]",
+     Completion::Groups, do_scale, Topic::Extension},
     {"why", 0, -1,
      "why <name> [...]\tWhy a process will not stay up: state, spawn error, last exits\n"
      "\t\t\t(status or signal, how long it lived), last lines of stderr (extension)\n"
      "why\t\t\tThe daemon itself: its state file, the previous run, what crash\n"
      "\t\t\trecovery did (or that it had no record)",
-     Completion::Processes, do_why, false},
+     Completion::Processes, do_why, Topic::Extension},
     {"history", 0, -1,
      "history [-n N] [<name> ...]\tState changes recorded by the state store, oldest\n"
      "\t\t\tfirst, the last N (default 20) (extension)",
-     Completion::Processes, do_history, false},
+     Completion::Processes, do_history, Topic::Extension},
 };
 
 }  // namespace
@@ -333,12 +338,15 @@ const Command* find_command(std::string_view name) {
 }
 
 std::string help_topics_text() {
-  std::vector<std::string> names;
-  for (const Command& c : kCatalog) {
-    if (c.topic) names.emplace_back(c.name);
-  }
-  std::sort(names.begin(), names.end());
-  return "\n" + print_topics("default commands (type help <topic>):", names);
+  auto topics = [](Topic t) {
+    std::vector<std::string> names;
+    for (const Command& c : kCatalog)
+      if (c.topic == t) names.emplace_back(c.name);
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  return "\n" + print_topics("default commands (type help <topic>):", topics(Topic::Default)) +
+         "\n" + print_topics("extension commands (type help <topic>):", topics(Topic::Extension));
 }
 
 std::vector<std::string> command_names() {

@@ -15,6 +15,9 @@ class Controller;
 
 enum class Completion { None, Commands, Groups, Processes };
 
+// Bare `help`: Python's "default commands" table, then ours under "extension commands".
+enum class Topic { None, Default, Extension };
+
 struct Command {
   std::string_view name;
   int min_args;        // documentation and completion; each handler prints Python's
@@ -22,7 +25,7 @@ struct Command {
   std::string_view help;   // help_<name> output without the final newline; "" = none
   Completion completion;
   void (*run)(Controller&, std::string_view arg);
-  bool topic;          // listed by bare `help` ("default commands")
+  Topic topic;  // where bare `help` lists it
 };
 
 const std::vector<Command>& command_catalog();

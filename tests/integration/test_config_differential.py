@@ -176,3 +176,24 @@ def test_hundred_thousand_continuation_lines_load_in_time(tmp_path):
     ref, ours = compare(p, str(tmp_path))
     assert ours["ok"]
     assert ours["groups"][0]["processes"][0]["command"].count("\n") == 100000
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("[supervisord]\n[program:a]\ncommand=/bin/true\nthis is garbage\n", 4,
+     "contains parsing errors"),
+    ("[supervisord]\n[program:a]\ncommand=/bin/true\n=1\n", 4, "contains parsing errors"),
+    ("logfile=x.log\n[supervisord]\n", 1, "contains no section headers"),
+])
+def test_unparseable_line_says_so_in_supervisors_words(tmp_path, text, line, words):
+    """Both daemons refuse (exit 2) before starting and both say the words scripts grep
+    for; ours also names file:line."""
+    sys.path.insert(0, os.path.dirname(HERE))
+    from support import OUR_SUPERVISORD, PY_SUPERVISORD
+    p = write(tmp_path, "a.conf", text.encode())
+    for exe in (PY_SUPERVISORD, OUR_SUPERVISORD):
+        r = subprocess.run([exe, "-n", "-c", p], cwd=str(tmp_path), env=ENV,
+                           capture_output=True, timeout=10)
+        err = r.stderr.decode()
+        assert r.returncode == 2, (exe, err)
+        assert words in err.lower(), (exe, err)
+    assert f"a.conf:{line}: " in err, err

@@ -113,7 +113,6 @@ CASES = [
     ("avail_args", [], "avail x", ()),
     ("version", [], "version", ()),
     ("version_args", [], "version x", ()),
-    ("help", [], "help", ()),
     ("help_start", [], "help start", ()),
     ("help_tail", [], "help tail", ()),
     ("help_maintail", [], "help maintail", ()),
@@ -202,6 +201,42 @@ def test_ctl_output_and_exit_status_match_python(daemon, case, setup, line, opts
         results[impl] = (code, out)
     set_config(daemon, "")
     assert results["ours"] == results["python"]
+
+
+# Python's supervisorctl with a [ctlplugin:extension] offering our extra commands: its bare
+# `help` is the table ours prints (the default table first, unchanged, then ours).
+EXTENSION_PLUGIN = """from supervisor.supervisorctl import ControllerPluginBase
+
+
+class Extension(ControllerPluginBase):
+    name = "extension"
+""" + "".join(f"""
+    def do_{c}(self, arg):
+        pass
+
+    def help_{c}(self):
+        pass
+""" for c in ("history", "scale", "why")) + """
+
+def make(controller, **config):
+    return Extension(controller)
+"""
+
+
+def test_bare_help_is_pythons_table_then_ours_as_a_plugin_would_list_them(daemon, tmp_path):
+    (tmp_path / "extension_plugin.py").write_text(EXTENSION_PLUGIN)
+    conf = tmp_path / "plugin.conf"
+    conf.write_text(daemon.base_conf + "\n[ctlplugin:extension]\n"
+                    "supervisor.ctl_factory = extension_plugin:make\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    with_plugin = subprocess.run([PY_SUPERVISORCTL, "-c", str(conf), "help"], capture_output=True,
+                                 text=True, timeout=60, env=env)
+    plain = run(daemon, "python", "help")
+    ours = run(daemon, "ours", "help")
+    assert with_plugin.returncode == plain[0] == ours[0] == 0
+    assert ours[1] == with_plugin.stdout
+    assert ours[1].startswith(plain[1]) and "extension commands" not in plain[1]
+    assert "\nhistory  scale  why\n" in ours[1]
 
 
 def test_usage_errors_match_python_on_stderr(daemon):
@@ -348,7 +383,7 @@ def our_daemon(tmp_path_factory):
 
 # Cases decided by the client alone (help, argument errors, unreachable servers) say
 # nothing about the daemon: only the ones that reach it are run in this direction.
-CLIENT_ONLY = {"help", "help_start", "help_tail", "help_maintail", "help_help", "help_unknown",
+CLIENT_ONLY = {"help_start", "help_tail", "help_maintail", "help_help", "help_unknown",
                "unknown_command", "usage_help", "open_bad_url", "eof", "quit",
                "question_mark_help", "shutdown_args", "reload_args", "avail_args",
                "version_args", "reread_args", "tail_bad_channel", "tail_bad_modifier",

@@ -81,7 +81,7 @@ TEST_CASE("catalog_has_every_reference_command_once") {
   CHECK(find_command("nosuch") == nullptr);
 }
 
-TEST_CASE("bare_help_prints_python_topic_table") {
+TEST_CASE("bare_help_prints_python_topic_table_then_the_extension_commands") {
   Harness h;
   h.ctl.onecmd("help");
   CHECK(h.out ==
@@ -91,6 +91,11 @@ TEST_CASE("bare_help_prints_python_topic_table") {
         "add    exit      open  reload  restart   start   tail   \n"
         "avail  fg        pid   remove  shutdown  status  update \n"
         "clear  maintail  quit  reread  signal    stop    version\n"
+        "\n"
+        "\n"
+        "extension commands (type help <topic>):\n"
+        "=======================================\n"
+        "history  scale  why\n"
         "\n");
 }
 

@@ -179,16 +179,19 @@ TEST_CASE("unicode_spaces_count_as_whitespace_like_python") {
 
 TEST_CASE("text_before_first_section_is_refused_with_a_caret") {
   CHECK(parse_error("  foo = 1\n[s]\n", "conf/a.ini") ==
-        "conf/a.ini:1: text before the first [section] header\n  foo = 1\n  ^");
+        "conf/a.ini:1: file contains no section headers: text before the first [section] header\n  "
+        "foo = 1\n  ^");
 }
 
 TEST_CASE("valueless_key_is_refused") {
   CHECK(parse_error("[s]\na=1\nfoo\n") ==
-        "t.ini:3: line is not a section header, a key = value pair or a comment\nfoo\n^");
+        "t.ini:3: contains parsing errors: line is not a section header, a key = value pair or a "
+        "comment\nfoo\n^");
 }
 
 TEST_CASE("missing_key_is_refused") {
-  CHECK(parse_error("[s]\n = 1\n") == "t.ini:2: missing key before '='\n = 1\n ^");
+  CHECK(parse_error("[s]\n = 1\n") ==
+        "t.ini:2: contains parsing errors: missing key before '='\n = 1\n ^");
 }
 
 TEST_CASE("every_bad_line_is_reported") {
@@ -198,7 +201,9 @@ TEST_CASE("every_bad_line_is_reported") {
 }
 
 TEST_CASE("an_empty_header_is_not_a_section") {
-  CHECK(parse_error("[]\n").find("t.ini:1: text before the first [section] header") == 0);
+  CHECK(parse_error("[]\n").find(
+            "t.ini:1: file contains no section headers: text before the first [section] header") ==
+        0);
 }
 
 TEST_CASE("value_lines_record_line_and_column_of_each_value_line") {
