@@ -354,7 +354,9 @@ Result<ExecPlan> prepare(const config::ProcessConfig& config, const SpawnContext
     return Result<ExecPlan>::fail("no permission to run command " + r);
 
   put(env, "SUPERVISOR_ENABLED", "1");
-  if (!context.server_url.empty()) put(env, "SUPERVISOR_SERVER_URL", context.server_url);
+  // The program's own serverurl= when set ('' = none), else the daemon's.
+  const std::string& url = config.serverurl ? *config.serverurl : context.server_url;
+  if (!url.empty()) put(env, "SUPERVISOR_SERVER_URL", url);
   put(env, "SUPERVISOR_PROCESS_NAME", config.name);
   put(env, "SUPERVISOR_GROUP_NAME", config.group);
   for (const auto& kv : context.supervisord_environment) put(env, kv.first, kv.second);

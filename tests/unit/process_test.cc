@@ -316,6 +316,30 @@ TEST_CASE("child_environment_has_supervisor_variables_then_supervisord_then_prog
   CHECK(h.out.find("\nB=daemon\n") == std::string::npos);
 }
 
+TEST_CASE("program_serverurl_replaces_the_daemons_and_empty_means_none") {
+  spawn::SpawnContext ctx;
+  ctx.server_url = "unix:///tmp/supervisor.sock";
+  for (auto [own, expect] : std::vector<std::pair<std::optional<std::string>, std::string>>{
+           {std::nullopt, "\nSUPERVISOR_SERVER_URL=unix:///tmp/supervisor.sock\n"},
+           {"http://127.0.0.1:9001", "\nSUPERVISOR_SERVER_URL=http://127.0.0.1:9001\n"},
+           {"", ""}}) {
+    Harness h;
+    auto cfg = make_config(child("env"));
+    cfg->startsecs = 0;
+    cfg->autorestart = config::Autorestart::False;
+    cfg->serverurl = own;
+    cfg->environment = {{"LAST", "1"}};
+    Process& p = h.make(cfg, ctx);
+    REQUIRE(p.start().ok());
+    REQUIRE(h.run_until(
+        [&] { return p.state() == S::Exited && h.out.find("LAST=1\n") != std::string::npos; }));
+    if (expect.empty())
+      CHECK(h.out.find("SUPERVISOR_SERVER_URL=") == std::string::npos);
+    else
+      CHECK(h.out.find(expect) != std::string::npos);
+  }
+}
+
 TEST_CASE("child_gets_clean_signals_fds_cwd_and_umask") {
   Harness h;
   auto cfg = make_config(child("sigstate"));
