@@ -22,12 +22,10 @@
 namespace values {
 namespace {
 
-enum class IntStatus { Ok, Invalid, Overflow };
-
 bool is_digit(char c, int base) { return c >= '0' && c < static_cast<char>('0' + base); }
 
-// Python's int(text, base) for base 8 or 10, limited to int64: surrounding
-// whitespace, one sign, '_' only between digits (and after a 0o prefix).
+}  // namespace
+
 IntStatus python_int(std::string_view text, int base, int64_t& out) {
   std::string_view s = pyspace::strip(text);
   bool negative = false;
@@ -67,6 +65,8 @@ IntStatus python_int(std::string_view text, int base, int64_t& out) {
   out = negative ? static_cast<int64_t>(~magnitude + 1) : static_cast<int64_t>(magnitude);
   return IntStatus::Ok;
 }
+
+namespace {
 
 std::string int_error(std::string_view text) {
   // CPython formats the literal with %.200R: its repr cut to 200 code points.

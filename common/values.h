@@ -16,6 +16,12 @@
 
 namespace values {
 
+// Python's int(text, base) for base 8 or 10, limited to int64: surrounding whitespace,
+// one sign, '_' only between digits (and after a 0o prefix). Overflow: a valid literal
+// outside int64 (Python would still parse it). integer() and octal() are built on it.
+enum class IntStatus { Ok, Invalid, Overflow };
+IntStatus python_int(std::string_view text, int base, int64_t& out);
+
 Result<bool> boolean(std::string_view v);              // true/yes/on/1, false/no/off/0
 Result<int64_t> integer(std::string_view v);           // Python int(): strip, sign, '_' between digits
 Result<int64_t> byte_size(std::string_view v);         // digits[KB|MB|GB], x1024^n, case-insensitive

@@ -18,9 +18,11 @@ BUILD = os.environ.get("SUPERVISOR_CPP_BUILD",
 BUILD = os.path.abspath(BUILD)
 OUR_SUPERVISORD = os.path.join(BUILD, "supervisord", "supervisord")
 OUR_SUPERVISORCTL = os.path.join(BUILD, "supervisorctl", "supervisorctl")
+OUR_PIDPROXY = os.path.join(BUILD, "pidproxy", "pidproxy")
 TESTCHILD = os.path.join(BUILD, "tests", "testchild")
 PY_SUPERVISORD = "/usr/bin/supervisord"
 PY_SUPERVISORCTL = "/usr/bin/supervisorctl"
+PY_PIDPROXY = "/usr/bin/pidproxy"
 
 
 def wait_for(predicate, timeout=10.0, interval=0.02, what="condition"):

@@ -96,8 +96,10 @@ def test_meson_install_puts_every_file_in_place(tmp_path):
     found = list(dest.rglob("bin/supervisord"))
     assert len(found) == 1, found
     prefix = found[0].parent.parent
-    for rel in ["bin/supervisord", "bin/supervisorctl", "bin/echo_supervisord_conf",
+    for rel in ["bin/supervisord", "bin/supervisorctl", "bin/pidproxy",
+                "bin/echo_supervisord_conf",
                 "share/man/man8/supervisord.8", "share/man/man1/supervisorctl.1",
+                "share/man/man1/pidproxy.1",
                 "share/man/man5/supervisord.conf.5",
                 "share/doc/supervisor-cpp/supervisord.conf",
                 "share/doc/supervisor-cpp/conf.d/my_app.conf",
@@ -107,7 +109,8 @@ def test_meson_install_puts_every_file_in_place(tmp_path):
                 "lib/systemd/system/supervisord.service",
                 "share/bash-completion/completions/supervisorctl"]:
         assert (prefix / rel).is_file(), rel
-    for exe in ["bin/supervisord", "bin/supervisorctl", "share/doc/supervisor-cpp/supervisord.init"]:
+    for exe in ["bin/supervisord", "bin/supervisorctl", "bin/pidproxy",
+                "share/doc/supervisor-cpp/supervisord.init"]:
         assert os.stat(prefix / exe).st_mode & stat.S_IXUSR, exe
     assert (prefix / "share/doc/supervisor-cpp/supervisord.conf").read_text() == \
         sample_text(ECHO_CONF)
