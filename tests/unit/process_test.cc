@@ -121,6 +121,8 @@ struct Harness {
   }
 
   ~Harness() {
+    // No respawn of what the kill below ends (autorestart would start a new group).
+    if (proc) proc->shutdown();
     if (proc && proc->pgid() > 0) kill(-proc->pgid(), SIGKILL);
     for (pid_t p : pids) {
       kill(-p, SIGKILL);   // a master leads its group
