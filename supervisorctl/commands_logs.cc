@@ -1,8 +1,6 @@
 // commands_logs.cc — tail, maintail, fg: the commands that read logs and streams.
 // Each handler follows the do_<cmd> of Python's supervisorctl 4.2.5: same calls in
 // the same order, same texts (through render.h), same exit statuses.
-#include "supervisorctl/commands_impl.h"
-
 #include <poll.h>
 #include <unistd.h>
 
@@ -12,7 +10,9 @@
 #include <cstdlib>
 #include <thread>
 
+#include "common/pystr.h"
 #include "common/states.h"
+#include "supervisorctl/commands_impl.h"
 #include "supervisorctl/interrupt.h"
 
 namespace ctl::cmd {
@@ -88,7 +88,7 @@ void do_tail(Controller& c, std::string_view arg) {
     channel = args.back();
     for (char& ch : channel) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (channel != "stderr" && channel != "stdout") {
-      c.output("Error: bad channel " + py_repr(channel));
+      c.output("Error: bad channel " + pystr::repr(channel));
       c.set_exit_status(kExitGeneric);
       return;
     }

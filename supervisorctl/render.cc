@@ -9,6 +9,7 @@
 
 #include "common/faults.h"
 #include "common/namespec.h"
+#include "common/pystr.h"
 
 namespace ctl {
 namespace {
@@ -199,37 +200,8 @@ std::string print_topics(std::string_view header, const std::vector<std::string>
   return out;
 }
 
-std::string py_repr(std::string_view s) {
-  char quote = '\'';
-  if (s.find('\'') != std::string_view::npos && s.find('"') == std::string_view::npos) quote = '"';
-  std::string out(1, quote);
-  for (unsigned char c : s) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == static_cast<unsigned char>(quote)) {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += quote;
-  return out;
-}
-
 std::string fault_repr(int fault_code, std::string_view fault_string) {
-  return "<Fault " + std::to_string(fault_code) + ": " + py_repr(fault_string) + ">";
+  return "<Fault " + std::to_string(fault_code) + ": " + pystr::repr(fault_string) + ">";
 }
 
 std::string errno_class(int err) {

@@ -113,8 +113,6 @@ enum class PyErrorSite {
 std::string python_error(std::string_view cls, std::string_view message, PyErrorSite site);
 // str(Fault): "<Fault 6: 'SHUTDOWN_STATE'>" (Python repr of the fault string).
 std::string fault_repr(int code, std::string_view fault_string);
-// Python repr() of a str: single quotes unless the text has ' and no ".
-std::string py_repr(std::string_view s);
 // The exception class name and str() for an errno raised by a socket call.
 std::string errno_class(int err);
 std::string errno_message(int err);

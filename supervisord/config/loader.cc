@@ -10,6 +10,7 @@
 
 #include <algorithm>
 
+#include "common/pystr.h"
 #include "common/text_io.h"
 #include "supervisord/config/loader_context.h"
 #include "supervisord/config/schema.h"
@@ -267,8 +268,7 @@ class Loader {
       auto converted = schema::convert(row->type, ov.value);
       std::string bad = converted ? out_of_bounds(*row, *converted) : converted.error();
       if (!bad.empty()) {
-        return Status::fail("invalid value for " + flag + " " + schema::py_repr(ov.value) + ": " +
-                            bad);
+        return Status::fail("invalid value for " + flag + " " + pystr::repr(ov.value) + ": " + bad);
       }
       row->land(target, *converted, ov.value);
     }

@@ -2,6 +2,7 @@
 // Supervisor's messages, and pinpoint error rendering.
 #include "supervisord/config/loader_context.h"
 
+#include "common/pystr.h"
 #include "supervisord/config/schema.h"
 
 namespace config {
@@ -67,14 +68,13 @@ std::optional<OptionText> LoadContext::option_text(const ini::Section& section,
 std::string LoadContext::expand_message(const expand::ExpandError& error, std::string_view raw,
                                         std::string_view python_name,
                                         const expand::Scope& scope) {
-  std::string head = "Format string " + schema::py_repr(raw) + " for " +
-                     schema::py_repr(python_name);
+  std::string head = "Format string " + pystr::repr(raw) + " for " + pystr::repr(python_name);
   if (error.kind == expand::ExpandError::Kind::BadFormat) {
     return head + " is badly formatted: " + error.detail;
   }
   std::string names;
   for (const auto& n : scope.sorted_names()) names += (names.empty() ? "" : ", ") + n;
-  return head + " contains names (" + schema::py_repr(error.detail) +
+  return head + " contains names (" + pystr::repr(error.detail) +
          ") which cannot be expanded. Available names: " + names;
 }
 

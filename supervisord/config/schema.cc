@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdio>
 
+#include "common/pystr.h"
+
 namespace config::schema {
 namespace {
 
@@ -367,7 +369,7 @@ Result<int> logging_level(std::string_view v) {
   for (const auto& [name, level] : kLevels) {
     if (l == name) return level;
   }
-  return Result<int>::fail("bad logging level name " + py_repr(v));
+  return Result<int>::fail("bad logging level name " + pystr::repr(v));
 }
 
 Result<Autorestart> auto_restart(std::string_view v) {
@@ -376,7 +378,7 @@ Result<Autorestart> auto_restart(std::string_view v) {
   if (l == "false" || l == "no" || l == "off" || l == "0") return Autorestart::False;
   if (l == "unexpected") return Autorestart::Unexpected;
   // Supervisor quotes the lower-cased value.
-  return Result<Autorestart>::fail("invalid 'autorestart' value " + py_repr(l));
+  return Result<Autorestart>::fail("invalid 'autorestart' value " + pystr::repr(l));
 }
 
 std::vector<std::string> list_of_strings(std::string_view v) {
@@ -400,46 +402,19 @@ Result<std::pair<std::string, int>> inet_address(std::string_view s) {
   if (colon != std::string_view::npos) {
     host = lower(s.substr(0, colon));
     auto rest = s.substr(colon + 1);
-    if (rest.empty()) return R::fail("no port number specified in " + py_repr(rest));
+    if (rest.empty()) return R::fail("no port number specified in " + pystr::repr(rest));
     auto n = values::integer(rest);
     if (!n) return R::fail(n.error());
     port = *n;
   } else {
     auto n = values::integer(s);
-    if (!n) return R::fail("not a valid port number: " + py_repr(s) + " ");
+    if (!n) return R::fail("not a valid port number: " + pystr::repr(s) + " ");
     port = *n;
   }
   if (port < 1) return R::fail(std::to_string(port) + " is below lower bound (1)");
   if (port > 65535) return R::fail(std::to_string(port) + " is above upper bound (65535)");
   if (host == "*") host.clear();
   return std::pair<std::string, int>{host, static_cast<int>(port)};
-}
-
-std::string py_repr(std::string_view text) {
-  bool has_single = text.find('\'') != std::string_view::npos;
-  bool has_double = text.find('"') != std::string_view::npos;
-  char quote = (has_single && !has_double) ? '"' : '\'';
-  std::string out(1, quote);
-  for (unsigned char c : text) {
-    if (c == static_cast<unsigned char>(quote) || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += quote;
-  return out;
 }
 
 std::span<const std::string_view> event_type_names() { return kEventTypes; }

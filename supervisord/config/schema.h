@@ -119,9 +119,6 @@ Result<Autorestart> auto_restart(std::string_view v);     // "invalid 'autoresta
 std::vector<std::string> list_of_strings(std::string_view v);
 Result<std::pair<std::string, int>> inet_address(std::string_view v);
 
-// Python repr() of a str, for messages that quote values the way Supervisor does.
-std::string py_repr(std::string_view text);
-
 // Event type names an [eventlistener:x] events= line may use (EventTypes of 4.2.5).
 std::span<const std::string_view> event_type_names();
 

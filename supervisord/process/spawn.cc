@@ -18,30 +18,10 @@
 
 #include <algorithm>
 
+#include "common/pystr.h"
 #include "common/values.h"
 
 namespace spawn {
-
-std::string python_repr(std::string_view s) {
-  bool has_single = s.find('\'') != std::string_view::npos;
-  bool has_double = s.find('"') != std::string_view::npos;
-  char quote = (has_single && !has_double) ? '"' : '\'';
-  std::string out(1, quote);
-  for (unsigned char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == static_cast<unsigned char>(quote)) { out += '\\'; out += static_cast<char>(c); }
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else out += static_cast<char>(c);
-  }
-  out += quote;
-  return out;
-}
 
 Fault precheck_fault(std::string_view spawnerr) {
   return spawnerr.starts_with("can't find command") ? Fault::NoFile : Fault::NotExecutable;
@@ -314,7 +294,7 @@ Result<ExecPlan> prepare(const config::ProcessConfig& config, const SpawnContext
                          char* const* parent_environ) {
   auto args = values::shlex_split(config.command);
   if (!args.ok())
-    return Result<ExecPlan>::fail("can't parse command " + python_repr(config.command) + ": " +
+    return Result<ExecPlan>::fail("can't parse command " + pystr::repr(config.command) + ": " +
                                   args.error());
   if (args->empty()) return Result<ExecPlan>::fail("command is empty");
 
@@ -346,7 +326,7 @@ Result<ExecPlan> prepare(const config::ProcessConfig& config, const SpawnContext
       }
     }
   }
-  const std::string r = python_repr(plan.filename);
+  const std::string r = pystr::repr(plan.filename);
   if (!found) return Result<ExecPlan>::fail("can't find command " + r);
   if (S_ISDIR(st.st_mode)) return Result<ExecPlan>::fail("command at " + r + " is a directory");
   if (!(st.st_mode & 0111)) return Result<ExecPlan>::fail("command at " + r + " is not executable");

@@ -96,7 +96,4 @@ int open_stdin_of(pid_t pid, ino_t ino);
 // failures arrive later as exit status 127 with `supervisor: ...` lines on its stderr.
 Result<Child> fork_exec(const ExecPlan& plan);
 
-// Python's repr() of a str, for the %r in Supervisor's messages.
-std::string python_repr(std::string_view s);
-
 }  // namespace spawn
