@@ -383,5 +383,6 @@ void Supervisor::record_exit(ProcessSlot& slot, const Process& p, const fsm::Exi
   // Supervisor's line stays as it is (log parsers read it); ours follows it.
   std::string last = slot.tail.last_line();
   log_.warn("diagnosis: " + p.name() + " " + diagnosis::sentence(rec) +
-            (last.empty() ? std::string("; no output on stderr") : "; last output: " + last));
+            (last.empty() ? std::string("; no output on stderr")
+                          : "; last output: " + events::render_data(last)));
 }

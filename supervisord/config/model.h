@@ -47,6 +47,12 @@ struct LogConfig {
 
 enum class ProgramKind { Program, EventListener, FcgiProgram };
 
+// [eventlistener:x] result_handler= values implemented natively (Supervisor imports any
+// Python callable named module:attribute; no Python code runs here).
+inline constexpr const char* kDefaultResultHandler = "supervisor.dispatchers:default_handler";
+// The supervisor-stdout plugin's handler: relays PROCESS_LOG output to supervisord's stdout.
+inline constexpr const char* kStdoutResultHandler = "supervisor_stdout:event_handler";
+
 // One process (one member of a numprocs fan-out). Everything expanded.
 struct ProcessConfig {
   std::string name;            // process_name expanded
@@ -93,7 +99,7 @@ struct ProcessConfig {
   // eventlistener only
   std::vector<std::string> events;
   int buffer_size = 10;
-  std::string result_handler = "supervisor.dispatchers:default_handler";
+  std::string result_handler = kDefaultResultHandler;
   // fcgi-program only
   std::string socket;
   int socket_backlog = 0;      // 0 = SOMAXCONN

@@ -184,14 +184,14 @@ class Programs {
                                        "[" + sec.name + "] section sets invalid buffer_size (" +
                                            std::to_string(*buffer_size) + ")"));
     }
-    const char* kDefaultHandler = "supervisor.dispatchers:default_handler";
-    auto handler = group_text(sec, "result_handler", kDefaultHandler);
+    auto handler = group_text(sec, "result_handler", kDefaultResultHandler);
     if (!handler) return Status::fail(handler.error());
-    if (**handler != kDefaultHandler) {
-      return Status::fail(ctx_.at_text(sec, "result_handler",
-                                       *ctx_.option_text(sec, "result_handler", nullptr), 0,
-                                       **handler + " cannot be resolved within [" + sec.name +
-                                           "] (only " + kDefaultHandler + " is built in)"));
+    if (**handler != kDefaultResultHandler && **handler != kStdoutResultHandler) {
+      return Status::fail(ctx_.at_text(
+          sec, "result_handler", *ctx_.option_text(sec, "result_handler", nullptr), 0,
+          **handler + " cannot be resolved within [" + sec.name +
+              "] (Python handlers cannot be loaded; built in: " + kDefaultResultHandler + ", " +
+              kStdoutResultHandler + ")"));
     }
     auto events_text = group_text(sec, "events", "");
     if (!events_text) return Status::fail(events_text.error());

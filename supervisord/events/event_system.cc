@@ -1,5 +1,8 @@
 #include "supervisord/events/event_system.h"
 
+#include <unistd.h>
+
+#include "common/text_io.h"
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/supervisor.h"
 
@@ -7,6 +10,19 @@ namespace events {
 
 namespace {
 std::string key(const Process& p) { return p.group() + ":" + p.name(); }
+
+// result_handler= as loaded (the loader accepts only the built-in names).
+ResultHandler result_handler(const std::string& spec) {
+  if (spec != config::kStdoutResultHandler) return default_result_handler;
+  return [](std::string_view body) {
+    auto text = stdout_relay_text(body);
+    if (!text) return Verdict::Error;
+    // Written through at once: the plugin's print() sits in Python's stdout buffer
+    // until that fills or a log line flushes it.
+    textio::write_all(STDOUT_FILENO, *text);
+    return Verdict::Processed;
+  };
+}
 }  // namespace
 
 EventSystem::EventSystem(uv_loop_t* loop, Supervisor& supervisor, logs::DaemonLog& log)
@@ -104,10 +120,9 @@ void EventSystem::group_changed(const Group& g, bool added) {
       };
       io.log = [this](int level, const std::string& text) { log_.log(level, text); };
       PoolEntry entry;
-      entry.pool = std::make_unique<EventPool>(name, std::move(listeners), subs,
-                                               first.buffer_size,
-                                               supervisor_.config().supervisord.identifier,
-                                               bus_, std::move(io));
+      entry.pool = std::make_unique<EventPool>(name, std::move(listeners), subs, first.buffer_size,
+                                               supervisor_.config().supervisord.identifier, bus_,
+                                               std::move(io), result_handler(first.result_handler));
       EventPool* raw = entry.pool.get();
       entry.subscription = bus_.subscribe(subs, [this, raw](const EventPtr& e) {
         raw->accept(e);

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+
+#include "common/pyspace.h"
+#include "common/utf8.h"
 
 namespace events {
 
@@ -26,7 +30,52 @@ std::optional<int64_t> parse_length(std::string_view s) {
   return n;
 }
 
+// Python's str.split() with no separator: the runs between whitespace (str.isspace).
+std::vector<std::string_view> python_words(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    while (size_t n = pyspace::space_at(s, pos)) pos += n;
+    size_t start = pos;
+    while (pos < s.size() && pyspace::space_at(s, pos) == 0) ++pos;
+    if (pos > start) out.push_back(s.substr(start, pos - start));
+  }
+  return out;
+}
+
 }  // namespace
+
+Verdict default_result_handler(std::string_view body) {
+  return body == "OK" ? Verdict::Processed : Verdict::Rejected;
+}
+
+std::optional<std::string> stdout_relay_text(std::string_view body) {
+  if (!utf8::valid(body)) return std::nullopt;
+  size_t nl = body.find('\n');
+  if (nl == std::string_view::npos) return std::nullopt;
+  std::map<std::string_view, std::string_view, std::less<>> headers;
+  for (std::string_view word : python_words(body.substr(0, nl))) {
+    size_t colon = word.find(':');
+    if (colon == std::string_view::npos || word.find(':', colon + 1) != std::string_view::npos)
+      return std::nullopt;
+    headers[word.substr(0, colon)] = word.substr(colon + 1);
+  }
+  auto name = headers.find("processname");
+  auto channel = headers.find("channel");
+  if (name == headers.end() || channel == headers.end()) return std::nullopt;
+  const std::string prefix = std::string(name->second) + " " + std::string(channel->second) + " | ";
+  std::string out;
+  std::string_view data = body.substr(nl + 1);
+  for (;;) {
+    size_t end = data.find('\n');
+    out += prefix;
+    out.append(data.substr(0, end));
+    out += '\n';
+    if (end == std::string_view::npos) break;
+    data.remove_prefix(end + 1);
+  }
+  return out;
+}
 
 std::string_view listener_state_name(ListenerState s) {
   switch (s) {
@@ -101,36 +150,40 @@ std::vector<ListenerOutcome> ListenerParser::feed(std::string_view bytes) {
         result_.append(buffer_, 0, take);
         buffer_.erase(0, take);
         if (result_.size() < static_cast<size_t>(*result_len_)) return out;
-        // The default result handler: "OK" is success, anything else rejects the event.
-        bool ok = result_ == "OK";
-        out.push_back({ok ? ListenerOutcome::Kind::Processed : ListenerOutcome::Kind::Rejected,
-                       state_, state_, result_});
-        result_len_.reset();
-        result_.clear();
-        change(ListenerState::Acknowledged, out);
+        result(out);  // an error clears the buffer: the loop ends
         break;
       }
     }
   }
   // "RESULT 0\n" with nothing after: complete at once (Supervisor waits for more bytes).
-  if (state_ == ListenerState::Busy && result_len_ && *result_len_ == 0) {
-    out.push_back({ListenerOutcome::Kind::Rejected, state_, state_, {}});
-    result_len_.reset();
-    change(ListenerState::Acknowledged, out);
-  }
+  if (state_ == ListenerState::Busy && result_len_ && *result_len_ == 0) result(out);
   return out;
 }
 
+// A complete RESULT body: the handler's verdict, then ACKNOWLEDGED (UNKNOWN on an error).
+void ListenerParser::result(std::vector<ListenerOutcome>& out) {
+  using Kind = ListenerOutcome::Kind;
+  Verdict v = handler_(result_);
+  Kind kind = v == Verdict::Processed  ? Kind::Processed
+              : v == Verdict::Rejected ? Kind::Rejected
+                                       : Kind::Error;
+  out.push_back({kind, state_, state_, std::move(result_)});
+  result_len_.reset();
+  result_.clear();
+  change(v == Verdict::Error ? ListenerState::Unknown : ListenerState::Acknowledged, out);
+}
+
 EventPool::EventPool(std::string name, std::vector<std::string> listeners,
-                     std::vector<EventType> subscriptions, int buffer_size,
-                     std::string identifier, Bus& bus, Io io)
+                     std::vector<EventType> subscriptions, int buffer_size, std::string identifier,
+                     Bus& bus, Io io, ResultHandler handler)
     : name_(std::move(name)),
       subscriptions_(std::move(subscriptions)),
       buffer_size_(static_cast<size_t>(std::max(buffer_size, 1))),
       identifier_(std::move(identifier)),
       bus_(bus),
       io_(std::move(io)) {
-  for (auto& n : listeners) listeners_.push_back(Listener{std::move(n), {}, nullptr});
+  for (auto& n : listeners)
+    listeners_.push_back(Listener{std::move(n), ListenerParser(handler), nullptr});
 }
 
 EventPool::Listener* EventPool::find(const std::string& name) {
@@ -240,6 +293,10 @@ void EventPool::listener_output(const std::string& listener, std::string_view by
       case ListenerOutcome::Kind::Rejected:
         io_.log(30, l->name + ": event was rejected");
         reject(*l);
+        break;
+      case ListenerOutcome::Kind::Error:
+        // The UNKNOWN transition that follows re-queues the event.
+        io_.log(30, l->name + ": event caused an error");
         break;
       case ListenerOutcome::Kind::BadResult:
         io_.log(30, l->name + ": bad result line: '" + o.text + "'");

@@ -18,6 +18,23 @@
 
 namespace events {
 
+// What a result handler made of a listener's RESULT body (Supervisor's handle_result):
+// Processed (the event is done), Rejected (it goes back first in line), Error (the handler
+// failed: the event goes back and the listener turns UNKNOWN).
+enum class Verdict { Processed, Rejected, Error };
+using ResultHandler = std::function<Verdict(std::string_view body)>;
+
+// supervisor.dispatchers:default_handler: the body "OK" is success, anything else rejects.
+Verdict default_result_handler(std::string_view body);
+
+// The text supervisor-stdout's supervisor_stdout:event_handler prints for a RESULT body.
+// Its listener echoes each PROCESS_LOG payload back ("processname:a groupname:g pid:1
+// channel:stdout" LF data); the handler prints every '\n'-separated piece of data, the
+// empty piece after a final LF included, as "<processname> <channel> | <piece>", joined by
+// LF, plus LF. nullopt where the plugin raises (the body is not UTF-8, has no LF, a header
+// token does not hold exactly one ':', processname or channel is missing).
+std::optional<std::string> stdout_relay_text(std::string_view body);
+
 // Codes as Supervisor's EventListenerStates.
 enum class ListenerState { Ready = 10, Busy = 20, Acknowledged = 30, Unknown = 40 };
 std::string_view listener_state_name(ListenerState s);
@@ -25,10 +42,11 @@ std::string_view listener_state_name(ListenerState s);
 // What a listener's stdout bytes meant, in order.
 struct ListenerOutcome {
   enum class Kind {
-    Transition,    // from -> to (Python's debug line "<n>: FROM -> TO")
-    Processed,     // RESULT body "OK": the in-flight event is done
-    Rejected,      // RESULT body other than "OK": re-queue the in-flight event
-    BadResult,     // unparsable RESULT line (`text`): re-queue, listener UNKNOWN
+    Transition,  // from -> to (Python's debug line "<n>: FROM -> TO")
+    Processed,   // the handler took the RESULT body (`text`): the in-flight event is done
+    Rejected,    // the handler rejected it: re-queue the in-flight event
+    Error,       // the handler failed on it: re-queue, listener UNKNOWN
+    BadResult,   // unparsable RESULT line (`text`): re-queue, listener UNKNOWN
   };
   Kind kind;
   ListenerState from = ListenerState::Acknowledged;
@@ -39,6 +57,9 @@ struct ListenerOutcome {
 
 class ListenerParser {
  public:
+  // `handler` judges each complete RESULT body.
+  explicit ListenerParser(ResultHandler handler = default_result_handler)
+      : handler_(std::move(handler)) {}
   ListenerState state() const { return state_; }
   // A new instance was spawned: ACKNOWLEDGED, nothing buffered.
   void reset();
@@ -49,6 +70,8 @@ class ListenerParser {
 
  private:
   void change(ListenerState to, std::vector<ListenerOutcome>& out);
+  void result(std::vector<ListenerOutcome>& out);
+  ResultHandler handler_;
   ListenerState state_ = ListenerState::Acknowledged;
   std::string buffer_;
   std::optional<int64_t> result_len_;
@@ -64,10 +87,11 @@ class EventPool {
     std::function<void(int level, const std::string& text)> log;   // 40 ERRO 30 WARN 10 DEBG
   };
 
-  // `listeners` in the pool's process order; `subscriptions` as parsed from events=.
+  // `listeners` in the pool's process order; `subscriptions` as parsed from events=;
+  // `handler` judges the listeners' RESULT bodies (result_handler=).
   EventPool(std::string name, std::vector<std::string> listeners,
-            std::vector<EventType> subscriptions, int buffer_size, std::string identifier,
-            Bus& bus, Io io);
+            std::vector<EventType> subscriptions, int buffer_size, std::string identifier, Bus& bus,
+            Io io, ResultHandler handler = default_result_handler);
   const std::string& name() const { return name_; }
   const std::vector<EventType>& subscriptions() const { return subscriptions_; }
 

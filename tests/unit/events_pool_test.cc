@@ -3,6 +3,7 @@
 // listeners in place of processes.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "supervisord/events/bus.h"
@@ -112,4 +113,49 @@ TEST_CASE("pool: overflow drops the oldest; rejected and orphaned events come ba
   pool.dispatch();
   CHECK(f.written["l1"].find("serial:2 ") != std::string::npos);
   CHECK(pool.buffered() == 0);
+}
+
+TEST_CASE("supervisor_stdout:event_handler text, byte for byte as the plugin prints it") {
+  // Every '\n'-separated piece, the empty one after the final LF included.
+  CHECK(stdout_relay_text(
+            "processname:web groupname:web pid:7 channel:stdout\nhello\nw\xc3\xb6rld\n") ==
+        "web stdout | hello\nweb stdout | w\xc3\xb6rld\nweb stdout | \n");
+  CHECK(stdout_relay_text("processname:w channel:stderr\nno newline") == "w stderr | no newline\n");
+  CHECK(stdout_relay_text("channel:stdout\tprocessname:a\n") == "a stdout | \n");
+  // Where the plugin raises: no LF, a token without exactly one ':', a missing key, bytes
+  // that are not UTF-8 (its response.decode()).
+  CHECK_FALSE(stdout_relay_text("processname:a groupname:a from_state:STARTING pid:1"));
+  CHECK_FALSE(stdout_relay_text("processname:a channel:stdout junk\nx\n"));
+  CHECK_FALSE(stdout_relay_text("processname:a:b channel:stdout\nx\n"));
+  CHECK_FALSE(stdout_relay_text("processname:a pid:1\nx\n"));
+  CHECK_FALSE(stdout_relay_text("processname:a channel:stdout\n\x88\n"));
+  CHECK_FALSE(stdout_relay_text(""));
+}
+
+TEST_CASE("pool: a custom result handler processes, and its error makes the listener UNKNOWN") {
+  Bus bus;
+  Fake f;
+  std::vector<std::string> bodies;
+  ResultHandler handler = [&](std::string_view body) {
+    bodies.emplace_back(body);
+    return body == "boom" ? Verdict::Error : Verdict::Processed;
+  };
+  EventPool pool("p", {"l0"}, {EventType::RemoteCommunication}, 5, "supervisor", bus, f.io(),
+                 handler);
+  bus.subscribe({EventType::RemoteCommunication}, [&](const EventPtr& e) { pool.accept(e); });
+  bus.publish(EventType::RemoteCommunication, "type:t\n0");
+  bus.publish(EventType::RemoteCommunication, "type:t\n1");
+  f.running["l0"] = true;
+  pool.listener_output("l0", "READY\n");
+  pool.dispatch();
+  pool.listener_output("l0", "RESULT 4\nFAILREADY\n");  // not "OK", yet processed
+  CHECK(f.logs[f.logs.size() - 3] == "l0: event was processed");
+  CHECK(pool.listener_state("l0") == ListenerState::Ready);
+  pool.dispatch();
+  CHECK(pool.buffered() == 0);
+  pool.listener_output("l0", "RESULT 4\nboomREADY\n");
+  CHECK(bodies == std::vector<std::string>{"FAIL", "boom"});
+  CHECK(pool.listener_state("l0") == ListenerState::Unknown);
+  CHECK(std::find(f.logs.begin(), f.logs.end(), "l0: event caused an error") != f.logs.end());
+  CHECK(pool.buffered() == 1);  // event 1 is back in line
 }
