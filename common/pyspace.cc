@@ -43,4 +43,16 @@ std::string_view rstrip(std::string_view s) {
 
 std::string_view strip(std::string_view s) { return rstrip(lstrip(s)); }
 
+std::vector<std::string_view> split(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    while (size_t n = space_at(s, pos)) pos += n;
+    const size_t start = pos;
+    while (pos < s.size() && space_at(s, pos) == 0) ++pos;
+    if (pos > start) out.push_back(s.substr(start, pos - start));
+  }
+  return out;
+}
+
 }  // namespace pyspace

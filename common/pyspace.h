@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 namespace pyspace {
 
@@ -18,5 +19,8 @@ size_t space_before(std::string_view s, size_t end);
 std::string_view strip(std::string_view s);    // str.strip()
 std::string_view lstrip(std::string_view s);   // str.lstrip()
 std::string_view rstrip(std::string_view s);   // str.rstrip()
+
+// str.split() with no separator: the runs between whitespace, none empty.
+std::vector<std::string_view> split(std::string_view s);
 
 }  // namespace pyspace

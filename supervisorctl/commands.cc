@@ -12,6 +12,7 @@
 #include <cctype>
 
 #include "common/faults.h"
+#include "common/pyspace.h"
 #include "supervisorctl/commands_impl.h"
 #include "supervisorctl/controller.h"
 #include "supervisorctl/interrupt.h"
@@ -77,14 +78,7 @@ namespace cmd {
 
 std::vector<std::string> split_words(std::string_view s) {
   std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-    size_t j = i;
-    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) ++j;
-    if (j > i) out.emplace_back(s.substr(i, j - i));
-    i = j;
-  }
+  for (std::string_view word : pyspace::split(s)) out.emplace_back(word);  // Python's arg.split()
   return out;
 }
 

@@ -30,19 +30,6 @@ std::optional<int64_t> parse_length(std::string_view s) {
   return n;
 }
 
-// Python's str.split() with no separator: the runs between whitespace (str.isspace).
-std::vector<std::string_view> python_words(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t pos = 0;
-  while (pos < s.size()) {
-    while (size_t n = pyspace::space_at(s, pos)) pos += n;
-    size_t start = pos;
-    while (pos < s.size() && pyspace::space_at(s, pos) == 0) ++pos;
-    if (pos > start) out.push_back(s.substr(start, pos - start));
-  }
-  return out;
-}
-
 }  // namespace
 
 Verdict default_result_handler(std::string_view body) {
@@ -54,7 +41,7 @@ std::optional<std::string> stdout_relay_text(std::string_view body) {
   size_t nl = body.find('\n');
   if (nl == std::string_view::npos) return std::nullopt;
   std::map<std::string_view, std::string_view, std::less<>> headers;
-  for (std::string_view word : python_words(body.substr(0, nl))) {
+  for (std::string_view word : pyspace::split(body.substr(0, nl))) {
     size_t colon = word.find(':');
     if (colon == std::string_view::npos || word.find(':', colon + 1) != std::string_view::npos)
       return std::nullopt;

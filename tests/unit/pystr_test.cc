@@ -1,12 +1,14 @@
 // Tests for common/pystr.h. Expected repr()/ascii() texts were printed by /usr/bin/python3
 // (3.11) for the same strings; byte strings that are not UTF-8 were decoded there with
 // 'surrogateescape', which is what pystr::decode mirrors.
+#include "common/pystr.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <string_view>
 
-#include "common/pystr.h"
+#include "common/pyspace.h"
 
 namespace {
 
@@ -99,4 +101,15 @@ TEST_CASE("printable_matches_python_on_latin1_and_the_usual_invisible_characters
     CAPTURE(static_cast<unsigned>(cp));
     CHECK(pystr::is_printable(cp));
   }
+}
+
+TEST_CASE("pyspace::split is str.split(): runs between Python's whitespace") {
+  using V = std::vector<std::string_view>;
+  CHECK(pyspace::split("") == V{});
+  CHECK(pyspace::split(" \t\n ") == V{});
+  CHECK(pyspace::split("  start  web:*\tdb ") == V{"start", "web:*", "db"});
+  // NBSP and U+3000 are whitespace to Python; U+00E9 is not.
+  CHECK(pyspace::split("a\xC2\xA0"
+                       "b\xE3\x80\x80"
+                       "caf\xC3\xA9") == V{"a", "b", "caf\xC3\xA9"});
 }
