@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/namespec.h"
 #include "common/states.h"
 #include "supervisorctl/commands_impl.h"
 #include "supervisorctl/render.h"
@@ -81,7 +82,7 @@ void do_why(Controller& c, std::string_view arg) {
     Reply keep;
     const xmlrpc::Value* v = ext_call(c, *sv, "supervisor.getProcessDiagnosis", {name}, keep, name);
     if (v == nullptr || !v->is_struct()) continue;
-    std::string ns = make_namespec(str_of(*v, "group"), str_of(*v, "name"));
+    std::string ns = namespec::make(str_of(*v, "group"), str_of(*v, "name"));
     std::string desc = str_of(*v, "description");
     c.output(ns + "  " + str_of(*v, "statename") + (desc.empty() ? "" : "  " + desc));
     if (std::string err = str_of(*v, "spawnerr"); !err.empty()) c.output("  spawn error: " + err);
@@ -145,7 +146,7 @@ void do_history(Controller& c, std::string_view arg) {
       std::snprintf(ms, sizeof ms, ".%03d",
                     static_cast<int>((secs - static_cast<double>(whole)) * 1000));
       std::string line = local_time(whole) + ms + " " +
-                         make_namespec(str_of(e, "group"), str_of(e, "name")) + " " +
+                         namespec::make(str_of(e, "group"), str_of(e, "name")) + " " +
                          str_of(e, "from") + " -> " + str_of(e, "to");
       if (int64_t pid = int_of(e, "pid"); pid > 0) line += " pid " + std::to_string(pid);
       std::string to = str_of(e, "to");
@@ -178,7 +179,7 @@ void do_status_verbose(Controller& c, const std::vector<std::string>& names) {
     ProcInfo info = proc_info_from(e);
     bool wanted = names.empty() || contains(names, "all");
     for (const std::string& n : names) {
-      SplitName sn = split_namespec(n);
+      namespec::NameSpec sn = namespec::parse(n);
       if (info.group == sn.group && (!sn.process || info.name == *sn.process)) wanted = true;
     }
     if (wanted) rows.push_back({info, &e});

@@ -1,11 +1,11 @@
 // commands_process.cc — status, pid, start, stop, signal, restart, clear: the per-process commands.
 // Each handler follows the do_<cmd> of Python's supervisorctl 4.2.5: same calls in
 // the same order, same texts (through render.h), same exit statuses.
-#include "supervisorctl/commands_impl.h"
-
 #include <cctype>
 
+#include "common/namespec.h"
 #include "common/states.h"
+#include "supervisorctl/commands_impl.h"
 
 namespace ctl::cmd {
 
@@ -93,7 +93,7 @@ void do_status(Controller& c, std::string_view arg) {
     matching = infos;
   } else {
     for (const std::string& name : names) {
-      SplitName sn = split_namespec(name);
+      namespec::NameSpec sn = namespec::parse(name);
       bool bad = true;
       for (const ProcInfo& info : infos) {
         bool matched = info.group == sn.group && (!sn.process || info.name == *sn.process);
@@ -175,7 +175,7 @@ void do_start(Controller& c, std::string_view arg) {
     return;
   }
   for (const std::string& name : names) {
-    SplitName sn = split_namespec(name);
+    namespec::NameSpec sn = namespec::parse(name);
     if (!sn.process) {
       Reply r = sv->call("supervisor.startProcessGroup", {sn.group});
       if (const xmlrpc::FaultValue* f = as_fault(r)) {
@@ -200,7 +200,7 @@ void do_start(Controller& c, std::string_view arg) {
         c.output(line);
         c.exit_from_fault(row.status, F(Fault::AlreadyStarted));
       } else if (as_value(r) != nullptr) {
-        c.output(make_namespec(sn.group, *sn.process) + ": started");
+        c.output(namespec::make(sn.group, *sn.process) + ": started");
       } else {
         return c.raise(r);
       }
@@ -226,7 +226,7 @@ void do_stop(Controller& c, std::string_view arg) {
     return;
   }
   for (const std::string& name : names) {
-    SplitName sn = split_namespec(name);
+    namespec::NameSpec sn = namespec::parse(name);
     if (!sn.process) {
       Reply r = sv->call("supervisor.stopProcessGroup", {sn.group});
       if (const xmlrpc::FaultValue* f = as_fault(r)) {
@@ -250,7 +250,7 @@ void do_stop(Controller& c, std::string_view arg) {
         c.output(*line);
         c.exit_from_fault(row.status, ignored);
       } else if (as_value(r) != nullptr) {
-        c.output(make_namespec(sn.group, *sn.process) + ": stopped");
+        c.output(namespec::make(sn.group, *sn.process) + ": stopped");
       } else {
         return c.raise(r);
       }
@@ -277,7 +277,7 @@ void do_signal(Controller& c, std::string_view arg) {
     return;
   }
   for (const std::string& name : names) {
-    SplitName sn = split_namespec(name);
+    namespec::NameSpec sn = namespec::parse(name);
     if (!sn.process) {
       Reply r = sv->call("supervisor.signalProcessGroup", {sn.group, sig});
       if (const xmlrpc::FaultValue* f = as_fault(r)) {
@@ -301,7 +301,7 @@ void do_signal(Controller& c, std::string_view arg) {
         c.output(*line);
         c.exit_from_fault(row.status);
       } else if (as_value(r) != nullptr) {
-        c.output(make_namespec(sn.group, *sn.process) + ": signalled");
+        c.output(namespec::make(sn.group, *sn.process) + ": signalled");
       } else {
         return c.raise(r);
       }
@@ -351,14 +351,14 @@ void do_clear(Controller& c, std::string_view arg) {
     return;
   }
   for (const std::string& name : names) {
-    SplitName sn = split_namespec(name);
+    namespec::NameSpec sn = namespec::parse(name);
     std::string process = sn.process.value_or("None");   // Python formats None as "None"
     Reply r = sv->call("supervisor.clearProcessLogs", {name});
     if (const xmlrpc::FaultValue* f = as_fault(r)) {
       show(ResultRow{process, sn.group, f->code, f->string});
       if (c.raised()) return;
     } else if (as_value(r) != nullptr) {
-      c.output(make_namespec(sn.group, process) + ": cleared");
+      c.output(namespec::make(sn.group, process) + ": cleared");
     } else {
       return c.raise(r);
     }

@@ -25,20 +25,11 @@ constexpr int code(Fault f) { return static_cast<int>(f); }
 
 }  // namespace
 
-std::string make_namespec(std::string_view group, std::string_view name) {
-  return namespec::make(group, name);
-}
-
-SplitName split_namespec(std::string_view spec) {
-  namespec::NameSpec n = namespec::parse(spec);
-  return {std::move(n.group), std::move(n.process)};
-}
-
 std::vector<std::string> status_lines(const std::vector<ProcInfo>& infos) {
   std::vector<std::string> names;
   size_t maxlen = 30;
   for (const ProcInfo& info : infos) {
-    names.push_back(make_namespec(info.group, info.name));
+    names.push_back(namespec::make(info.group, info.name));
     maxlen = std::max(maxlen, names.back().size());
   }
   std::vector<std::string> lines;
@@ -50,14 +41,14 @@ std::vector<std::string> status_lines(const std::vector<ProcInfo>& infos) {
 }
 
 std::string avail_line(const ConfigInfo& info) {
-  return ljust(make_namespec(info.group, info.name), 32) + " " +
+  return ljust(namespec::make(info.group, info.name), 32) + " " +
          ljust(info.inuse ? "in use" : "avail", 9) + " " +
-         ljust(info.autostart ? "auto" : "manual", 9) + " " +
-         std::to_string(info.group_prio) + ":" + std::to_string(info.process_prio);
+         ljust(info.autostart ? "auto" : "manual", 9) + " " + std::to_string(info.group_prio) +
+         ":" + std::to_string(info.process_prio);
 }
 
 std::optional<std::string> start_result(const ResultRow& row) {
-  std::string name = make_namespec(row.group, row.name);
+  std::string name = namespec::make(row.group, row.name);
   const char* why = nullptr;
   switch (static_cast<Fault>(row.status)) {
     case Fault::BadName: why = "no such process"; break;
@@ -73,7 +64,7 @@ std::optional<std::string> start_result(const ResultRow& row) {
 }
 
 std::optional<std::string> signal_result(const ResultRow& row, std::string_view success) {
-  std::string name = make_namespec(row.group, row.name);
+  std::string name = namespec::make(row.group, row.name);
   switch (static_cast<Fault>(row.status)) {
     case Fault::BadName: return name + ": ERROR (no such process)";
     case Fault::BadSignal: return name + ": ERROR (bad signal name)";
@@ -89,7 +80,7 @@ std::optional<std::string> stop_result(const ResultRow& row) {
 }
 
 std::optional<std::string> clear_result(const ResultRow& row) {
-  std::string name = make_namespec(row.group, row.name);
+  std::string name = namespec::make(row.group, row.name);
   switch (static_cast<Fault>(row.status)) {
     case Fault::BadName: return name + ": ERROR (no such process)";
     case Fault::Failed: return name + ": ERROR (failed)";
@@ -100,7 +91,7 @@ std::optional<std::string> clear_result(const ResultRow& row) {
 
 std::string unknown_result_code(const ResultRow& row) {
   return "Unknown result code " + std::to_string(row.status) + " for " +
-         make_namespec(row.group, row.name);
+         namespec::make(row.group, row.name);
 }
 
 std::string start_failure_line(const ResultRow& row, const ProcInfo& info,

@@ -58,17 +58,6 @@ struct ResultRow {
   std::string description;
 };
 
-// "process" when group == process, else "group:process".
-std::string make_namespec(std::string_view group, std::string_view name);
-
-// Python's split_namespec: "g:" and "g:*" give no process name (a whole group);
-// a bare "x" means group x, process x.
-struct SplitName {
-  std::string group;
-  std::optional<std::string> process;
-};
-SplitName split_namespec(std::string_view namespec);
-
 // "%-{W}s%-10s%s" with W = max(30, longest namespec) + 3, one line per process.
 std::vector<std::string> status_lines(const std::vector<ProcInfo>& infos);
 // "%-32s %-9s %-9s %s" of namespec, in use/avail, auto/manual, group_prio:process_prio.

@@ -1,5 +1,6 @@
 // methods_log.cc — log reading and clearing methods (reference §4.3, §6.4): readLog,
 // clearLog, read/tailProcess{Stdout,Stderr}Log, clearProcessLogs, clearAllProcessLogs.
+#include "common/namespec.h"
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/logs/read_file.h"
 #include "supervisord/rpc/methods.h"
@@ -42,7 +43,7 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
       reply(fault(Fault::IncorrectParameters));
       return nullptr;
     }
-    auto [group, process] = split_namespec(v.as_string());
+    auto [group, process] = namespec::parse(v.as_string());
     Group* g = s.find_group(group);
     auto slot = (g && process) ? g->find(*process) : nullptr;
     if (!slot) reply(fault(Fault::BadName, v.as_string()));

@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <memory>
 
+#include "common/namespec.h"
 #include "common/values.h"
+#include "supervisord/proctree.h"
 #include "supervisord/rpc/methods.h"
 #include "supervisord/rpc/outcome.h"
-#include "supervisord/proctree.h"
 #include "supervisord/rpc/util.h"
 #include "supervisord/supervisor.h"
 
@@ -135,17 +136,15 @@ void on_group(Supervisor& s, Group* only, const Op& op, Reply reply) {
   std::vector<Targeted> items;
   for_group_or_all(s, only, [&](Group& grp, std::shared_ptr<ProcessSlot>& slot) {
     if (!op.eligible(slot->process->state())) return;
-    // Supervisor's make_namespec: a process named as its group is named alone.
     const std::string& pname = slot->process->name();
-    std::string ns = grp.name() == pname ? pname : grp.name() + ":" + pname;
-    items.push_back({slot->process->name(), grp.name(), op.one(slot, ns)});
+    items.push_back({pname, grp.name(), op.one(slot, namespec::make(grp.name(), pname))});
   });
   answer_all(s, std::move(items), std::move(reply));
 }
 
 // A name as the single-process methods take it: "g:*" / "g:" is the group form.
 void on_name(Supervisor& s, const std::string& name, const Op& op, Reply reply) {
-  auto [group, process] = split_namespec(name);
+  auto [group, process] = namespec::parse(name);
   Group* g = s.find_group(group);
   if (!g) return reply(fault(Fault::BadName, name));
   if (!process) return on_group(s, g, op, std::move(reply));
@@ -254,7 +253,7 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            if (!running(reply)) return;
            const std::string* name = named(a, reply);
            if (!name) return;
-           auto [group, process] = split_namespec(*name);
+           auto [group, process] = namespec::parse(*name);
            if (!s.find_group(group)) return reply(fault(Fault::BadName, *name));
            if (auto sig = signal_arg(a[1], reply)) on_name(s, *name, signal_op(*sig), std::move(reply));
          },
@@ -292,7 +291,7 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            if (!running(reply)) return;
            if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
            const std::string& name = a[0].as_string();
-           auto [group, process] = split_namespec(name);
+           auto [group, process] = namespec::parse(name);
            Group* g = s.find_group(group);
            auto slot = (g && process) ? g->find(*process) : nullptr;
            if (!slot) return reply(fault(Fault::BadName, name));
@@ -343,7 +342,7 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            if (!running(reply)) return;
            if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
            const std::string& name = a[0].as_string();
-           auto [group, process] = split_namespec(name);
+           auto [group, process] = namespec::parse(name);
            Group* g = s.find_group(group);
            auto slot = (g && process) ? g->find(*process) : nullptr;
            if (!slot) return reply(fault(Fault::BadName, name));
@@ -383,7 +382,7 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            if (!running(reply)) return;
            if (!a[0].is_string() || !a[1].is_string()) return reply(fault(Fault::IncorrectParameters, "chars must be a string"));
            const std::string& name = a[0].as_string();
-           auto [group, process] = split_namespec(name);
+           auto [group, process] = namespec::parse(name);
            Group* g = s.find_group(group);
            auto slot = (g && process) ? g->find(*process) : nullptr;
            if (!slot) return reply(fault(Fault::BadName, name));

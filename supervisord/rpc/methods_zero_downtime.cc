@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/namespec.h"
 #include "supervisord/config/diff.h"
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/rollout.h"
@@ -51,7 +52,7 @@ void register_zero_downtime_methods(
            }
            if (batch < 1 || pause_s < 0 || pause_s > 3600)
              return reply(fault(Fault::BadArguments, "batch >= 1, 0 <= pause <= 3600"));
-           auto [group, process] = split_namespec(a[0].as_string());
+           auto [group, process] = namespec::parse(a[0].as_string());
            Group* g = s.find_group(group);
            if (!g) return reply(fault(Fault::BadName, a[0].as_string()));
            std::vector<std::string> names;

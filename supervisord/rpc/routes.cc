@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "common/namespec.h"
 #include "common/xmlrpc.h"
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/logs/follower.h"
@@ -90,7 +91,7 @@ Handler make_router(uv_loop_t* loop, const Dispatcher& dispatcher, Supervisor& s
         channel = rest.substr(slash + 1);
         rest = rest.substr(0, slash);
       }
-      auto [group, process] = split_namespec(rest);
+      auto [group, process] = namespec::parse(rest);
       Group* g = supervisor.find_group(group);
       auto slot = (g && process) ? g->find(*process) : nullptr;
       if (!slot || (channel != "stdout" && channel != "stderr")) return responder->respond_error(404);

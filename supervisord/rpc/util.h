@@ -34,14 +34,4 @@ inline std::string text_of(const xmlrpc::Value& v) {
   return std::string(v.type_name());
 }
 
-// Supervisor's split_namespec: "g:p" -> (g, p); "x" -> (x, x); "g:" / "g:*" -> (g, none).
-inline std::pair<std::string, std::optional<std::string>> split_namespec(const std::string& s) {
-  auto colon = s.find(':');
-  if (colon == std::string::npos) return {s, s};
-  std::string g = s.substr(0, colon);
-  std::string p = s.substr(colon + 1);
-  if (p.empty() || p == "*") return {g, std::nullopt};
-  return {g, p};
-}
-
 }  // namespace rpc

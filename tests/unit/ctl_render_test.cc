@@ -17,20 +17,6 @@ ProcInfo proc(std::string name, std::string group, std::string statename, std::s
 }
 }  // namespace
 
-TEST_CASE("namespec_is_the_bare_name_when_group_equals_process") {
-  CHECK(make_namespec("web", "web") == "web");
-  CHECK(make_namespec("web", "web_00") == "web:web_00");
-}
-
-TEST_CASE("split_namespec_treats_star_and_empty_process_as_whole_group") {
-  CHECK_FALSE(split_namespec("g:*").process.has_value());
-  CHECK_FALSE(split_namespec("g:").process.has_value());
-  CHECK(split_namespec("g:*").group == "g");
-  CHECK(*split_namespec("x").process == "x");
-  CHECK(split_namespec("x").group == "x");
-  CHECK(*split_namespec("a:b:c").process == "b:c");
-}
-
 TEST_CASE("status_lines_pad_name_to_33_and_state_to_10") {
   ProcInfo a = proc("sleeper", "sleeper", "RUNNING", "pid 7210, uptime 0:00:27");
   ProcInfo b = proc("sleeper2", "sleeper2", "STARTING", "");
