@@ -1,4 +1,4 @@
-// faults.h — numbered faults, the RPC error vocabulary (reference §4.2).
+// faults.h — numbered faults, the RPC error vocabulary: Supervisor 4.2.5's codes and names.
 // faultString is "NAME" or "NAME: detail". Shared by daemon (raises) and client (renders).
 #pragma once
 

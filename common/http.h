@@ -38,16 +38,16 @@ struct Request {
   Headers headers;
   std::string body;
   bool has_content_length = false;  // POST /RPC2 without it is answered 411
-  bool keep_alive = false;          // what the request asks for, rules of reference §4.1
+  bool keep_alive = false;          // what the request asks for (wants_keep_alive)
 
   std::string_view header(std::string_view name) const { return find_header(headers, name); }
   // path without "?query".
   std::string_view path_only() const;
 };
 
-// §4.1: HTTP/1.1 stays open unless "Connection: close"; HTTP/1.0 closes unless
-// "Connection: keep-alive"; no version closes. Values compare case-insensitively
-// and exactly (Medusa does not split token lists).
+// As Supervisor's HTTP server (Medusa): HTTP/1.1 stays open unless "Connection: close";
+// HTTP/1.0 closes unless "Connection: keep-alive"; no version closes. Values compare
+// case-insensitively and exactly (Medusa does not split token lists).
 bool wants_keep_alive(const Request& r);
 
 struct RequestLimits {

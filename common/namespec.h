@@ -1,4 +1,4 @@
-// namespec.h — the process names supervisorctl and the RPC API take (reference §3.2, §4.3):
+// namespec.h — the process names supervisorctl and the XML-RPC API take, as Supervisor's:
 // "group:process", a bare "x" meaning "x:x", "group:*" and "group:" meaning the whole group,
 // and "all" among supervisorctl's arguments meaning every process; plus the "namespec" form
 // names are printed in. Pure text: knows nothing of which groups or processes exist.

@@ -1,5 +1,5 @@
 // states.h — process and supervisor states with Supervisor's names and codes
-// (reference §2.1; Python's supervisor/states.py). Shared by daemon and client.
+// (http://supervisord.org/subprocess.html, "Process States"). Shared by daemon and client.
 #pragma once
 
 #include <optional>

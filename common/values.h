@@ -1,4 +1,4 @@
-// values.h — Supervisor's value types (reference §1.4): text -> typed value, with
+// values.h — Supervisor's value types (boolean, byte size, octal, signal, ...): text -> value, with
 // Supervisor's error texts. Pure functions except the user/group lookups (getpwnam)
 // and the filesystem checks of existing_directory / logfile_name.
 #pragma once

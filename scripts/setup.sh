@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  # build (DESIGN.md §5)
+  # build (why each library: docs/ARCHITECTURE.md#dependencies)
   g++ meson ninja-build pkg-config
   libuv1-dev libspdlog-dev libfmt-dev libsqlite3-dev doctest-dev
   libpugixml-dev libhttp-parser-dev libedit-dev

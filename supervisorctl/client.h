@@ -1,6 +1,6 @@
 // client.h — supervisorctl's connection to supervisord: blocking sockets to a
 // unix:// or http:// server URL, XML-RPC calls over one keep-alive HTTP/1.1
-// connection (reference §3.1: the upcheck uses its own connection, a command's
+// connection (as Python's supervisorctl: the upcheck uses its own connection, a command's
 // calls share another), and the /logtail streams for `tail -f`/`maintail -f`/`fg`.
 // Owns: socket I/O and the errors it can produce. Must not print anything or know
 // any command: callers turn TransportError into text through render.h.

@@ -48,8 +48,8 @@ class Controller {
   void output_lines(const std::vector<std::string>& lines);
   // get_supervisor(): a fresh proxy; its calls share one connection.
   std::unique_ptr<Rpc> server() { return maker_(options_); }
-  // Python's upcheck: getVersion on its own connection; prints the error table of
-  // reference §3.1 and sets the exit status. false = the command must stop.
+  // Python's upcheck: getVersion on its own connection; prints Python's text for a failure
+  // (refused: exit 4, no socket: 7, API not 3.0: 5, no supervisor.*: 3). false = stop.
   bool upcheck();
 
   // A failure the command does not handle: remembered here, printed by onecmd as

@@ -1,5 +1,5 @@
-// options.h — supervisorctl's command line and [supervisorctl] config section
-// (reference §1.1, §1.7, §3.1), with Python's getopt and ClientOptions semantics:
+// options.h — supervisorctl's command line and [supervisorctl] config section (see
+// http://supervisord.org/running.html), with Python's getopt and ClientOptions semantics:
 // same option letters and long-option prefixes, same "Error: ... / For help, use
 // <argv0> -h" texts, command line beats config beats defaults.
 // Owns: argv parsing, config search, serverurl/history_file expansion.
@@ -50,7 +50,7 @@ bool is_url(std::string_view value);
 // os.path.normpath(os.path.abspath(os.path.expanduser(path))).
 std::string normalize_path(std::string_view path);
 
-// The default config search list (reference §1.1) for an executable named argv0.
+// The default config search list, Supervisor's order, for an executable named argv0.
 std::vector<std::string> config_search_paths(std::string_view argv0);
 
 // Everything: parse argv, find and read the config, fill defaults. The error is the

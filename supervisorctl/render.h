@@ -1,5 +1,5 @@
 // render.h — every line of text supervisorctl prints, byte for byte as Python's
-// supervisorctl 4.2.5 prints it (reference §3.3, §3.4). Owns: status/avail layout,
+// supervisorctl 4.2.5 prints it, as observed from the real one. Owns: status/avail layout,
 // per-result lines, help topic columns, Python-style "error: <class ...>" lines and
 // the exit-status rules of set_exitstatus_from_xmlrpc_fault.
 // Must not depend on sockets, HTTP or XML: inputs are plain structs and strings.

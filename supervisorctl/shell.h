@@ -1,4 +1,4 @@
-// shell.h — the interactive shell (reference §3.5): libedit line editing with the
+// shell.h — the interactive shell (supervisorctl with no command): libedit line editing with the
 // `<prompt>> ` prompt, `status` on entry, history file, completion of commands and
 // of group/process names. Owns: the read loop and completion candidates.
 // Must not print command output itself (everything goes through Controller).

@@ -1,4 +1,4 @@
-// cli.h — supervisord's command line (reference §1.5), parsed like Python's getopt:
+// cli.h — supervisord's command line (supervisord.org running.html), parsed like Python's getopt:
 // `-cFILE`, `-c FILE`, `--configuration=FILE`, `--configuration FILE`. Values are kept as
 // text keyed by the [supervisord] option they override; the config loader types them and
 // reports a bad one as `invalid value for -y '10xb': ...`. Knows nothing of config files.
@@ -16,7 +16,7 @@ struct CliOverride {
 };
 
 struct CliOptions {
-  std::string config_path;                       // -c; empty: search (§1.1)
+  std::string config_path;                       // -c; empty: default search list
   std::map<std::string, CliOverride> overrides;  // [supervisord] option -> value
   bool help = false;
   bool version = false;

@@ -44,7 +44,7 @@ struct EarlyNotes {
   std::vector<std::string> info;
 };
 
-// Drops privileges to [supervisord] user (reference §7 step 3).
+// Drops privileges to [supervisord] user: after the config, before rlimits and the log.
 Status drop_privileges(const config::SupervisordConfig& sd, EarlyNotes& notes) {
   if (!sd.user) {
     if (::getuid() == 0)
@@ -85,7 +85,7 @@ Status raise_limit(int resource, int64_t minimum, const char* name, EarlyNotes& 
   return Status::success();
 }
 
-// Single fork, as Supervisor (reference §7 step 8): the parent exits at once.
+// Single fork, as Supervisor: the parent exits at once; the child leads a new session.
 void daemonize(uv_loop_t* loop, const config::SupervisordConfig& sd, logs::DaemonLog& log) {
   log.info("daemonizing the supervisord process");
   pid_t pid = ::fork();
@@ -194,7 +194,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   for (const auto& i : notes.info) log.info(i);
   if (!sd.nocleanup) logs::cleanup_auto_logs(sd.childlogdir, sd.identifier);
 
-  // Children inherit SIGPIPE ignored, as under Python (reference §2.3 item 4).
+  // Children inherit SIGPIPE ignored, as Python Supervisor's children do.
   ::signal(SIGPIPE, SIG_IGN);
 
   uv_loop_t loop;
@@ -288,7 +288,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   if (input.first_run && !sd.nodaemon) daemonize(&loop, sd, log);
   write_pidfile(sd.pidfile, log);
 
-  // Signals (reference §2.5).
+  // Signals (http://supervisord.org/running.html, "Signals").
   struct SigSpec {
     int signum;
     const char* name;

@@ -1,6 +1,6 @@
 // daemon.h — one run of supervisord: build the rooms from a loaded config (daemon log,
 // reaper, supervisor, RPC servers, signal handlers), daemonize on the first run, run the
-// loop until shutdown or restart (reference §7, §2.5). main.cc only parses argv and calls
+// loop until shutdown or restart (docs/ARCHITECTURE.md). main.cc only parses argv and calls
 // run() again while a restart is requested.
 #pragma once
 

@@ -1,6 +1,6 @@
 // supervisor.h — the top object of the daemon: the process groups of the running config,
 // the daemon state (RUNNING / RESTARTING / SHUTDOWN), ordered start and shutdown
-// (reference §2.4), applying a reload, and waiters that RPC calls use to be answered when
+// (by priority), applying a reload, and waiters that RPC calls use to be answered when
 // processes reach a state (no polling: waiters are re-checked on every state change).
 // Knows nothing of HTTP or XML-RPC (rpc/ calls this API) and nothing of fork/exec
 // (process/ does that).

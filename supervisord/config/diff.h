@@ -1,4 +1,4 @@
-// diff.h — what changed between two loaded configs (reference §2.6), for reload/update.
+// diff.h — what changed between two loaded configs, for reloadConfig (reread) and update.
 // Group level with Supervisor's semantics (added / changed / removed by group name; a group
 // is changed if its priority or any field of any process differs, AUTO logs comparing equal
 // to anything, [supervisord] environment counted as part of every process); plus a finer

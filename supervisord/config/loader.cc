@@ -275,7 +275,7 @@ class Loader {
     // Relative logfile/pidfile are made absolute against the cwd, not the config's directory.
     if (sup.logfile != "syslog") sup.logfile = absolute_from(ctx_.cwd, sup.logfile);
     sup.pidfile = absolute_from(ctx_.cwd, sup.pidfile);
-    // Later sections see [supervisord] environment= as ENV_* (reference §1.3).
+    // Later sections see [supervisord] environment= as ENV_* names, as in Supervisor.
     for (const auto& [k, v] : sup.environment) ctx_.env.set("ENV_" + k, v);
     return Status::success();
   }

@@ -1,4 +1,4 @@
-// loader.h — INI files -> immutable config::Config (reference §1): config search order,
+// loader.h — INI files -> immutable config::Config, as Supervisor reads them: config search order,
 // [include] globs, [DEFAULT], %(name)s expansion with exactly Supervisor's names per option,
 // numprocs fan-out, groups, eventlisteners, fcgi-programs, servers, CLI overrides.
 // Every error is one message "file:line: [section] option: <Supervisor's text>" followed by
@@ -18,11 +18,11 @@
 namespace config {
 
 struct LoadOptions {
-  // -c FILE. Empty: the search order of reference §1.1 (find_config_file(argv0)).
+  // -c FILE. Empty: Supervisor's default search list (find_config_file(argv0)).
   std::string config_path;
   std::string argv0 = "supervisord";
   // supervisord command line values by [supervisord] option key ("logfile" -> {"-l",
-  // "/x.log"}, "nodaemon" -> {"-n", "true"}); they win over the file (reference §1.5) and are
+  // "/x.log"}, "nodaemon" -> {"-n", "true"}); they win over the file, as in Supervisor, and are
   // not %-expanded. A bad one fails with "invalid value for -l '10xb': <why>" (flag as given;
   // empty flag: the schema row's). Same shape as cli.h's CliOverride.
   struct Override {

@@ -38,7 +38,7 @@ std::optional<OptionText> LoadContext::option_text(const ini::Section& section,
   OptionText out{entry, entry->value, {}};
   if (!has_include) return out;
   // Supervisor replaces the literal %(here)s of every value by the directory of the file
-  // the section came from, before any expansion (reference §1.3, §1.10).
+  // the section came from, before any expansion (only when an [include] section exists).
   bool own = false;   // else inherited from [DEFAULT]: it takes the section's file
   for (const auto& e : section.entries) own = own || &e == entry;
   const auto& source = own ? entry->source : section.source;

@@ -1,4 +1,4 @@
-// model.h — the typed, immutable configuration model (reference §1.5–§1.13).
+// model.h — the typed, immutable configuration model: every section Supervisor reads.
 // Built by config/loader from an ini::Document; read by everything else. A reload builds
 // a new Config; nothing mutates one after load. Values are fully expanded (per process
 // for the per-process options). Depends on nothing but the standard library + values.h.
@@ -81,8 +81,8 @@ struct ProcessConfig {
   std::optional<std::string> directory;
   std::optional<mode_t> umask;
   std::optional<std::string> serverurl;   // absent = AUTO
-  // Extension (no orphans, see DESIGN §4): when the master exits, signal then kill what is
-  // left of its process group before reporting it stopped / restarting it.
+  // Extension (docs/ARCHITECTURE.md#process-trees): when the master exits, signal then
+  // kill what is left of its process group before reporting it stopped / restarting it.
   bool reap_group = true;
   // Extensions (zero-downtime issue), all off by default:
   // ready: "" = Supervisor's startsecs; "notify" = RUNNING on READY=1 at $NOTIFY_SOCKET;

@@ -1,6 +1,6 @@
 // programs.cc — process groups from [group:x], [program:x], [eventlistener:x] and
 // [fcgi-program:x] sections, in Supervisor's order (heterogeneous groups first, then the
-// homogeneous ones), with the numprocs fan-out and per-process expansion of reference §1.3.
+// homogeneous ones), with the numprocs fan-out and the per-process %(name)s expansion.
 #include <algorithm>
 #include <cctype>
 #include <set>

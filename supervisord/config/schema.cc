@@ -22,7 +22,7 @@ const std::string& as_text(const Value& v) { return std::get<std::string>(v); }
 
 // clang-format off
 const Row kRows[] = {
-  // ---- [supervisord] (reference §1.5) -------------------------------------------------
+  // ---- [supervisord] (http://supervisord.org/configuration.html) ----------------------
   {kSupervisord, "logfile", Type::DirPath, "supervisord.log", Names::HereEnv,
    "main log file; relative paths are made absolute against the cwd; 'syslog' logs to syslog",
    SUPD(s.logfile = as_text(v)), false, false, INT64_MIN, INT64_MAX, "-l"},
@@ -83,7 +83,7 @@ const Row kRows[] = {
    "extension: largest request body the HTTP servers read; larger ones get 413",
    SUPD(s.http_request_maxbytes = as_int(v)), false, true, int64_t{1} << 10, int64_t{1} << 30},
 
-  // ---- [unix_http_server] / [inet_http_server] (reference §1.6) -----------------------
+  // ---- [unix_http_server] / [inet_http_server] -----------------------------------------
   {kUnixHttpServer, "file", Type::Text, nullptr, Names::HereEnv,
    "path of the UNIX socket (made absolute)", UNIX(u.file = as_text(v)), true},
   {kUnixHttpServer, "chmod", Type::Octal, "0700", Names::Env, "mode of the socket file",
@@ -101,7 +101,7 @@ const Row kRows[] = {
   {kInetHttpServer, "password", Type::Text, nullptr, Names::Env,
    "basic auth password, plain or {SHA}hex", INET(i.password = as_text(v))},
 
-  // ---- [supervisorctl] (reference §1.7; read by supervisorctl only) ------------------
+  // ---- [supervisorctl] (read by supervisorctl only) ----------------------------------
   {kSupervisorctl, "serverurl", Type::Text, "http://localhost:9001", Names::HereEnv,
    "URL of supervisord (unix:///path or http://host:port)", nullptr},
   {kSupervisorctl, "username", Type::Text, nullptr, Names::Env, "basic auth user", nullptr},
@@ -110,7 +110,7 @@ const Row kRows[] = {
   {kSupervisorctl, "history_file", Type::Text, nullptr, Names::HereEnv,
    "readline history file", nullptr},
 
-  // ---- [program:x], [eventlistener:x], [fcgi-program:x] (reference §1.8, §1.11, §1.12)
+  // ---- [program:x], [eventlistener:x], [fcgi-program:x] -------------------------------
   {kAnyProgram, "command", Type::Text, nullptr, Names::PerProcess,
    "command line, shlex-split at spawn; argv[0] searched in PATH",
    PROC(p.command = as_text(v)), true},
@@ -248,7 +248,7 @@ const Row kRows[] = {
    "mode of a unix socket (default 0700)",
    PROC(p.socket_mode = static_cast<mode_t>(as_int(v)))},
 
-  // ---- [group:x] (reference §1.9) -----------------------------------------------------
+  // ---- [group:x] ---------------------------------------------------------------------
   {kGroup, "programs", Type::StringList, nullptr, Names::HereEnv,
    "comma list of program / fcgi-program names", nullptr, true},
   {kGroup, "priority", Type::Integer, "999", Names::HereEnv, "group priority",
@@ -256,7 +256,7 @@ const Row kRows[] = {
      t.group->priority = static_cast<int>(as_int(v));
    }},
 
-  // ---- [include] (reference §1.10), [rpcinterface:x] (§1.13) --------------------------
+  // ---- [include], [rpcinterface:x] ---------------------------------------------------
   {kInclude, "files", Type::Text, nullptr, Names::IncludeFiles,
    "whitespace-separated globs relative to the main file, read in sorted order", nullptr,
    true},

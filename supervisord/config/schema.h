@@ -1,4 +1,4 @@
-// schema.h — every option of every section (reference §1.5–§1.13), declared once as a row:
+// schema.h — every option of every section Supervisor reads, declared once as a row:
 // section kinds, key, type, default text, bounds, expansion names, doc line, and how the
 // converted value lands in the model. The loader, --check-config, the sample config and the
 // man page read this list. Owns the text -> typed value conversions that are not plain
@@ -60,7 +60,7 @@ enum class Type {
 };
 std::string_view type_name(Type type);
 
-// Which %(name)s names an option's value is expanded with (reference §1.3 table).
+// Which %(name)s names an option's value is expanded with (Supervisor's, per option).
 enum class Names {
   None,            // not expanded (or expanded by hand in the loader, see the doc line)
   Env,             // ENV_*

@@ -1,4 +1,4 @@
-// bus.h — the in-process event bus (reference §5.2): Supervisor's event types and their
+// bus.h — the in-process event bus: Supervisor's event types (supervisord.org events.html) and
 // hierarchy (EVENT > PROCESS_STATE > PROCESS_STATE_RUNNING ...), payload rendering,
 // subscription by type (a subscriber to an abstract type gets every subtype) and the
 // global event serial. Publishing is synchronous: subscribers (listener pools) only buffer.
@@ -72,7 +72,7 @@ struct Event {
 };
 using EventPtr = std::shared_ptr<Event>;
 
-// Payloads (reference §5.2).
+// Payloads, byte for byte as Supervisor 4.2.5 renders them.
 std::string process_state_payload(std::string_view process, std::string_view group,
                                   ProcessState from, ProcessState to, int tries, bool expected,
                                   pid_t pid);

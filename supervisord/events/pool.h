@@ -1,4 +1,4 @@
-// pool.h — an [eventlistener:x] pool (reference §5.1): the per-listener protocol parser
+// pool.h — an [eventlistener:x] pool (docs/ARCHITECTURE.md#event-listeners): the protocol parser
 // (READY / RESULT n + body; ACKNOWLEDGED, READY, BUSY, UNKNOWN), the pool's bounded FIFO
 // (overflow drops the oldest), dispatch of the oldest event to the first RUNNING+READY
 // listener, and re-queueing of rejected events at the head. Pure: the pool talks to its

@@ -1,4 +1,4 @@
-// ticks.h — TICK_5 / TICK_60 / TICK_3600 (reference §5.2): one uv timer per period, armed
+// ticks.h — TICK_5 / TICK_60 / TICK_3600 events: one uv timer per period, armed
 // for the next wall-clock multiple of the period (no polling). `when` is the epoch second
 // rounded down to the period; the first tick of each period comes at the first boundary
 // after start, as Supervisor (which remembers the slice it started in).

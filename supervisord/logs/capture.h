@@ -1,4 +1,4 @@
-// capture.h — capture mode's splitter (reference §5.3): text between
+// capture.h — capture mode's splitter (supervisord.org logging.html, "Capture Mode"): text between
 // `<!--XSUPERVISOR:BEGIN-->` and `<!--XSUPERVISOR:END-->` is taken out of the log and kept,
 // bounded, until END. Pure: turns chunks into segments; the caller writes logs and publishes
 // PROCESS_COMMUNICATION events. Depends on the standard library only.

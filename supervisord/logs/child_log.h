@@ -1,6 +1,6 @@
 // child_log.h — what happens to one channel (stdout or stderr) of one process's output:
-// the AUTO/NONE/path decision and AUTO file creation (reference §6.2), ANSI stripping,
-// capture mode (§5.3), PROCESS_LOG callbacks, syslog copies, and the rotating file.
+// the AUTO/NONE/path decision and AUTO file creation (Supervisor's names), ANSI stripping,
+// capture mode (capture.h), PROCESS_LOG callbacks, syslog copies, and the rotating file.
 // The Process hands bytes in through on_output(); events are published by the caller via
 // callbacks. Must not depend on libuv, the event bus or the Process class.
 #pragma once

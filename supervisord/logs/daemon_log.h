@@ -1,4 +1,4 @@
-// daemon_log.h — supervisord's own log (reference §6.1) on top of spdlog: Supervisor's line
+// daemon_log.h — supervisord's own (activity) log on top of spdlog: Supervisor's line
 // format `YYYY-MM-DD HH:MM:SS,mmm LEVL message` (local time), its level numbers and names,
 // rotation through RotatingFile (x.log.1 … x.log.N, not spdlog's x.1.log), a copy on stdout
 // in the foreground, `logfile=syslog`, reopen and clear. Before open() lines go to stderr.

@@ -88,7 +88,7 @@ TailResult tail_file(const std::string& path, int64_t offset, int64_t length) {
   int64_t size = 0;
   if (!fd.ok() || !fd.size(size)) return {"", offset, false};
   // Supervisor's arithmetic, kept exactly (the client relies on the returned offset and
-  // overflow flag; the data may start before `offset`, see reference §6.4).
+  // overflow flag; the data may start before `offset`, see tailFile in read_file.h).
   bool overflow = size > offset + length;
   if (overflow) offset = size - 1;
   if (offset + length > size) {

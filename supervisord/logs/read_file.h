@@ -1,8 +1,8 @@
-// read_file.h — Supervisor's readFile and tailFile (reference §6.4), the byte arithmetic
+// read_file.h — Supervisor's readFile and tailFile, the byte arithmetic
 // behind readLog, read/tailProcess*Log. Pure file reads: no libuv, no RPC types; faults are
 // Supervisor's numbers (common/faults.h) so handlers pass them straight through.
 //
-// Deliberate difference (§9 item 11): Supervisor fails with HTTP 500 when the bytes it
+// Different on purpose (see README.md): Supervisor fails with HTTP 500 when the bytes it
 // returns are not valid UTF-8 (a tail that cuts a multibyte character, binary output).
 // We return the text with each invalid sequence replaced by U+FFFD instead, like Python's
 // errors='replace' (utf8::replace_invalid); offsets stay byte offsets of the file.

@@ -1,4 +1,4 @@
-// rotating_file.h — one append-only log file with Supervisor's size rotation (reference §6.3):
+// rotating_file.h — one append-only log file with Supervisor's size rotation:
 // after a write that leaves the file at >= maxbytes, x.log.(n-1) -> x.log.n … x.log -> x.log.1
 // (the oldest falls off), or a plain truncate when backups == 0. Used by child logs and the
 // daemon log. Owns the file descriptor and the "report an error once" bookkeeping.

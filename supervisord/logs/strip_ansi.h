@@ -1,5 +1,5 @@
 // strip_ansi.h — removes ANSI control sequences (`ESC [ … <letter>`) from a byte stream
-// ([supervisord] strip_ansi, reference §1.5). Stateful, so a sequence split across two pipe
+// ([supervisord] strip_ansi). Stateful, so a sequence split across two pipe
 // reads is still removed. Pure: no I/O; depends on the standard library only.
 #pragma once
 

@@ -1,5 +1,5 @@
 // fsm.cc — the table itself. Each cell is a small function; the table below names every
-// (state, event) pair. Texts of log lines are Supervisor 4.2.5's (reference §2.2).
+// (state, event) pair. Texts of log lines are Supervisor 4.2.5's, word for word.
 #include "supervisord/process/fsm.h"
 
 #include <sys/wait.h>
@@ -145,8 +145,8 @@ struct Ctx {
     a.signal = sig;
     push(std::move(a));
   }
-  // The one place a state changes (STYLE #1). Entering BACKOFF bumps the counter, as
-  // Supervisor's change_state does.
+  // The one place a state changes: every arc reaches the hooks as one StateChange action.
+  // Entering BACKOFF bumps the counter, as Supervisor's change_state does.
   void change(ProcessState to) {
     if (to == f().state) return;
     Action a = make(Action::Kind::StateChange);

@@ -1,10 +1,10 @@
-// fsm.h — the process state machine as a PURE state x event table (reference §2.2,
-// STYLE "s6 state table"): (facts, event, config) -> (next facts, actions). Time arrives
+// fsm.h — Supervisor's process state machine (http://supervisord.org/subprocess.html) as a
+// PURE state x event table: (facts, event, config) -> (next facts, actions). Time arrives
 // inside the event (now_ms); there is no clock, no I/O, no libuv here. The runtime
 // (process.h) performs the actions and feeds their outcomes back as events.
 // Must not depend on: uv.h, spawn/reaper/process, the Supervisor object, logging sinks.
 //
-// NO ORPHANS (DESIGN §4, ProcessConfig::reap_group, default true): when the master exits
+// NO ORPHANS (ProcessConfig::reap_group, default true): when the master exits
 // while members of its process group (pgid = master pid) still live, the instance is
 // "draining": it is shown as STOPPING (the state clients already read as "on its way
 // down, not restartable yet"), the stop signal goes to -pgid, the stopwait timer sends

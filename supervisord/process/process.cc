@@ -1,5 +1,5 @@
-// process.cc — the effectful driver of the fsm (STYLE: a pure planner apart from the
-// driver). Every state change comes out of fsm::step; this file only performs actions.
+// process.cc — the effectful driver of the fsm (the pure planner is fsm.cc; the effects
+// live here). Every state change comes out of fsm::step; this file only performs actions.
 #include "supervisord/process/process.h"
 
 #include <arpa/inet.h>

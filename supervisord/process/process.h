@@ -28,7 +28,7 @@
 #include "supervisord/process/probe.h"
 #include "supervisord/process/spawn.h"
 
-// The answer to a command, in the RPC's vocabulary (reference §4.2/§4.4). `detail` empty
+// The answer to a command, in the RPC's fault vocabulary (common/faults.h). `detail` empty
 // for ALREADY_STARTED / NOT_RUNNING / SPAWN_ERROR / ABNORMAL_TERMINATION: the RPC handler
 // puts the name the client asked for there, as Supervisor does.
 struct CommandStatus {
@@ -76,7 +76,7 @@ class Process {
   // in a stopped state with no live master (else its pid is simply forgotten).
   void close(std::function<void()> done);
 
-  // getProcessInfo material (reference §4.5).
+  // getProcessInfo material (http://supervisord.org/api.html, "Process Control").
   const config::ProcessConfig& config() const { return *config_; }
   const std::string& name() const { return config_->name; }
   const std::string& group() const { return config_->group; }
@@ -161,7 +161,7 @@ class Process {
   std::string status_text_;
 };
 
-// getProcessInfo's `description` (reference §3.4), from the info fields.
+// getProcessInfo's `description` ("pid 42, uptime 0:00:08", "Not started", ...) from its fields.
 std::string process_description(ProcessState state, pid_t pid, int64_t start_s, int64_t stop_s,
                                  int64_t now_s, const std::string& spawnerr,
                                  const std::string& name);

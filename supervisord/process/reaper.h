@@ -1,4 +1,4 @@
-// reaper.h — the only waitpid in the program (DESIGN §4). One uv_signal_t for SIGCHLD
+// reaper.h — the only waitpid (docs/ARCHITECTURE.md#process-trees). One uv_signal_t for SIGCHLD
 // drains waitpid(-1, WNOHANG) and hands each (pid, status) to the owner registered for that
 // pid, or to the "unknown pid" callback (orphaned workers re-parented to us as subreaper).
 // After a round that reaped anything, the group watchers run: processes draining their

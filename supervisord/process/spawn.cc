@@ -53,8 +53,8 @@ std::vector<std::string> split_path(const std::string& p) {
   return out;
 }
 
-// reference §1.8: PATH from the config environment if it sets PATH, else supervisord's
-// $PATH if non-empty, else Python's default.
+// As Supervisor: PATH from the config environment if it sets PATH, else supervisord's
+// $PATH if non-empty, else /bin:/usr/bin:/usr/local/bin.
 std::vector<std::string> search_path(const config::ProcessConfig& config,
                                      const SpawnContext& context, const Env& parent) {
   std::optional<std::string> configured;
@@ -148,7 +148,7 @@ struct ChildArgs {
   // and the instance's workers can be found and killed as -pgid.
   setpgid(0, 0);
   // Dispositions: default everywhere, but SIGPIPE and SIGXFSZ stay ignored as Supervisor's
-  // children observe (§2.3). Then unblock what the parent blocked around fork.
+  // children observe (ignored survives exec). Then unblock what the parent blocked around fork.
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   for (int sig = 1; sig < NSIG; ++sig) {

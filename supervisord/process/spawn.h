@@ -1,4 +1,4 @@
-// spawn.h — fork/exec of one process (reference §2.3, DESIGN §4): the parent-side
+// spawn.h — fork/exec of one process (see docs/ARCHITECTURE.md): the parent-side
 // pre-check with Supervisor's spawnerr texts, and the fork itself. Everything the child
 // needs (argv, envp, paths, group list, error texts) is prepared before fork; the child
 // makes only async-signal-safe calls. Owns no libuv handle and never calls waitpid (the
@@ -68,7 +68,7 @@ void set_env(ExecPlan& plan, const std::string& key, const std::string& value);
 Result<ExecPlan> prepare(const config::ProcessConfig& config, const SpawnContext& context,
                          char* const* parent_environ);
 
-// startProcess's fault for a pre-check error (reference §4.4): NO_FILE for a missing
+// startProcess's fault for a pre-check error, as Supervisor's: NO_FILE for a missing
 // command, NOT_EXECUTABLE for the others.
 Fault precheck_fault(std::string_view spawnerr);
 

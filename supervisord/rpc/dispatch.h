@@ -1,7 +1,7 @@
 // dispatch.h — XML-RPC method table: resolves `namespace.method`, checks argument
 // counts, runs the method and answers through a Reply that may be called later (calls
 // that wait for a process state are answered from state-change events). Also
-// system.listMethods / methodHelp / methodSignature / multicall (reference §4.3).
+// system.listMethods / methodHelp / methodSignature / multicall (supervisord.org api.html).
 // Knows nothing of HTTP or sockets.
 #pragma once
 

@@ -1,4 +1,4 @@
-// listener.h — opening the listening sockets of the control plane (reference §1.6):
+// listener.h — opening the listening sockets of [unix_http_server] and [inet_http_server]:
 // UNIX sockets created by bind-to-temp + chmod + hard link (so a live supervisord's socket
 // is never stolen and a stale one is replaced), TCP sockets on host:port. Returns plain
 // listening fds; the uv handles that serve them belong to rpc/server. Must not depend on

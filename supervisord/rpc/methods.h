@@ -1,4 +1,4 @@
-// methods.h — the supervisor.* XML-RPC methods (reference §4.3–§4.5), registered into a
+// methods.h — the supervisor.* XML-RPC methods (supervisord.org api.html), registered into a
 // Dispatcher. They call the Supervisor's public API and answer through Reply, later for
 // calls that wait (start/stop with wait): waiters re-check on each state change.
 #pragma once

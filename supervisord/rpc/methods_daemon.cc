@@ -1,6 +1,6 @@
 // methods_daemon.cc — daemon-level supervisor.* methods: versions, identification, state,
 // shutdown/restart, reloadConfig and group add/remove, getAllConfigInfo, remote events
-// (reference §4.3, §4.5, §2.6).
+// (http://supervisord.org/api.html, "Status and Control", "Process Control").
 #include <unistd.h>
 
 #include <algorithm>

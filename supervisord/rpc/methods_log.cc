@@ -1,4 +1,4 @@
-// methods_log.cc — log reading and clearing methods (reference §4.3, §6.4): readLog,
+// methods_log.cc — log reading and clearing methods (supervisord.org api.html): readLog,
 // clearLog, read/tailProcess{Stdout,Stderr}Log, clearProcessLogs, clearAllProcessLogs.
 #include "common/namespec.h"
 #include "supervisord/logs/daemon_log.h"

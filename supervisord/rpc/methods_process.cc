@@ -1,5 +1,5 @@
-// methods_process.cc — start/stop/signal/info/stdin methods of supervisor.* (reference
-// §4.3, §4.4, §4.5). Waiting calls are answered from the Supervisor's waiters.
+// methods_process.cc — start/stop/signal/info/stdin methods of supervisor.* (supervisord.org
+// api.html, "Process Control"). Waiting calls are answered from the Supervisor's waiters.
 #include <algorithm>
 #include <memory>
 

@@ -1,4 +1,4 @@
-// routes.h — what the HTTP server answers per path (reference §4.1): POST /RPC2* is
+// routes.h — what the HTTP server answers per path, as Supervisor's: POST /RPC2* is
 // XML-RPC through the Dispatcher; GET /logtail/<name>[/stdout|/stderr] and /mainlogtail
 // stream a log as it grows; / shows a plain status page. Everything else is 404.
 #pragma once

@@ -1,7 +1,7 @@
 // proc_stat.h — what /proc says about a pid: its state letter, process group and start
 // time (clock ticks since boot, field 22 of /proc/PID/stat), the members of a process
 // group, and this boot's id. A pid alone is never trusted: pid + start time names one
-// process for as long as the machine is up (crash recovery, DESIGN §4).
+// process for as long as the machine is up (crash recovery, store/recovery.h).
 // Must not depend on: uv.h, sqlite, the Supervisor.
 #pragma once
 

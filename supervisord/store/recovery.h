@@ -1,4 +1,4 @@
-// recovery.h — crash recovery on the uv loop (DESIGN §4): the instances a previous
+// recovery.h — crash recovery (docs/ARCHITECTURE.md#process-trees): the instances a previous
 // supervisord recorded and that still live (same pid AND same start time; members of
 // their process group started no earlier than the master) are stopped with their stop
 // signal, then SIGKILL to the whole group after stopwaitsecs. `instance_done` runs as each

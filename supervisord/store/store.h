@@ -1,4 +1,4 @@
-// store.h — the state that outlives the daemon (DESIGN §4): an SQLite file (WAL, versioned
+// store.h — the state that outlives the daemon (statefile=): an SQLite file (WAL, versioned
 // schema with migrations, prepared statements) holding process state history, the live
 // instances (for crash recovery) and remembered admin state. Writes are queued in memory
 // and committed as one transaction from a uv_prepare_t, i.e. just before the loop sleeps.

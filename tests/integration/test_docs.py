@@ -1,7 +1,8 @@
 """Docs and packaging: the generated sample config loads in our supervisord and in Python
 Supervisor's option parser (as printed, and with every option uncommented); `meson install`
 puts binaries, man pages, the sample and the examples where they belong; the bash completion
-offers commands and the running daemon's names."""
+offers commands and the running daemon's names; the repository stands alone (no file cites
+a document outside it, and docs/ARCHITECTURE.md names only files and sections that exist)."""
 import os
 import re
 import shutil
@@ -144,3 +145,72 @@ def test_bash_completion_offers_commands_and_the_daemons_names(daemon_factory):
     names = complete(["supervisorctl", "-c", d.conf, "start", ""], env)
     assert names == ["all", "solo", "web:*", "web:web_0", "web:web_1"]
     assert complete(["supervisorctl", "-c", d.conf, "update", ""], env) == ["solo", "web"]
+
+
+# ---- the repository stands alone ---------------------------------------------------------
+
+ARCHITECTURE = "docs/ARCHITECTURE.md"
+# Citations of documents a clone does not have. Built from pieces so that this file does
+# not match itself.
+OUTSIDE = ["../" + "shared", "DESIGN " + "\u00a7", "reference " + "\u00a7", "STYLE " + "#"]
+# A relative path with an extension, alone in backquotes: `supervisord/process/fsm.cc`.
+# URLs, absolute paths and globs (`rpc/methods_*.cc`) are not paths in the repository.
+BACKQUOTED_PATH = re.compile(r"`([\w.-]+(?:/[\w.-]+)+\.[A-Za-z0-9]+)`")
+ANCHOR_CITED = re.compile(re.escape(ARCHITECTURE) + r"#([\w-]+)")
+
+
+def tracked_files():
+    r = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], capture_output=True, timeout=60)
+    if r.returncode != 0:
+        pytest.skip("not a git checkout: " + r.stderr.decode(errors="replace").strip())
+    return [f for f in r.stdout.decode().split("\0") if f]
+
+
+def tracked_lines():
+    """(path, line number, text) of every tracked text file."""
+    for rel in tracked_files():
+        path = os.path.join(ROOT, rel)
+        if not os.path.isfile(path):
+            continue   # deleted in the work tree, not yet in the index
+        with open(path, "rb") as f:
+            data = f.read()
+        if b"\0" in data:
+            continue   # binary
+        for n, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+            yield rel, n, line
+
+
+def slug(heading):
+    """The anchor GitHub gives a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_no_tracked_file_cites_a_document_outside_the_repository():
+    hits = [f"{rel}:{n}: {line.strip()}" for rel, n, line in tracked_lines()
+            if any(needle in line for needle in OUTSIDE)]
+    assert not hits, ("cite docs/ARCHITECTURE.md or http://supervisord.org/ instead:\n" +
+                      "\n".join(hits))
+
+
+def test_architecture_names_only_files_that_exist():
+    tracked = set(tracked_files())
+    dirs = {os.path.dirname(f) for f in tracked}
+    with open(os.path.join(ROOT, ARCHITECTURE), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    named = [(n, m.group(1)) for n, line in enumerate(lines, 1)
+             for m in BACKQUOTED_PATH.finditer(line)]
+    assert len(named) > 50, "the path pattern no longer finds the document's paths"
+    missing = [f"{ARCHITECTURE}:{n}: `{p}`" for n, p in named
+               if p not in tracked and p not in dirs]
+    assert not missing, "no such file in the repository:\n" + "\n".join(missing)
+
+
+def test_cited_architecture_sections_exist():
+    with open(os.path.join(ROOT, ARCHITECTURE), encoding="utf-8") as f:
+        anchors = {slug(line.lstrip("#")) for line in f if line.startswith("#")}
+    cited = [(rel, n, m.group(1)) for rel, n, line in tracked_lines()
+             for m in ANCHOR_CITED.finditer(line)]
+    assert cited, f"nothing cites a section of {ARCHITECTURE} any more"
+    bad = [f"{rel}:{n}: #{a}" for rel, n, a in cited if a not in anchors]
+    assert not bad, (f"no such section in {ARCHITECTURE} (sections: {sorted(anchors)}):\n" +
+                     "\n".join(bad))

@@ -1,4 +1,4 @@
-"""Event listeners (reference §5): listeners written with Supervisor's own
+"""Event listeners (http://supervisord.org/events.html): listeners written with Supervisor's own
 supervisor.childutils (run by /usr/bin/python3) against our daemon, and the event
 sequences compared with Python Supervisor's for the same config and actions."""
 import json

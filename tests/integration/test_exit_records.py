@@ -1,4 +1,4 @@
-"""How a run ended, told the same way in `why`, `history` and the daemon log (issue 17 §5):
+"""How a run ended, told the same way in `why`, `history` and the daemon log:
 each kind of end (exit, signal, stop that needed SIGKILL, failed start, core dump) with
 its real run time, measured here with the test's own clock. The daemon reads the exit as
 data from the process table, never back from its own log text."""

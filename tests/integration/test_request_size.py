@@ -1,4 +1,4 @@
-"""Large XML-RPC requests: [supervisord] http_request_maxbytes (issue 24 §4).
+"""Large XML-RPC requests: [supervisord] http_request_maxbytes.
 
 Python Supervisor reads a request body of any size into memory; we keep a bound, an option
 of ours (default 64MB, supervisord.conf(5) EXTENSIONS) that Python ignores, so the same

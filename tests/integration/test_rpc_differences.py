@@ -1,6 +1,6 @@
-"""XML-RPC answers compared with Python Supervisor's daemon on the same config (issue 17
-§3): system.* help and signatures, getAllConfigInfo's serverurl, the namespec in start
-faults, and the order of the group/all stop results."""
+"""XML-RPC answers compared with Python Supervisor's daemon on the same config:
+system.* help and signatures, getAllConfigInfo's serverurl, the namespec in start faults,
+and the order of the group/all stop results."""
 import xmlrpc.client
 
 import pytest

@@ -1,5 +1,5 @@
 """Stop deadlines, per-instance crash-recovery gating, stop order and a corrupt state file
-(issue 24 section 3). Every process is found and killed by pid; waits are bounded polls."""
+Every process is found and killed by pid; waits are bounded polls."""
 import glob
 import os
 import re

@@ -1,5 +1,5 @@
-// config_test.cc — the config model against reference §1 (one test case per behaviour,
-// grouped by subsection), the reload diff (§2.6) and the --check-config rendering.
+// config_test.cc — the config model against Supervisor's (one test case per behaviour,
+// grouped by topic below), the reload diff and the --check-config rendering.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -81,7 +81,7 @@ std::string line_of(const std::string& message, int n) {
 
 }  // namespace
 
-// ---- §1.1 locating the file ---------------------------------------------------------------
+// ---- locating the file ---------------------------------------------------------------
 TEST_CASE("config_search_error_lists_supervisors_default_paths") {
   auto found = find_config_file("/nonexistent-prefix/bin/supervisord");
   if (!found) {
@@ -107,7 +107,7 @@ TEST_CASE("directory_as_config_file_is_could_not_read") {
   CHECK(contains(c.error(), "could not read config file"));
 }
 
-// ---- §1.2 INI dialect --------------------------------------------------------------------
+// ---- INI dialect --------------------------------------------------------------------
 TEST_CASE("default_section_keys_apply_to_every_program") {
   Dir d;
   auto c = d.load_text("[DEFAULT]\nautostart=false\n[supervisord]\n[program:a]\ncommand=x\n"
@@ -133,7 +133,7 @@ TEST_CASE("continuation_lines_join_with_newline") {
   CHECK(process(*c, "a").command == "/bin/sh -c\n\"echo 1\necho 2\"");
 }
 
-// ---- §1.3 expansion ----------------------------------------------------------------------
+// ---- %(name)s expansion ----------------------------------------------------------------------
 TEST_CASE("process_num_format_spec_pads") {
   Dir d;
   auto c = d.load_text("[supervisord]\n[program:w]\ncommand=run %(process_num)02d\n"
@@ -216,7 +216,7 @@ TEST_CASE("cpu_count_extension_is_available_to_program_options") {
   CHECK(process(*c, "x").command == "gunicorn -w 8");
 }
 
-// ---- §1.4 value types ----------------------------------------------------------------------
+// ---- value types ----------------------------------------------------------------------
 TEST_CASE("bad_boolean_is_refused_with_caret_at_the_value") {
   Dir d;
   auto c = d.load_text("[supervisord]\n[program:x]\ncommand=c\nautostart = maybe\n");
@@ -245,7 +245,7 @@ TEST_CASE("bad_autorestart_quotes_the_lowercased_value") {
   CHECK(contains(c.error(), "invalid 'autorestart' value 'sometimes'"));
 }
 
-// ---- §1.5 [supervisord] ------------------------------------------------------------------
+// ---- [supervisord] ------------------------------------------------------------------
 TEST_CASE("missing_supervisord_section_is_refused") {
   Dir d;
   auto c = d.load_text("[program:a]\ncommand=c\n");
@@ -294,7 +294,7 @@ TEST_CASE("supervisord_environment_becomes_env_names_for_later_sections") {
   CHECK(effective_environment(c->supervisord, process(*c, "x")).size() == 1);
 }
 
-// ---- §1.6 servers --------------------------------------------------------------------------
+// ---- servers --------------------------------------------------------------------------
 TEST_CASE("every_section_starting_with_inet_http_server_is_a_server") {
   Dir d;
   auto c = d.load_text("[supervisord]\n[inet_http_server]\nport=127.0.0.1:9001\n"
@@ -315,7 +315,7 @@ TEST_CASE("username_without_password_is_incomplete_authentication") {
   CHECK(contains(c.error(), "Section [inet_http_server] contains incomplete authentication"));
 }
 
-// ---- §1.8 [program:x] ------------------------------------------------------------------------
+// ---- [program:x] ------------------------------------------------------------------------
 TEST_CASE("numprocs_above_one_requires_process_num_in_process_name") {
   Dir d;
   auto c = d.load_text("[supervisord]\n[program:w]\ncommand=c\nnumprocs=2\n");
@@ -374,7 +374,7 @@ TEST_CASE("invalid_program_name_is_refused") {
   CHECK(contains(c.error(), "Invalid name: 'x y' because of character: ' '"));
 }
 
-// ---- §1.9 [group:x] --------------------------------------------------------------------------
+// ---- [group:x] --------------------------------------------------------------------------
 TEST_CASE("group_takes_programs_and_groups_sort_by_priority_then_name") {
   Dir d;
   auto c = d.load_text("[supervisord]\n[group:web]\nprograms=a,b\npriority=5\n"
@@ -398,7 +398,7 @@ TEST_CASE("group_naming_an_unknown_program_lists_the_available_ones") {
   CHECK(line_of(c.error(), 1)[caret_column(c.error())] == 'z');
 }
 
-// ---- §1.10 [include] -------------------------------------------------------------------------
+// ---- [include] -------------------------------------------------------------------------
 TEST_CASE("include_reads_matches_in_sorted_order_and_warns_on_no_match") {
   Dir d;
   d.write("c/b.conf", "[program:p]\ncommand=b\n");
@@ -420,7 +420,7 @@ TEST_CASE("include_without_files_is_refused") {
   CHECK(contains(c.error(), ".ini file has [include] section, but no files setting"));
 }
 
-// ---- §1.11 [eventlistener:x] ---------------------------------------------------------------
+// ---- [eventlistener:x] ---------------------------------------------------------------
 TEST_CASE("eventlistener_pool_defaults_to_priority_minus_one_and_validates_events") {
   Dir d;
   auto c = d.load_text("[supervisord]\n[eventlistener:l]\ncommand=c\nevents=tick_60,PROCESS_STATE\n");
@@ -442,7 +442,7 @@ TEST_CASE("eventlistener_refuses_redirect_stderr_and_small_buffer") {
   CHECK(contains(b.error(), "[eventlistener:l] section sets invalid buffer_size (0)"));
 }
 
-// ---- §1.12 [fcgi-program:x] ------------------------------------------------------------------
+// ---- [fcgi-program:x] ------------------------------------------------------------------
 TEST_CASE("fcgi_socket_formats") {
   Dir d;
   auto c = d.load_text("[supervisord]\n[fcgi-program:f]\ncommand=c\nsocket=unix:///tmp/%(program_name)s.sock\n");
@@ -457,7 +457,7 @@ TEST_CASE("fcgi_socket_formats") {
   CHECK(contains(mode.error(), "should only be used with a Unix domain socket"));
 }
 
-// ---- §1.13 [rpcinterface:x] ----------------------------------------------------------------
+// ---- [rpcinterface:x] ----------------------------------------------------------------
 TEST_CASE("rpcinterface_needs_a_factory") {
   Dir d;
   auto ok = d.load_text("[supervisord]\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory="
@@ -485,7 +485,7 @@ TEST_CASE("schema_marks_the_extensions") {
   CHECK_FALSE(schema::find(schema::kProgram, "command")->extension);
 }
 
-// ---- §2.6 diff ------------------------------------------------------------------------------
+// ---- diff ------------------------------------------------------------------------------
 TEST_CASE("diff_reports_added_changed_removed_groups") {
   Dir d;
   auto a = d.load_text("[supervisord]\n[program:keep]\ncommand=c\n[program:edit]\ncommand=c\n[program:gone]\ncommand=c\n");

@@ -1,4 +1,4 @@
-// Tests for common/expand.h: Python's `format % mapping` as Supervisor uses it (reference §1.3).
+// Tests for common/expand.h: Python's `format % mapping` as Supervisor uses it for %(name)s.
 // Every expected string in the two tables was printed by /usr/bin/python3 (3.11) evaluating
 // the same format against the same dict as kScope below: `fmt % {'a': 'x', 'n': 3, ...}`.
 #include <doctest/doctest.h>

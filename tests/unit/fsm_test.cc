@@ -1,5 +1,5 @@
 // fsm_test.cc — the pure process table: every (state, event) cell, then the named arcs of
-// reference §2.2 and the NO ORPHANS drain.
+// Supervisor's transitions (supervisord.org subprocess.html) and the NO ORPHANS drain.
 #include "supervisord/process/fsm.h"
 
 #include <doctest/doctest.h>

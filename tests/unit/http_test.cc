@@ -1,5 +1,5 @@
 // Wire literals follow bytes captured from Supervisor 4.2.5 (Medusa) and Python 3.11's
-// supervisorctl (reference §4.1).
+// supervisorctl.
 #include "common/http.h"
 
 #include <doctest/doctest.h>

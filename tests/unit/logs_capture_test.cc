@@ -1,4 +1,4 @@
-// Tests for supervisord/logs/capture: capture-mode splitting (reference §5.3), including
+// Tests for supervisord/logs/capture: capture-mode splitting, including
 // tokens split across chunk boundaries and the capture bound.
 #include "supervisord/logs/capture.h"
 

@@ -1,4 +1,4 @@
-// Tests for supervisord/logs/child_log: AUTO naming and cleanup pattern (reference §6.2),
+// Tests for supervisord/logs/child_log: AUTO naming and cleanup pattern,
 // NONE, capture mode and PROCESS_LOG callbacks through a real channel, ANSI stripping.
 #include "supervisord/logs/child_log.h"
 

@@ -24,7 +24,7 @@ TEST_CASE("process_states_carry_supervisor_codes_and_names") {
     int code;
     const char* name;
   };
-  // reference §2.1
+  // Supervisor's codes (http://supervisord.org/subprocess.html, "Process States")
   const Row rows[] = {{0, "STOPPED"}, {10, "STARTING"}, {20, "RUNNING"}, {30, "BACKOFF"},
                       {40, "STOPPING"}, {100, "EXITED"}, {200, "FATAL"}, {1000, "UNKNOWN"}};
   for (const Row& row : rows) {
