@@ -14,6 +14,7 @@
 #include <set>
 #include <utility>
 
+#include "common/invariant.h"
 #include "common/text_io.h"
 #include "supervisord/cli.h"
 #include "supervisord/events/event_system.h"
@@ -176,6 +177,11 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   struct ForgetReport {
     ~ForgetReport() { logs::SyslogClient::instance().set_report(nullptr); }
   } forget_report;
+  // A broken invariant is told in the daemon log (CRIT) before the abort.
+  invariant::set_reporter([&log](std::string_view report) { log.critical(report); });
+  struct ForgetReporter {
+    ~ForgetReporter() { invariant::set_reporter(nullptr); }
+  } forget_reporter;
   EarlyNotes notes;
   if (Status st = drop_privileges(sd, notes); !st) return fail(st.error());
   if (input.first_run) {

@@ -14,10 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <utility>
 
+#include "common/invariant.h"
 #include "supervisord/process/readiness.h"
 
 extern char** environ;
@@ -72,7 +74,14 @@ Process::Process(uv_loop_t* loop, Reaper& reaper,
   output_timer_ = new_timer();
 }
 
-Process::~Process() = default;
+Process::~Process() {
+  auto none = [](const auto& handles) {
+    return std::all_of(handles.begin(), handles.end(), [](const auto* h) { return !h; });
+  };
+  INVARIANT(pending_closes_ == 0 && none(timers_) && none(pipes_) && !notify_ && !probe_timer_ &&
+                !output_timer_ && !probe_,
+            name() + " destroyed before its close() completed");
+}
 
 // A timer of ours: its data is this Process, close_handle() frees it.
 uv_timer_t* Process::new_timer() {
@@ -314,7 +323,10 @@ void Process::do_spawn() {
 }
 
 void Process::do_signal(pid_t target, int sig) {
-  if (target == 0 || target == -1) return;   // never "everyone": a bug upstream, not a kill
+  // kill(0) or kill(-1) would signal the daemon's own group or every process.
+  INVARIANT(target != 0 && target != -1, name() + " in " + std::string(state_name(facts_.state)) +
+                                             ": signal " + std::to_string(sig) + " to " +
+                                             std::to_string(target));
   if (kill(target, sig) == 0) return;
   int e = errno;
   if (e == ESRCH) {
