@@ -47,9 +47,9 @@ struct Format::Token {
   enum class Star { None, Width, Precision };
 
   bool literal = true;
-  std::string text;                 // literal: output verbatim ("%%" already folded)
-  size_t offset = 0;                // spec: byte offset of its '%'
-  std::optional<std::string> key;   // %(key)
+  std::string text;                // literal: output verbatim ("%%" already folded)
+  size_t offset = 0;               // spec: byte offset of its '%'
+  std::optional<std::string> key;  // %(key)
   // The key's value was taken by a '*' and must be an int. Python then always fails later
   // in the same spec (nothing is left to convert), so `error` is set too.
   Star star = Star::None;
@@ -79,8 +79,8 @@ constexpr int64_t kMaxWidth = int64_t{1} << 20;
 constexpr int64_t kMaxPrecision = int64_t{1} << 20;
 
 bool is_conversion(char32_t c) {
-  return c < 0x80 && std::string_view("diouxXeEfFgGcrsa").find(static_cast<char>(c)) !=
-                         std::string_view::npos;
+  return c < 0x80 &&
+         std::string_view("diouxXeEfFgGcrsa").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 std::string unsupported_character(char32_t c, size_t index) {
@@ -125,7 +125,7 @@ class Parser {
         literal.clear();
       }
       tokens.push_back(spec(start));
-      if (tokens.back().error) return tokens;   // Python stops at the first error
+      if (tokens.back().error) return tokens;  // Python stops at the first error
     }
     if (!literal.empty()) {
       Format::Token t;
@@ -159,7 +159,7 @@ class Parser {
     if (!at_end() && peek() == '(') {
       next();
       const size_t key_start = pos_;
-      int depth = 1;   // parentheses nest: %(a(b))s looks up "a(b)"
+      int depth = 1;  // parentheses nest: %(a(b))s looks up "a(b)"
       size_t key_end = pos_;
       while (depth > 0 && !at_end()) {
         key_end = pos_;
@@ -174,12 +174,18 @@ class Parser {
     convert::Spec& s = t.spec;
     for (; !at_end(); next()) {
       const char32_t c = peek();
-      if (c == '-') s.left = true;
-      else if (c == '+') s.sign = true;
-      else if (c == ' ') s.blank = true;
-      else if (c == '#') s.alt = true;
-      else if (c == '0') s.zero = true;
-      else break;
+      if (c == '-')
+        s.left = true;
+      else if (c == '+')
+        s.sign = true;
+      else if (c == ' ')
+        s.blank = true;
+      else if (c == '#')
+        s.alt = true;
+      else if (c == '0')
+        s.zero = true;
+      else
+        break;
     }
     if (at_end()) return fail(kIncompleteFormat);
     if (peek() == '*') {
@@ -203,7 +209,7 @@ class Parser {
         if (at_end()) return fail(kIncompleteFormat);
       }
     }
-    if (peek() == 'h' || peek() == 'l' || peek() == 'L') {   // C length modifiers: ignored
+    if (peek() == 'h' || peek() == 'l' || peek() == 'L') {  // C length modifiers: ignored
       next();
       if (at_end()) return fail(kIncompleteFormat);
     }
@@ -237,9 +243,12 @@ class Parser {
       return false;
     };
     switch (available_) {
-      case Available::Nothing: return fail(kNotEnoughArguments);
-      case Available::Mapping: return fail(kStarWantsInt);
-      case Available::KeyValue: break;
+      case Available::Nothing:
+        return fail(kNotEnoughArguments);
+      case Available::Mapping:
+        return fail(kStarWantsInt);
+      case Available::KeyValue:
+        break;
     }
     t.star = star;
     available_ = Available::Nothing;
@@ -247,8 +256,8 @@ class Parser {
   }
 
   std::string_view text_;
-  size_t pos_ = 0;     // bytes
-  size_t index_ = 0;   // code points consumed, Python's index
+  size_t pos_ = 0;    // bytes
+  size_t index_ = 0;  // code points consumed, Python's index
   Available available_ = Available::Mapping;
 };
 
@@ -286,13 +295,12 @@ std::variant<std::string, ExpandError> Format::evaluate(const Scope& scope) cons
       }
       // A precision goes through a C int; a width through ssize_t, which any int64 fits.
       if (t.star == Token::Star::Precision && (*number > INT32_MAX || *number < INT32_MIN)) {
-        return ExpandError{ExpandError::Kind::BadFormat,
-                           "Python int too large to convert to C int", t.offset};
+        return ExpandError{ExpandError::Kind::BadFormat, "Python int too large to convert to C int",
+                           t.offset};
       }
     }
     if (t.error) return *t.error;
-    const convert::Argument argument =
-        value ? convert::Argument{value} : convert::Argument{&scope};
+    const convert::Argument argument = value ? convert::Argument{value} : convert::Argument{&scope};
     auto converted = convert::convert(t.spec, argument);
     if (auto* message = std::get_if<convert::Failure>(&converted)) {
       return ExpandError{ExpandError::Kind::BadFormat, std::move(message->message), t.offset};

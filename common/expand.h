@@ -34,12 +34,12 @@ class Scope {
 struct ExpandError {
   enum class Kind { UnknownName, BadFormat };
   Kind kind;
-  std::string detail;   // BadFormat: Python's message, e.g. "incomplete format",
-                        // "unsupported format character 'b' (0x62) at index 3",
-                        // "not enough arguments for format string",
-                        // "%d format: a real number is required, not str";
-                        // UnknownName: the name.
-  size_t offset = 0;    // byte offset in the format string of the offending '%'
+  std::string detail;  // BadFormat: Python's message, e.g. "incomplete format",
+                       // "unsupported format character 'b' (0x62) at index 3",
+                       // "not enough arguments for format string",
+                       // "%d format: a real number is required, not str";
+                       // UnknownName: the name.
+  size_t offset = 0;   // byte offset in the format string of the offending '%'
 };
 
 class Format {
@@ -56,7 +56,7 @@ class Format {
   std::vector<std::string> names() const;
   bool references(std::string_view name) const;
 
-  struct Token;   // defined in expand.cc
+  struct Token;  // defined in expand.cc
   Format();
   ~Format();
   Format(const Format&);

@@ -147,9 +147,9 @@ std::variant<std::string, Failure> convert(const Spec& spec, const Argument& arg
   if (is_one_of(conversion, "diuoxX")) {
     if (number == nullptr) {
       const bool integer_only = is_one_of(conversion, "oxX");
-      return Failure{std::string("%") + static_cast<char>(conversion) + " format: " +
-                     (integer_only ? "an integer" : "a real number") + " is required, not " +
-                     type_name(argument)};
+      return Failure{std::string("%") + static_cast<char>(conversion) +
+                     " format: " + (integer_only ? "an integer" : "a real number") +
+                     " is required, not " + type_name(argument)};
     }
     return pad(integer_body(*number, spec), spec, true);
   }

@@ -13,14 +13,14 @@
 namespace expand::convert {
 
 struct Spec {
-  bool left = false;    // '-'
-  bool sign = false;    // '+'
-  bool blank = false;   // ' '
-  bool alt = false;     // '#'
-  bool zero = false;    // '0'
-  int64_t width = -1;   // -1: none
+  bool left = false;   // '-'
+  bool sign = false;   // '+'
+  bool blank = false;  // ' '
+  bool alt = false;    // '#'
+  bool zero = false;   // '0'
+  int64_t width = -1;  // -1: none
   int64_t precision = -1;
-  char32_t conversion = 0;   // one of diouxXeEfFgGcrsa
+  char32_t conversion = 0;  // one of diouxXeEfFgGcrsa
 };
 
 // What a conversion formats: one value, or the whole mapping (a spec without a key).

@@ -28,24 +28,42 @@ enum class Fault : int {
 
 constexpr std::string_view fault_name(Fault f) {
   switch (f) {
-    case Fault::UnknownMethod: return "UNKNOWN_METHOD";
-    case Fault::IncorrectParameters: return "INCORRECT_PARAMETERS";
-    case Fault::BadArguments: return "BAD_ARGUMENTS";
-    case Fault::SignatureUnsupported: return "SIGNATURE_UNSUPPORTED";
-    case Fault::ShutdownState: return "SHUTDOWN_STATE";
-    case Fault::BadName: return "BAD_NAME";
-    case Fault::BadSignal: return "BAD_SIGNAL";
-    case Fault::NoFile: return "NO_FILE";
-    case Fault::NotExecutable: return "NOT_EXECUTABLE";
-    case Fault::Failed: return "FAILED";
-    case Fault::AbnormalTermination: return "ABNORMAL_TERMINATION";
-    case Fault::SpawnError: return "SPAWN_ERROR";
-    case Fault::AlreadyStarted: return "ALREADY_STARTED";
-    case Fault::NotRunning: return "NOT_RUNNING";
-    case Fault::Success: return "SUCCESS";
-    case Fault::AlreadyAdded: return "ALREADY_ADDED";
-    case Fault::StillRunning: return "STILL_RUNNING";
-    case Fault::CantReread: return "CANT_REREAD";
+    case Fault::UnknownMethod:
+      return "UNKNOWN_METHOD";
+    case Fault::IncorrectParameters:
+      return "INCORRECT_PARAMETERS";
+    case Fault::BadArguments:
+      return "BAD_ARGUMENTS";
+    case Fault::SignatureUnsupported:
+      return "SIGNATURE_UNSUPPORTED";
+    case Fault::ShutdownState:
+      return "SHUTDOWN_STATE";
+    case Fault::BadName:
+      return "BAD_NAME";
+    case Fault::BadSignal:
+      return "BAD_SIGNAL";
+    case Fault::NoFile:
+      return "NO_FILE";
+    case Fault::NotExecutable:
+      return "NOT_EXECUTABLE";
+    case Fault::Failed:
+      return "FAILED";
+    case Fault::AbnormalTermination:
+      return "ABNORMAL_TERMINATION";
+    case Fault::SpawnError:
+      return "SPAWN_ERROR";
+    case Fault::AlreadyStarted:
+      return "ALREADY_STARTED";
+    case Fault::NotRunning:
+      return "NOT_RUNNING";
+    case Fault::Success:
+      return "SUCCESS";
+    case Fault::AlreadyAdded:
+      return "ALREADY_ADDED";
+    case Fault::StillRunning:
+      return "STILL_RUNNING";
+    case Fault::CantReread:
+      return "CANT_REREAD";
   }
   return "UNKNOWN";
 }

@@ -75,7 +75,9 @@ struct HeaderAssembler {
   }
 };
 
-std::string_view view(const char* at, size_t len) { return {at, len}; }
+std::string_view view(const char* at, size_t len) {
+  return {at, len};
+}
 
 }  // namespace
 
@@ -88,9 +90,9 @@ struct RequestParser::Impl {
   Request current;
   HeaderAssembler assembler;
   bool in_message = false;
-  bool closed = false;           // the last request said close: ignore the rest
+  bool closed = false;  // the last request said close: ignore the rest
   std::deque<Request>* ready = nullptr;
-  int limit_status = 0;          // set by a callback that refused the input
+  int limit_status = 0;  // set by a callback that refused the input
   std::string limit_message;
 
   static Impl& of(http_parser* p) { return *static_cast<Impl*>(p->data); }
@@ -135,8 +137,8 @@ struct RequestParser::Impl {
     settings.on_header_field = [](http_parser* p, const char* at, size_t len) {
       Impl& self = of(p);
       if (self.current.headers.size() >= self.limits.max_headers && self.assembler.in_value) {
-        return self.refuse(400, "too many headers (limit " +
-                                    std::to_string(self.limits.max_headers) + ")");
+        return self.refuse(
+            400, "too many headers (limit " + std::to_string(self.limits.max_headers) + ")");
       }
       if (!self.assembler.field(view(at, len), self.limits.max_headers,
                                 self.limits.max_header_bytes)) {
@@ -246,29 +248,48 @@ Request RequestParser::take() {
   return r;
 }
 
-bool RequestParser::in_progress() const { return impl_->in_message; }
+bool RequestParser::in_progress() const {
+  return impl_->in_message;
+}
 
 // ------------------------------------------------------------------ responses
 
 std::string_view reason_phrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Moved Temporarily";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 411: return "Length Required";
-    case 413: return "Request Entity Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Moved Temporarily";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Request Entity Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
   }
 }
 
@@ -295,8 +316,7 @@ void add_header(std::string& out, std::string_view name, std::string_view value)
 }
 
 bool is_http10(const Request* req) {
-  return req != nullptr && req->has_version && req->version_major == 1 &&
-         req->version_minor == 0;
+  return req != nullptr && req->has_version && req->version_major == 1 && req->version_minor == 0;
 }
 
 // Status line, Server, Date, extra headers.
@@ -344,8 +364,8 @@ std::string error_page(int status, std::string_view detail) {
 
 }  // namespace
 
-Reply respond(const Request* req, int status, std::string_view content_type,
-              std::string_view body, std::time_t now, const Headers& extra) {
+Reply respond(const Request* req, int status, std::string_view content_type, std::string_view body,
+              std::time_t now, const Headers& extra) {
   std::string out = head(req, status, now, extra);
   add_header(out, "Content-Type", content_type);
   add_header(out, "Content-Length", std::to_string(body.size()));
@@ -391,7 +411,9 @@ std::string encode_chunk(std::string_view data) {
   return out;
 }
 
-std::string_view last_chunk() { return "0\r\n\r\n"; }
+std::string_view last_chunk() {
+  return "0\r\n\r\n";
+}
 
 // ------------------------------------------------------------------ auth
 
@@ -402,8 +424,8 @@ Result<BasicCredentials> parse_basic_auth(std::string_view value) {
   }
   std::string_view cookie = value.substr(space + 1);
   auto decoded = base64::decode(cookie);
-  if (!decoded) return Result<BasicCredentials>::fail("malformed Basic authorization: " +
-                                                      decoded.error());
+  if (!decoded)
+    return Result<BasicCredentials>::fail("malformed Basic authorization: " + decoded.error());
   BasicCredentials c;
   size_t colon = decoded->find(':');
   c.username = decoded->substr(0, colon);
@@ -427,8 +449,7 @@ bool password_matches(std::string_view given, std::string_view configured) {
   return constant_time_equal(given, configured);
 }
 
-AuthOutcome check_auth(const Request& req, std::string_view username,
-                       std::string_view password) {
+AuthOutcome check_auth(const Request& req, std::string_view username, std::string_view password) {
   if (username.empty()) return AuthOutcome::Ok;
   std::string_view value = req.header("Authorization");
   if (value.empty()) return AuthOutcome::Unauthorized;
@@ -629,8 +650,12 @@ Response ResponseParser::take() {
   return r;
 }
 
-bool ResponseParser::headers_done() const { return impl_->headers_done; }
+bool ResponseParser::headers_done() const {
+  return impl_->headers_done;
+}
 
-const Response& ResponseParser::current() const { return impl_->current; }
+const Response& ResponseParser::current() const {
+  return impl_->current;
+}
 
 }  // namespace http

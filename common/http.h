@@ -29,7 +29,7 @@ std::string_view find_header(const Headers& headers, std::string_view name);
 
 struct Request {
   std::string method;
-  std::string path;        // the request-target as sent ("/RPC2", "/logtail/x?q")
+  std::string path;  // the request-target as sent ("/RPC2", "/logtail/x?q")
   int version_major = 1;
   int version_minor = 1;
   // False for a request line without "HTTP/x.y" (http-parser reports it as 0.9):
@@ -75,8 +75,8 @@ class RequestParser {
   // before the error are still queued.
   bool feed(std::string_view data);
   bool has_request() const { return !ready_.empty(); }
-  Request take();                 // the oldest complete request; has_request() first
-  bool in_progress() const;       // bytes of an unfinished request seen
+  Request take();            // the oldest complete request; has_request() first
+  bool in_progress() const;  // bytes of an unfinished request seen
   bool failed() const { return error_status_ != 0; }
   int error_status() const { return error_status_; }   // 400 or 413
   const std::string& error() const { return error_; }  // for the log
@@ -104,8 +104,8 @@ struct Reply {
 // req is null: the request could not be parsed), Server, Date, `extra` headers in
 // order, Content-Type, Content-Length, and "Connection: Keep-Alive" for a kept
 // HTTP/1.0 connection — Medusa's order.
-Reply respond(const Request* req, int status, std::string_view content_type,
-              std::string_view body, std::time_t now, const Headers& extra = {});
+Reply respond(const Request* req, int status, std::string_view content_type, std::string_view body,
+              std::time_t now, const Headers& extra = {});
 // Medusa's text/html error page ("Error code N." / "Message: <reason>.");
 // Content-Length precedes Content-Type here, as in Medusa. A non-empty `detail` follows
 // the reason ("Message: <reason>: <detail>."); it must be our text (it is not escaped).
@@ -146,8 +146,7 @@ bool password_matches(std::string_view given, std::string_view configured);
 
 enum class AuthOutcome { Ok, Unauthorized, Malformed };
 // Whole check for one request; an empty `username` means the server has no auth.
-AuthOutcome check_auth(const Request& req, std::string_view username,
-                       std::string_view password);
+AuthOutcome check_auth(const Request& req, std::string_view username, std::string_view password);
 
 // ------------------------------------------------------------------ client side
 
@@ -162,8 +161,7 @@ std::string build_rpc_request(std::string_view host, std::string_view xml_body,
 // chunked, Accept: */*, User-agent, [Authorization when password set], and an extra
 // CRLF after the blank line.
 std::string build_logtail_request(std::string_view host, std::string_view path,
-                                  std::string_view username = {},
-                                  std::string_view password = {});
+                                  std::string_view username = {}, std::string_view password = {});
 
 struct Response {
   int status = 0;
@@ -172,14 +170,14 @@ struct Response {
   int version_minor = 1;
   Headers headers;
   std::string body;
-  bool keep_alive = false;   // the server will keep the connection open
+  bool keep_alive = false;  // the server will keep the connection open
   std::string_view header(std::string_view name) const { return find_header(headers, name); }
 };
 
 struct ResponseLimits {
   size_t max_header_bytes = 64 * 1024;
   size_t max_headers = 100;
-  size_t max_body = 256 * 1024 * 1024;   // readLog answers can be large
+  size_t max_body = 256 * 1024 * 1024;  // readLog answers can be large
 };
 
 // Incremental response parser: Content-Length, chunked, or read-until-close bodies.
@@ -195,12 +193,12 @@ class ResponseParser {
   using BodySink = void (*)(void* ctx, std::string_view bytes);
   void set_body_sink(BodySink sink, void* ctx);
 
-  bool feed(std::string_view data);   // false once broken; error() says why
-  bool finish();                      // the peer closed: ends a read-until-close body
+  bool feed(std::string_view data);  // false once broken; error() says why
+  bool finish();                     // the peer closed: ends a read-until-close body
   bool has_response() const { return !ready_.empty(); }
   Response take();
-  bool headers_done() const;          // status and headers of the current response known
-  const Response& current() const;    // the response being parsed (status, headers)
+  bool headers_done() const;        // status and headers of the current response known
+  const Response& current() const;  // the response being parsed (status, headers)
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
 

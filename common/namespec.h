@@ -13,7 +13,7 @@ namespace namespec {
 
 struct NameSpec {
   std::string group;
-  std::optional<std::string> process;   // nullopt: the whole group
+  std::optional<std::string> process;  // nullopt: the whole group
 
   bool whole_group() const { return !process.has_value(); }
   bool operator==(const NameSpec&) const = default;

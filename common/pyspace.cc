@@ -11,14 +11,14 @@ size_t space_at(std::string_view s, size_t pos) {
   auto byte = [&](size_t i) -> unsigned {
     return pos + i < s.size() ? static_cast<unsigned char>(s[pos + i]) : 0;
   };
-  if (c == 0xc2) return (byte(1) == 0x85 || byte(1) == 0xa0) ? 2 : 0;    // NEL, NBSP
-  if (c == 0xe1) return (byte(1) == 0x9a && byte(2) == 0x80) ? 3 : 0;    // U+1680
+  if (c == 0xc2) return (byte(1) == 0x85 || byte(1) == 0xa0) ? 2 : 0;  // NEL, NBSP
+  if (c == 0xe1) return (byte(1) == 0x9a && byte(2) == 0x80) ? 3 : 0;  // U+1680
   if (c == 0xe2 && byte(1) == 0x80) {
-    const unsigned b = byte(2);   // U+2000-200A, U+2028, U+2029, U+202F
+    const unsigned b = byte(2);  // U+2000-200A, U+2028, U+2029, U+202F
     return ((b >= 0x80 && b <= 0x8a) || b == 0xa8 || b == 0xa9 || b == 0xaf) ? 3 : 0;
   }
-  if (c == 0xe2 && byte(1) == 0x81 && byte(2) == 0x9f) return 3;          // U+205F
-  if (c == 0xe3 && byte(1) == 0x80 && byte(2) == 0x80) return 3;          // U+3000
+  if (c == 0xe2 && byte(1) == 0x81 && byte(2) == 0x9f) return 3;  // U+205F
+  if (c == 0xe3 && byte(1) == 0x80 && byte(2) == 0x80) return 3;  // U+3000
   return 0;
 }
 
@@ -41,7 +41,9 @@ std::string_view rstrip(std::string_view s) {
   return s.substr(0, end);
 }
 
-std::string_view strip(std::string_view s) { return rstrip(lstrip(s)); }
+std::string_view strip(std::string_view s) {
+  return rstrip(lstrip(s));
+}
 
 std::vector<std::string_view> split(std::string_view s) {
   std::vector<std::string_view> out;

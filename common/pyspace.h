@@ -16,9 +16,9 @@ size_t space_at(std::string_view s, size_t pos);
 // Byte length of a whitespace code point ending right before s[end], or 0.
 size_t space_before(std::string_view s, size_t end);
 
-std::string_view strip(std::string_view s);    // str.strip()
-std::string_view lstrip(std::string_view s);   // str.lstrip()
-std::string_view rstrip(std::string_view s);   // str.rstrip()
+std::string_view strip(std::string_view s);   // str.strip()
+std::string_view lstrip(std::string_view s);  // str.lstrip()
+std::string_view rstrip(std::string_view s);  // str.rstrip()
 
 // str.split() with no separator: the runs between whitespace, none empty.
 std::vector<std::string_view> split(std::string_view s);

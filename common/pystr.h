@@ -12,7 +12,7 @@ namespace pystr {
 
 struct CodePoint {
   char32_t value;
-  size_t length;   // bytes consumed, >= 1
+  size_t length;  // bytes consumed, >= 1
 };
 
 // Decodes the code point starting at text[pos] (pos < text.size()). A byte that does not

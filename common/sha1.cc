@@ -3,7 +3,9 @@
 namespace sha1 {
 namespace {
 
-uint32_t rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
+uint32_t rotl(uint32_t x, int n) {
+  return (x << n) | (x >> (32 - n));
+}
 
 void compress(uint32_t h[5], const uint8_t block[64]) {
   uint32_t w[80];

@@ -25,24 +25,36 @@ enum class SupervisorState : int {
 
 constexpr std::string_view state_name(ProcessState s) {
   switch (s) {
-    case ProcessState::Stopped: return "STOPPED";
-    case ProcessState::Starting: return "STARTING";
-    case ProcessState::Running: return "RUNNING";
-    case ProcessState::Backoff: return "BACKOFF";
-    case ProcessState::Stopping: return "STOPPING";
-    case ProcessState::Exited: return "EXITED";
-    case ProcessState::Fatal: return "FATAL";
-    case ProcessState::Unknown: return "UNKNOWN";
+    case ProcessState::Stopped:
+      return "STOPPED";
+    case ProcessState::Starting:
+      return "STARTING";
+    case ProcessState::Running:
+      return "RUNNING";
+    case ProcessState::Backoff:
+      return "BACKOFF";
+    case ProcessState::Stopping:
+      return "STOPPING";
+    case ProcessState::Exited:
+      return "EXITED";
+    case ProcessState::Fatal:
+      return "FATAL";
+    case ProcessState::Unknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }
 
 constexpr std::string_view state_name(SupervisorState s) {
   switch (s) {
-    case SupervisorState::Fatal: return "FATAL";
-    case SupervisorState::Running: return "RUNNING";
-    case SupervisorState::Restarting: return "RESTARTING";
-    case SupervisorState::Shutdown: return "SHUTDOWN";
+    case SupervisorState::Fatal:
+      return "FATAL";
+    case SupervisorState::Running:
+      return "RUNNING";
+    case SupervisorState::Restarting:
+      return "RESTARTING";
+    case SupervisorState::Shutdown:
+      return "SHUTDOWN";
   }
   return "UNKNOWN";
 }

@@ -1,6 +1,7 @@
 // text_io.h — what the daemon needs of iostreams without them: a string builder with
-// `<<`, splitting into words, whole-file reads and writes to a descriptor. <iostream>/<sstream>/<fstream> pull
-// libstdc++'s locale machinery (~0.4 MB of code, all of it resident) into a static binary.
+// `<<`, splitting into words, whole-file reads and writes to a descriptor.
+// <iostream>/<sstream>/<fstream> pull libstdc++'s locale machinery (~0.4 MB of code, all of it
+// resident) into a static binary.
 #pragma once
 
 #include <fcntl.h>
@@ -43,8 +44,7 @@ class Out {
     return *this;
   }
   template <std::integral T>
-    requires(!std::same_as<T, char> && !std::same_as<T, bool>)
-  Out& operator<<(T v) {
+  requires(!std::same_as<T, char> && !std::same_as<T, bool>) Out& operator<<(T v) {
     s_.append(std::to_string(v));
     return *this;
   }

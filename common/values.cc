@@ -22,7 +22,9 @@
 namespace values {
 namespace {
 
-bool is_digit(char c, int base) { return c >= '0' && c < static_cast<char>('0' + base); }
+bool is_digit(char c, int base) {
+  return c >= '0' && c < static_cast<char>('0' + base);
+}
 
 }  // namespace
 
@@ -33,7 +35,7 @@ IntStatus python_int(std::string_view text, int base, int64_t& out) {
     negative = s[0] == '-';
     s.remove_prefix(1);
   }
-  bool underscore_ok = false;   // an '_' may follow a digit, or the 0o prefix
+  bool underscore_ok = false;  // an '_' may follow a digit, or the 0o prefix
   if (base == 8 && s.size() >= 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
     s.remove_prefix(2);
     underscore_ok = true;
@@ -107,33 +109,53 @@ std::string upper_ascii(std::string_view s) {
 struct SignalName {
   std::string_view name;
   int number;
-  bool canonical;   // the name signal_name() prints for this number
+  bool canonical;  // the name signal_name() prints for this number
 };
 
 // Every SIG* attribute of Python's signal module on Linux, so the same texts are
 // accepted. SIG_DFL/SIG_IGN/SIG_BLOCK/... are there too: Supervisor accepts them.
 const std::array<SignalName, 41>& signal_table() {
   static const std::array<SignalName, 41> kTable = {{
-      {"SIGHUP", SIGHUP, true},       {"SIGINT", SIGINT, true},
-      {"SIGQUIT", SIGQUIT, true},     {"SIGILL", SIGILL, true},
-      {"SIGTRAP", SIGTRAP, true},     {"SIGABRT", SIGABRT, true},
-      {"SIGIOT", SIGIOT, false},      {"SIGBUS", SIGBUS, true},
-      {"SIGFPE", SIGFPE, true},       {"SIGKILL", SIGKILL, true},
-      {"SIGUSR1", SIGUSR1, true},     {"SIGSEGV", SIGSEGV, true},
-      {"SIGUSR2", SIGUSR2, true},     {"SIGPIPE", SIGPIPE, true},
-      {"SIGALRM", SIGALRM, true},     {"SIGTERM", SIGTERM, true},
-      {"SIGSTKFLT", SIGSTKFLT, true}, {"SIGCHLD", SIGCHLD, true},
-      {"SIGCLD", SIGCHLD, false},     {"SIGCONT", SIGCONT, true},
-      {"SIGSTOP", SIGSTOP, true},     {"SIGTSTP", SIGTSTP, true},
-      {"SIGTTIN", SIGTTIN, true},     {"SIGTTOU", SIGTTOU, true},
-      {"SIGURG", SIGURG, true},       {"SIGXCPU", SIGXCPU, true},
-      {"SIGXFSZ", SIGXFSZ, true},     {"SIGVTALRM", SIGVTALRM, true},
-      {"SIGPROF", SIGPROF, true},     {"SIGWINCH", SIGWINCH, true},
-      {"SIGPOLL", SIGPOLL, true},     {"SIGIO", SIGIO, false},
-      {"SIGPWR", SIGPWR, true},       {"SIGSYS", SIGSYS, true},
-      {"SIGRTMIN", SIGRTMIN, true},   {"SIGRTMAX", SIGRTMAX, true},
-      {"SIG_DFL", 0, false},          {"SIG_IGN", 1, false},
-      {"SIG_BLOCK", SIG_BLOCK, false}, {"SIG_UNBLOCK", SIG_UNBLOCK, false},
+      {"SIGHUP", SIGHUP, true},
+      {"SIGINT", SIGINT, true},
+      {"SIGQUIT", SIGQUIT, true},
+      {"SIGILL", SIGILL, true},
+      {"SIGTRAP", SIGTRAP, true},
+      {"SIGABRT", SIGABRT, true},
+      {"SIGIOT", SIGIOT, false},
+      {"SIGBUS", SIGBUS, true},
+      {"SIGFPE", SIGFPE, true},
+      {"SIGKILL", SIGKILL, true},
+      {"SIGUSR1", SIGUSR1, true},
+      {"SIGSEGV", SIGSEGV, true},
+      {"SIGUSR2", SIGUSR2, true},
+      {"SIGPIPE", SIGPIPE, true},
+      {"SIGALRM", SIGALRM, true},
+      {"SIGTERM", SIGTERM, true},
+      {"SIGSTKFLT", SIGSTKFLT, true},
+      {"SIGCHLD", SIGCHLD, true},
+      {"SIGCLD", SIGCHLD, false},
+      {"SIGCONT", SIGCONT, true},
+      {"SIGSTOP", SIGSTOP, true},
+      {"SIGTSTP", SIGTSTP, true},
+      {"SIGTTIN", SIGTTIN, true},
+      {"SIGTTOU", SIGTTOU, true},
+      {"SIGURG", SIGURG, true},
+      {"SIGXCPU", SIGXCPU, true},
+      {"SIGXFSZ", SIGXFSZ, true},
+      {"SIGVTALRM", SIGVTALRM, true},
+      {"SIGPROF", SIGPROF, true},
+      {"SIGWINCH", SIGWINCH, true},
+      {"SIGPOLL", SIGPOLL, true},
+      {"SIGIO", SIGIO, false},
+      {"SIGPWR", SIGPWR, true},
+      {"SIGSYS", SIGSYS, true},
+      {"SIGRTMIN", SIGRTMIN, true},
+      {"SIGRTMAX", SIGRTMAX, true},
+      {"SIG_DFL", 0, false},
+      {"SIG_IGN", 1, false},
+      {"SIG_BLOCK", SIG_BLOCK, false},
+      {"SIG_UNBLOCK", SIG_UNBLOCK, false},
       {"SIG_SETMASK", SIG_SETMASK, false},
   }};
   return kTable;
@@ -154,7 +176,8 @@ bool is_directory(const std::string& path) {
 // os.path.dirname.
 std::string dirname(std::string_view path) {
   const size_t slash = path.rfind('/');
-  std::string head(slash == std::string_view::npos ? std::string_view() : path.substr(0, slash + 1));
+  std::string head(slash == std::string_view::npos ? std::string_view()
+                                                   : path.substr(0, slash + 1));
   if (!head.empty() && head.find_first_not_of('/') != std::string::npos) {
     while (!head.empty() && head.back() == '/') head.pop_back();
   }
@@ -264,7 +287,9 @@ Result<bool> boolean(std::string_view v) {
   return Result<bool>::fail("not a valid boolean value: " + pystr::repr(v));
 }
 
-Result<int64_t> integer(std::string_view v) { return decimal(v); }
+Result<int64_t> integer(std::string_view v) {
+  return decimal(v);
+}
 
 Result<int64_t> byte_size(std::string_view v) {
   // Supervisor lower-cases first and then calls int() on what precedes a
@@ -332,7 +357,8 @@ Result<std::vector<int>> exit_codes(std::string_view v) {
   size_t start = 0;
   for (;;) {
     const size_t comma = v.find(',', start);
-    const std::string_view item = v.substr(start, comma == std::string_view::npos ? v.npos : comma - start);
+    const std::string_view item =
+        v.substr(start, comma == std::string_view::npos ? v.npos : comma - start);
     int64_t code = 0;
     if (python_int(item, 10, code) != IntStatus::Ok || code < 0 || code > 255) {
       return Result<std::vector<int>>::fail("not a valid list of exit codes: " + pystr::repr(v));
@@ -349,9 +375,9 @@ Result<std::string> process_or_group_name(std::string_view v) {
   // The characters are tried in this order, so "a/b c" blames the space.
   for (char c : {' ', ':', '/'}) {
     if (name.find(c) != std::string_view::npos) {
-      return Result<std::string>::fail("Invalid name: " + pystr::repr(v) +
-                                       " because of character: " +
-                                       pystr::repr(std::string_view(&c, 1)));
+      return Result<std::string>::fail(
+          "Invalid name: " + pystr::repr(v) +
+          " because of character: " + pystr::repr(std::string_view(&c, 1)));
     }
   }
   return std::string(name);
@@ -366,8 +392,8 @@ Result<LogfileName> logfile_name(std::string_view v) {
   const std::string directory = dirname(path);
   // A bare file name has no directory to check (relative to the cwd at open time).
   if (!directory.empty() && !is_directory(directory)) {
-    return Result<LogfileName>::fail("The directory named as part of the path " +
-                                     std::string(v) + " does not exist");
+    return Result<LogfileName>::fail("The directory named as part of the path " + std::string(v) +
+                                     " does not exist");
   }
   return LogfileName{LogfileName::Kind::Path, std::move(path)};
 }
@@ -380,7 +406,9 @@ Result<std::string> existing_directory(std::string_view v) {
   return path;
 }
 
-Result<UserId> user(std::string_view v) { return name_to_user(v); }
+Result<UserId> user(std::string_view v) {
+  return name_to_user(v);
+}
 
 Result<UserGroup> user_group(std::string_view v) {
   const size_t colon = v.find(':');

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <optional>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,7 +52,7 @@ std::string expand_user(std::string_view path) {
     const std::string name(path.substr(1, end - 1));
     if (name.find('\0') == std::string::npos) home = home_of(name.c_str(), 0);
   }
-  if (!home) return std::string(path);   // unknown user: left as written
+  if (!home) return std::string(path);  // unknown user: left as written
   while (!home->empty() && home->back() == '/') home->pop_back();
   std::string out = *home + std::string(path.substr(end));
   return out.empty() ? "/" : out;
@@ -62,8 +62,8 @@ std::string normalize_path(std::string_view path) {
   if (path.empty()) return ".";
   // POSIX lets exactly two leading slashes mean something else; Python keeps them.
   size_t leading = 0;
-  if (path[0] == '/') leading = (path.size() >= 2 && path[1] == '/' &&
-                                 (path.size() == 2 || path[2] != '/')) ? 2 : 1;
+  if (path[0] == '/')
+    leading = (path.size() >= 2 && path[1] == '/' && (path.size() == 2 || path[2] != '/')) ? 2 : 1;
   std::vector<std::string_view> parts;
   size_t pos = 0;
   while (pos <= path.size()) {
@@ -75,7 +75,7 @@ std::string normalize_path(std::string_view path) {
     if (part != "..") {
       parts.push_back(part);
     } else if (leading == 0 && (parts.empty() || parts.back() == "..")) {
-      parts.push_back(part);   // a relative path keeps the ".." it cannot resolve
+      parts.push_back(part);  // a relative path keeps the ".." it cannot resolve
     } else if (!parts.empty()) {
       parts.pop_back();
     }

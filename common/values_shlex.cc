@@ -12,15 +12,19 @@
 namespace values {
 namespace {
 
-constexpr std::string_view kShlexSpace = " \t\r\n";   // shlex's whitespace: no \v, \f
+constexpr std::string_view kShlexSpace = " \t\r\n";  // shlex's whitespace: no \v, \f
 
-bool is_shlex_space(char c) { return kShlexSpace.find(c) != std::string_view::npos; }
-bool is_quote(char c) { return c == '\'' || c == '"'; }
+bool is_shlex_space(char c) {
+  return kShlexSpace.find(c) != std::string_view::npos;
+}
+bool is_quote(char c) {
+  return c == '\'' || c == '"';
+}
 
 // shlex's default word characters plus the ones Supervisor adds.
 bool is_env_word_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || std::string_view("/.+-():").find(c) != std::string_view::npos;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         std::string_view("/.+-():").find(c) != std::string_view::npos;
 }
 
 // Bytes in the UTF-8 code point starting with `lead`: shlex reads characters,
@@ -40,7 +44,7 @@ size_t code_point_length(std::string_view s, size_t pos) {
 Result<std::vector<std::string>> legacy_tokens(std::string_view v) {
   std::vector<std::string> tokens;
   std::string token;
-  char state = ' ';   // ' ' between tokens, 'a' in a word, a quote inside quotes
+  char state = ' ';  // ' ' between tokens, 'a' in a word, a quote inside quotes
   size_t pos = 0;
   auto skip_comment = [&] {
     const size_t newline = v.find('\n', pos);
@@ -79,7 +83,7 @@ Result<std::vector<std::string>> legacy_tokens(std::string_view v) {
         token.clear();
         state = ' ';
       }
-    } else {   // inside quotes
+    } else {  // inside quotes
       token += c;
       ++pos;
       if (c == state) {
@@ -110,8 +114,8 @@ Result<std::vector<std::pair<std::string, std::string>>> environment(std::string
   // KEY = VALUE, then one separator token of any kind, repeated.
   for (size_t i = 0; i < tokens->size(); i += 4) {
     if (i + 3 > tokens->size() || (*tokens)[i + 1] != "=") {
-      return Result<Pairs>::fail("Unexpected end of key/value pairs in value '" +
-                                 std::string(v) + "'");
+      return Result<Pairs>::fail("Unexpected end of key/value pairs in value '" + std::string(v) +
+                                 "'");
     }
     const std::string& key = (*tokens)[i];
     std::string value(strip_quotes((*tokens)[i + 2]));
@@ -132,8 +136,8 @@ Result<std::vector<std::string>> shlex_split(std::string_view v) {
   using Words = std::vector<std::string>;
   Words words;
   std::string token;
-  bool quoted = false;   // a quote was seen: the token exists even if empty
-  char state = ' ';      // ' ', 'a' (in a word), a quote, or '\\'
+  bool quoted = false;  // a quote was seen: the token exists even if empty
+  char state = ' ';     // ' ', 'a' (in a word), a quote, or '\\'
   char escaped_from = 'a';
   auto emit = [&] {
     words.push_back(std::move(token));
@@ -173,7 +177,7 @@ Result<std::vector<std::string>> shlex_split(std::string_view v) {
         token += c;
         state = escaped_from;
         break;
-      default:   // inside quotes
+      default:  // inside quotes
         quoted = true;
         if (c == state) {
           state = 'a';

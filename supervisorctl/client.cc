@@ -7,8 +7,6 @@
 // common/http's; this file only moves them through sockets.
 #include "supervisorctl/client.h"
 
-#include "common/http.h"
-
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -19,9 +17,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/http.h"
+
 namespace ctl {
 namespace {
-
 
 class Socket {
  public:
@@ -99,7 +98,7 @@ bool send_all(int fd, std::string_view data) {
 
 // Waits for input. With `stop`, wakes every 100 ms to check it: false when stopped.
 bool wait_readable(int fd, const std::atomic<bool>* stop) {
-  if (stop == nullptr) return true;   // a blocking recv() waits by itself
+  if (stop == nullptr) return true;  // a blocking recv() waits by itself
   for (;;) {
     if (stop->load()) return false;
     pollfd p{fd, POLLIN, 0};
@@ -114,7 +113,7 @@ enum class ReadOutcome { Done, Eof, Error, Stopped, Broken };
 // peer closes first (Eof), recv fails (Error, errno kept), `stop` is set (Stopped),
 // or the bytes are not HTTP (Broken).
 ReadOutcome read_response(int fd, http::ResponseParser& parser, const std::atomic<bool>* stop) {
-  thread_local static char buf[256 * 1024];   // a 1 MB status answer in a few reads
+  thread_local static char buf[256 * 1024];  // a 1 MB status answer in a few reads
   while (!parser.has_response()) {
     if (!wait_readable(fd, stop)) return ReadOutcome::Stopped;
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
@@ -123,7 +122,7 @@ ReadOutcome read_response(int fd, http::ResponseParser& parser, const std::atomi
       return ReadOutcome::Error;
     }
     if (n == 0) {
-      parser.finish();   // ends a read-until-close body
+      parser.finish();  // ends a read-until-close body
       return parser.has_response() ? ReadOutcome::Done : ReadOutcome::Eof;
     }
     if (!parser.feed(std::string_view(buf, static_cast<size_t>(n)))) return ReadOutcome::Broken;
@@ -158,16 +157,17 @@ class SocketRpc : public Rpc {
       return e;
     }
     std::string body = xmlrpc::encode_call(xmlrpc::Call{std::string(method), std::move(params)});
-    std::string req = http::build_rpc_request(url->unix_socket ? std::string("localhost") : host_header(*url),
-                                              body, creds_.username.value_or(""),
-                                              creds_.password.value_or(""));
+    std::string req =
+        http::build_rpc_request(url->unix_socket ? std::string("localhost") : host_header(*url),
+                                body, creds_.username.value_or(""), creds_.password.value_or(""));
     // A kept-alive connection the server has since closed fails on first use;
     // retry once on a fresh one, as http.client does.
     for (int attempt = 0; attempt < 2; ++attempt) {
       bool reused = sock_.open();
       if (!sock_.open()) {
         auto c = connect_to(*url);
-        if (int* err = std::get_if<int>(&c)) return transport_error(TransportError::Kind::Connect, *url, *err);
+        if (int* err = std::get_if<int>(&c))
+          return transport_error(TransportError::Kind::Connect, *url, *err);
         sock_ = std::move(std::get<Socket>(c));
       }
       if (!send_all(sock_.fd(), req)) {
@@ -193,7 +193,7 @@ class SocketRpc : public Rpc {
       http::Response resp = parser.take();
       if (!resp.keep_alive) sock_.reset();
       if (resp.status != 200) {
-        sock_.reset();   // Python closes the connection after a non-200 reply
+        sock_.reset();  // Python closes the connection after a non-200 reply
         TransportError e = transport_error(TransportError::Kind::Http, *url);
         e.status = resp.status;
         e.reason = resp.reason;
@@ -236,14 +236,16 @@ Result<ServerUrl> parse_server_url(std::string_view url) {
     out.netloc = std::string(netloc);
     if (size_t at = netloc.rfind('@'); at != std::string_view::npos) netloc.remove_prefix(at + 1);
     std::string_view host = netloc;
-    if (!netloc.empty() && netloc[0] == '[') {   // [v6]:port
+    if (!netloc.empty() && netloc[0] == '[') {  // [v6]:port
       size_t close = netloc.find(']');
       host = netloc.substr(1, close == std::string_view::npos ? netloc.npos : close - 1);
       netloc.remove_prefix(close == std::string_view::npos ? netloc.size() : close + 1);
-      if (!netloc.empty() && netloc[0] == ':') out.port = std::atoi(std::string(netloc.substr(1)).c_str());
+      if (!netloc.empty() && netloc[0] == ':')
+        out.port = std::atoi(std::string(netloc.substr(1)).c_str());
     } else if (size_t colon = netloc.rfind(':'); colon != std::string_view::npos) {
       host = netloc.substr(0, colon);
-      if (colon + 1 < netloc.size()) out.port = std::atoi(std::string(netloc.substr(colon + 1)).c_str());
+      if (colon + 1 < netloc.size())
+        out.port = std::atoi(std::string(netloc.substr(colon + 1)).c_str());
     }
     out.host = lower(std::string(host));
     return out;
@@ -264,12 +266,14 @@ Result<bool> stream_get(const std::string& serverurl, std::string_view path,
   auto url = parse_server_url(serverurl);
   if (!url) return Error{url.error()};
   auto c = connect_to(*url);
-  if (int* err = std::get_if<int>(&c)) return Error{"Cannot connect, error: " + std::string(std::strerror(*err))};
+  if (int* err = std::get_if<int>(&c))
+    return Error{"Cannot connect, error: " + std::string(std::strerror(*err))};
   Socket sock = std::move(std::get<Socket>(c));
   // Python's http_client request, byte for byte (including its extra CRLF).
   std::string req = http::build_logtail_request(url->netloc, path, creds.username.value_or(""),
                                                 creds.password.value_or(""));
-  if (!send_all(sock.fd(), req)) return Error{"Cannot connect, error: " + std::string(std::strerror(errno))};
+  if (!send_all(sock.fd(), req))
+    return Error{"Cannot connect, error: " + std::string(std::strerror(errno))};
   http::ResponseParser parser;
   struct Ctx {
     http::ResponseParser* parser;
@@ -289,7 +293,8 @@ Result<bool> stream_get(const std::string& serverurl, std::string_view path,
   } else if (parser.headers_done()) {
     status = parser.current().status;
   }
-  if (status != 0 && status != 200) return Error{"Cannot read, status code " + std::to_string(status)};
+  if (status != 0 && status != 200)
+    return Error{"Cannot read, status code " + std::to_string(status)};
   return true;
 }
 

@@ -21,10 +21,10 @@ namespace ctl {
 
 struct ServerUrl {
   bool unix_socket = false;
-  std::string path;     // unix socket path
-  std::string host;     // tcp host
+  std::string path;  // unix socket path
+  std::string host;  // tcp host
   int port = 80;
-  std::string netloc;   // "host:port" as written (Host header of /logtail requests)
+  std::string netloc;  // "host:port" as written (Host header of /logtail requests)
 };
 // Error text is Python's: "Unknown protocol for serverurl <url>".
 Result<ServerUrl> parse_server_url(std::string_view url);
@@ -37,11 +37,11 @@ struct Credentials {
 // Why a call produced no XML-RPC response.
 struct TransportError {
   enum class Kind {
-    BadUrl,     // serverurl is neither unix:// nor http://
-    Connect,    // connect() failed: err is the errno
-    Io,         // send/recv failed or the peer closed mid-response: err (0 = EOF)
-    Http,       // non-200 status (401 included): status + reason
-    Protocol,   // unparseable HTTP or XML-RPC: message
+    BadUrl,    // serverurl is neither unix:// nor http://
+    Connect,   // connect() failed: err is the errno
+    Io,        // send/recv failed or the peer closed mid-response: err (0 = EOF)
+    Http,      // non-200 status (401 included): status + reason
+    Protocol,  // unparseable HTTP or XML-RPC: message
   };
   Kind kind = Kind::Io;
   int err = 0;

@@ -103,7 +103,8 @@ const xmlrpc::Array* results_or_raise(Controller& c, const Reply& r) {
 bool confirm(Controller& c, std::string_view question) {
   if (!c.options().interactive) return true;
   auto answer = c.io().ask(question, false);
-  return answer && !answer->empty() && std::tolower(static_cast<unsigned char>((*answer)[0])) == 'y';
+  return answer && !answer->empty() &&
+         std::tolower(static_cast<unsigned char>((*answer)[0])) == 'y';
 }
 
 }  // namespace cmd
@@ -130,7 +131,7 @@ void do_help(Controller& c, std::string_view arg) {
   c.io().write(help_topics_text());
 }
 
-void do_quit(Controller&, std::string_view) {}   // handled by Controller::onecmd
+void do_quit(Controller&, std::string_view) {}  // handled by Controller::onecmd
 
 void do_shutdown(Controller& c, std::string_view arg) {
   if (!arg.empty()) {
@@ -150,7 +151,8 @@ void do_shutdown(Controller& c, std::string_view arg) {
   if (const TransportError* e = as_transport_error(r)) {
     c.set_exit_status(kExitGeneric);
     if (e->kind == TransportError::Kind::Connect && e->err == ECONNREFUSED) {
-      return c.output("ERROR: " + c.options().serverurl + " refused connection (already shut down?)");
+      return c.output("ERROR: " + c.options().serverurl +
+                      " refused connection (already shut down?)");
     }
     if (e->kind == TransportError::Kind::Connect && e->err == ENOENT) {
       return c.output("ERROR: " + c.options().serverurl + " no such file (already shut down?)");
@@ -322,7 +324,9 @@ const std::vector<Command> kCatalog = {
 
 }  // namespace
 
-const std::vector<Command>& command_catalog() { return kCatalog; }
+const std::vector<Command>& command_catalog() {
+  return kCatalog;
+}
 
 const Command* find_command(std::string_view name) {
   for (const Command& c : kCatalog) {

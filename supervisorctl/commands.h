@@ -20,9 +20,9 @@ enum class Topic { None, Default, Extension };
 
 struct Command {
   std::string_view name;
-  int min_args;        // documentation and completion; each handler prints Python's
-  int max_args;        // own text for a wrong count (-1 = no limit)
-  std::string_view help;   // help_<name> output without the final newline; "" = none
+  int min_args;           // documentation and completion; each handler prints Python's
+  int max_args;           // own text for a wrong count (-1 = no limit)
+  std::string_view help;  // help_<name> output without the final newline; "" = none
   Completion completion;
   void (*run)(Controller&, std::string_view arg);
   Topic topic;  // where bare `help` lists it

@@ -1,9 +1,9 @@
 // commands_config.cc — avail, reread, add, remove, update: the configuration commands.
 // Each handler follows the do_<cmd> of Python's supervisorctl 4.2.5: same calls in
 // the same order, same texts (through render.h), same exit statuses.
-#include "supervisorctl/commands_impl.h"
-
 #include <set>
+
+#include "supervisorctl/commands_impl.h"
 
 namespace ctl::cmd {
 
@@ -149,7 +149,8 @@ void do_update(Controller& c, std::string_view arg) {
   if (server_has_update(*sv)) {
     xmlrpc::Array groups;
     if (!contains(requested, "all")) {
-      for (const auto& g : std::set<std::string>(requested.begin(), requested.end())) groups.emplace_back(g);
+      for (const auto& g : std::set<std::string>(requested.begin(), requested.end()))
+        groups.emplace_back(g);
     }
     Reply r = sv->call("supervisor.update", {groups});
     if (const xmlrpc::FaultValue* f = as_fault(r)) {
@@ -162,7 +163,8 @@ void do_update(Controller& c, std::string_view arg) {
     for (const std::string& line : strings_of(v)) {
       c.output(line);
       bool problem = line.rfind("ERROR", 0) == 0 ||
-                     (line.size() >= 26 && line.compare(line.size() - 26, 26, "has problems; not removing") == 0);
+                     (line.size() >= 26 &&
+                      line.compare(line.size() - 26, 26, "has problems; not removing") == 0);
       if (problem) c.set_exit_status(kExitGeneric);
     }
     return;

@@ -13,7 +13,9 @@
 
 namespace ctl::cmd {
 
-constexpr int F(Fault f) { return static_cast<int>(f); }
+constexpr int F(Fault f) {
+  return static_cast<int>(f);
+}
 
 std::vector<std::string> split_words(std::string_view s);
 bool contains(const std::vector<std::string>& v, std::string_view s);

@@ -29,7 +29,8 @@ std::optional<long long> py_int(std::string_view s) {
   char* end = nullptr;
   long long v = std::strtoll(t.c_str(), &end, 10);
   while (end && *end && std::isspace(static_cast<unsigned char>(*end))) ++end;
-  if (end == t.c_str() || (end && *end) || std::isspace(static_cast<unsigned char>(t[0]))) return std::nullopt;
+  if (end == t.c_str() || (end && *end) || std::isspace(static_cast<unsigned char>(t[0])))
+    return std::nullopt;
   return v;
 }
 
@@ -38,8 +39,9 @@ void tailf(Controller& c, const std::string& path) {
   c.output("==> Press Ctrl-C to exit <==");
   const Options& o = c.options();
   CatchInterrupt catching;
-  auto r = stream_get(o.serverurl, path, Credentials{o.username, o.password},
-                      [&](std::string_view data) { c.io().write(data); }, g_interrupted);
+  auto r = stream_get(
+      o.serverurl, path, Credentials{o.username, o.password},
+      [&](std::string_view data) { c.io().write(data); }, g_interrupted);
   if (!r) {
     c.io().write_err(o.serverurl + path + " " + r.error() + "\n");
     return;
@@ -52,7 +54,7 @@ std::optional<std::string> read_stdin_line() {
   std::string line;
   for (;;) {
     int ch = read_stdin_byte();
-    if (ch < 0) return std::nullopt;   // a partial last line is not sent
+    if (ch < 0) return std::nullopt;  // a partial last line is not sent
     if (ch == '\n') return line;
     line += static_cast<char>(ch);
   }
@@ -113,8 +115,8 @@ void do_tail(Controller& c, std::string_view arg) {
   }
   if (follow) return tailf(c, "/logtail/" + name + "/" + channel);
   auto sv = c.server();
-  const char* method = channel == "stdout" ? "supervisor.readProcessStdoutLog"
-                                           : "supervisor.readProcessStderrLog";
+  const char* method =
+      channel == "stdout" ? "supervisor.readProcessStdoutLog" : "supervisor.readProcessStderrLog";
   Reply r = sv->call(method, {name, static_cast<int64_t>(-bytes), 0});
   if (const xmlrpc::FaultValue* f = as_fault(r)) {
     c.set_exit_status(kExitGeneric);
@@ -159,7 +161,8 @@ void do_maintail(Controller& c, std::string_view arg) {
   if (const xmlrpc::FaultValue* f = as_fault(r)) {
     c.set_exit_status(kExitGeneric);
     if (f->code == F(Fault::NoFile)) return c.output("supervisord: ERROR (no log file)");
-    if (f->code == F(Fault::Failed)) return c.output("supervisord: ERROR (unknown error reading log)");
+    if (f->code == F(Fault::Failed))
+      return c.output("supervisord: ERROR (unknown error reading log)");
     return c.raise(r);
   }
   const xmlrpc::Value* v = as_value(r);
@@ -206,7 +209,8 @@ void do_fg(Controller& c, std::string_view arg) {
   const Options& o = c.options();
   Credentials creds{o.username, o.password};
   auto stream = [&, url = o.serverurl](std::string path) {
-    (void)stream_get(url, path, creds, [&](std::string_view d) { c.io().write(d); }, stop_streams);
+    (void)stream_get(
+        url, path, creds, [&](std::string_view d) { c.io().write(d); }, stop_streams);
   };
   std::thread out_thread(stream, "/logtail/" + name + "/stdout");
   std::thread err_thread(stream, "/logtail/" + name + "/stderr");
@@ -225,7 +229,7 @@ void do_fg(Controller& c, std::string_view arg) {
     Reply sr = sv->call("supervisor.sendProcessStdin", {name, *line + "\n"});
     if (const xmlrpc::FaultValue* f = as_fault(sr)) {
       c.output(f->code == F(Fault::NotRunning) ? "Process got killed"
-                                                : "ERROR: " + fault_repr(f->code, f->string));
+                                               : "ERROR: " + fault_repr(f->code, f->string));
       c.output("Exiting foreground");
       return finish();
     }

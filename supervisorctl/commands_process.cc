@@ -22,7 +22,8 @@ std::string explain_start_failure(Rpc& sv, const ResultRow& row) {
   if (v == nullptr || !v->is_struct()) return *start_result(row);
   ProcInfo info = proc_info_from(*v);
   std::string last;
-  for (const char* method : {"supervisor.readProcessStderrLog", "supervisor.readProcessStdoutLog"}) {
+  for (const char* method :
+       {"supervisor.readProcessStderrLog", "supervisor.readProcessStdoutLog"}) {
     Reply lr = sv.call(method, {ns, -1024, 0});
     const xmlrpc::Value* lv = as_value(lr);
     if (lv == nullptr || !lv->is_string()) continue;
@@ -30,7 +31,8 @@ std::string explain_start_failure(Rpc& sv, const ResultRow& row) {
     while (!text.empty()) {
       size_t nl = text.find_last_of('\n', text.size() - 1);
       std::string_view tail = nl == std::string_view::npos ? text : text.substr(nl + 1);
-      while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back()))) tail.remove_suffix(1);
+      while (!tail.empty() && std::isspace(static_cast<unsigned char>(tail.back())))
+        tail.remove_suffix(1);
       if (!tail.empty()) {
         last = std::string(tail.substr(0, 200));
         break;
@@ -71,11 +73,11 @@ void show_signal_results(Controller& c, const xmlrpc::Array& results, std::strin
 void do_status(Controller& c, std::string_view arg) {
   if (auto words = split_words(arg); !words.empty() && words[0] == "-v") {
     words.erase(words.begin());
-    return do_status_verbose(c, words);   // extension: worker-aware status
+    return do_status_verbose(c, words);  // extension: worker-aware status
   }
   if (auto words = split_words(arg); !words.empty() && words[0] == "--health") {
     words.erase(words.begin());
-    return do_status_health(c, words);    // extension: aggregate health per group
+    return do_status_health(c, words);  // extension: aggregate health per group
   }
   if (!c.upcheck()) {
     c.set_exit_status(kStatusUnknown);
@@ -103,7 +105,8 @@ void do_status(Controller& c, std::string_view arg) {
         }
       }
       if (bad) {
-        c.output(sn.process ? name + ": ERROR (no such process)" : sn.group + ": ERROR (no such group)");
+        c.output(sn.process ? name + ": ERROR (no such process)"
+                            : sn.group + ": ERROR (no such group)");
         c.set_exit_status(kStatusUnknown);
       }
     }
@@ -311,7 +314,7 @@ void do_signal(Controller& c, std::string_view arg) {
 
 void do_restart(Controller& c, std::string_view arg) {
   if (auto words = split_words(arg); !words.empty() && words[0] == "--rolling")
-    return do_rolling_restart(c, words);   // extension: readiness-gated rolling restart
+    return do_rolling_restart(c, words);  // extension: readiness-gated rolling restart
   if (!c.upcheck()) return;
   if (split_words(arg).empty()) {
     c.output("Error: restart requires a process name");
@@ -352,7 +355,7 @@ void do_clear(Controller& c, std::string_view arg) {
   }
   for (const std::string& name : names) {
     namespec::NameSpec sn = namespec::parse(name);
-    std::string process = sn.process.value_or("None");   // Python formats None as "None"
+    std::string process = sn.process.value_or("None");  // Python formats None as "None"
     Reply r = sv->call("supervisor.clearProcessLogs", {name});
     if (const xmlrpc::FaultValue* f = as_fault(r)) {
       show(ResultRow{process, sn.group, f->code, f->string});

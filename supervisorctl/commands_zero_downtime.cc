@@ -66,7 +66,8 @@ void do_rolling_restart(Controller& c, std::vector<std::string> words) {
     const std::string& w = words[i];
     if (w == "--rolling") continue;
     if ((w == "--batch" || w == "--pause") && i + 1 < words.size()) {
-      if (!parse_int(words[++i], w == "--batch" ? &batch : &pause) || (w == "--batch" && batch < 1)) {
+      if (!parse_int(words[++i], w == "--batch" ? &batch : &pause) ||
+          (w == "--batch" && batch < 1)) {
         c.output("Error: " + w + " takes a number");
         c.set_exit_status(kExitInvalidArgs);
         return;
@@ -74,7 +75,8 @@ void do_rolling_restart(Controller& c, std::vector<std::string> words) {
       continue;
     }
     if (w.starts_with("--")) {
-      c.output("Error: unknown option " + w + " (restart --rolling [--batch N] [--pause S] <gname>:*)");
+      c.output("Error: unknown option " + w +
+               " (restart --rolling [--batch N] [--pause S] <gname>:*)");
       c.set_exit_status(kExitInvalidArgs);
       return;
     }

@@ -58,9 +58,15 @@ ResultRow result_row_from(const xmlrpc::Value& v) {
           str_field(v, "description")};
 }
 
-const xmlrpc::FaultValue* as_fault(const Reply& r) { return std::get_if<xmlrpc::FaultValue>(&r); }
-const xmlrpc::Value* as_value(const Reply& r) { return std::get_if<xmlrpc::Value>(&r); }
-const TransportError* as_transport_error(const Reply& r) { return std::get_if<TransportError>(&r); }
+const xmlrpc::FaultValue* as_fault(const Reply& r) {
+  return std::get_if<xmlrpc::FaultValue>(&r);
+}
+const xmlrpc::Value* as_value(const Reply& r) {
+  return std::get_if<xmlrpc::Value>(&r);
+}
+const TransportError* as_transport_error(const Reply& r) {
+  return std::get_if<TransportError>(&r);
+}
 
 Controller::Controller(Options options, RpcMaker maker, Io io)
     : options_(std::move(options)), maker_(std::move(maker)), io_(std::move(io)) {}
@@ -87,8 +93,10 @@ bool Controller::upcheck() {
   if (const xmlrpc::Value* v = as_value(r)) {
     std::string api = v->is_string() ? v->as_string() : "";
     if (api != "3.0") {
-      output("Sorry, this version of supervisorctl expects to talk to a server with API version "
-             "3.0, but the remote version is " + api + ".");
+      output(
+          "Sorry, this version of supervisorctl expects to talk to a server with API version "
+          "3.0, but the remote version is " +
+          api + ".");
       exit_status_ = kExitNotInstalled;
       return false;
     }
@@ -96,15 +104,17 @@ bool Controller::upcheck() {
   }
   if (const xmlrpc::FaultValue* f = as_fault(r)) {
     if (f->code == static_cast<int>(Fault::UnknownMethod)) {
-      output("Sorry, supervisord responded but did not recognize the supervisor namespace "
-             "commands that supervisorctl uses to control it.  Please check that the "
-             "[rpcinterface:supervisor] section is enabled in the configuration file (see "
-             "sample.conf).");
+      output(
+          "Sorry, supervisord responded but did not recognize the supervisor namespace "
+          "commands that supervisorctl uses to control it.  Please check that the "
+          "[rpcinterface:supervisor] section is enabled in the configuration file (see "
+          "sample.conf).");
       exit_status_ = kExitUnimplemented;
       return false;
     }
   }
-  if (const TransportError* e = as_transport_error(r); e && e->kind == TransportError::Kind::Connect) {
+  if (const TransportError* e = as_transport_error(r);
+      e && e->kind == TransportError::Kind::Connect) {
     if (e->err == ECONNREFUSED) {
       output(options_.serverurl + " refused connection");
       exit_status_ = kExitInsufficientPrivileges;
@@ -145,8 +155,8 @@ std::string Controller::error_line(const Pending& p) const {
                             e->unix_socket ? PyErrorSite::UnixConnect : PyErrorSite::TcpConnect);
       case TransportError::Kind::Http:
         return python_error("xmlrpc.client.ProtocolError",
-                            "<ProtocolError for 127.0.0.1/RPC2: " + std::to_string(e->status) + " " +
-                                e->reason + ">",
+                            "<ProtocolError for 127.0.0.1/RPC2: " + std::to_string(e->status) +
+                                " " + e->reason + ">",
                             PyErrorSite::SupervisorTransport);
       case TransportError::Kind::Io:
         if (e->err == 0) {
@@ -171,7 +181,7 @@ void Controller::run(std::string_view cmd, std::string_view arg) {
 bool Controller::onecmd(std::string_view raw) {
   // cmd.Cmd.parseline
   std::string line(strip(raw));
-  if (line.empty()) return false;   // emptyline(): a blank line repeats nothing
+  if (line.empty()) return false;  // emptyline(): a blank line repeats nothing
   if (line[0] == '?') line = "help " + line.substr(1);
   size_t i = 0;
   while (i < line.size() && is_identchar(line[i])) ++i;
@@ -202,8 +212,9 @@ bool Controller::onecmd(std::string_view raw) {
       auto user = io_.ask("Username:", false);
       auto pass = user ? io_.ask("Password:", true) : std::nullopt;
       if (!pass) {
-        output(user ? python_error("EOFError", "", PyErrorSite::Getpass)
-                    : python_error("EOFError", "EOF when reading a line", PyErrorSite::CtlRawInput));
+        output(user
+                   ? python_error("EOFError", "", PyErrorSite::Getpass)
+                   : python_error("EOFError", "EOF when reading a line", PyErrorSite::CtlRawInput));
         exit_status_ = kExitGeneric;
         return false;
       }
@@ -231,7 +242,8 @@ const std::vector<ProcInfo>& Controller::complete_info() {
     auto rpc = server();
     Reply r = rpc->call("supervisor.getAllProcessInfo", {});
     if (const xmlrpc::Value* v = as_value(r); v && v->is_array()) {
-      for (const xmlrpc::Value& item : v->as_array()) complete_info_->push_back(proc_info_from(item));
+      for (const xmlrpc::Value& item : v->as_array())
+        complete_info_->push_back(proc_info_from(item));
     }
   }
   return *complete_info_;

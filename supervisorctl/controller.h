@@ -21,8 +21,8 @@ namespace ctl {
 
 // The terminal seams: tests capture output and script the answers.
 struct Io {
-  std::function<void(std::string_view)> write;          // stdout text, as is
-  std::function<void(std::string_view)> write_err;      // stderr text, as is
+  std::function<void(std::string_view)> write;      // stdout text, as is
+  std::function<void(std::string_view)> write_err;  // stderr text, as is
   // A prompt and one line of answer; nullopt on EOF. `secret` hides the echo.
   std::function<std::optional<std::string>(std::string_view prompt, bool secret)> ask;
 };

@@ -11,9 +11,9 @@
 
 namespace ctl {
 
-extern std::atomic<bool> g_interrupted;       // set by SIGINT while caught
-extern std::atomic<bool> g_catch_interrupt;   // a CatchInterrupt is alive
-extern std::atomic<int> g_interrupt_wake;     // the handler writes a byte here (-1: none)
+extern std::atomic<bool> g_interrupted;      // set by SIGINT while caught
+extern std::atomic<bool> g_catch_interrupt;  // a CatchInterrupt is alive
+extern std::atomic<int> g_interrupt_wake;    // the handler writes a byte here (-1: none)
 
 // A descriptor that becomes readable when SIGINT is caught (a self-pipe): a wait that
 // poll()s it with its own fd cannot miss a Ctrl-C that lands just before the wait starts,

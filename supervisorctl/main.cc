@@ -17,7 +17,7 @@
 
 namespace {
 
-bool g_shell = false;   // set before the shell starts; read by the handler
+bool g_shell = false;  // set before the shell starts; read by the handler
 
 void on_sigint(int) {
   if (ctl::g_catch_interrupt) {
@@ -25,7 +25,7 @@ void on_sigint(int) {
     if (int fd = ctl::g_interrupt_wake; fd >= 0) (void)!::write(fd, "i", 1);
     return;
   }
-  if (g_shell) {   // Python: KeyboardInterrupt leaves cmdloop, prints "", exits 0
+  if (g_shell) {  // Python: KeyboardInterrupt leaves cmdloop, prints "", exits 0
     (void)!::write(1, "\n", 1);
     ::_exit(0);
   }
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   struct sigaction sa {};
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;   // no SA_RESTART: blocking reads return EINTR so Ctrl-C is seen
+  sa.sa_flags = 0;  // no SA_RESTART: blocking reads return EINTR so Ctrl-C is seen
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 

@@ -14,8 +14,9 @@ namespace ctl {
 namespace {
 
 constexpr std::string_view kShortOpts = "h?c:is:u:p:r:";
-constexpr std::string_view kLongOpts[] = {"help", "configuration=", "interactive", "serverurl=",
-                                          "username=", "password=", "history_file="};
+constexpr std::string_view kLongOpts[] = {"help",         "configuration=", "interactive",
+                                          "serverurl=",   "username=",      "password=",
+                                          "history_file="};
 
 bool exists(const std::string& path) {
   struct stat st;
@@ -69,8 +70,16 @@ Result<std::vector<Opt>> getopt(std::vector<std::string>& args) {
       bool has_arg = false;
       bool exact = false;
       for (std::string_view p : possible) {
-        if (p == opt) { exact = true; has_arg = false; break; }
-        if (p == opt + "=") { exact = true; has_arg = true; break; }
+        if (p == opt) {
+          exact = true;
+          has_arg = false;
+          break;
+        }
+        if (p == opt + "=") {
+          exact = true;
+          has_arg = true;
+          break;
+        }
       }
       if (!exact) {
         if (possible.size() > 1) return Error{"option --" + opt + " not a unique prefix"};
@@ -166,7 +175,8 @@ Status read_config(const std::string& path, Options& out) {
   if (!exists(path)) return Status::fail("could not find config file " + path);
   ini::Document doc;
   if (Status st = doc.parse_file(path); !st) {
-    if (::access(path.c_str(), R_OK) != 0) return Status::fail("could not read config file " + path);
+    if (::access(path.c_str(), R_OK) != 0)
+      return Status::fail("could not read config file " + path);
     return st;
   }
   const ini::Section* section = doc.find("supervisorctl");
@@ -181,7 +191,8 @@ Status read_config(const std::string& path, Options& out) {
     return e->value;
   };
 
-  auto url = expand_value(get("serverurl").value_or("http://localhost:9001"), with_here, "serverurl");
+  auto url =
+      expand_value(get("serverurl").value_or("http://localhost:9001"), with_here, "serverurl");
   if (!url) return Status::fail(url.error());
   out.serverurl = *url;
   if (out.serverurl.rfind("unix://", 0) == 0) {
@@ -220,7 +231,10 @@ bool is_url(std::string_view value) {
     for (char c : value.substr(0, colon)) {
       bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                 c == '+' || c == '-' || c == '.';
-      if (!ok) { scheme = false; break; }
+      if (!ok) {
+        scheme = false;
+        break;
+      }
     }
     if (scheme) rest = value.substr(colon + 1);
   }
@@ -243,7 +257,8 @@ std::string normalize_path(std::string_view path) {
   }
   // posixpath.normpath
   int initial = 0;
-  if (!p.empty() && p[0] == '/') initial = (p.size() > 1 && p[1] == '/' && (p.size() < 3 || p[2] != '/')) ? 2 : 1;
+  if (!p.empty() && p[0] == '/')
+    initial = (p.size() > 1 && p[1] == '/' && (p.size() < 3 || p[2] != '/')) ? 2 : 1;
   std::vector<std::string> parts;
   size_t i = 0;
   while (i <= p.size()) {
@@ -251,7 +266,8 @@ std::string normalize_path(std::string_view path) {
     if (j == std::string::npos) j = p.size();
     std::string comp = p.substr(i, j - i);
     if (comp.empty() || comp == ".") {
-    } else if (comp != ".." || (initial == 0 && parts.empty()) || (!parts.empty() && parts.back() == "..")) {
+    } else if (comp != ".." || (initial == 0 && parts.empty()) ||
+               (!parts.empty() && parts.back() == "..")) {
       parts.push_back(comp);
     } else if (!parts.empty()) {
       parts.pop_back();
@@ -268,8 +284,12 @@ std::string normalize_path(std::string_view path) {
 
 std::vector<std::string> config_search_paths(std::string_view argv0) {
   std::string here = dirname(dirname(argv0));
-  return {join(here, "etc/supervisord.conf"), join(here, "supervisord.conf"), "supervisord.conf",
-          "etc/supervisord.conf", "/etc/supervisord.conf", "/etc/supervisor/supervisord.conf"};
+  return {join(here, "etc/supervisord.conf"),
+          join(here, "supervisord.conf"),
+          "supervisord.conf",
+          "etc/supervisord.conf",
+          "/etc/supervisord.conf",
+          "/etc/supervisor/supervisord.conf"};
 }
 
 Result<CommandLine> parse_command_line(const std::vector<std::string>& argv) {
@@ -288,7 +308,7 @@ Result<CommandLine> parse_command_line(const std::vector<std::string>& argv) {
     Status st;
     if (k == "-h" || k == "-?" || k == "--help") {
       cl.help = true;
-      break;   // Python prints help and exits right here
+      break;  // Python prints help and exits right here
     } else if (k == "-c" || k == "--configuration") {
       st = set(cl.configfile, o.value);
     } else if (k == "-i" || k == "--interactive") {
@@ -347,7 +367,9 @@ Result<Realized> realize(std::string_view argv0, const std::vector<std::string>&
 std::string usage_text(std::string_view progname) {
   return "supervisorctl -- control applications run by supervisord from the cmd line.\n"
          "\n"
-         "Usage: " + std::string(progname) + " [options] [action [arguments]]\n"
+         "Usage: " +
+         std::string(progname) +
+         " [options] [action [arguments]]\n"
          "\n"
          "Options:\n"
          "-c/--configuration FILENAME -- configuration file path (searches if not given)\n"

@@ -16,15 +16,15 @@
 namespace ctl {
 
 struct Options {
-  std::string progname;                     // argv[0], used in help and usage texts
-  std::optional<std::string> configfile;    // explicit -c, or the file found by search
+  std::string progname;                   // argv[0], used in help and usage texts
+  std::optional<std::string> configfile;  // explicit -c, or the file found by search
   std::string serverurl = "http://localhost:9001";
   std::optional<std::string> username;
   std::optional<std::string> password;
   std::string prompt = "supervisor";
   std::optional<std::string> history_file;
-  bool interactive = false;                 // true when no command was given, or -i
-  std::vector<std::string> args;            // the command and its arguments
+  bool interactive = false;       // true when no command was given, or -i
+  std::vector<std::string> args;  // the command and its arguments
 };
 
 // What the command line asks for before any config is read.
@@ -35,7 +35,7 @@ struct CommandLine {
   std::optional<std::string> password;
   std::optional<std::string> history_file;
   bool interactive = false;
-  bool help = false;                        // -h/-?/--help met before any error
+  bool help = false;  // -h/-?/--help met before any error
   std::vector<std::string> args;
 };
 

@@ -21,7 +21,9 @@ std::string ljust(std::string_view s, size_t width) {
   return out;
 }
 
-constexpr int code(Fault f) { return static_cast<int>(f); }
+constexpr int code(Fault f) {
+  return static_cast<int>(f);
+}
 
 }  // namespace
 
@@ -51,14 +53,28 @@ std::optional<std::string> start_result(const ResultRow& row) {
   std::string name = namespec::make(row.group, row.name);
   const char* why = nullptr;
   switch (static_cast<Fault>(row.status)) {
-    case Fault::BadName: why = "no such process"; break;
-    case Fault::NoFile: why = "no such file"; break;
-    case Fault::NotExecutable: why = "file is not executable"; break;
-    case Fault::AlreadyStarted: why = "already started"; break;
-    case Fault::SpawnError: why = "spawn error"; break;
-    case Fault::AbnormalTermination: why = "abnormal termination"; break;
-    case Fault::Success: return name + ": started";
-    default: return std::nullopt;
+    case Fault::BadName:
+      why = "no such process";
+      break;
+    case Fault::NoFile:
+      why = "no such file";
+      break;
+    case Fault::NotExecutable:
+      why = "file is not executable";
+      break;
+    case Fault::AlreadyStarted:
+      why = "already started";
+      break;
+    case Fault::SpawnError:
+      why = "spawn error";
+      break;
+    case Fault::AbnormalTermination:
+      why = "abnormal termination";
+      break;
+    case Fault::Success:
+      return name + ": started";
+    default:
+      return std::nullopt;
   }
   return name + ": ERROR (" + why + ")";
 }
@@ -66,12 +82,18 @@ std::optional<std::string> start_result(const ResultRow& row) {
 std::optional<std::string> signal_result(const ResultRow& row, std::string_view success) {
   std::string name = namespec::make(row.group, row.name);
   switch (static_cast<Fault>(row.status)) {
-    case Fault::BadName: return name + ": ERROR (no such process)";
-    case Fault::BadSignal: return name + ": ERROR (bad signal name)";
-    case Fault::NotRunning: return name + ": ERROR (not running)";
-    case Fault::Success: return name + ": " + std::string(success);
-    case Fault::Failed: return row.description;
-    default: return std::nullopt;
+    case Fault::BadName:
+      return name + ": ERROR (no such process)";
+    case Fault::BadSignal:
+      return name + ": ERROR (bad signal name)";
+    case Fault::NotRunning:
+      return name + ": ERROR (not running)";
+    case Fault::Success:
+      return name + ": " + std::string(success);
+    case Fault::Failed:
+      return row.description;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -82,10 +104,14 @@ std::optional<std::string> stop_result(const ResultRow& row) {
 std::optional<std::string> clear_result(const ResultRow& row) {
   std::string name = namespec::make(row.group, row.name);
   switch (static_cast<Fault>(row.status)) {
-    case Fault::BadName: return name + ": ERROR (no such process)";
-    case Fault::Failed: return name + ": ERROR (failed)";
-    case Fault::Success: return name + ": cleared";
-    default: return std::nullopt;
+    case Fault::BadName:
+      return name + ": ERROR (no such process)";
+    case Fault::Failed:
+      return name + ": ERROR (failed)";
+    case Fault::Success:
+      return name + ": cleared";
+    default:
+      return std::nullopt;
   }
 }
 
@@ -96,13 +122,14 @@ std::string unknown_result_code(const ResultRow& row) {
 
 std::string start_failure_line(const ResultRow& row, const ProcInfo& info,
                                std::string_view last_output) {
-  std::string base = *start_result(row);   // "...: ERROR (spawn error)"
-  base.pop_back();                         // reopen the parentheses
+  std::string base = *start_result(row);  // "...: ERROR (spawn error)"
+  base.pop_back();                        // reopen the parentheses
   std::string why;
   // A retry may already be STARTING (pid set): stop >= start still means the
   // last run ended after the last spawn.
   bool ran = info.start > 0 && info.stop >= info.start;
-  bool spawn_failed = info.spawnerr.rfind("can't", 0) == 0 || info.spawnerr.rfind("couldn't", 0) == 0;
+  bool spawn_failed =
+      info.spawnerr.rfind("can't", 0) == 0 || info.spawnerr.rfind("couldn't", 0) == 0;
   if (ran && !spawn_failed) {
     // Python's supervisord reports exitstatus 0 for "Exited too quickly": the
     // status is then unknown, so say only that it exited.
@@ -197,13 +224,21 @@ std::string fault_repr(int fault_code, std::string_view fault_string) {
 
 std::string errno_class(int err) {
   switch (err) {
-    case ECONNREFUSED: return "ConnectionRefusedError";
-    case ENOENT: return "FileNotFoundError";
-    case EACCES: case EPERM: return "PermissionError";
-    case ECONNRESET: return "ConnectionResetError";
-    case EPIPE: return "BrokenPipeError";
-    case ETIMEDOUT: return "TimeoutError";
-    default: return "OSError";
+    case ECONNREFUSED:
+      return "ConnectionRefusedError";
+    case ENOENT:
+      return "FileNotFoundError";
+    case EACCES:
+    case EPERM:
+      return "PermissionError";
+    case ECONNRESET:
+      return "ConnectionResetError";
+    case EPIPE:
+      return "BrokenPipeError";
+    case ETIMEDOUT:
+      return "TimeoutError";
+    default:
+      return "OSError";
   }
 }
 

@@ -65,7 +65,8 @@ std::string avail_line(const ConfigInfo& info);
 
 // Result rows. nullopt means Python would raise ValueError('Unknown result code ...').
 std::optional<std::string> start_result(const ResultRow& row);
-std::optional<std::string> signal_result(const ResultRow& row, std::string_view success = "signalled");
+std::optional<std::string> signal_result(const ResultRow& row,
+                                         std::string_view success = "signalled");
 std::optional<std::string> stop_result(const ResultRow& row);
 std::optional<std::string> clear_result(const ResultRow& row);
 // The text of the ValueError Python raises for a result code it does not know.
@@ -91,13 +92,13 @@ std::string print_topics(std::string_view header, const std::vector<std::string>
 // Python's "error: <class 'X'>, <str(exc)>: file: F line: N" for an exception that
 // escaped a command. The file/line pairs are those Python 3.11 + Supervisor 4.2.5 print.
 enum class PyErrorSite {
-  XmlrpcClientFault,   // xmlrpc.client.Fault raised by the response parser
-  SupervisorTransport, // ProtocolError raised by SupervisorTransport.request
-  UnixConnect,         // socket errors while connecting a UNIX socket
-  TcpConnect,          // socket errors while connecting a TCP socket
-  CtlValueError,       // ValueError raised by supervisorctl.py result formatting
-  CtlRawInput,         // EOFError from raw_input('Username:') in supervisorctl.py
-  Getpass,             // EOFError from getpass.getpass() without a terminal
+  XmlrpcClientFault,    // xmlrpc.client.Fault raised by the response parser
+  SupervisorTransport,  // ProtocolError raised by SupervisorTransport.request
+  UnixConnect,          // socket errors while connecting a UNIX socket
+  TcpConnect,           // socket errors while connecting a TCP socket
+  CtlValueError,        // ValueError raised by supervisorctl.py result formatting
+  CtlRawInput,          // EOFError from raw_input('Username:') in supervisorctl.py
+  Getpass,              // EOFError from getpass.getpass() without a terminal
 };
 std::string python_error(std::string_view cls, std::string_view message, PyErrorSite site);
 // str(Fault): "<Fault 6: 'SHUTDOWN_STATE'>" (Python repr of the fault string).

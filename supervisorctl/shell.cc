@@ -5,14 +5,13 @@
 #include <editline/readline.h>
 #include <unistd.h>
 
-#include <cctype>
-#include <cerrno>
-#include <cstdio>
-
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
+#include <cctype>
+#include <cerrno>
 #include <clocale>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -24,7 +23,7 @@ namespace ctl {
 
 namespace {
 
-Controller* g_controller = nullptr;            // completion callbacks are C functions
+Controller* g_controller = nullptr;  // completion callbacks are C functions
 std::vector<std::string> g_matches;
 
 std::vector<std::string> split(std::string_view s) {
@@ -60,14 +59,14 @@ char** attempted_completion(const char* text, int /*start*/, int /*end*/) {
 // its wchar_t), UTF-8 decoded here; a byte that is not valid UTF-8 passes as itself.
 int shell_getc(FILE*) {
   int lead = read_stdin_byte();
-  if (lead < 0x80) return lead;   // ASCII, or -1
+  if (lead < 0x80) return lead;  // ASCII, or -1
   int more = lead >= 0xF0 && lead < 0xF8 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC2 ? 1 : 0;
   if (more == 0) return lead;
   int cp = lead & (0x3F >> more);
   for (int i = 0; i < more; ++i) {
     int b = read_stdin_byte();
     if (b < 0) return -1;
-    if ((b & 0xC0) != 0x80) return b;   // broken sequence: keep the byte that broke it
+    if ((b & 0xC0) != 0x80) return b;  // broken sequence: keep the byte that broke it
     cp = (cp << 6) | (b & 0x3F);
   }
   return cp;
@@ -86,7 +85,7 @@ char* plain_readline(Controller& c, const std::string& prompt) {
 // libedit's own format ("_HiStOrY_V2_" + vis(3)-encoded lines) is read too.
 void load_history(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "r");
-  if (f == nullptr) return;   // Python ignores a missing/unreadable file
+  if (f == nullptr) return;  // Python ignores a missing/unreadable file
   char* buf = nullptr;
   size_t cap = 0;
   bool libedit = false;
@@ -101,10 +100,11 @@ void load_history(const std::string& path) {
       continue;
     }
     first = false;
-    if (libedit) {   // undo vis(3)'s octal escapes ("\040" is a space)
+    if (libedit) {  // undo vis(3)'s octal escapes ("\040" is a space)
       std::string plain;
       for (size_t i = 0; i < line.size(); ++i) {
-        if (line[i] == '\\' && i + 3 < line.size() && std::isdigit(static_cast<unsigned char>(line[i + 1]))) {
+        if (line[i] == '\\' && i + 3 < line.size() &&
+            std::isdigit(static_cast<unsigned char>(line[i + 1]))) {
           plain += static_cast<char>(std::strtol(line.substr(i + 1, 3).c_str(), nullptr, 8));
           i += 3;
         } else {
@@ -121,7 +121,7 @@ void load_history(const std::string& path) {
 
 void save_history(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr) return;   // Python ignores IOError here too
+  if (f == nullptr) return;  // Python ignores IOError here too
   for (int i = 0; i < history_length; ++i) {
     HIST_ENTRY* e = history_get(history_base + i);
     if (e != nullptr && e->line != nullptr) std::fprintf(f, "%s\n", e->line);
@@ -155,7 +155,8 @@ std::vector<std::string> complete_candidates(Controller& c, std::string_view lin
   if (cmd->completion == Completion::Groups) {
     std::vector<std::string> groups;
     for (const ProcInfo& i : c.complete_info()) {
-      if (std::find(groups.begin(), groups.end(), i.group) == groups.end()) groups.push_back(i.group);
+      if (std::find(groups.begin(), groups.end(), i.group) == groups.end())
+        groups.push_back(i.group);
     }
     for (const std::string& g : groups) {
       if (starts_with(g, text)) out.push_back(g + " ");
@@ -187,7 +188,7 @@ int run_shell(Controller& c) {
   rl_completer_word_break_characters = delims;
   rl_attempted_completion_function = attempted_completion;
   rl_completion_append_character = '\0';
-  rl_getc_function = shell_getc;   // Ctrl-C ends the wait wherever it lands (interrupt.h)
+  rl_getc_function = shell_getc;  // Ctrl-C ends the wait wherever it lands (interrupt.h)
   // The terminal's character set for the line editor (non-ASCII input is echoed and
   // edited as characters, as Python's input() does); only LC_CTYPE: output is unchanged.
   std::setlocale(LC_CTYPE, "");
@@ -204,7 +205,7 @@ int run_shell(Controller& c) {
     // is still written and a plain line read (scripts piping commands see it).
     char* raw = tty ? readline(prompt.c_str()) : plain_readline(c, prompt);
     catching.reset();
-    if (g_interrupted) {   // Ctrl-C: Python's KeyboardInterrupt leaves the loop
+    if (g_interrupted) {  // Ctrl-C: Python's KeyboardInterrupt leaves the loop
       std::free(raw);
       c.output("");
       break;

@@ -5,9 +5,9 @@
 namespace {
 
 struct Flag {
-  char short_name;          // 0: long only
+  char short_name;  // 0: long only
   const char* long_name;
-  const char* option;       // [supervisord] option it overrides; null: handled here
+  const char* option;  // [supervisord] option it overrides; null: handled here
   bool takes_value;
 };
 
@@ -42,18 +42,24 @@ constexpr Flag kFlags[] = {
 Status apply(CliOptions& out, const Flag& f, const std::string& value) {
   if (f.option) {
     // Supervisor names the short flag in value errors when there is one.
-    std::string flag = f.short_name ? std::string("-") + f.short_name
-                                    : std::string("--") + f.long_name;
+    std::string flag =
+        f.short_name ? std::string("-") + f.short_name : std::string("--") + f.long_name;
     out.overrides[f.option] = CliOverride{flag, f.takes_value ? value : "true"};
     return Status::success();
   }
   std::string_view name = f.long_name ? f.long_name : "";
-  if (f.short_name == 'c') out.config_path = value;
-  else if (f.short_name == 'h' || f.short_name == '?') out.help = true;
-  else if (f.short_name == 'v') out.version = true;
-  else if (name == "check-config") out.check_config = true;
-  else if (name == "json") out.json = true;
-  else if (name == "sample-config") out.sample_config = true;
+  if (f.short_name == 'c')
+    out.config_path = value;
+  else if (f.short_name == 'h' || f.short_name == '?')
+    out.help = true;
+  else if (f.short_name == 'v')
+    out.version = true;
+  else if (name == "check-config")
+    out.check_config = true;
+  else if (name == "json")
+    out.json = true;
+  else if (name == "sample-config")
+    out.sample_config = true;
   // --profile_options is accepted and ignored: there is no Python profiler to run.
   return Status::success();
 }
@@ -83,13 +89,22 @@ Result<CliOptions> parse_cli(const std::vector<std::string>& args) {
       int matches = 0;
       for (const Flag& f : kFlags) {
         if (!f.long_name) continue;
-        if (name == f.long_name) { match = &f; matches = 1; break; }
-        if (std::strncmp(f.long_name, name.c_str(), name.size()) == 0) { match = &f; ++matches; }
+        if (name == f.long_name) {
+          match = &f;
+          matches = 1;
+          break;
+        }
+        if (std::strncmp(f.long_name, name.c_str(), name.size()) == 0) {
+          match = &f;
+          ++matches;
+        }
       }
-      if (!match || name.empty()) return Result<CliOptions>::fail("option --" + name + " not recognized");
+      if (!match || name.empty())
+        return Result<CliOptions>::fail("option --" + name + " not recognized");
       if (matches > 1) return Result<CliOptions>::fail("option --" + name + " not a unique prefix");
       if (match->takes_value && !has_value) {
-        if (i + 1 >= args.size()) return Result<CliOptions>::fail("option --" + name + " requires argument");
+        if (i + 1 >= args.size())
+          return Result<CliOptions>::fail("option --" + name + " requires argument");
         value = args[++i];
       } else if (!match->takes_value && has_value) {
         return Result<CliOptions>::fail("option --" + name + " must not have an argument");
@@ -102,12 +117,16 @@ Result<CliOptions> parse_cli(const std::vector<std::string>& args) {
         const Flag* match = nullptr;
         for (const Flag& f : kFlags)
           if (f.short_name && f.short_name == a[j]) match = &f;
-        if (!match) return Result<CliOptions>::fail(std::string("option -") + a[j] + " not recognized");
+        if (!match)
+          return Result<CliOptions>::fail(std::string("option -") + a[j] + " not recognized");
         if (match->takes_value) {
           std::string value;
-          if (j + 1 < a.size()) value = a.substr(j + 1);
-          else if (i + 1 < args.size()) value = args[++i];
-          else return Result<CliOptions>::fail(std::string("option -") + a[j] + " requires argument");
+          if (j + 1 < a.size())
+            value = a.substr(j + 1);
+          else if (i + 1 < args.size())
+            value = args[++i];
+          else
+            return Result<CliOptions>::fail(std::string("option -") + a[j] + " requires argument");
           (void)apply(out, *match, value);
           break;
         }
@@ -136,7 +155,9 @@ std::string cli_error_text(const std::string& argv0, const std::string& message)
 
 std::string cli_usage(const std::string& argv0) {
   return "supervisord -- run a set of applications as daemons.\n\n"
-         "Usage: " + argv0 + " [options]\n\n"
+         "Usage: " +
+         argv0 +
+         " [options]\n\n"
          "Options:\n"
          "-c/--configuration FILENAME -- configuration file path (searches if not given)\n"
          "-n/--nodaemon -- run in the foreground (same as 'nodaemon=true' in config file)\n"

@@ -11,8 +11,8 @@
 #include "common/result.h"
 
 struct CliOverride {
-  std::string flag;    // as Supervisor names it in errors: "-y" (short form)
-  std::string value;   // "true" for the flag-only options
+  std::string flag;   // as Supervisor names it in errors: "-y" (short form)
+  std::string value;  // "true" for the flag-only options
 };
 
 struct CliOptions {
@@ -21,9 +21,9 @@ struct CliOptions {
   bool help = false;
   bool version = false;
   // Extensions.
-  bool check_config = false;                     // --check-config
-  bool json = false;                             // --json (with --check-config)
-  bool sample_config = false;                    // --sample-config
+  bool check_config = false;   // --check-config
+  bool json = false;           // --json (with --check-config)
+  bool sample_config = false;  // --sample-config
 };
 
 // Error text without the "Error: " prefix, e.g. "option --bogus not recognized".

@@ -133,7 +133,7 @@ class SyslogWatch {
 
  private:
   void watch(int fd, bool want) {
-    if (poll_ && (!want || fd != fd_)) {   // before the client closes or replaces the fd
+    if (poll_ && (!want || fd != fd_)) {  // before the client closes or replaces the fd
       uv_close(reinterpret_cast<uv_handle_t*>(poll_),
                [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
       poll_ = nullptr;
@@ -144,7 +144,7 @@ class SyslogWatch {
       if (uv_poll_init(loop_, poll_, fd) != 0) {
         delete poll_;
         poll_ = nullptr;
-        return;   // records still go out with later sends
+        return;  // records still go out with later sends
       }
       uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
       fd_ = fd;
@@ -207,7 +207,8 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   uv_loop_init(&loop);
   Reaper reaper(&loop);
   if (Status st = reaper.start(); !st) return fail(st.error());
-  if (Status st = Reaper::become_subreaper(); !st) log.warn("cannot become a child subreaper: " + st.error());
+  if (Status st = Reaper::become_subreaper(); !st)
+    log.warn("cannot become a child subreaper: " + st.error());
 
   rpc::ServerOptions sopts;
   sopts.log = [&log](const std::string& line) { log.info(line); };
@@ -234,9 +235,9 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
       server.close([&]() {
         reaper.close([&]() {
           for (auto* h : sig.handles)
-            if (h) uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* x) {
-                delete reinterpret_cast<uv_signal_t*>(x);
-              });
+            if (h)
+              uv_close(reinterpret_cast<uv_handle_t*>(h),
+                       [](uv_handle_t* x) { delete reinterpret_cast<uv_signal_t*>(x); });
         });
       });
     });
@@ -256,10 +257,12 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   hooks.restart = [&]() { begin_stop(RunOutcome::Restart); };
   hooks.reload = [&]() -> Result<std::shared_ptr<const config::Config>> {
     // Instance counts set with `scale` (extension) stay until the file's numprocs changes.
-    if (!state_store.instance_counts().empty()) return scaling::load(input.load_options, state_store);
+    if (!state_store.instance_counts().empty())
+      return scaling::load(input.load_options, state_store);
     auto next = config::load(input.load_options);
     if (!next) return Result<std::shared_ptr<const config::Config>>::fail(next.error());
-    return std::shared_ptr<const config::Config>(std::make_shared<config::Config>(std::move(*next)));
+    return std::shared_ptr<const config::Config>(
+        std::make_shared<config::Config>(std::move(*next)));
   };
   hooks.remote_event = [&](const std::string& type, const std::string& data) {
     event_system.remote(type, data);
@@ -299,9 +302,11 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     int signum;
     const char* name;
   };
-  static constexpr SigSpec kSignals[] = {
-      {SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"}, {SIGQUIT, "SIGQUIT"}, {SIGHUP, "SIGHUP"},
-      {SIGUSR2, "SIGUSR2"}};
+  static constexpr SigSpec kSignals[] = {{SIGTERM, "SIGTERM"},
+                                         {SIGINT, "SIGINT"},
+                                         {SIGQUIT, "SIGQUIT"},
+                                         {SIGHUP, "SIGHUP"},
+                                         {SIGUSR2, "SIGUSR2"}};
   struct SigCtx {
     std::function<void(int)> fn;
   };
@@ -311,7 +316,8 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
       if (s.signum == signum) name = s.name;
     if (signum == SIGHUP) {
       if (stopping) {
-        log.warn(std::string("ignored ") + name + " indicating restart request (shutdown in progress)");
+        log.warn(std::string("ignored ") + name +
+                 " indicating restart request (shutdown in progress)");
         return;
       }
       log.warn(std::string("received ") + name + " indicating restart request");
@@ -330,9 +336,9 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     auto* h = new uv_signal_t;
     uv_signal_init(&loop, h);
     h->data = &sigctx;
-    uv_signal_start(h, [](uv_signal_t* handle, int signum) {
-      static_cast<SigCtx*>(handle->data)->fn(signum);
-    }, kSignals[i].signum);
+    uv_signal_start(
+        h, [](uv_signal_t* handle, int signum) { static_cast<SigCtx*>(handle->data)->fn(signum); },
+        kSignals[i].signum);
     sig.handles[i] = h;
   }
 
@@ -345,7 +351,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   so.remember_state = sd.remember_state;
   so.log = store_log;
   (void)state_store.open(std::move(so));
-  if (!state_store.instance_counts().empty()) {   // extension: counts set with `scale`
+  if (!state_store.instance_counts().empty()) {  // extension: counts set with `scale`
     if (auto scaled = scaling::load(input.load_options, state_store)) {
       for (const auto& g : adopt_instance_counts(supervisor, *scaled))
         log.info("instance count of " + g + " restored from the state file");
@@ -379,13 +385,13 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     SyslogWatch syslog_watch(&loop);
     uv_run(&loop, UV_RUN_DEFAULT);
   }
-  uv_run(&loop, UV_RUN_NOWAIT);   // the watch's close
+  uv_run(&loop, UV_RUN_NOWAIT);  // the watch's close
   uv_loop_close(&loop);
 
   ::unlink(sd.pidfile.c_str());
   if (outcome == RunOutcome::Shutdown) {
     log.info("exiting");
-    logs::SyslogClient::instance().finish(1000);   // bounded: never hangs an exit
+    logs::SyslogClient::instance().finish(1000);  // bounded: never hangs an exit
   }
   return outcome;
 }

@@ -15,7 +15,7 @@ enum class RunOutcome { Shutdown, Restart };
 
 struct RunInput {
   std::shared_ptr<const config::Config> config;
-  config::LoadOptions load_options;   // to re-read the config for reloadConfig
+  config::LoadOptions load_options;  // to re-read the config for reloadConfig
   bool first_run = true;
   std::string argv0;
 };

@@ -28,7 +28,7 @@ void OutputTail::append(std::string_view bytes) {
     const void* nl = memrchr(bytes.data(), '\n', end);
     if (nl == nullptr) break;
     size_t at = static_cast<size_t>(static_cast<const char*>(nl) - bytes.data());
-    if (++newlines > kMaxLines) {   // everything up to here would be pushed out
+    if (++newlines > kMaxLines) {  // everything up to here would be pushed out
       lines_.clear();
       head_ = 0;
       partial_.clear();

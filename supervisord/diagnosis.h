@@ -16,10 +16,10 @@ namespace diagnosis {
 class OutputTail {
  public:
   static constexpr size_t kMaxLines = 30;
-  static constexpr size_t kMaxLineBytes = 512;   // longer lines are cut (marked with "…")
+  static constexpr size_t kMaxLineBytes = 512;  // longer lines are cut (marked with "…")
 
   void append(std::string_view bytes);
-  std::vector<std::string> lines() const;   // oldest first, incl. a partial last line
+  std::vector<std::string> lines() const;  // oldest first, incl. a partial last line
   // The last line that is not blank.
   std::string last_line() const;
   void clear();

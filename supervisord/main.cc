@@ -14,7 +14,7 @@
 
 namespace {
 
-constexpr const char* kVersion = "4.2.5";   // what Supervisor's tools expect to read
+constexpr const char* kVersion = "4.2.5";  // what Supervisor's tools expect to read
 
 int usage_error(const std::string& argv0, const std::string& message) {
   textio::write_all(2, cli_error_text(argv0, message));

@@ -105,8 +105,10 @@ TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid
     if (!e) return;
     m.rss_kb += e->rss_kb;
     int64_t v = pss_kb(p);
-    if (v < 0) pss_ok = false;
-    else pss += v;
+    if (v < 0)
+      pss_ok = false;
+    else
+      pss += v;
   };
   if (master > 0) add(master);
   for (pid_t w : workers) add(w);

@@ -39,7 +39,7 @@ int64_t pss_kb(pid_t pid);
 
 struct TreeMemory {
   int64_t rss_kb = 0;
-  int64_t pss_kb = -1;   // -1: smaps_rollup unavailable for some member
+  int64_t pss_kb = -1;  // -1: smaps_rollup unavailable for some member
 };
 TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid_t>& workers);
 

@@ -14,14 +14,18 @@ class Roll : public std::enable_shared_from_this<Roll> {
  public:
   Roll(Supervisor& s, std::string group, std::vector<std::string> names, int batch, int pause_ms,
        std::function<void(RolloutResult)> done)
-      : s_(s), group_(std::move(group)), names_(std::move(names)), batch_(batch < 1 ? 1 : batch),
-        pause_ms_(pause_ms < 0 ? 0 : pause_ms), done_(std::move(done)) {}
+      : s_(s),
+        group_(std::move(group)),
+        names_(std::move(names)),
+        batch_(batch < 1 ? 1 : batch),
+        pause_ms_(pause_ms < 0 ? 0 : pause_ms),
+        done_(std::move(done)) {}
 
   void begin() {
     timer_ = new uv_timer_t;
     uv_timer_init(s_.loop(), timer_);
     timer_->data = this;
-    self_ = shared_from_this();   // released when the timer is closed
+    self_ = shared_from_this();  // released when the timer is closed
     s_.log().info("rolling restart of " + group_ + ": " + std::to_string(names_.size()) +
                   " processes, " + std::to_string(batch_) + " at a time");
     next_batch();
@@ -99,8 +103,9 @@ class Roll : public std::enable_shared_from_this<Roll> {
     if (at_ >= names_.size() || pause_ms_ == 0) {
       next_batch();
     } else {
-      uv_timer_start(timer_, [](uv_timer_t* t) { static_cast<Roll*>(t->data)->next_batch(); },
-                     static_cast<uint64_t>(pause_ms_), 0);
+      uv_timer_start(
+          timer_, [](uv_timer_t* t) { static_cast<Roll*>(t->data)->next_batch(); },
+          static_cast<uint64_t>(pause_ms_), 0);
     }
     return true;
   }
@@ -114,7 +119,7 @@ class Roll : public std::enable_shared_from_this<Roll> {
     uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* h) {
       auto* roll = static_cast<Roll*>(h->data);
       delete reinterpret_cast<uv_timer_t*>(h);
-      roll->self_.reset();   // may free the Roll
+      roll->self_.reset();  // may free the Roll
     });
   }
 

@@ -18,7 +18,7 @@ class Supervisor;
 
 struct RolloutResult {
   bool ok = true;
-  std::vector<std::string> lines;   // "my_app:my_app_00: restarted", "... ERROR (...)"
+  std::vector<std::string> lines;  // "my_app:my_app_00: restarted", "... ERROR (...)"
 };
 
 // At start, before anything runs: groups whose processes differ in `scaled` (the config

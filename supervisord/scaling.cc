@@ -29,7 +29,8 @@ void remember(store::Store& store, const std::string& program, int count, int fi
   store.set_instance_count(program + kBaseSuffix, file_numprocs);
 }
 
-Result<std::shared_ptr<const config::Config>> load(const config::LoadOptions& base, store::Store& store) {
+Result<std::shared_ptr<const config::Config>> load(const config::LoadOptions& base,
+                                                   store::Store& store) {
   using R = Result<std::shared_ptr<const config::Config>>;
   config::LoadOptions lo = base;
   for (const auto& [key, count] : store.instance_counts())
@@ -53,16 +54,19 @@ Result<std::shared_ptr<const config::Config>> load(const config::LoadOptions& ba
     loaded = config::load(lo);
     if (!loaded) return R::fail(loaded.error());
   }
-  return std::shared_ptr<const config::Config>(std::make_shared<config::Config>(std::move(*loaded)));
+  return std::shared_ptr<const config::Config>(
+      std::make_shared<config::Config>(std::move(*loaded)));
 }
 
 Result<int> parse_count(const std::string& text, int current) {
   if (text.empty()) return Result<int>::fail("expected a count, +N or -N");
   size_t at = (text[0] == '+' || text[0] == '-') ? 1 : 0;
-  if (at == text.size() || text.size() - at > 6) return Result<int>::fail("bad count '" + text + "'");
+  if (at == text.size() || text.size() - at > 6)
+    return Result<int>::fail("bad count '" + text + "'");
   int n = 0;
   for (size_t i = at; i < text.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return Result<int>::fail("bad count '" + text + "'");
+    if (!std::isdigit(static_cast<unsigned char>(text[i])))
+      return Result<int>::fail("bad count '" + text + "'");
     n = n * 10 + (text[i] - '0');
   }
   if (text[0] == '+') return current + n;

@@ -21,7 +21,8 @@ namespace scaling {
 
 // Loads the config with the store's counts. A count whose recorded numprocs is not the
 // file's any more (or whose program is gone) is forgotten: the file wins again.
-Result<std::shared_ptr<const config::Config>> load(const config::LoadOptions& base, store::Store& store);
+Result<std::shared_ptr<const config::Config>> load(const config::LoadOptions& base,
+                                                   store::Store& store);
 
 // Records `count` for `program` whose file numprocs is `file_numprocs` (count ==
 // file_numprocs forgets it: back to the file).

@@ -53,12 +53,14 @@ std::unique_ptr<Group> Supervisor::make_group(std::shared_ptr<const config::Grou
   return g;
 }
 
-std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config::ProcessConfig> pc) {
+std::shared_ptr<ProcessSlot> Supervisor::make_slot(
+    std::shared_ptr<const config::ProcessConfig> pc) {
   auto slot = std::make_shared<ProcessSlot>();
   ProcessSlot* raw = slot.get();
   const auto& sd = config_->supervisord;
   logs::ChildLogContext ctx{pc->name, sd.identifier, sd.childlogdir, sd.strip_ansi};
-  auto make_log = [&](const config::LogConfig& lc, logs::Channel ch) -> std::unique_ptr<logs::ChildLog> {
+  auto make_log = [&](const config::LogConfig& lc,
+                      logs::Channel ch) -> std::unique_ptr<logs::ChildLog> {
     logs::ChildLogCallbacks cb;
     std::string what = pc->name + " " + std::string(logs::channel_name(ch));
     bool err = ch == logs::Channel::Stderr;
@@ -66,7 +68,8 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(std::shared_ptr<const config:
       if (taps_.log_event && raw->process) taps_.log_event(*raw->process, err, data);
     };
     cb.on_capture = [this, raw, err](std::string data) {
-      if (taps_.capture_event && raw->process) taps_.capture_event(*raw->process, err, std::move(data));
+      if (taps_.capture_event && raw->process)
+        taps_.capture_event(*raw->process, err, std::move(data));
     };
     cb.on_error = [this, what](const std::string& path, const std::string& message) {
       log_.error("cannot write " + what + " log " + path + ": " + message);
@@ -188,10 +191,9 @@ bool Supervisor::add_group(const std::string& name) {
     if (gc->name != name) continue;
     auto g = make_group(gc);
     // Runtime order: priority, ties in the order groups were added.
-    auto pos = std::upper_bound(groups_.begin(), groups_.end(), gc->priority,
-                                [](int prio, const std::unique_ptr<Group>& x) {
-                                  return prio < x->config->priority;
-                                });
+    auto pos = std::upper_bound(
+        groups_.begin(), groups_.end(), gc->priority,
+        [](int prio, const std::unique_ptr<Group>& x) { return prio < x->config->priority; });
     Group* added = g.get();
     groups_.insert(pos, std::move(g));
     if (taps_.group_changed) taps_.group_changed(*added, true);

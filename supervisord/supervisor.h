@@ -32,11 +32,11 @@ struct ProcessSlot {
   std::unique_ptr<Process> process;
   std::unique_ptr<logs::ChildLog> stdout_log;
   std::unique_ptr<logs::ChildLog> stderr_log;
-  int spawns = 0;   // times it entered STARTING; restarts = spawns - 1
+  int spawns = 0;  // times it entered STARTING; restarts = spawns - 1
   // Crash diagnostics (extension): the last lines of stderr (stdout when redirected)
   // and the last exits, bounded, for `supervisorctl why`.
   diagnosis::OutputTail tail;
-  std::vector<diagnosis::ExitRecord> exits;   // oldest first; empty until the first exit
+  std::vector<diagnosis::ExitRecord> exits;  // oldest first; empty until the first exit
 };
 
 struct Group {
@@ -76,16 +76,16 @@ class Supervisor {
   void autostart(const std::function<bool(const Process&)>& skip = {});
 
   // Group management for update / addProcessGroup / removeProcessGroup.
-  bool add_group(const std::string& name);          // from the current config; false if unknown
-  bool remove_group(const std::string& name);       // caller checked all are stopped
-  void replace_config(std::shared_ptr<const config::Config> next);   // reload: keep groups
+  bool add_group(const std::string& name);     // from the current config; false if unknown
+  bool remove_group(const std::string& name);  // caller checked all are stopped
+  void replace_config(std::shared_ptr<const config::Config> next);  // reload: keep groups
 
   // Our `update` (extension, Supervisor#177/#591): applies a changed group in place, down
   // to the instance. Removed and changed processes are stopped (all at once), then removed
   // or replaced; added ones are created and autostarted; untouched ones keep running.
   // `done` gets nothing: the caller prints the group's line.
-  void update_group(const config::ProcessDiff& diff, std::shared_ptr<const config::GroupConfig> next,
-                    std::function<void()> done);
+  void update_group(const config::ProcessDiff& diff,
+                    std::shared_ptr<const config::GroupConfig> next, std::function<void()> done);
   // Stops every running process of a group (all at once), then calls done.
   void stop_group(const std::string& name, std::function<void()> done);
 
@@ -122,8 +122,7 @@ class Supervisor {
   void record_exit(ProcessSlot& slot, const Process& p, const fsm::ExitInfo& e);
   static constexpr size_t kMaxExitRecords = 10;
   void run_waiters();
-  void stop_next_group(std::shared_ptr<std::vector<std::string>> order,
-                       std::function<void()> done);
+  void stop_next_group(std::shared_ptr<std::vector<std::string>> order, std::function<void()> done);
   void close_group(std::unique_ptr<Group> group, std::function<void()> done);
   void autostart_slice();
   static constexpr uint64_t kAutostartSliceNs = 2'000'000;
@@ -139,9 +138,9 @@ class Supervisor {
   bool running_waiters_ = false;
   bool rerun_waiters_ = false;
   std::vector<StateListener> listeners_;
-  std::vector<std::weak_ptr<ProcessSlot>> autostart_queue_;   // see autostart_slice()
+  std::vector<std::weak_ptr<ProcessSlot>> autostart_queue_;  // see autostart_slice()
   size_t autostart_next_ = 0;
   uv_idle_t* autostart_idle_ = nullptr;
   EventTaps taps_;
-  int closing_ = 0;   // groups whose handles are still closing
+  int closing_ = 0;  // groups whose handles are still closing
 };

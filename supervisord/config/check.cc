@@ -15,11 +15,21 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -33,7 +43,9 @@ std::string json_string(std::string_view s) {
   return out + "\"";
 }
 
-std::string json_bool(bool b) { return b ? "true" : "false"; }
+std::string json_bool(bool b) {
+  return b ? "true" : "false";
+}
 
 // This process's RLIMIT_NOFILE, -1 for unlimited: what a daemon started now would have
 // (before minfds= and the estimate raise the soft limit).
@@ -52,19 +64,26 @@ NofileLimit nofile_limit() {
 
 std::string log_text(const LogConfig& log) {
   switch (log.file.kind) {
-    case values::LogfileName::Kind::Auto: return "AUTO";
-    case values::LogfileName::Kind::None: return "NONE";
-    case values::LogfileName::Kind::Syslog: return "syslog";
-    case values::LogfileName::Kind::Path: return log.file.path;
+    case values::LogfileName::Kind::Auto:
+      return "AUTO";
+    case values::LogfileName::Kind::None:
+      return "NONE";
+    case values::LogfileName::Kind::Syslog:
+      return "syslog";
+    case values::LogfileName::Kind::Path:
+      return log.file.path;
   }
   return "";
 }
 
 const char* kind_text(ProgramKind kind) {
   switch (kind) {
-    case ProgramKind::Program: return "program";
-    case ProgramKind::EventListener: return "eventlistener";
-    case ProgramKind::FcgiProgram: return "fcgi-program";
+    case ProgramKind::Program:
+      return "program";
+    case ProgramKind::EventListener:
+      return "eventlistener";
+    case ProgramKind::FcgiProgram:
+      return "fcgi-program";
   }
   return "program";
 }
@@ -95,10 +114,10 @@ std::string json_log(const LogConfig& log, const char* prefix) {
 std::string json_process(const Config& config, const ProcessConfig& p) {
   textio::Out o;
   o << "{\"name\": " << json_string(p.name) << ", \"group\": " << json_string(p.group)
-    << ", \"program\": " << json_string(p.program) << ", \"kind\": " << json_string(kind_text(p.kind))
-    << ", \"process_num\": " << p.process_num << ", \"numprocs\": " << p.numprocs
-    << ", \"command\": " << json_string(p.command) << ", \"directory\": "
-    << (p.directory ? json_string(*p.directory) : "null")
+    << ", \"program\": " << json_string(p.program)
+    << ", \"kind\": " << json_string(kind_text(p.kind)) << ", \"process_num\": " << p.process_num
+    << ", \"numprocs\": " << p.numprocs << ", \"command\": " << json_string(p.command)
+    << ", \"directory\": " << (p.directory ? json_string(*p.directory) : "null")
     << ", \"user\": " << (p.user ? json_string(p.user_text) : "null")
     << ", \"uid\": " << (p.user ? std::to_string(p.user->uid) : "null")
     << ", \"priority\": " << p.priority << ", \"autostart\": " << json_bool(p.autostart)
@@ -145,9 +164,11 @@ std::string render_json(const Config& config) {
     << ", \"resources\": {\"processes\": " << e.processes << ", \"fds_idle\": " << e.fds_idle
     << ", \"fds_busy\": " << e.fds_busy << ", \"nofile_soft\": " << lim.soft
     << ", \"nofile_hard\": " << lim.hard << "}, \"included\": [";
-  for (size_t i = 0; i < config.included.size(); ++i) o << (i ? ", " : "") << json_string(config.included[i]);
+  for (size_t i = 0; i < config.included.size(); ++i)
+    o << (i ? ", " : "") << json_string(config.included[i]);
   o << "], \"warnings\": [";
-  for (size_t i = 0; i < config.warnings.size(); ++i) o << (i ? ", " : "") << json_string(config.warnings[i]);
+  for (size_t i = 0; i < config.warnings.size(); ++i)
+    o << (i ? ", " : "") << json_string(config.warnings[i]);
   o << "],\n \"supervisord\": {\"logfile\": " << json_string(s.logfile)
     << ", \"logfile_maxbytes\": " << s.logfile_maxbytes
     << ", \"logfile_backups\": " << s.logfile_backups << ", \"loglevel\": " << s.loglevel
@@ -165,14 +186,14 @@ std::string render_json(const Config& config) {
     << ", \"http_request_maxbytes\": " << s.http_request_maxbytes << "},\n \"servers\": [";
   bool first = true;
   for (const auto& u : config.unix_servers) {
-    o << (first ? "" : ", ") << "{\"section\": " << json_string(u.section) << ", \"file\": "
-      << json_string(u.file) << ", \"chmod\": " << u.chmod
+    o << (first ? "" : ", ") << "{\"section\": " << json_string(u.section)
+      << ", \"file\": " << json_string(u.file) << ", \"chmod\": " << u.chmod
       << ", \"auth\": " << json_bool(!u.username.empty() || !u.password.empty()) << "}";
     first = false;
   }
   for (const auto& i : config.inet_servers) {
-    o << (first ? "" : ", ") << "{\"section\": " << json_string(i.section) << ", \"host\": "
-      << json_string(i.host) << ", \"port\": " << i.port
+    o << (first ? "" : ", ") << "{\"section\": " << json_string(i.section)
+      << ", \"host\": " << json_string(i.host) << ", \"port\": " << i.port
       << ", \"auth\": " << json_bool(!i.username.empty() || !i.password.empty()) << "}";
     first = false;
   }
@@ -180,8 +201,8 @@ std::string render_json(const Config& config) {
   for (size_t g = 0; g < config.groups.size(); ++g) {
     const auto& group = *config.groups[g];
     o << (g ? ",\n  " : "\n  ") << "{\"name\": " << json_string(group.name)
-      << ", \"priority\": " << group.priority << ", \"kind\": " << json_string(kind_text(group.kind))
-      << ", \"processes\": [";
+      << ", \"priority\": " << group.priority
+      << ", \"kind\": " << json_string(kind_text(group.kind)) << ", \"processes\": [";
     for (size_t i = 0; i < group.processes.size(); ++i) {
       o << (i ? ",\n    " : "\n    ") << json_process(config, *group.processes[i]);
     }
@@ -208,24 +229,27 @@ std::string render_text(const Config& config) {
       << ": some processes may fail to spawn (raise LimitNOFILE= or ulimit -Hn, or minfds= as "
          "root)\n";
   for (const auto& w : config.warnings) o << "warning: " << w << "\n";
-  for (const auto& u : config.unix_servers) o << "server [" << u.section << "] unix://" << u.file << "\n";
+  for (const auto& u : config.unix_servers)
+    o << "server [" << u.section << "] unix://" << u.file << "\n";
   for (const auto& i : config.inet_servers) {
-    o << "server [" << i.section << "] http://" << (i.host.empty() ? "*" : i.host) << ":" << i.port << "\n";
+    o << "server [" << i.section << "] http://" << (i.host.empty() ? "*" : i.host) << ":" << i.port
+      << "\n";
   }
   for (const auto& group : config.groups) {
     o << "\ngroup " << group->name << " (" << kind_text(group->kind) << ", priority "
       << group->priority << ", " << group->processes.size() << " processes)\n";
     for (const auto& pp : group->processes) {
       const auto& p = *pp;
-      o << "  " << (p.name == group->name ? p.name : group->name + ":" + p.name)
-        << "  priority " << p.priority << "  autostart " << json_bool(p.autostart)
-        << "  autorestart " << autorestart_name(p.autorestart) << "  startsecs " << p.startsecs
-        << "  stopsignal " << values::signal_name(p.stopsignal) << "\n";
+      o << "  " << (p.name == group->name ? p.name : group->name + ":" + p.name) << "  priority "
+        << p.priority << "  autostart " << json_bool(p.autostart) << "  autorestart "
+        << autorestart_name(p.autorestart) << "  startsecs " << p.startsecs << "  stopsignal "
+        << values::signal_name(p.stopsignal) << "\n";
       o << "    command    " << p.command << "\n";
       o << "    directory  " << (p.directory ? *p.directory : "(supervisord's)") << "\n";
       o << "    user       " << (p.user ? p.user_text : "(supervisord's)") << "\n";
       if (p.umask) o << "    umask      " << octal_text(*p.umask) << "\n";
-      for (auto [log, channel] : {std::pair{&p.stdout_log, "stdout"}, std::pair{&p.stderr_log, "stderr"}}) {
+      for (auto [log, channel] :
+           {std::pair{&p.stdout_log, "stdout"}, std::pair{&p.stderr_log, "stderr"}}) {
         o << "    " << channel << "     ";
         if (log->file.kind == values::LogfileName::Kind::Auto) {
           o << "AUTO " << auto_pattern(config, p, channel);

@@ -13,7 +13,7 @@
 namespace config {
 
 std::string render_text(const Config& config);
-std::string render_json(const Config& config);   // one JSON object, "ok": true
+std::string render_json(const Config& config);  // one JSON object, "ok": true
 
 // Loads and renders to `out`. Returns 0 if the config is valid, 2 if not (the error goes to
 // `err` as "Error: <message>"; with json, `out` also gets {"ok": false, "error": ...}).

@@ -9,7 +9,8 @@ namespace {
 // Supervisor skips a field when either side is Automatic: at run time the active config's
 // AUTO has become a real temp path, and the freshly read one is still AUTO.
 void neutralise_auto(LogConfig& a, LogConfig& b) {
-  if (a.file.kind == values::LogfileName::Kind::Auto || b.file.kind == values::LogfileName::Kind::Auto) {
+  if (a.file.kind == values::LogfileName::Kind::Auto ||
+      b.file.kind == values::LogfileName::Kind::Auto) {
     a.file = b.file;
   }
 }
@@ -26,7 +27,7 @@ const ProcessConfig* find_process(const GroupConfig& group, const std::string& n
 bool same_instance(const Config& old_config, const ProcessConfig& a, const Config& next_config,
                    const ProcessConfig& b) {
   ProcessConfig y = b;
-  y.numprocs = a.numprocs;   // what numprocs changes for an instance shows in its other fields
+  y.numprocs = a.numprocs;  // what numprocs changes for an instance shows in its other fields
   return same_process(old_config, a, next_config, y);
 }
 

@@ -15,17 +15,17 @@ namespace config {
 
 struct ProcessDiff {
   std::string group;
-  bool group_settings_changed = false;   // priority or kind: the group itself must be rebuilt
-  std::vector<std::string> added;        // process names only in the new config
-  std::vector<std::string> changed;      // in both, configured differently (same_instance)
-  std::vector<std::string> removed;      // only in the old config
+  bool group_settings_changed = false;  // priority or kind: the group itself must be rebuilt
+  std::vector<std::string> added;       // process names only in the new config
+  std::vector<std::string> changed;     // in both, configured differently (same_instance)
+  std::vector<std::string> removed;     // only in the old config
 };
 
 struct Diff {
-  std::vector<std::string> added;     // in `next` order (by priority, name)
-  std::vector<std::string> changed;   // in `next` order
-  std::vector<std::string> removed;   // in `old` order
-  std::vector<ProcessDiff> processes; // one per changed group, same order as `changed`
+  std::vector<std::string> added;      // in `next` order (by priority, name)
+  std::vector<std::string> changed;    // in `next` order
+  std::vector<std::string> removed;    // in `old` order
+  std::vector<ProcessDiff> processes;  // one per changed group, same order as `changed`
   bool empty() const { return added.empty() && changed.empty() && removed.empty(); }
 };
 

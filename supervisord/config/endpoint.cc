@@ -36,7 +36,8 @@ Result<Endpoint> host_port(std::string_view text, Endpoint::Kind kind, std::stri
       return Result<Endpoint>::fail("bad port in '" + std::string(text) + "'");
     n = n * 10 + (c - '0');
   }
-  if (n < 1 || n > 65535) return Result<Endpoint>::fail("port out of range in '" + std::string(text) + "'");
+  if (n < 1 || n > 65535)
+    return Result<Endpoint>::fail("port out of range in '" + std::string(text) + "'");
   e.port = n;
   return e;
 }
@@ -49,7 +50,8 @@ Result<Endpoint> parse_ready(std::string_view text) {
   std::string_view rest;
   if (text.starts_with("tcp://")) {
     auto e = host_port(text.substr(6), Endpoint::Kind::Tcp, &rest);
-    if (e && !rest.empty()) return Result<Endpoint>::fail("tcp:// takes no path: '" + std::string(text) + "'");
+    if (e && !rest.empty())
+      return Result<Endpoint>::fail("tcp:// takes no path: '" + std::string(text) + "'");
     return e;
   }
   if (text.starts_with("http://")) {
@@ -70,17 +72,21 @@ Result<Endpoint> parse_listen(std::string_view text) {
   if (text.starts_with("unix://")) {
     std::string path(text.substr(7));
     if (path.empty() || path[0] != '/')
-      return Result<Endpoint>::fail("unix socket path must be absolute: '" + std::string(text) + "'");
-    if (path.size() > 107) return Result<Endpoint>::fail("unix socket path too long: '" + path + "'");
+      return Result<Endpoint>::fail("unix socket path must be absolute: '" + std::string(text) +
+                                    "'");
+    if (path.size() > 107)
+      return Result<Endpoint>::fail("unix socket path too long: '" + path + "'");
     return Endpoint{Endpoint::Kind::Unix, "", 0, path};
   }
   if (text.starts_with("tcp://")) {
     std::string_view rest;
     auto e = host_port(text.substr(6), Endpoint::Kind::Tcp, &rest);
-    if (e && !rest.empty()) return Result<Endpoint>::fail("tcp:// takes no path: '" + std::string(text) + "'");
+    if (e && !rest.empty())
+      return Result<Endpoint>::fail("tcp:// takes no path: '" + std::string(text) + "'");
     return e;
   }
-  return Result<Endpoint>::fail("expected tcp://HOST:PORT or unix:///path, got '" + std::string(text) + "'");
+  return Result<Endpoint>::fail("expected tcp://HOST:PORT or unix:///path, got '" +
+                                std::string(text) + "'");
 }
 
 }  // namespace config

@@ -15,9 +15,9 @@ namespace config {
 struct Endpoint {
   enum class Kind { None, Notify, Tcp, Http, Unix };
   Kind kind = Kind::None;
-  std::string host;    // Tcp/Http: as written ("127.0.0.1", "localhost", "::1" without [])
-  int port = 0;        // Tcp/Http
-  std::string path;    // Http: "/..." (default "/"); Unix: the socket path
+  std::string host;  // Tcp/Http: as written ("127.0.0.1", "localhost", "::1" without [])
+  int port = 0;      // Tcp/Http
+  std::string path;  // Http: "/..." (default "/"); Unix: the socket path
 };
 
 // "" -> None. Errors name what is wrong: "ready: expected notify, tcp://HOST:PORT or ...".

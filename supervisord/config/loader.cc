@@ -24,12 +24,12 @@ using namespace std::string_literals;
 using schema::Row;
 
 bool is_dir(const std::string& p) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 bool exists(const std::string& p) {
-  struct stat st{};
+  struct stat st {};
   return ::lstat(p.c_str(), &st) == 0;
 }
 
@@ -90,10 +90,12 @@ std::string out_of_bounds(const schema::Row& row, const schema::Value& value) {
 
 Result<std::string> find_config_file(const std::string& argv0) {
   std::string bin = dirname(dirname(argv0));
-  const std::vector<std::string> paths = {
-      path_join(path_join(bin, "etc"), "supervisord.conf"), path_join(bin, "supervisord.conf"),
-      "supervisord.conf", "etc/supervisord.conf", "/etc/supervisord.conf",
-      "/etc/supervisor/supervisord.conf"};
+  const std::vector<std::string> paths = {path_join(path_join(bin, "etc"), "supervisord.conf"),
+                                          path_join(bin, "supervisord.conf"),
+                                          "supervisord.conf",
+                                          "etc/supervisord.conf",
+                                          "/etc/supervisord.conf",
+                                          "/etc/supervisor/supervisord.conf"};
   for (const auto& p : paths) {
     if (exists(p)) return p;
   }
@@ -140,14 +142,15 @@ class Loader {
       for (char** e = environ; e && *e; ++e) {
         std::string item(*e);
         auto eq = item.find('=');
-        if (eq != std::string::npos) ctx_.os_env.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+        if (eq != std::string::npos)
+          ctx_.os_env.emplace_back(item.substr(0, eq), item.substr(eq + 1));
       }
     }
     for (const auto& [k, v] : ctx_.os_env) ctx_.env.set("ENV_" + k, v);
     if (options_.host_name) {
       ctx_.host = *options_.host_name;
     } else {
-      struct utsname u{};
+      struct utsname u {};
       ctx_.host = ::uname(&u) == 0 ? u.nodename : "";
     }
     ctx_.instance_counts = options_.instance_counts;
@@ -221,7 +224,8 @@ class Loader {
         int probe = ::open(abs.c_str(), O_RDONLY | O_CLOEXEC);
         if (probe >= 0) ::close(probe);
         if (probe < 0 || is_dir(abs)) {
-          ctx_.config.warnings.push_back("Included file \"" + abs + "\" could not be read; skipped");
+          ctx_.config.warnings.push_back("Included file \"" + abs +
+                                         "\" could not be read; skipped");
           continue;
         }
         ctx_.config.included.push_back(abs);
@@ -238,7 +242,7 @@ class Loader {
     target.supervisord = &sup;
     expand::Scope scope = ctx_.env;
     scope.set("here", ctx_.here);
-    expand::Scope second = ctx_.env;   // 4.2.5 expands environment= a second time
+    expand::Scope second = ctx_.env;  // 4.2.5 expands environment= a second time
     second.set("here", ctx_.here);
     second.set("host_node_name", ctx_.host);
     std::string tmp = temp_dir(ctx_.os_env, ctx_.cwd);
@@ -263,7 +267,9 @@ class Loader {
     }
     for (const auto& [key, ov] : options_.overrides) {
       const Row* row = schema::find(schema::kSupervisord, key);
-      std::string flag = !ov.flag.empty() ? ov.flag : row && !row->cli.empty() ? std::string(row->cli) : "--" + key;
+      std::string flag = !ov.flag.empty()           ? ov.flag
+                         : row && !row->cli.empty() ? std::string(row->cli)
+                                                    : "--" + key;
       if (!row || !row->land) return Status::fail("option " + flag + " not recognized");
       auto converted = schema::convert(row->type, ov.value);
       std::string bad = converted ? out_of_bounds(*row, *converted) : converted.error();
@@ -287,8 +293,8 @@ class Loader {
       std::string name = sec.name.substr(sec.name.find(':') + 1);
       auto factory = ctx_.option_text(sec, key, nullptr);
       if (!factory) {
-        return Status::fail(ctx_.at_section(sec, key, "section [" + sec.name +
-                                                          "] does not specify a " + key));
+        return Status::fail(
+            ctx_.at_section(sec, key, "section [" + sec.name + "] does not specify a " + key));
       }
       auto& kwargs = ctx_.config.rpcinterfaces[name];
       for (const ini::Entry* e : ctx_.doc.items(sec)) {
@@ -298,10 +304,10 @@ class Loader {
         kwargs[e->key] = *value;
       }
       if (kwargs[key] != "supervisor.rpcinterface:make_main_rpcinterface") {
-        ctx_.config.warnings.push_back(ctx_.at_text(
-            sec, key, *factory, 0,
-            "Python plugin " + kwargs[key] + " is not available; only the built-in "
-            "supervisor.* interface is served"));
+        ctx_.config.warnings.push_back(ctx_.at_text(sec, key, *factory, 0,
+                                                    "Python plugin " + kwargs[key] +
+                                                        " is not available; only the built-in "
+                                                        "supervisor.* interface is served"));
       }
     }
     return Status::success();
@@ -313,8 +319,9 @@ class Loader {
     if (user.has_value() != pass.has_value()) {
       return Status::fail(ctx_.at_section(
           sec, user ? "password" : "username",
-          "Section [" + sec.name + "] contains incomplete authentication: If a username or a "
-          "password is specified, both the username and password must be specified"));
+          "Section [" + sec.name +
+              "] contains incomplete authentication: If a username or a "
+              "password is specified, both the username and password must be specified"));
     }
     if (!user) return Status::success();
     auto u = ctx_.expand(sec, "username", *user, ctx_.env, sec.name + ".username");
@@ -368,7 +375,8 @@ class Loader {
         if (!text) return Status::fail(text.error());
         auto owner = values::user_group(*text);
         if (!owner) {
-          return Status::fail(ctx_.at_text(sec, "chown", *chown, 0, "Invalid sockchown value " + *text));
+          return Status::fail(
+              ctx_.at_text(sec, "chown", *chown, 0, "Invalid sockchown value " + *text));
         }
         server.chown = *owner;
       }
@@ -377,7 +385,8 @@ class Loader {
         if (!text) return Status::fail(text.error());
         auto mode = values::octal(*text);
         if (!mode) {
-          return Status::fail(ctx_.at_text(sec, "chmod", *chmod, 0, "Invalid chmod value " + *text));
+          return Status::fail(
+              ctx_.at_text(sec, "chmod", *chmod, 0, "Invalid chmod value " + *text));
         }
         server.chmod = *mode;
       }

@@ -32,9 +32,9 @@ struct LoadOptions {
   std::map<std::string, Override> overrides;
   // supervisord's environment, for ENV_* (absent: the process environment, `environ`).
   std::optional<std::vector<std::pair<std::string, std::string>>> environment;
-  std::optional<std::string> host_name;   // %(host_node_name)s; absent: uname -n
-  std::optional<int> cpu_count;           // %(cpu_count)d extension; absent: online CPUs
-  std::optional<std::string> cwd;         // for relative logfile/pidfile; absent: getcwd()
+  std::optional<std::string> host_name;  // %(host_node_name)s; absent: uname -n
+  std::optional<int> cpu_count;          // %(cpu_count)d extension; absent: online CPUs
+  std::optional<std::string> cwd;        // for relative logfile/pidfile; absent: getcwd()
   // Extension (runtime scaling): [program:x] name -> how many processes to make instead of
   // numprocs. process_num still starts at numprocs_start; %(numprocs)d and
   // ProcessConfig::numprocs stay the file's, so the processes the file makes compare equal.

@@ -22,7 +22,7 @@ size_t OptionText::source_offset(size_t offset) const {
     const auto& [inserted, replaced] = lengths;
     if (offset < at) break;
     if (offset < at + inserted) return at - shift;
-    shift += inserted - replaced;   // may wrap; only differences matter (unsigned arithmetic)
+    shift += inserted - replaced;  // may wrap; only differences matter (unsigned arithmetic)
   }
   return offset - shift;
 }
@@ -39,7 +39,7 @@ std::optional<OptionText> LoadContext::option_text(const ini::Section& section,
   if (!has_include) return out;
   // Supervisor replaces the literal %(here)s of every value by the directory of the file
   // the section came from, before any expansion (only when an [include] section exists).
-  bool own = false;   // else inherited from [DEFAULT]: it takes the section's file
+  bool own = false;  // else inherited from [DEFAULT]: it takes the section's file
   for (const auto& e : section.entries) own = own || &e == entry;
   const auto& source = own ? entry->source : section.source;
   if (!source) return out;
@@ -66,8 +66,7 @@ std::optional<OptionText> LoadContext::option_text(const ini::Section& section,
 }
 
 std::string LoadContext::expand_message(const expand::ExpandError& error, std::string_view raw,
-                                        std::string_view python_name,
-                                        const expand::Scope& scope) {
+                                        std::string_view python_name, const expand::Scope& scope) {
   std::string head = "Format string " + pystr::repr(raw) + " for " + pystr::repr(python_name);
   if (error.kind == expand::ExpandError::Kind::BadFormat) {
     return head + " is badly formatted: " + error.detail;
@@ -84,9 +83,8 @@ Result<std::string> LoadContext::expand(const ini::Section& section, std::string
   auto result = expand::expand(text.text, scope);
   if (auto* ok = std::get_if<std::string>(&result)) return std::move(*ok);
   const auto& error = std::get<expand::ExpandError>(result);
-  return Result<std::string>::fail(
-      at_text(section, key, text, text.source_offset(error.offset),
-              expand_message(error, text.text, python_name, scope)));
+  return Result<std::string>::fail(at_text(section, key, text, text.source_offset(error.offset),
+                                           expand_message(error, text.text, python_name, scope)));
 }
 
 Result<std::string> LoadContext::expand_again(const ini::Section& section, std::string_view key,

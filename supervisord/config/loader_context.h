@@ -21,7 +21,7 @@ namespace config {
 // An option's text as the expansion sees it: the entry's value after the textual
 // %(here)s pre-substitution Supervisor does when [include] exists, or a default.
 struct OptionText {
-  const ini::Entry* entry = nullptr;   // null: the default text
+  const ini::Entry* entry = nullptr;  // null: the default text
   std::string text;
   // Substitutions made, in text order: (offset in `text`, inserted length, replaced length).
   std::vector<std::pair<size_t, std::pair<size_t, size_t>>> substitutions;
@@ -33,15 +33,15 @@ struct LoadContext {
   ini::Document doc;
   Config config;
   std::string cwd;
-  std::string here;         // directory of the main file (absolute)
+  std::string here;  // directory of the main file (absolute)
   std::string main_abs;
-  std::string main_shown;   // the main file as given (for messages)
+  std::string main_shown;  // the main file as given (for messages)
   std::string host;
   int cpus = 1;
-  std::map<std::string, int> instance_counts;   // LoadOptions::instance_counts
+  std::map<std::string, int> instance_counts;  // LoadOptions::instance_counts
   bool has_include = false;
   std::vector<std::pair<std::string, std::string>> os_env;
-  expand::Scope env;        // ENV_*: supervisord's environment, then [supervisord] environment=
+  expand::Scope env;  // ENV_*: supervisord's environment, then [supervisord] environment=
 
   // The section's own value or [DEFAULT]'s; else `fallback` (nullptr: nullopt).
   std::optional<OptionText> option_text(const ini::Section& section, std::string_view key,

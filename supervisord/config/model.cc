@@ -32,9 +32,9 @@ bool ProcessConfig::operator==(const ProcessConfig& o) const {
                     p.priority, p.autostart, p.autorestart, p.startsecs, p.startretries,
                     p.exitcodes, p.stopsignal, p.stopwaitsecs, p.stopasgroup, p.killasgroup,
                     p.user_text, p.redirect_stderr, p.environment, p.directory, p.umask,
-                    p.serverurl, p.reap_group, p.events, p.buffer_size, p.result_handler,
-                    p.socket, p.socket_backlog, p.socket_mode, p.ready, p.ready_timeout,
-                    p.liveness_interval, p.liveness_failures, p.listen_socket);
+                    p.serverurl, p.reap_group, p.events, p.buffer_size, p.result_handler, p.socket,
+                    p.socket_backlog, p.socket_mode, p.ready, p.ready_timeout, p.liveness_interval,
+                    p.liveness_failures, p.listen_socket);
   };
   return plain(*this) == plain(o) && same_user(user, o.user) &&
          same_log(stdout_log, o.stdout_log) && same_log(stderr_log, o.stderr_log) &&
@@ -52,9 +52,12 @@ bool GroupConfig::operator==(const GroupConfig& o) const {
 
 const char* autorestart_name(Autorestart value) {
   switch (value) {
-    case Autorestart::False: return "false";
-    case Autorestart::True: return "true";
-    case Autorestart::Unexpected: return "unexpected";
+    case Autorestart::False:
+      return "false";
+    case Autorestart::True:
+      return "true";
+    case Autorestart::Unexpected:
+      return "unexpected";
   }
   return "unexpected";
 }

@@ -55,32 +55,32 @@ inline constexpr const char* kStdoutResultHandler = "supervisor_stdout:event_han
 
 // One process (one member of a numprocs fan-out). Everything expanded.
 struct ProcessConfig {
-  std::string name;            // process_name expanded
-  std::string group;           // group it belongs to
-  std::string program;         // program_name (the text after "program:")
+  std::string name;     // process_name expanded
+  std::string group;    // group it belongs to
+  std::string program;  // program_name (the text after "program:")
   ProgramKind kind = ProgramKind::Program;
   int process_num = 0;
   int numprocs = 1;
-  std::string command;         // expanded; shlex-split at spawn time
+  std::string command;  // expanded; shlex-split at spawn time
   int priority = 999;
   bool autostart = true;
   Autorestart autorestart = Autorestart::Unexpected;
   int startsecs = 1;
   int startretries = 3;
   std::vector<int> exitcodes = {0};
-  int stopsignal = 15;         // SIGTERM
+  int stopsignal = 15;  // SIGTERM
   int stopwaitsecs = 10;
   bool stopasgroup = false;
   bool killasgroup = false;
-  std::optional<values::UserId> user;   // absent: do not change user
-  std::string user_text;       // as written (for getAllConfigInfo uid)
+  std::optional<values::UserId> user;  // absent: do not change user
+  std::string user_text;               // as written (for getAllConfigInfo uid)
   bool redirect_stderr = false;
   LogConfig stdout_log;
   LogConfig stderr_log;
-  std::vector<std::pair<std::string, std::string>> environment;   // program's own environment=
+  std::vector<std::pair<std::string, std::string>> environment;  // program's own environment=
   std::optional<std::string> directory;
   std::optional<mode_t> umask;
-  std::optional<std::string> serverurl;   // absent = AUTO
+  std::optional<std::string> serverurl;  // absent = AUTO
   // Extension (docs/ARCHITECTURE.md#process-trees): when the master exits, signal then
   // kill what is left of its process group before reporting it stopped / restarting it.
   bool reap_group = true;
@@ -88,13 +88,13 @@ struct ProcessConfig {
   // ready: "" = Supervisor's startsecs; "notify" = RUNNING on READY=1 at $NOTIFY_SOCKET;
   // "tcp://HOST:PORT" / "http://HOST:PORT/PATH" = RUNNING when the probe succeeds.
   std::string ready;
-  int ready_timeout = 60;       // seconds a not-yet-ready instance may take (then BACKOFF)
-  int liveness_interval = 0;    // seconds between probes while RUNNING; 0 = off
-  int liveness_failures = 3;    // probe failures in a row that restart the instance
+  int ready_timeout = 60;     // seconds a not-yet-ready instance may take (then BACKOFF)
+  int liveness_interval = 0;  // seconds between probes while RUNNING; 0 = off
+  int liveness_failures = 3;  // probe failures in a row that restart the instance
   // [program:x] socket: "tcp://HOST:PORT" or "unix:///path" bound by supervisord once and
   // passed to every start as fd 3 (LISTEN_FDS=1, LISTEN_PID); "" = none.
   std::string listen_socket;
-  Origin origin;               // the [program:x] header
+  Origin origin;  // the [program:x] header
 
   // eventlistener only
   std::vector<std::string> events;
@@ -102,7 +102,7 @@ struct ProcessConfig {
   std::string result_handler = kDefaultResultHandler;
   // fcgi-program only
   std::string socket;
-  int socket_backlog = 0;      // 0 = SOMAXCONN
+  int socket_backlog = 0;  // 0 = SOMAXCONN
   std::optional<values::UserGroup> socket_owner;
   mode_t socket_mode = 0700;
 
@@ -112,49 +112,48 @@ struct ProcessConfig {
   bool operator==(const ProcessConfig&) const;
 };
 
-
 // Text of the Autorestart values as Supervisor spells them in config ("true", ...).
 const char* autorestart_name(Autorestart value);
 
 struct GroupConfig {
   std::string name;
   int priority = 999;
-  ProgramKind kind = ProgramKind::Program;   // EventListener for [eventlistener:x] pools
-  std::vector<std::shared_ptr<const ProcessConfig>> processes;   // in (priority, name) order
+  ProgramKind kind = ProgramKind::Program;  // EventListener for [eventlistener:x] pools
+  std::vector<std::shared_ptr<const ProcessConfig>> processes;  // in (priority, name) order
   Origin origin;
-  bool operator==(const GroupConfig& other) const;   // deep: compares process configs
+  bool operator==(const GroupConfig& other) const;  // deep: compares process configs
 };
 
 struct UnixServerConfig {
-  std::string section;         // "unix_http_server" or "unix_http_server:b"
-  std::string file;            // absolute, normalised
+  std::string section;  // "unix_http_server" or "unix_http_server:b"
+  std::string file;     // absolute, normalised
   mode_t chmod = 0700;
   std::optional<values::UserGroup> chown;
   std::string username;
-  std::string password;        // plain or "{SHA}hex"
+  std::string password;  // plain or "{SHA}hex"
 };
 
 struct InetServerConfig {
   std::string section;
-  std::string host;            // "" = all interfaces
+  std::string host;  // "" = all interfaces
   int port = 0;
   std::string username;
   std::string password;
 };
 
 struct SupervisordConfig {
-  std::string logfile = "supervisord.log";   // absolute after load; "syslog" kept as is
+  std::string logfile = "supervisord.log";  // absolute after load; "syslog" kept as is
   int64_t logfile_maxbytes = 50 * 1024 * 1024;
   int logfile_backups = 10;
-  int loglevel = 20;                          // CRIT 50 ERRO 40 WARN 30 INFO 20 DEBG 10 TRAC 5 BLAT 3
-  std::string pidfile = "supervisord.pid";    // absolute after load
+  int loglevel = 20;                        // CRIT 50 ERRO 40 WARN 30 INFO 20 DEBG 10 TRAC 5 BLAT 3
+  std::string pidfile = "supervisord.pid";  // absolute after load
   mode_t umask = 022;
   bool nodaemon = false;
   bool silent = false;
   int64_t minfds = 1024;
   int64_t minprocs = 200;
   bool nocleanup = false;
-  std::string childlogdir;                    // $TMPDIR or /tmp by default
+  std::string childlogdir;  // $TMPDIR or /tmp by default
   std::optional<values::UserId> user;
   std::optional<std::string> directory;
   bool strip_ansi = false;
@@ -174,17 +173,17 @@ std::vector<std::pair<std::string, std::string>> effective_environment(
     const SupervisordConfig& supervisord, const ProcessConfig& process);
 
 struct Config {
-  std::string path;                           // the main config file (absolute)
-  std::vector<std::string> included;          // files read through [include], in order
-  std::vector<std::string> warnings;          // parse-time warnings, logged at startup
+  std::string path;                   // the main config file (absolute)
+  std::vector<std::string> included;  // files read through [include], in order
+  std::vector<std::string> warnings;  // parse-time warnings, logged at startup
   SupervisordConfig supervisord;
   std::vector<UnixServerConfig> unix_servers;
   std::vector<InetServerConfig> inet_servers;
-  std::vector<std::shared_ptr<const GroupConfig>> groups;   // sorted by (priority, name)
-  std::map<std::string, std::map<std::string, std::string>> rpcinterfaces;   // accepted, unused
+  std::vector<std::shared_ptr<const GroupConfig>> groups;  // sorted by (priority, name)
+  std::map<std::string, std::map<std::string, std::string>> rpcinterfaces;  // accepted, unused
   // Values the loader computed from the machine, kept so --check-config can show them.
   std::string host_node_name;
-  int cpu_count = 1;                          // extension: %(cpu_count)d
+  int cpu_count = 1;  // extension: %(cpu_count)d
 
   const GroupConfig* find_group(const std::string& name) const;
 };

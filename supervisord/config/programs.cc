@@ -1,14 +1,14 @@
 // programs.cc — process groups from [group:x], [program:x], [eventlistener:x] and
 // [fcgi-program:x] sections, in Supervisor's order (heterogeneous groups first, then the
 // homogeneous ones), with the numprocs fan-out and the per-process %(name)s expansion.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <set>
 
-#include <unistd.h>
-
-#include "supervisord/config/loader_context.h"
 #include "supervisord/config/endpoint.h"
+#include "supervisord/config/loader_context.h"
 #include "supervisord/config/schema.h"
 
 namespace config {
@@ -88,7 +88,8 @@ class Programs {
     auto text = group_text(sec, key, fallback);
     if (!text) return Error{text.error()};
     auto n = values::integer(**text);
-    if (!n) return Error{ctx_.at_text(sec, key, *ctx_.option_text(sec, key, fallback), 0, n.error())};
+    if (!n)
+      return Error{ctx_.at_text(sec, key, *ctx_.option_text(sec, key, fallback), 0, n.error())};
     return *n;
   }
 
@@ -145,9 +146,11 @@ class Programs {
         if (fcgi) {
           // Supervisor 4.2.5 makes grouped fcgi-programs plain programs: no socket is
           // created. We do the same (drop-in) and say so.
-          ctx_.config.warnings.push_back(ctx_.at_section(
-              member_sec, "", "listed in [" + sec.name + "]: runs as a plain program, its "
-                              "socket is not created (as Supervisor 4.2.5)"));
+          ctx_.config.warnings.push_back(
+              ctx_.at_section(member_sec, "",
+                              "listed in [" + sec.name +
+                                  "]: runs as a plain program, its "
+                                  "socket is not created (as Supervisor 4.2.5)"));
         }
         if (auto s = processes(member_sec, schema::kProgram, *name, group.processes); !s) return s;
       }
@@ -180,7 +183,8 @@ class Programs {
     auto buffer_size = group_int(sec, "buffer_size", "10");
     if (!buffer_size) return Status::fail(buffer_size.error());
     if (*buffer_size < 1) {
-      return Status::fail(ctx_.at_text(sec, "buffer_size", *ctx_.option_text(sec, "buffer_size", "10"), 0,
+      return Status::fail(ctx_.at_text(sec, "buffer_size",
+                                       *ctx_.option_text(sec, "buffer_size", "10"), 0,
                                        "[" + sec.name + "] section sets invalid buffer_size (" +
                                            std::to_string(*buffer_size) + ")"));
     }
@@ -198,8 +202,8 @@ class Programs {
     std::set<std::string> events;
     for (const auto& e : schema::list_of_strings(**events_text)) events.insert(upper(e));
     if (events.empty()) {
-      return Status::fail(ctx_.at_section(sec, "events",
-                                          "[" + sec.name + "] section requires an \"events\" line"));
+      return Status::fail(
+          ctx_.at_section(sec, "events", "[" + sec.name + "] section requires an \"events\" line"));
     }
     for (const auto& e : events) {
       auto known = schema::event_type_names();
@@ -223,8 +227,9 @@ class Programs {
     if (*redirect_bool) {
       return Status::fail(ctx_.at_text(
           sec, "redirect_stderr", *ctx_.option_text(sec, "redirect_stderr", "false"), 0,
-          "[" + sec.name + "] section sets redirect_stderr=true but this is not allowed because "
-          "it will interfere with the eventlistener protocol"));
+          "[" + sec.name +
+              "] section sets redirect_stderr=true but this is not allowed because "
+              "it will interfere with the eventlistener protocol"));
     }
     Built group{pool, static_cast<int>(*priority), ProgramKind::EventListener, {}, origin_of(sec)};
     if (auto s = processes(sec, schema::kEventListener, pool, group.processes); !s) return s;
@@ -285,21 +290,26 @@ class Programs {
     auto socket_text = group_text(sec, "socket", nullptr, &socket_scope);
     if (!socket_text) return Status::fail(socket_text.error());
     if (!*socket_text || (*socket_text)->empty()) {
-      return Status::fail(ctx_.at_section(sec, "socket",
-                                          "[" + sec.name + "] section requires a \"socket\" line"));
+      return Status::fail(
+          ctx_.at_section(sec, "socket", "[" + sec.name + "] section requires a \"socket\" line"));
     }
     const std::string& sock = **socket_text;
     std::string socket;
-    auto bad = [&](const std::string& why) { return fail_at("socket", why + " in [" + sec.name + "] socket"); };
+    auto bad = [&](const std::string& why) {
+      return fail_at("socket", why + " in [" + sec.name + "] socket");
+    };
     if (sock.rfind("unix://", 0) == 0) {
       std::string path = sock.substr(7);
-      if (path.empty() || path[0] != '/') return bad("Unix socket path " + path + " is not an absolute path");
+      if (path.empty() || path[0] != '/')
+        return bad("Unix socket path " + path + " is not an absolute path");
       socket = "unix://" + values::normalize_path(path);
-      if (!owner && user && user->uid != ::getuid()) owner = values::UserGroup{user->uid, user->gid};
+      if (!owner && user && user->uid != ::getuid())
+        owner = values::UserGroup{user->uid, user->gid};
       if (!mode) mode = 0700;
     } else {
       if (owner || mode) {
-        return bad("socket_owner and socket_mode params should only be used with a Unix domain socket");
+        return bad(
+            "socket_owner and socket_mode params should only be used with a Unix domain socket");
       }
       // tcp://host:port — host without spaces or ':', port digits.
       bool ok = sock.rfind("tcp://", 0) == 0;
@@ -337,7 +347,7 @@ class Programs {
     a.set("program_name", *program);
     a.set("host_node_name", ctx_.host);
     a.set("group_name", group_name);
-    a.set("cpu_count", static_cast<int64_t>(ctx_.cpus));   // extension
+    a.set("cpu_count", static_cast<int64_t>(ctx_.cpus));  // extension
     ProcessConfig proto;
     proto.kind = kind == schema::kEventListener ? ProgramKind::EventListener
                  : kind == schema::kFcgiProgram ? ProgramKind::FcgiProgram
@@ -377,13 +387,15 @@ class Programs {
     if (!template_name) {
       return Status::fail(ctx_.at_text(sec, "process_name", name_text, 0, template_name.error()));
     }
-    if (std::max(numprocs, count) > 1 && template_name->find("%(process_num)") == std::string::npos) {
-      return Status::fail(ctx_.at_text(
-          sec, "process_name", name_text, 0,
-          "%(process_num) must be present within process_name when numprocs > 1"));
+    if (std::max(numprocs, count) > 1 &&
+        template_name->find("%(process_num)") == std::string::npos) {
+      return Status::fail(
+          ctx_.at_text(sec, "process_name", name_text, 0,
+                       "%(process_num) must be present within process_name when numprocs > 1"));
     }
     if (proto.stopasgroup && !proto.killasgroup) {
-      return Status::fail(ctx_.at_text(sec, "killasgroup", *ctx_.option_text(sec, "killasgroup", ""), 0,
+      return Status::fail(ctx_.at_text(sec, "killasgroup",
+                                       *ctx_.option_text(sec, "killasgroup", ""), 0,
                                        "Cannot set stopasgroup=true and killasgroup=false"));
     }
     auto env_text = *ctx_.option_text(sec, "environment", "");
@@ -392,9 +404,9 @@ class Programs {
     const std::string& section = sec.name;
     // Python's range(): a huge numprocs would only exhaust memory; refuse before that.
     if (numprocs > 100000) {
-      return Status::fail(ctx_.at_text(sec, "numprocs", *ctx_.option_text(sec, "numprocs", "1"), 0,
-                                       "numprocs " + std::to_string(numprocs) +
-                                           " is above the limit of 100000"));
+      return Status::fail(
+          ctx_.at_text(sec, "numprocs", *ctx_.option_text(sec, "numprocs", "1"), 0,
+                       "numprocs " + std::to_string(numprocs) + " is above the limit of 100000"));
     }
     for (int64_t n = start; n < start + count; ++n) {
       expand::Scope b = a;
@@ -412,14 +424,16 @@ class Programs {
       t.process = &p;
       for (const Row& row : schema::rows()) {
         if (!(row.sections & kind)) continue;
-        if (row.names != schema::Names::PerProcess && row.names != schema::Names::PerProcessTwice) continue;
+        if (row.names != schema::Names::PerProcess && row.names != schema::Names::PerProcessTwice)
+          continue;
         // A grouped [fcgi-program:x] runs as a program; its socket= is fcgi's, not ours.
         if (row.key == "socket" && schema::section_kind(sec.name) != schema::kProgram) continue;
         auto text = ctx_.option_text(sec, row.key, row.default_text);
         if (!text) {
           if (row.required) {
             return Status::fail(ctx_.at_section(
-                sec, row.key, "program section " + section + " does not specify a " + std::string(row.key)));
+                sec, row.key,
+                "program section " + section + " does not specify a " + std::string(row.key)));
           }
           continue;
         }
@@ -432,7 +446,8 @@ class Programs {
           final_text = *again;
         }
         auto converted = schema::convert(row.type, final_text);
-        if (!converted) return Status::fail(ctx_.at_text(sec, row.key, *text, 0, converted.error()));
+        if (!converted)
+          return Status::fail(ctx_.at_text(sec, row.key, *text, 0, converted.error()));
         row.land(t, *converted, final_text);
         // Extension texts are checked here, where the error can point at the line.
         if (row.key == "ready" || row.key == "socket") {
@@ -443,9 +458,10 @@ class Programs {
       for (auto* log : {&p.stdout_log, &p.stderr_log}) {
         std::string channel = log == &p.stdout_log ? "stdout" : "stderr";
         if (log->file.kind == Kind::Syslog) {
-          ctx_.config.warnings.push_back(
-              "For [" + section + "], " + channel + "_logfile=syslog but this is deprecated and "
-              "will be removed.  Use " + channel + "_syslog=true to enable syslog instead.");
+          ctx_.config.warnings.push_back("For [" + section + "], " + channel +
+                                         "_logfile=syslog but this is deprecated and "
+                                         "will be removed.  Use " +
+                                         channel + "_syslog=true to enable syslog instead.");
           log->file = values::LogfileName{Kind::None, ""};
           log->syslog = true;
         }
@@ -457,11 +473,12 @@ class Programs {
       }
       if (p.redirect_stderr) {
         if (p.stderr_log.file.kind != Kind::Auto && p.stderr_log.file.kind != Kind::None) {
-          ctx_.config.warnings.push_back("For [" + section + "], redirect_stderr=true but "
+          ctx_.config.warnings.push_back("For [" + section +
+                                         "], redirect_stderr=true but "
                                          "stderr_logfile has also been set to a filename, the "
                                          "filename has been ignored");
         }
-        p.stderr_log.file = values::LogfileName{Kind::None, ""};   // never a stderr log
+        p.stderr_log.file = values::LogfileName{Kind::None, ""};  // never a stderr log
       }
       auto name = ctx_.expand(sec, "process_name", name_template, b, "process_name");
       if (!name) return Status::fail(name.error());
@@ -482,7 +499,8 @@ class Programs {
     for (auto& group : built_) {
       if (!seen.insert(group.name).second) {
         // supervisord adds groups in this order and refuses a name it already has.
-        ctx_.config.warnings.push_back("group " + group.name + " is defined more than once; "
+        ctx_.config.warnings.push_back("group " + group.name +
+                                       " is defined more than once; "
                                        "only the first (by priority, name) is used");
         continue;
       }
@@ -499,12 +517,14 @@ class Programs {
         if (same == kept.end()) {
           kept.push_back(&p);
         } else {
-          ctx_.config.warnings.push_back("group " + group.name + " has more than one process named " +
-                                         p.name + "; only the last definition is used");
+          ctx_.config.warnings.push_back("group " + group.name +
+                                         " has more than one process named " + p.name +
+                                         "; only the last definition is used");
           *same = &p;
         }
       }
-      for (const auto* p : kept) out->processes.push_back(std::make_shared<const ProcessConfig>(*p));
+      for (const auto* p : kept)
+        out->processes.push_back(std::make_shared<const ProcessConfig>(*p));
       ctx_.config.groups.push_back(std::move(out));
     }
   }

@@ -16,7 +16,7 @@ using schema::Row;
 struct Section {
   unsigned kind;
   std::string_view header;
-  bool active;   // written uncommented in the default sample
+  bool active;  // written uncommented in the default sample
   std::string_view intro;
 };
 
@@ -51,7 +51,7 @@ struct Example {
   unsigned kind;
   std::string_view key;
   std::string_view value;
-  bool active;   // uncommented in the default sample (its section must be active)
+  bool active;  // uncommented in the default sample (its section must be active)
 };
 
 // Values shown instead of the default (or where there is none). Paths stay under /tmp so
@@ -104,8 +104,10 @@ constexpr size_t kWidth = 96;
 // "; " + text, wrapped at word boundaries; continuation lines start at column 0 with ';'
 // (a full-line comment to every INI reader) and are padded to the comment column.
 void append_comment(std::string& out, std::string line, std::string_view text) {
-  if (line.size() < kCommentColumn) line.resize(kCommentColumn, ' ');
-  else line += ' ';
+  if (line.size() < kCommentColumn)
+    line.resize(kCommentColumn, ' ');
+  else
+    line += ' ';
   line += "; ";
   size_t start = line.size();
   std::string pad = ";" + std::string(kCommentColumn + 1, ' ');

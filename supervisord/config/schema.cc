@@ -10,15 +10,37 @@
 namespace config::schema {
 namespace {
 
-int64_t as_int(const Value& v) { return std::get<int64_t>(v); }
-bool as_bool(const Value& v) { return std::get<bool>(v); }
-const std::string& as_text(const Value& v) { return std::get<std::string>(v); }
+int64_t as_int(const Value& v) {
+  return std::get<int64_t>(v);
+}
+bool as_bool(const Value& v) {
+  return std::get<bool>(v);
+}
+const std::string& as_text(const Value& v) {
+  return std::get<std::string>(v);
+}
 
 // A row's land function for a field of one of the model structs.
-#define PROC(expr) [](Target& t, const Value& v, std::string_view) { auto& p = *t.process; expr; }
-#define SUPD(expr) [](Target& t, const Value& v, std::string_view) { auto& s = *t.supervisord; expr; }
-#define UNIX(expr) [](Target& t, const Value& v, std::string_view) { auto& u = *t.unix_server; expr; }
-#define INET(expr) [](Target& t, const Value& v, std::string_view) { auto& i = *t.inet_server; expr; }
+#define PROC(expr)                                  \
+  [](Target& t, const Value& v, std::string_view) { \
+    auto& p = *t.process;                           \
+    expr;                                           \
+  }
+#define SUPD(expr)                                  \
+  [](Target& t, const Value& v, std::string_view) { \
+    auto& s = *t.supervisord;                       \
+    expr;                                           \
+  }
+#define UNIX(expr)                                  \
+  [](Target& t, const Value& v, std::string_view) { \
+    auto& u = *t.unix_server;                       \
+    expr;                                           \
+  }
+#define INET(expr)                                  \
+  [](Target& t, const Value& v, std::string_view) { \
+    auto& i = *t.inet_server;                       \
+    expr;                                           \
+  }
 
 // clang-format off
 const Row kRows[] = {
@@ -272,14 +294,33 @@ const Row kRows[] = {
 #undef INET
 
 constexpr std::string_view kEventTypes[] = {
-    "EVENT", "PROCESS_STATE", "PROCESS_STATE_STOPPED", "PROCESS_STATE_EXITED",
-    "PROCESS_STATE_STARTING", "PROCESS_STATE_STOPPING", "PROCESS_STATE_BACKOFF",
-    "PROCESS_STATE_FATAL", "PROCESS_STATE_RUNNING", "PROCESS_STATE_UNKNOWN",
-    "PROCESS_COMMUNICATION", "PROCESS_COMMUNICATION_STDOUT", "PROCESS_COMMUNICATION_STDERR",
-    "PROCESS_LOG", "PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR", "REMOTE_COMMUNICATION",
-    "SUPERVISOR_STATE_CHANGE", "SUPERVISOR_STATE_CHANGE_RUNNING",
-    "SUPERVISOR_STATE_CHANGE_STOPPING", "TICK", "TICK_5", "TICK_60", "TICK_3600",
-    "PROCESS_GROUP", "PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED",
+    "EVENT",
+    "PROCESS_STATE",
+    "PROCESS_STATE_STOPPED",
+    "PROCESS_STATE_EXITED",
+    "PROCESS_STATE_STARTING",
+    "PROCESS_STATE_STOPPING",
+    "PROCESS_STATE_BACKOFF",
+    "PROCESS_STATE_FATAL",
+    "PROCESS_STATE_RUNNING",
+    "PROCESS_STATE_UNKNOWN",
+    "PROCESS_COMMUNICATION",
+    "PROCESS_COMMUNICATION_STDOUT",
+    "PROCESS_COMMUNICATION_STDERR",
+    "PROCESS_LOG",
+    "PROCESS_LOG_STDOUT",
+    "PROCESS_LOG_STDERR",
+    "REMOTE_COMMUNICATION",
+    "SUPERVISOR_STATE_CHANGE",
+    "SUPERVISOR_STATE_CHANGE_RUNNING",
+    "SUPERVISOR_STATE_CHANGE_STOPPING",
+    "TICK",
+    "TICK_5",
+    "TICK_60",
+    "TICK_3600",
+    "PROCESS_GROUP",
+    "PROCESS_GROUP_ADDED",
+    "PROCESS_GROUP_REMOVED",
 };
 
 std::string lower(std::string_view v) {
@@ -297,7 +338,9 @@ std::string strip(std::string_view v) {
 
 }  // namespace
 
-std::span<const Row> rows() { return kRows; }
+std::span<const Row> rows() {
+  return kRows;
+}
 
 const Row* find(unsigned kind, std::string_view key) {
   for (const auto& row : kRows) {
@@ -324,47 +367,76 @@ unsigned section_kind(std::string_view name) {
 
 std::string_view section_kind_name(unsigned kind) {
   switch (kind) {
-    case kSupervisord: return "supervisord";
-    case kUnixHttpServer: return "unix_http_server";
-    case kInetHttpServer: return "inet_http_server";
-    case kSupervisorctl: return "supervisorctl";
-    case kProgram: return "program";
-    case kEventListener: return "eventlistener";
-    case kFcgiProgram: return "fcgi-program";
-    case kGroup: return "group";
-    case kInclude: return "include";
-    case kRpcInterface: return "rpcinterface";
-    default: return "";
+    case kSupervisord:
+      return "supervisord";
+    case kUnixHttpServer:
+      return "unix_http_server";
+    case kInetHttpServer:
+      return "inet_http_server";
+    case kSupervisorctl:
+      return "supervisorctl";
+    case kProgram:
+      return "program";
+    case kEventListener:
+      return "eventlistener";
+    case kFcgiProgram:
+      return "fcgi-program";
+    case kGroup:
+      return "group";
+    case kInclude:
+      return "include";
+    case kRpcInterface:
+      return "rpcinterface";
+    default:
+      return "";
   }
 }
 
 std::string_view type_name(Type type) {
   switch (type) {
-    case Type::Text: return "text";
-    case Type::Boolean: return "boolean";
-    case Type::Integer: return "integer";
-    case Type::ByteSize: return "byte size";
-    case Type::Octal: return "octal";
-    case Type::Signal: return "signal";
-    case Type::ExitCodes: return "exit codes";
-    case Type::Logfile: return "logfile";
-    case Type::DirPath: return "path";
-    case Type::Directory: return "directory";
-    case Type::User: return "user";
-    case Type::UserGroup: return "user[:group]";
-    case Type::Environment: return "environment";
-    case Type::Name: return "name";
-    case Type::Autorestart: return "true|false|unexpected";
-    case Type::LogLevel: return "log level";
-    case Type::StringList: return "list";
-    case Type::InetAddress: return "host:port";
+    case Type::Text:
+      return "text";
+    case Type::Boolean:
+      return "boolean";
+    case Type::Integer:
+      return "integer";
+    case Type::ByteSize:
+      return "byte size";
+    case Type::Octal:
+      return "octal";
+    case Type::Signal:
+      return "signal";
+    case Type::ExitCodes:
+      return "exit codes";
+    case Type::Logfile:
+      return "logfile";
+    case Type::DirPath:
+      return "path";
+    case Type::Directory:
+      return "directory";
+    case Type::User:
+      return "user";
+    case Type::UserGroup:
+      return "user[:group]";
+    case Type::Environment:
+      return "environment";
+    case Type::Name:
+      return "name";
+    case Type::Autorestart:
+      return "true|false|unexpected";
+    case Type::LogLevel:
+      return "log level";
+    case Type::StringList:
+      return "list";
+    case Type::InetAddress:
+      return "host:port";
   }
   return "";
 }
 
 Result<int> logging_level(std::string_view v) {
   static constexpr std::pair<std::string_view, int> kLevels[] = {
-      {"critical", 50}, {"error", 40}, {"warn", 30}, {"info", 20},
+      {"critical", 50}, {"error", 40}, {"warn", 30},  {"info", 20},
       {"debug", 10},    {"trace", 5},  {"blather", 3}};
   auto l = lower(v);
   for (const auto& [name, level] : kLevels) {
@@ -418,7 +490,9 @@ Result<std::pair<std::string, int>> inet_address(std::string_view s) {
   return std::pair<std::string, int>{host, static_cast<int>(port)};
 }
 
-std::span<const std::string_view> event_type_names() { return kEventTypes; }
+std::span<const std::string_view> event_type_names() {
+  return kEventTypes;
+}
 
 Result<Value> convert(Type type, std::string_view text) {
   using R = Result<Value>;
@@ -427,10 +501,14 @@ Result<Value> convert(Type type, std::string_view text) {
     return Value(std::move(*result));
   };
   switch (type) {
-    case Type::Text: return Value(std::string(text));
-    case Type::Boolean: return wrap(values::boolean(text));
-    case Type::Integer: return wrap(values::integer(text));
-    case Type::ByteSize: return wrap(values::byte_size(text));
+    case Type::Text:
+      return Value(std::string(text));
+    case Type::Boolean:
+      return wrap(values::boolean(text));
+    case Type::Integer:
+      return wrap(values::integer(text));
+    case Type::ByteSize:
+      return wrap(values::byte_size(text));
     case Type::Octal: {
       auto r = values::octal(text);
       if (!r) return R::fail(r.error());
@@ -441,8 +519,10 @@ Result<Value> convert(Type type, std::string_view text) {
       if (!r) return R::fail(r.error());
       return Value(static_cast<int64_t>(*r));
     }
-    case Type::ExitCodes: return wrap(values::exit_codes(text));
-    case Type::Logfile: return wrap(values::logfile_name(text));
+    case Type::ExitCodes:
+      return wrap(values::exit_codes(text));
+    case Type::Logfile:
+      return wrap(values::logfile_name(text));
     case Type::DirPath: {
       // A logfile-typed path that must not be AUTO/NONE: reuse the directory check.
       auto r = values::logfile_name(text);
@@ -450,18 +530,25 @@ Result<Value> convert(Type type, std::string_view text) {
       if (!r) return R::fail(r.error());
       return Value(std::string(text));
     }
-    case Type::Directory: return wrap(values::existing_directory(text));
-    case Type::User: return wrap(values::user(text));
-    case Type::UserGroup: return wrap(values::user_group(text));
-    case Type::Environment: return wrap(values::environment(text));
-    case Type::Name: return wrap(values::process_or_group_name(text));
-    case Type::Autorestart: return wrap(auto_restart(text));
+    case Type::Directory:
+      return wrap(values::existing_directory(text));
+    case Type::User:
+      return wrap(values::user(text));
+    case Type::UserGroup:
+      return wrap(values::user_group(text));
+    case Type::Environment:
+      return wrap(values::environment(text));
+    case Type::Name:
+      return wrap(values::process_or_group_name(text));
+    case Type::Autorestart:
+      return wrap(auto_restart(text));
     case Type::LogLevel: {
       auto r = logging_level(text);
       if (!r) return R::fail(r.error());
       return Value(static_cast<int64_t>(*r));
     }
-    case Type::StringList: return Value(list_of_strings(text));
+    case Type::StringList:
+      return Value(list_of_strings(text));
     case Type::InetAddress: {
       auto r = inet_address(text);
       if (!r) return R::fail(r.error());

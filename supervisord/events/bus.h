@@ -21,7 +21,7 @@
 namespace events {
 
 enum class EventType {
-  Event,   // abstract root
+  Event,  // abstract root
   ProcessState,
   ProcessStateStopped,
   ProcessStateExited,
@@ -66,8 +66,8 @@ EventType process_state_event(ProcessState s);
 struct Event {
   EventType type = EventType::Event;
   std::string payload;
-  std::optional<uint64_t> serial;                                  // global
-  std::vector<std::pair<std::string, uint64_t>> pool_serials;     // per pool name
+  std::optional<uint64_t> serial;                              // global
+  std::vector<std::pair<std::string, uint64_t>> pool_serials;  // per pool name
   const uint64_t* pool_serial(const std::string& pool) const;
 };
 using EventPtr = std::shared_ptr<Event>;

@@ -9,7 +9,9 @@
 namespace events {
 
 namespace {
-std::string key(const Process& p) { return p.group() + ":" + p.name(); }
+std::string key(const Process& p) {
+  return p.group() + ":" + p.name();
+}
 
 // result_handler= as loaded (the loader accepts only the built-in names).
 ResultHandler result_handler(const std::string& spec) {
@@ -26,11 +28,13 @@ ResultHandler result_handler(const std::string& spec) {
 }  // namespace
 
 EventSystem::EventSystem(uv_loop_t* loop, Supervisor& supervisor, logs::DaemonLog& log)
-    : supervisor_(supervisor),
-      log_(log),
-      ticker_(loop, [this](EventType type, int64_t when) { bus_.publish(type, tick_payload(when)); }) {}
+    : supervisor_(supervisor), log_(log), ticker_(loop, [this](EventType type, int64_t when) {
+        bus_.publish(type, tick_payload(when));
+      }) {}
 
-EventSystem::~EventSystem() { close(); }
+EventSystem::~EventSystem() {
+  close();
+}
 
 void EventSystem::attach() {
   Supervisor::EventTaps taps;
@@ -42,20 +46,19 @@ void EventSystem::attach() {
     // A listener's stdout is the protocol channel: never a PROCESS_LOG event (a listener
     // subscribed to PROCESS_LOG would otherwise feed on its own answers).
     if (!is_stderr && p.config().kind == config::ProgramKind::EventListener) return;
-    bus_.publish(is_stderr ? EventType::ProcessLogStderr : EventType::ProcessLogStdout,
-                 process_log_payload(p.name(), p.group(), p.pid(),
-                                     is_stderr ? "stderr" : "stdout", data));
+    bus_.publish(
+        is_stderr ? EventType::ProcessLogStderr : EventType::ProcessLogStdout,
+        process_log_payload(p.name(), p.group(), p.pid(), is_stderr ? "stderr" : "stdout", data));
   };
   taps.capture_event = [this](Process& p, bool is_stderr, std::string data) {
     if (!is_stderr && p.config().kind == config::ProgramKind::EventListener) return;
-    bus_.publish(is_stderr ? EventType::ProcessCommunicationStderr
-                           : EventType::ProcessCommunicationStdout,
-                 process_comm_payload(p.name(), p.group(), p.pid(), data));
+    bus_.publish(
+        is_stderr ? EventType::ProcessCommunicationStderr : EventType::ProcessCommunicationStdout,
+        process_comm_payload(p.name(), p.group(), p.pid(), data));
   };
   supervisor_.set_event_taps(std::move(taps));
-  supervisor_.add_state_listener([this](Process& p, ProcessState from, ProcessState to) {
-    state_changed(p, from, to);
-  });
+  supervisor_.add_state_listener(
+      [this](Process& p, ProcessState from, ProcessState to) { state_changed(p, from, to); });
 }
 
 void EventSystem::supervisor_running() {
@@ -84,7 +87,9 @@ void EventSystem::remote(const std::string& type, const std::string& data) {
   kick();
 }
 
-void EventSystem::close() { ticker_.close(); }
+void EventSystem::close() {
+  ticker_.close();
+}
 
 EventPool* EventSystem::pool(const std::string& name) {
   auto it = pools_.find(name);

@@ -12,7 +12,7 @@ namespace events {
 namespace {
 
 constexpr std::string_view kReady = "READY\n";
-constexpr size_t kResultPrefix = 7;   // "RESULT "; the text there is not checked (as Python)
+constexpr size_t kResultPrefix = 7;  // "RESULT "; the text there is not checked (as Python)
 
 // Python's int() of ASCII text: surrounding whitespace, optional sign, decimal digits.
 // Negative lengths are refused (they cannot frame anything).
@@ -66,10 +66,14 @@ std::optional<std::string> stdout_relay_text(std::string_view body) {
 
 std::string_view listener_state_name(ListenerState s) {
   switch (s) {
-    case ListenerState::Ready: return "READY";
-    case ListenerState::Busy: return "BUSY";
-    case ListenerState::Acknowledged: return "ACKNOWLEDGED";
-    case ListenerState::Unknown: return "UNKNOWN";
+    case ListenerState::Ready:
+      return "READY";
+    case ListenerState::Busy:
+      return "BUSY";
+    case ListenerState::Acknowledged:
+      return "ACKNOWLEDGED";
+    case ListenerState::Unknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }
@@ -81,7 +85,9 @@ void ListenerParser::reset() {
   result_.clear();
 }
 
-void ListenerParser::sent() { state_ = ListenerState::Busy; }
+void ListenerParser::sent() {
+  state_ = ListenerState::Busy;
+}
 
 void ListenerParser::change(ListenerState to, std::vector<ListenerOutcome>& out) {
   out.push_back({ListenerOutcome::Kind::Transition, state_, to, {}});
@@ -95,7 +101,7 @@ void ListenerParser::change(ListenerState to, std::vector<ListenerOutcome>& out)
 
 std::vector<ListenerOutcome> ListenerParser::feed(std::string_view bytes) {
   std::vector<ListenerOutcome> out;
-  if (state_ == ListenerState::Unknown) return out;   // fatal until respawned
+  if (state_ == ListenerState::Unknown) return out;  // fatal until respawned
   buffer_.append(bytes);
   while (!buffer_.empty()) {
     switch (state_) {
@@ -103,7 +109,7 @@ std::vector<ListenerOutcome> ListenerParser::feed(std::string_view bytes) {
         buffer_.clear();
         return out;
       case ListenerState::Acknowledged:
-        if (buffer_.size() < kReady.size()) return out;   // cannot decide yet
+        if (buffer_.size() < kReady.size()) return out;  // cannot decide yet
         if (buffer_.compare(0, kReady.size(), kReady) == 0) {
           buffer_.erase(0, kReady.size());
           change(ListenerState::Ready, out);
@@ -212,7 +218,7 @@ void EventPool::dispatch() {
     EventPtr e = buffer_.front();
     buffer_.pop_front();
     if (!send(e)) {
-      buffer_.push_front(e);   // nobody can take it: keep it first and stop
+      buffer_.push_front(e);  // nobody can take it: keep it first and stop
       break;
     }
   }
@@ -253,7 +259,7 @@ void EventPool::listener_spawned(const std::string& listener) {
 void EventPool::listener_exited(const std::string& listener) {
   Listener* l = find(listener);
   if (!l) return;
-  reject(*l);   // it died before answering: the event goes back first in line
+  reject(*l);  // it died before answering: the event goes back first in line
   l->parser.reset();
 }
 
@@ -266,9 +272,10 @@ void EventPool::listener_output(const std::string& listener, std::string_view by
         io_.log(10, l->name + ": " + std::string(listener_state_name(o.from)) + " -> " +
                         std::string(listener_state_name(o.to)));
         if (o.to == ListenerState::Unknown) {
-          io_.log(30, l->name + ": has entered the UNKNOWN state and will no longer receive "
-                                "events, this usually indicates the process violated the "
-                                "eventlistener protocol");
+          io_.log(30, l->name +
+                          ": has entered the UNKNOWN state and will no longer receive "
+                          "events, this usually indicates the process violated the "
+                          "eventlistener protocol");
           reject(*l);
         }
         if (o.to == ListenerState::Ready) l->in_flight = nullptr;

@@ -81,10 +81,10 @@ class ListenerParser {
 class EventPool {
  public:
   struct Io {
-    std::function<bool(const std::string& listener)> running;   // state RUNNING
+    std::function<bool(const std::string& listener)> running;  // state RUNNING
     // Writes to the listener's stdin; false when it cannot (closed pipe): try the next.
     std::function<bool(const std::string& listener, std::string_view bytes)> write;
-    std::function<void(int level, const std::string& text)> log;   // 40 ERRO 30 WARN 10 DEBG
+    std::function<void(int level, const std::string& text)> log;  // 40 ERRO 30 WARN 10 DEBG
   };
 
   // `listeners` in the pool's process order; `subscriptions` as parsed from events=;
@@ -102,9 +102,9 @@ class EventPool {
   // Whether dispatch() could send something now.
   bool dispatchable() const;
 
-  void listener_spawned(const std::string& listener);   // reset its parser
+  void listener_spawned(const std::string& listener);  // reset its parser
   void listener_output(const std::string& listener, std::string_view bytes);
-  void listener_exited(const std::string& listener);    // a BUSY listener's event is rejected
+  void listener_exited(const std::string& listener);  // a BUSY listener's event is rejected
 
   ListenerState listener_state(const std::string& listener) const;
   size_t buffered() const { return buffer_.size(); }

@@ -14,7 +14,9 @@ Ticker::Ticker(uv_loop_t* loop, Emit emit, Clock clock)
   slots_[2].period_s = 3600;
 }
 
-Ticker::~Ticker() { close(); }
+Ticker::~Ticker() {
+  close();
+}
 
 int64_t Ticker::now_ms() const {
   if (clock_) return clock_();
@@ -45,10 +47,13 @@ void Ticker::arm(Slot& s, int64_t now) {
   int64_t delay = next_ms - now + 1;
   if (delay < 1) delay = 1;
   uv_update_time(loop_);
-  uv_timer_start(s.timer, [](uv_timer_t* t) {
-    Slot* slot = static_cast<Slot*>(t->data);
-    slot->owner->fire(*slot);
-  }, static_cast<uint64_t>(delay), 0);
+  uv_timer_start(
+      s.timer,
+      [](uv_timer_t* t) {
+        Slot* slot = static_cast<Slot*>(t->data);
+        slot->owner->fire(*slot);
+      },
+      static_cast<uint64_t>(delay), 0);
 }
 
 void Ticker::fire(Slot& s) {

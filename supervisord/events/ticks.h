@@ -19,22 +19,22 @@ namespace events {
 class Ticker {
  public:
   using Emit = std::function<void(EventType type, int64_t when)>;
-  using Clock = std::function<int64_t()>;   // wall-clock milliseconds since the epoch
+  using Clock = std::function<int64_t()>;  // wall-clock milliseconds since the epoch
 
   Ticker(uv_loop_t* loop, Emit emit, Clock clock = {});
-  ~Ticker();   // close() first
+  ~Ticker();  // close() first
   Ticker(const Ticker&) = delete;
   Ticker& operator=(const Ticker&) = delete;
 
   void start();
-  void close();   // idempotent; the handles are freed in their close callbacks
+  void close();  // idempotent; the handles are freed in their close callbacks
 
  private:
   struct Slot {
     Ticker* owner = nullptr;
     EventType type = EventType::Tick5;
     int64_t period_s = 5;
-    int64_t last = 0;    // the slice the last tick (or the start) fell in
+    int64_t last = 0;  // the slice the last tick (or the start) fell in
     uv_timer_t* timer = nullptr;
   };
   void arm(Slot& s, int64_t now_ms);

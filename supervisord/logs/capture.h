@@ -16,9 +16,9 @@ inline constexpr std::string_view kCaptureEnd = "<!--XSUPERVISOR:END-->";
 
 struct CaptureSegment {
   enum class Kind {
-    Log,        // goes to the log file (normal mode)
-    Captured,   // taken into the capture buffer (still a PROCESS_LOG event, as Supervisor)
-    End,        // END seen: `data` is the whole capture, for PROCESS_COMMUNICATION
+    Log,       // goes to the log file (normal mode)
+    Captured,  // taken into the capture buffer (still a PROCESS_LOG event, as Supervisor)
+    End,       // END seen: `data` is the whole capture, for PROCESS_COMMUNICATION
   };
   Kind kind;
   std::string data;
@@ -45,8 +45,8 @@ class CaptureSplitter {
 
   int64_t maxbytes_;
   bool capturing_ = false;
-  std::string pending_;    // undecided bytes: a possible token prefix
-  std::string captured_;   // the capture so far (bounded)
+  std::string pending_;   // undecided bytes: a possible token prefix
+  std::string captured_;  // the capture so far (bounded)
 };
 
 }  // namespace logs

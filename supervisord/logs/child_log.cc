@@ -1,6 +1,5 @@
 // child_log.cc — see child_log.h.
 #include "supervisord/logs/child_log.h"
-#include "supervisord/logs/syslog_client.h"
 
 #include <dirent.h>
 #include <syslog.h>
@@ -13,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "supervisord/logs/syslog_client.h"
+
 namespace logs {
 
 namespace {
@@ -21,7 +22,9 @@ namespace {
 constexpr std::string_view kNameChars = "abcdefghijklmnopqrstuvwxyz0123456789_";
 constexpr std::string_view kAutoSuffix = ".log";
 
-bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool is_space(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
 // Supervisor's `re.match('.+?---<identifier>-\S+\.log\.{0,1}\d{0,4}', name)`: anchored at
 // the start only, and the optional tail can match nothing, so it reduces to: "---<id>-" after
@@ -29,7 +32,8 @@ bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 // ".log". Hand-written because GCC 12's <regex> trips -Wmaybe-uninitialized under ASan.
 bool is_auto_log_name(std::string_view name, std::string_view identifier) {
   const std::string marker = "---" + std::string(identifier) + "-";
-  for (size_t at = name.find(marker, 1); at != std::string_view::npos; at = name.find(marker, at + 1)) {
+  for (size_t at = name.find(marker, 1); at != std::string_view::npos;
+       at = name.find(marker, at + 1)) {
     if (name.substr(0, at).find('\n') != std::string_view::npos) return false;
     size_t p = at + marker.size();
     // \S+ then ".log": the run must be non-empty and unbroken by whitespace up to ".log".
@@ -45,7 +49,9 @@ bool is_auto_log_name(std::string_view name, std::string_view identifier) {
 
 }  // namespace
 
-std::string_view channel_name(Channel c) { return c == Channel::Stdout ? "stdout" : "stderr"; }
+std::string_view channel_name(Channel c) {
+  return c == Channel::Stdout ? "stdout" : "stderr";
+}
 
 Result<std::string> create_auto_log(const std::string& childlogdir, const std::string& process_name,
                                     Channel channel, const std::string& identifier) {
@@ -99,8 +105,8 @@ Result<std::unique_ptr<ChildLog>> ChildLog::create(const config::LogConfig& conf
   using Kind = values::LogfileName::Kind;
   switch (config.file.kind) {
     case Kind::Auto: {
-      auto path = create_auto_log(context.childlogdir, context.process_name, channel,
-                                  context.identifier);
+      auto path =
+          create_auto_log(context.childlogdir, context.process_name, channel, context.identifier);
       if (!path) return Result<std::unique_ptr<ChildLog>>::fail(path.error());
       log->path_ = std::move(*path);
       break;
@@ -108,7 +114,7 @@ Result<std::unique_ptr<ChildLog>> ChildLog::create(const config::LogConfig& conf
     case Kind::Path:
       log->path_ = config.file.path;
       break;
-    case Kind::Syslog:   // the loader's job, tolerated here: deprecated spelling of syslog=true
+    case Kind::Syslog:  // the loader's job, tolerated here: deprecated spelling of syslog=true
       log->syslog_ = true;
       break;
     case Kind::None:
@@ -158,8 +164,12 @@ void ChildLog::route(std::string_view bytes) {
   }
   for (auto& segment : capture_->feed(bytes)) {
     switch (segment.kind) {
-      case CaptureSegment::Kind::Log: log(segment.data); break;
-      case CaptureSegment::Kind::Captured: captured(segment.data); break;
+      case CaptureSegment::Kind::Log:
+        log(segment.data);
+        break;
+      case CaptureSegment::Kind::Captured:
+        captured(segment.data);
+        break;
       case CaptureSegment::Kind::End:
         if (callbacks_.on_capture) callbacks_.on_capture(std::move(segment.data));
         break;
@@ -174,8 +184,10 @@ void ChildLog::flush() {
   }
   if (!capture_) return;
   for (auto& segment : capture_->flush()) {
-    if (segment.kind == CaptureSegment::Kind::Log) log(segment.data);
-    else if (segment.kind == CaptureSegment::Kind::Captured) captured(segment.data);
+    if (segment.kind == CaptureSegment::Kind::Log)
+      log(segment.data);
+    else if (segment.kind == CaptureSegment::Kind::Captured)
+      captured(segment.data);
   }
 }
 

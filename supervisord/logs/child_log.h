@@ -20,13 +20,13 @@
 namespace logs {
 
 enum class Channel { Stdout, Stderr };
-std::string_view channel_name(Channel c);   // "stdout" / "stderr"
+std::string_view channel_name(Channel c);  // "stdout" / "stderr"
 
 // The daemon-wide inputs a channel log needs besides its LogConfig.
 struct ChildLogContext {
   std::string process_name;
   std::string identifier = "supervisor";
-  std::string childlogdir;   // where AUTO files go
+  std::string childlogdir;  // where AUTO files go
   bool strip_ansi = false;
 };
 
@@ -75,14 +75,14 @@ class ChildLog {
 
   // The resolved path: "" for NONE (getProcessInfo shows it as "").
   const std::string& path() const { return path_; }
-  Status reopen();   // SIGUSR2
-  Status clear();    // clearProcessLogs: current file only
+  Status reopen();  // SIGUSR2
+  Status clear();   // clearProcessLogs: current file only
 
  private:
   ChildLog() = default;
-  void route(std::string_view data);      // after stripping: capture splitting
-  void log(std::string_view data);        // normal mode: file, syslog, event
-  void captured(std::string_view data);   // capture mode: buffer, event
+  void route(std::string_view data);     // after stripping: capture splitting
+  void log(std::string_view data);       // normal mode: file, syslog, event
+  void captured(std::string_view data);  // capture mode: buffer, event
 
   std::string process_name_;
   std::string path_;
@@ -91,7 +91,7 @@ class ChildLog {
   bool strip_ = false;
   StripAnsi stripper_;
   std::unique_ptr<RotatingFile> file_;
-  std::unique_ptr<CaptureSplitter> capture_;   // null unless capture_maxbytes > 0
+  std::unique_ptr<CaptureSplitter> capture_;  // null unless capture_maxbytes > 0
   ChildLogCallbacks callbacks_;
 };
 

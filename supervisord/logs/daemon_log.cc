@@ -1,16 +1,16 @@
 // daemon_log.cc — see daemon_log.h.
 #include "supervisord/logs/daemon_log.h"
 
+#include <spdlog/details/null_mutex.h>
+#include <spdlog/logger.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <mutex>
-#include <spdlog/details/null_mutex.h>
-#include <spdlog/logger.h>
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/base_sink.h>
 #include <utility>
 #include <vector>
 
@@ -31,7 +31,8 @@ using NullMutex = spdlog::details::null_mutex;
 class LevelNameFlag : public spdlog::custom_flag_formatter {
  public:
   explicit LevelNameFlag(const std::string_view* name) : name_(name) {}
-  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     dest.append(name_->data(), name_->data() + name_->size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
@@ -100,11 +101,16 @@ class SyslogSink : public spdlog::sinks::base_sink<NullMutex> {
  private:
   static int priority(spdlog::level::level_enum level) {
     switch (level) {
-      case spdlog::level::critical: return LOG_CRIT;
-      case spdlog::level::err: return LOG_ERR;
-      case spdlog::level::warn: return LOG_WARNING;
-      case spdlog::level::info: return LOG_INFO;
-      default: return LOG_DEBUG;
+      case spdlog::level::critical:
+        return LOG_CRIT;
+      case spdlog::level::err:
+        return LOG_ERR;
+      case spdlog::level::warn:
+        return LOG_WARNING;
+      case spdlog::level::info:
+        return LOG_INFO;
+      default:
+        return LOG_DEBUG;
     }
   }
 };
@@ -123,7 +129,7 @@ std::shared_ptr<spdlog::logger> make_logger(std::vector<spdlog::sink_ptr> sinks,
   for (auto& sink : sinks) sink->set_formatter(make_formatter(name));
   // Not registered in spdlog's global registry: the daemon owns its one logger.
   auto logger = std::make_shared<spdlog::logger>("supervisord", sinks.begin(), sinks.end());
-  logger->set_level(spdlog::level::trace);   // filtering is ours, by Supervisor's numbers
+  logger->set_level(spdlog::level::trace);  // filtering is ours, by Supervisor's numbers
   return logger;
 }
 
@@ -139,7 +145,8 @@ std::string_view level_name(int level) {
   return "BLAT";
 }
 
-DaemonLog::DaemonLog() : logger_(make_logger({std::make_shared<FdSink>(STDERR_FILENO)}, &current_name_)) {}
+DaemonLog::DaemonLog()
+    : logger_(make_logger({std::make_shared<FdSink>(STDERR_FILENO)}, &current_name_)) {}
 
 DaemonLog::~DaemonLog() = default;
 
@@ -174,7 +181,9 @@ void DaemonLog::log(int level, std::string_view text) {
   logger_->log(to_spdlog(level), "{}", text);
 }
 
-Status DaemonLog::reopen() { return file_ ? file_->reopen() : Status::success(); }
+Status DaemonLog::reopen() {
+  return file_ ? file_->reopen() : Status::success();
+}
 
 Status DaemonLog::clear() {
   if (!file_) return Status::fail("no log file");

@@ -61,13 +61,13 @@ class DaemonLog {
 
   // "" before open(), "syslog", or the file path (readLog / clearLog / getProcessInfo).
   const std::string& path() const { return path_; }
-  Status reopen();   // SIGUSR2
-  Status clear();    // clearLog: delete and reopen the current file (backups stay)
+  Status reopen();  // SIGUSR2
+  Status clear();   // clearLog: delete and reopen the current file (backups stay)
 
  private:
   std::string path_;
   int level_ = kLevelInfo;
-  std::string_view current_name_;   // read by the "%*" flag while a line is formatted
+  std::string_view current_name_;  // read by the "%*" flag while a line is formatted
   std::shared_ptr<RotatingFile> file_;
   std::shared_ptr<spdlog::logger> logger_;
 };

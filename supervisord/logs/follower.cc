@@ -12,7 +12,9 @@ namespace logs {
 
 namespace {
 
-void free_handle(uv_handle_t* handle) { delete reinterpret_cast<uv_fs_event_t*>(handle); }
+void free_handle(uv_handle_t* handle) {
+  delete reinterpret_cast<uv_fs_event_t*>(handle);
+}
 
 }  // namespace
 
@@ -27,7 +29,7 @@ Result<std::unique_ptr<Follower>> Follower::start(uv_loop_t* loop, const std::st
   struct stat st {};
   if (::fstat(f->fd_, &st) == 0 && st.st_size > head) f->pos_ = st.st_size - head;
 
-  f->watch_ = new uv_fs_event_t{};   // zeroed: close() reads ->loop if init fails
+  f->watch_ = new uv_fs_event_t{};  // zeroed: close() reads ->loop if init fails
   int rc = uv_fs_event_init(loop, f->watch_);
   if (rc == 0) {
     f->watch_->data = f.get();
@@ -41,14 +43,18 @@ Result<std::unique_ptr<Follower>> Follower::start(uv_loop_t* loop, const std::st
   return f;
 }
 
-Follower::~Follower() { close(); }
+Follower::~Follower() {
+  close();
+}
 
 void Follower::close() {
   if (watch_ != nullptr) {
     watch_->data = nullptr;
     if (uv_is_active(reinterpret_cast<uv_handle_t*>(watch_))) uv_fs_event_stop(watch_);
-    if (watch_->loop != nullptr) uv_close(reinterpret_cast<uv_handle_t*>(watch_), free_handle);
-    else delete watch_;   // init failed: libuv never knew the handle
+    if (watch_->loop != nullptr)
+      uv_close(reinterpret_cast<uv_handle_t*>(watch_), free_handle);
+    else
+      delete watch_;  // init failed: libuv never knew the handle
     watch_ = nullptr;
   }
   if (fd_ >= 0) ::close(fd_);
@@ -96,8 +102,9 @@ void Follower::check() {
   read_new(fd_);
   if (fd_ < 0) return;
   struct stat by_path {};
-  if (::stat(path_.c_str(), &by_path) != 0) return;   // between rename and recreate
-  if (static_cast<uint64_t>(by_path.st_dev) == dev_ && static_cast<uint64_t>(by_path.st_ino) == ino_)
+  if (::stat(path_.c_str(), &by_path) != 0) return;  // between rename and recreate
+  if (static_cast<uint64_t>(by_path.st_dev) == dev_ &&
+      static_cast<uint64_t>(by_path.st_ino) == ino_)
     return;
   // Rotated: the old inode was drained above; the new file is read from its start.
   if (open_file()) read_new(fd_);

@@ -45,7 +45,8 @@ class Follower {
   void check();
 
  private:
-  Follower(std::string path, DataCallback on_data) : path_(std::move(path)), on_data_(std::move(on_data)) {}
+  Follower(std::string path, DataCallback on_data)
+      : path_(std::move(path)), on_data_(std::move(on_data)) {}
   bool open_file();
   void read_new(int fd);
   static void on_fs_event(uv_fs_event_t* handle, const char* filename, int events, int status);
@@ -57,7 +58,7 @@ class Follower {
   int fd_ = -1;
   uint64_t dev_ = 0;
   uint64_t ino_ = 0;
-  int64_t pos_ = 0;   // bytes of the current inode already delivered
+  int64_t pos_ = 0;  // bytes of the current inode already delivered
   uv_fs_event_t* watch_ = nullptr;
 };
 

@@ -20,7 +20,9 @@ namespace {
 // stuck is worse than a lost chunk.
 constexpr int kPipeStallMs = 100;
 
-std::string backup_name(const std::string& path, int n) { return path + "." + std::to_string(n); }
+std::string backup_name(const std::string& path, int n) {
+  return path + "." + std::to_string(n);
+}
 
 }  // namespace
 
@@ -30,7 +32,9 @@ RotatingFile::RotatingFile(std::string path, int64_t maxbytes, int backups, Erro
       backups_(backups > 0 ? backups : 0),
       on_error_(std::move(on_error)) {}
 
-RotatingFile::~RotatingFile() { close(); }
+RotatingFile::~RotatingFile() {
+  close();
+}
 
 void RotatingFile::close() {
   if (fd_ >= 0) ::close(fd_);
@@ -74,7 +78,9 @@ Status RotatingFile::open() {
   return s;
 }
 
-Status RotatingFile::reopen() { return open(); }
+Status RotatingFile::reopen() {
+  return open();
+}
 
 Status RotatingFile::clear() {
   close();
@@ -103,7 +109,9 @@ void RotatingFile::write(std::string_view bytes) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      struct pollfd pfd {fd_, POLLOUT, 0};
+      struct pollfd pfd {
+        fd_, POLLOUT, 0
+      };
       if (::poll(&pfd, 1, kPipeStallMs) > 0) continue;
       report("write stalled, output dropped:", EAGAIN);
       break;

@@ -67,8 +67,8 @@ class RotatingFile {
   bool regular_ = true;
   dev_t dev_ = 0;
   ino_t ino_ = 0;
-  bool error_reported_ = false;   // one message per failure episode
-  bool failed_ = false;           // something failed during the current call
+  bool error_reported_ = false;  // one message per failure episode
+  bool failed_ = false;          // something failed during the current call
 };
 
 }  // namespace logs

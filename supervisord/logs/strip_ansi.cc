@@ -10,7 +10,9 @@ constexpr char kEsc = '\x1b';
 // Supervisor ends a sequence only at one of 15 letters (H f A B C D R s u J K h l p m) and
 // otherwise swallows text up to the next one. Any ASCII letter is the documented rule
 // (strip `ESC[ ... <letter>`) and loses no text after e.g. `ESC[2X`.
-bool is_final(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+bool is_final(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
 
 }  // namespace
 
@@ -20,8 +22,10 @@ std::string StripAnsi::feed(std::string_view chunk) {
   for (char c : chunk) {
     switch (state_) {
       case State::Text:
-        if (c == kEsc) state_ = State::Escape;
-        else out.push_back(c);
+        if (c == kEsc)
+          state_ = State::Escape;
+        else
+          out.push_back(c);
         break;
       case State::Escape:
         if (c == '[') {

@@ -121,7 +121,7 @@ bool SyslogClient::send_now_(const std::string& record) {
     if (::send(fd_, record.data(), record.size(), MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) return true;
     int e = errno;
     if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) return false;
-    if (e == EMSGSIZE) {   // longer than the socket takes: it never will; counted, not kept
+    if (e == EMSGSIZE) {  // longer than the socket takes: it never will; counted, not kept
       ++dropped_;
       return true;
     }
@@ -177,7 +177,7 @@ void SyslogClient::flush() {
     watching_ = false;
     if (watch_ && fd_ >= 0) watch_(fd_, false);
   } else if (!pending_.empty() && !watching_ && watch_ && fd_ >= 0) {
-    watching_ = true;   // e.g. a new connection after the syslog daemon restarted
+    watching_ = true;  // e.g. a new connection after the syslog daemon restarted
     watch_(fd_, true);
   }
 }

@@ -37,9 +37,9 @@ class SyslogClient {
   static constexpr size_t kMaxPendingBytes = 1 << 20;
 
   void set_report(Report report) { report_ = std::move(report); }
-  void set_watch(Watch watch);   // stops the old hook's watch first
-  void set_path(std::string path);   // tests; closes the current connection
-  void reset();   // tests: back to the first state (/dev/log, no hooks, nothing counted)
+  void set_watch(Watch watch);      // stops the old hook's watch first
+  void set_path(std::string path);  // tests; closes the current connection
+  void reset();  // tests: back to the first state (/dev/log, no hooks, nothing counted)
   // One record; never blocks. `priority` is a syslog(3) level (LOG_INFO, ...); the
   // facility LOG_USER is added, as syslog(3) does without openlog(3).
   void send(int priority, std::string_view text);
@@ -74,18 +74,18 @@ class SyslogClient {
   SyslogClient() = default;
   bool connect_();
   void disconnect_();
-  bool send_now_(const std::string& record);   // false: the socket cannot take it now
-                                               // (true: sent, or too long ever to be)
-  void sent_();                                // a record went through: report losses
+  bool send_now_(const std::string& record);  // false: the socket cannot take it now
+                                              // (true: sent, or too long ever to be)
+  void sent_();                               // a record went through: report losses
   void report(const std::string& message);
 
   std::string path_ = "/dev/log";
   std::string ident_;
   int fd_ = -1;
-  long long next_connect_ = 0;   // monotonic seconds: connect attempts at most once a second
-  bool failing_ = false;         // a connection failure was reported; cleared on success
+  long long next_connect_ = 0;  // monotonic seconds: connect attempts at most once a second
+  bool failing_ = false;        // a connection failure was reported; cleared on success
   unsigned long dropped_ = 0;
-  bool reporting_ = false;       // a report may itself go to syslog: no recursion
+  bool reporting_ = false;  // a report may itself go to syslog: no recursion
   std::deque<std::string> pending_;
   size_t pending_bytes_ = 0;
   bool watching_ = false;

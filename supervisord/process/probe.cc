@@ -44,53 +44,55 @@ bool Probe::run(std::function<void(bool, const std::string&)> done) {
   a->tcp.data = a;
   attempt_ = a;
   uv_tcp_init(loop_, &a->tcp);
-  uv_timer_start(deadline_, [](uv_timer_t* h) {
-    static_cast<Probe*>(h->data)->finish(false, "timed out");
-  }, timeout_ms_, 0);
+  uv_timer_start(
+      deadline_, [](uv_timer_t* h) { static_cast<Probe*>(h->data)->finish(false, "timed out"); },
+      timeout_ms_, 0);
   sockaddr_storage addr{};
   int rc = resolve(target_, &addr);
   if (rc == 0) {
-    rc = uv_tcp_connect(&a->connect, &a->tcp, reinterpret_cast<sockaddr*>(&addr),
-                        [](uv_connect_t* req, int status) {
-                          auto* at = static_cast<Attempt*>(req->handle->data);
-                          Probe* self = at->owner;
-                          if (!self) return;   // detached: the close callback frees it
-                          if (status < 0) return self->finish(false, uv_strerror(status));
-                          if (self->target_.kind != config::Endpoint::Kind::Http)
-                            return self->finish(true, "connected");
-                          at->request = readiness::http_request(self->target_.host, self->target_.port,
-                                                                self->target_.path);
-                          uv_buf_t b = uv_buf_init(at->request.data(),
-                                                   static_cast<unsigned>(at->request.size()));
-                          auto* stream = reinterpret_cast<uv_stream_t*>(&at->tcp);
-                          uv_write(&at->write, stream, &b, 1, [](uv_write_t*, int) {});
-                          uv_read_start(
-                              stream,
-                              [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-                                auto* x = static_cast<Attempt*>(h->data);
-                                *buf = uv_buf_init(x->buffer, sizeof x->buffer);
-                              },
-                              [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
-                                auto* x = static_cast<Attempt*>(s->data);
-                                Probe* p = x->owner;
-                                if (!p) return;
-                                if (n < 0) return p->finish(false, "connection closed before a status line");
-                                x->received.append(buf->base, static_cast<size_t>(n));
-                                switch (readiness::http_verdict(x->received)) {
-                                  case readiness::HttpVerdict::Incomplete: return;
-                                  case readiness::HttpVerdict::Ok: return p->finish(true, "http ok");
-                                  case readiness::HttpVerdict::Failed:
-                                    return p->finish(false, "http status: " +
-                                                                x->received.substr(0, x->received.find('\r')));
-                                }
-                              });
-                        });
+    rc = uv_tcp_connect(
+        &a->connect, &a->tcp, reinterpret_cast<sockaddr*>(&addr),
+        [](uv_connect_t* req, int status) {
+          auto* at = static_cast<Attempt*>(req->handle->data);
+          Probe* self = at->owner;
+          if (!self) return;  // detached: the close callback frees it
+          if (status < 0) return self->finish(false, uv_strerror(status));
+          if (self->target_.kind != config::Endpoint::Kind::Http)
+            return self->finish(true, "connected");
+          at->request =
+              readiness::http_request(self->target_.host, self->target_.port, self->target_.path);
+          uv_buf_t b = uv_buf_init(at->request.data(), static_cast<unsigned>(at->request.size()));
+          auto* stream = reinterpret_cast<uv_stream_t*>(&at->tcp);
+          uv_write(&at->write, stream, &b, 1, [](uv_write_t*, int) {});
+          uv_read_start(
+              stream,
+              [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+                auto* x = static_cast<Attempt*>(h->data);
+                *buf = uv_buf_init(x->buffer, sizeof x->buffer);
+              },
+              [](uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+                auto* x = static_cast<Attempt*>(s->data);
+                Probe* p = x->owner;
+                if (!p) return;
+                if (n < 0) return p->finish(false, "connection closed before a status line");
+                x->received.append(buf->base, static_cast<size_t>(n));
+                switch (readiness::http_verdict(x->received)) {
+                  case readiness::HttpVerdict::Incomplete:
+                    return;
+                  case readiness::HttpVerdict::Ok:
+                    return p->finish(true, "http ok");
+                  case readiness::HttpVerdict::Failed:
+                    return p->finish(
+                        false, "http status: " + x->received.substr(0, x->received.find('\r')));
+                }
+              });
+        });
   }
   if (rc != 0) {
     // Report later, from the loop, like every other outcome: a zero-delay deadline.
-    uv_timer_start(deadline_, [](uv_timer_t* h) {
-      static_cast<Probe*>(h->data)->finish(false, "bad address");
-    }, 0, 0);
+    uv_timer_start(
+        deadline_,
+        [](uv_timer_t* h) { static_cast<Probe*>(h->data)->finish(false, "bad address"); }, 0, 0);
   }
   return true;
 }

@@ -17,7 +17,7 @@
 class Probe {
  public:
   Probe(uv_loop_t* loop, config::Endpoint target, uint64_t timeout_ms);
-  ~Probe();   // close() must have completed
+  ~Probe();  // close() must have completed
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
 
@@ -25,7 +25,7 @@ class Probe {
   // unless cancel() or close() comes first. false if an attempt is already running.
   bool run(std::function<void(bool ok, const std::string& why)> done);
   bool running() const { return attempt_ != nullptr; }
-  void cancel();   // the running attempt's callback will not run
+  void cancel();  // the running attempt's callback will not run
   void close(std::function<void()> done);
 
  private:

@@ -61,11 +61,14 @@ struct Process::NotifyWatch {
 };
 
 Process::Process(uv_loop_t* loop, Reaper& reaper,
-                 std::shared_ptr<const config::ProcessConfig> config,
-                 spawn::SpawnContext context, Hooks hooks)
-    : loop_(loop), reaper_(reaper), config_(std::move(config)), context_(std::move(context)),
+                 std::shared_ptr<const config::ProcessConfig> config, spawn::SpawnContext context,
+                 Hooks hooks)
+    : loop_(loop),
+      reaper_(reaper),
+      config_(std::move(config)),
+      context_(std::move(context)),
       hooks_(std::move(hooks)) {
-  auto ready = config::parse_ready(config_->ready);   // validated by the loader
+  auto ready = config::parse_ready(config_->ready);  // validated by the loader
   if (ready) ready_ = *ready;
   if (ready_.kind == config::Endpoint::Kind::Tcp || ready_.kind == config::Endpoint::Kind::Http) {
     probe_ = std::make_unique<Probe>(loop_, ready_, 1000);
@@ -117,7 +120,8 @@ CommandStatus Process::start() {
   switch (s.refusal) {
     case fsm::Refusal::AlreadyStarted:
       // Supervisor tries to spawn over a STOPPING process and ends in ABNORMAL_TERMINATION.
-      return {before == ProcessState::Stopping ? Fault::AbnormalTermination : Fault::AlreadyStarted, ""};
+      return {before == ProcessState::Stopping ? Fault::AbnormalTermination : Fault::AlreadyStarted,
+              ""};
     case fsm::Refusal::UnknownState:
       return {Fault::Failed, name() + " is in an unknown process state"};
     case fsm::Refusal::NotRunning:
@@ -189,8 +193,12 @@ CommandStatus Process::write_stdin(std::string_view bytes) {
   return CommandStatus::success();
 }
 
-void Process::autostart() { run(event(fsm::EventKind::Autostart)); }
-void Process::shutdown() { run(event(fsm::EventKind::Shutdown)); }
+void Process::autostart() {
+  run(event(fsm::EventKind::Autostart));
+}
+void Process::shutdown() {
+  run(event(fsm::EventKind::Shutdown));
+}
 
 // ---- the driver ------------------------------------------------------------------------
 
@@ -204,13 +212,13 @@ void Process::run(fsm::Event e, fsm::Step* out) {
   if (!outer) return;
   // Outcomes of actions (Spawned, SpawnFailed, GroupEmpty, KillFailed) run after the step
   // that caused them, in order.
-  for (size_t i = 0; i < queue_.size(); ++i) {   // actions may append while this runs
+  for (size_t i = 0; i < queue_.size(); ++i) {  // actions may append while this runs
     fsm::Event next = std::move(queue_[i]);
     fsm::Step t = fsm::step(facts_, next, *config_);
     facts_ = t.facts;
     for (const fsm::Action& a : t.actions) perform(a);
   }
-  std::vector<fsm::Event>().swap(queue_);   // an idle process holds no queue memory
+  std::vector<fsm::Event>().swap(queue_);  // an idle process holds no queue memory
   running_ = false;
   sync_group_watcher();
   sync_probe();
@@ -218,8 +226,12 @@ void Process::run(fsm::Event e, fsm::Step* out) {
 
 void Process::perform(const fsm::Action& a) {
   switch (a.kind) {
-    case fsm::Action::Kind::Spawn: do_spawn(); break;
-    case fsm::Action::Kind::Signal: do_signal(a.target, a.signal); break;
+    case fsm::Action::Kind::Spawn:
+      do_spawn();
+      break;
+    case fsm::Action::Kind::Signal:
+      do_signal(a.target, a.signal);
+      break;
     case fsm::Action::Kind::ArmTimer: {
       // One callback per timer id: the timer's identity is the event it becomes.
       uv_timer_cb cb = nullptr;
@@ -250,7 +262,8 @@ void Process::perform(const fsm::Action& a) {
       // The loop's cached time can be a whole wake-up old (e.g. many spawns in one
       // iteration): refresh it so "startsecs" counts from the spawn, never less.
       uv_update_time(loop_);
-      if (uv_timer_t* t = fsm_timer(a.timer)) uv_timer_start(t, cb, static_cast<uint64_t>(a.delay_ms), 0);
+      if (uv_timer_t* t = fsm_timer(a.timer))
+        uv_timer_start(t, cb, static_cast<uint64_t>(a.delay_ms), 0);
       break;
     }
     case fsm::Action::Kind::CancelTimer:
@@ -332,7 +345,8 @@ void Process::do_signal(pid_t target, int sig) {
   if (e == ESRCH) {
     // The master already exited on its own: the reaper will tell (Supervisor does the
     // same). For the drained group this means it is empty.
-    if (facts_.draining && target == -facts_.pgid) queue_.push_back(event(fsm::EventKind::GroupEmpty));
+    if (facts_.draining && target == -facts_.pgid)
+      queue_.push_back(event(fsm::EventKind::GroupEmpty));
     return;
   }
   fsm::Event failed = event(fsm::EventKind::KillFailed);
@@ -368,7 +382,7 @@ void Process::sync_group_watcher() {
 // ---- pipes -----------------------------------------------------------------------------
 
 void Process::open_pipe(int fd, int which) {
-  if (which == kStdin) {   // a libuv handle (304 bytes) only once sendProcessStdin is used
+  if (which == kStdin) {  // a libuv handle (304 bytes) only once sendProcessStdin is used
     stdin_fd_ = fd;
     return;
   }
@@ -412,11 +426,11 @@ void Process::start_reading(Pipe* p) {
               if (!uv_is_active(reinterpret_cast<uv_handle_t*>(self->output_timer_)))
                 uv_timer_start(
                     self->output_timer_,
-                    [](uv_timer_t* t) { static_cast<Process*>(t->data)->resume_output(); },
-                    pause, 0);
+                    [](uv_timer_t* t) { static_cast<Process*>(t->data)->resume_output(); }, pause,
+                    0);
             }
           }
-        } else if (n < 0) {   // EOF or error: this end is done
+        } else if (n < 0) {  // EOF or error: this end is done
           self->close_pipe(pipe->which);
         }
       });
@@ -444,9 +458,10 @@ void Process::drain_pipes() {
     if (!p) continue;
     for (;;) {
       ssize_t n = read(p->fd, g_read_buffer, sizeof g_read_buffer);
-      if (n <= 0) break;   // EAGAIN (more may come) or EOF (the read callback closes)
+      if (n <= 0) break;  // EAGAIN (more may come) or EOF (the read callback closes)
       if (hooks_.on_output)
-        hooks_.on_output(*this, which == kStderr, std::string_view(g_read_buffer, static_cast<size_t>(n)));
+        hooks_.on_output(*this, which == kStderr,
+                         std::string_view(g_read_buffer, static_cast<size_t>(n)));
     }
   }
 }
@@ -554,7 +569,7 @@ void Process::close(std::function<void()> done) {
 
 std::string Process::description(int64_t now_s) const {
   std::string d = process_description(facts_.state, facts_.pid, start_time(), stop_time(), now_s,
-                                       facts_.spawnerr, name());
+                                      facts_.spawnerr, name());
   // Readiness extension: what the instance said (STATUS=), while it runs.
   bool live = facts_.state == ProcessState::Starting || facts_.state == ProcessState::Running;
   if (live && !status_text_.empty()) d += d.empty() ? status_text_ : ", " + status_text_;
@@ -567,7 +582,7 @@ std::string Process::open_notify() {
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return strerror(errno);
   int on = 1;
-  setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);   // SCM_CREDENTIALS on each datagram
+  setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);  // SCM_CREDENTIALS on each datagram
   // An abstract name (no file to clean up), unique per supervisord and instance.
   static unsigned serial = 0;
   std::string name = "supervisord/" + std::to_string(getpid()) + "/" + std::to_string(++serial) +
@@ -598,7 +613,7 @@ std::string Process::open_notify() {
 bool Process::from_instance(pid_t sender) const {
   if (facts_.pid == 0 || sender <= 0) return false;
   if (sender == facts_.pid) return true;
-  return facts_.pgid > 0 && getpgid(sender) == facts_.pgid;   // a worker of the instance
+  return facts_.pgid > 0 && getpgid(sender) == facts_.pgid;  // a worker of the instance
 }
 
 void Process::on_notify() {
@@ -618,7 +633,7 @@ void Process::on_notify() {
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level != SOL_SOCKET) continue;
       if (c->cmsg_type == SCM_CREDENTIALS) cred = reinterpret_cast<const ucred*>(CMSG_DATA(c));
-      if (c->cmsg_type == SCM_RIGHTS) {   // never wanted: do not leak them
+      if (c->cmsg_type == SCM_RIGHTS) {  // never wanted: do not leak them
         size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
         for (size_t k = 0; k < count; ++k) {
           int fd;
@@ -634,7 +649,8 @@ void Process::on_notify() {
                                        std::to_string(sender) + " (not its process group)");
       continue;
     }
-    readiness::NotifyMessage m = readiness::parse_notify(std::string_view(buf, static_cast<size_t>(n)));
+    readiness::NotifyMessage m =
+        readiness::parse_notify(std::string_view(buf, static_cast<size_t>(n)));
     if (m.status) status_text_ = *m.status;
     if (m.ready) run(event(fsm::EventKind::Ready));
   }
@@ -660,7 +676,9 @@ std::string Process::open_listen() {
   } else {
     sockaddr_storage ss{};
     socklen_t len = 0;
-    std::string host = ep->host == "localhost" ? "127.0.0.1" : ep->host == "*" ? "0.0.0.0" : ep->host;
+    std::string host = ep->host == "localhost" ? "127.0.0.1"
+                       : ep->host == "*"       ? "0.0.0.0"
+                                               : ep->host;
     auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
     auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
     if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
@@ -698,8 +716,10 @@ std::string Process::open_listen() {
 void Process::sync_probe() {
   if (!probe_ || closing_) return;
   int phase = 0;
-  if (facts_.state == ProcessState::Starting && facts_.pid != 0 && !facts_.ready_failed) phase = 1;
-  else if (facts_.state == ProcessState::Running && config_->liveness_interval > 0) phase = 2;
+  if (facts_.state == ProcessState::Starting && facts_.pid != 0 && !facts_.ready_failed)
+    phase = 1;
+  else if (facts_.state == ProcessState::Running && config_->liveness_interval > 0)
+    phase = 2;
   if (phase == probe_phase_) return;
   probe_phase_ = phase;
   probe_failures_ = 0;
@@ -749,8 +769,8 @@ std::string format_uptime(int64_t s) {
 }
 
 std::string process_description(ProcessState state, pid_t pid, int64_t start_s, int64_t stop_s,
-                                 int64_t now_s, const std::string& spawnerr,
-                                 const std::string& name) {
+                                int64_t now_s, const std::string& spawnerr,
+                                const std::string& name) {
   switch (state) {
     case ProcessState::Running:
       return "pid " + std::to_string(pid) + ", uptime " + format_uptime(now_s - start_s);

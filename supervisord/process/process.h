@@ -13,19 +13,19 @@
 
 #include <array>
 #include <cstdint>
-#include <vector>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/faults.h"
 #include "common/states.h"
 #include "supervisord/config/endpoint.h"
 #include "supervisord/config/model.h"
 #include "supervisord/process/fsm.h"
-#include "supervisord/process/reaper.h"
 #include "supervisord/process/probe.h"
+#include "supervisord/process/reaper.h"
 #include "supervisord/process/spawn.h"
 
 // The answer to a command, in the RPC's fault vocabulary (common/faults.h). `detail` empty
@@ -53,7 +53,7 @@ class Process {
 
   Process(uv_loop_t* loop, Reaper& reaper, std::shared_ptr<const config::ProcessConfig> config,
           spawn::SpawnContext context, Hooks hooks);
-  ~Process();   // close() must have completed
+  ~Process();  // close() must have completed
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
@@ -83,18 +83,18 @@ class Process {
   ProcessState state() const { return facts_.state; }
   pid_t pid() const { return facts_.pid; }
   pid_t pgid() const { return facts_.pgid; }
-  int64_t start_time() const { return facts_.laststart_ms / 1000; }   // epoch s, 0 = never
+  int64_t start_time() const { return facts_.laststart_ms / 1000; }  // epoch s, 0 = never
   int64_t stop_time() const { return facts_.laststop_ms / 1000; }
   const std::string& spawnerr() const { return facts_.spawnerr; }
   int exitstatus() const { return facts_.exitstatus; }
   const fsm::ExitInfo& last_exit() const { return facts_.last_exit; }
-  int backoff() const { return facts_.backoff; }   // `tries` in PROCESS_STATE events
+  int backoff() const { return facts_.backoff; }  // `tries` in PROCESS_STATE events
   bool expected() const { return facts_.expected; }
   const fsm::Facts& facts() const { return facts_; }
   std::string description(int64_t now_s) const;
   // Readiness extension: the last STATUS= text of this start ("" = none).
   const std::string& status_text() const { return status_text_; }
-  const std::string& notify_socket() const { return notify_path_; }   // "@..." or ""
+  const std::string& notify_socket() const { return notify_path_; }  // "@..." or ""
 
  private:
   struct Pipe;
@@ -110,17 +110,17 @@ class Process {
   void sync_group_watcher();
   void open_pipe(int fd, int which);
   Pipe* attach_pipe(int fd, int which);
-  int stdin_fd_ = -1;   // our end of the child's stdin until write_stdin attaches a handle
+  int stdin_fd_ = -1;    // our end of the child's stdin until write_stdin attaches a handle
   ino_t stdin_ino_ = 0;  // stdin on demand (spawn::ExecPlan::stdin_on_demand): the pipe
   void drain_pipes();
   void close_pipe(int which);
   void close_handle(uv_handle_t* handle);
   // extensions
   struct NotifyWatch;
-  std::string open_notify();          // "" or the error
+  std::string open_notify();  // "" or the error
   void on_notify();
   bool from_instance(pid_t sender) const;
-  std::string open_listen();          // "" or the error
+  std::string open_listen();  // "" or the error
   void sync_probe();
   void probe_tick();
   fsm::Event event(fsm::EventKind kind) const;
@@ -132,7 +132,7 @@ class Process {
   Hooks hooks_;
   fsm::Facts facts_;
   std::array<uv_timer_t*, fsm::kTimerCount> timers_{};
-  std::array<Pipe*, 3> pipes_{};   // stdin, stdout, stderr
+  std::array<Pipe*, 3> pipes_{};  // stdin, stdout, stderr
   // Events produced by actions, run in order after the current step. A vector, not a
   // deque: libstdc++'s deque allocates ~600 bytes even empty, per process.
   std::vector<fsm::Event> queue_;
@@ -142,7 +142,7 @@ class Process {
   bool closing_ = false;
   std::function<void()> close_done_;
 
-  config::Endpoint ready_;            // parsed config_->ready
+  config::Endpoint ready_;  // parsed config_->ready
   NotifyWatch* notify_ = nullptr;
   std::string notify_path_;
   int listen_fd_ = -1;
@@ -156,14 +156,14 @@ class Process {
   void start_reading(Pipe* p);
   static constexpr uint64_t kOutputPauseMs = 2;
   static constexpr int kOutputPipeBytes = 1 << 20;
-  int probe_phase_ = 0;               // 0 off, 1 readiness (STARTING), 2 liveness (RUNNING)
+  int probe_phase_ = 0;  // 0 off, 1 readiness (STARTING), 2 liveness (RUNNING)
   int probe_failures_ = 0;
   std::string status_text_;
 };
 
 // getProcessInfo's `description` ("pid 42, uptime 0:00:08", "Not started", ...) from its fields.
 std::string process_description(ProcessState state, pid_t pid, int64_t start_s, int64_t stop_s,
-                                 int64_t now_s, const std::string& spawnerr,
-                                 const std::string& name);
+                                int64_t now_s, const std::string& spawnerr,
+                                const std::string& name);
 // Python's str(timedelta(seconds=s)): "0:00:08", "1 day, 2:03:04", "2 days, 0:00:01".
 std::string format_uptime(int64_t seconds);

@@ -43,7 +43,8 @@ HttpVerdict http_verdict(std::string_view r) {
   size_t n = std::min(r.size(), kPrefix.size());
   if (r.substr(0, n) != kPrefix.substr(0, n)) return HttpVerdict::Failed;
   size_t sp = r.find(' ');
-  if (sp == std::string_view::npos) return r.size() > 16 ? HttpVerdict::Failed : HttpVerdict::Incomplete;
+  if (sp == std::string_view::npos)
+    return r.size() > 16 ? HttpVerdict::Failed : HttpVerdict::Incomplete;
   if (r.size() < sp + 4) return HttpVerdict::Incomplete;
   std::string_view code = r.substr(sp + 1, 3);
   for (char c : code)

@@ -15,9 +15,9 @@ namespace readiness {
 // parses as "nothing").
 inline constexpr size_t kMaxNotifyBytes = 4096;
 struct NotifyMessage {
-  bool ready = false;                  // READY=1
-  bool stopping = false;               // STOPPING=1
-  std::optional<std::string> status;   // STATUS=text (control characters dropped, <= 200 bytes)
+  bool ready = false;                 // READY=1
+  bool stopping = false;              // STOPPING=1
+  std::optional<std::string> status;  // STATUS=text (control characters dropped, <= 200 bytes)
 };
 NotifyMessage parse_notify(std::string_view datagram);
 

@@ -39,17 +39,25 @@ void Reaper::close(std::function<void()> done) {
   });
 }
 
-void Reaper::watch(pid_t pid, ExitFn on_exit) { owners_[pid] = std::move(on_exit); }
-void Reaper::unwatch(pid_t pid) { owners_.erase(pid); }
+void Reaper::watch(pid_t pid, ExitFn on_exit) {
+  owners_[pid] = std::move(on_exit);
+}
+void Reaper::unwatch(pid_t pid) {
+  owners_.erase(pid);
+}
 
 uint64_t Reaper::add_group_watcher(WatcherFn fn) {
   uint64_t id = next_watcher_++;
   watchers_.emplace(id, std::move(fn));
   return id;
 }
-void Reaper::remove_group_watcher(uint64_t id) { watchers_.erase(id); }
+void Reaper::remove_group_watcher(uint64_t id) {
+  watchers_.erase(id);
+}
 
-void Reaper::on_signal(uv_signal_t* handle, int) { static_cast<Reaper*>(handle->data)->reap(); }
+void Reaper::on_signal(uv_signal_t* handle, int) {
+  static_cast<Reaper*>(handle->data)->reap();
+}
 
 void Reaper::reap() {
   // Collect first, dispatch after: an owner's callback may spawn (and so fork) again.
@@ -62,7 +70,7 @@ void Reaper::reap() {
       continue;
     }
     if (pid < 0 && errno == EINTR) continue;
-    break;   // 0: children left but none exited; ECHILD: no children at all
+    break;  // 0: children left but none exited; ECHILD: no children at all
   }
   if (reaped.empty()) return;
   for (auto [pid, status] : reaped) {

@@ -22,16 +22,16 @@ class Reaper {
   using WatcherFn = std::function<void()>;
 
   explicit Reaper(uv_loop_t* loop);
-  ~Reaper();   // close() must have completed
+  ~Reaper();  // close() must have completed
   Reaper(const Reaper&) = delete;
   Reaper& operator=(const Reaper&) = delete;
 
-  Status start();                        // begin watching SIGCHLD
-  void close(std::function<void()> done);   // uv_close the signal handle; `done` from its callback
+  Status start();                          // begin watching SIGCHLD
+  void close(std::function<void()> done);  // uv_close the signal handle; `done` from its callback
 
-  void watch(pid_t pid, ExitFn on_exit);   // one owner per pid; replaced if registered again
+  void watch(pid_t pid, ExitFn on_exit);  // one owner per pid; replaced if registered again
   void unwatch(pid_t pid);
-  void on_unknown(ExitFn fn) { unknown_ = std::move(fn); }   // default: ignore
+  void on_unknown(ExitFn fn) { unknown_ = std::move(fn); }  // default: ignore
 
   uint64_t add_group_watcher(WatcherFn fn);
   void remove_group_watcher(uint64_t id);
@@ -46,7 +46,7 @@ class Reaper {
   static void on_signal(uv_signal_t* handle, int signum);
 
   uv_loop_t* loop_;
-  uv_signal_t* signal_ = nullptr;   // heap: freed in the close callback
+  uv_signal_t* signal_ = nullptr;  // heap: freed in the close callback
   std::unordered_map<pid_t, ExitFn> owners_;
   ExitFn unknown_;
   std::map<uint64_t, WatcherFn> watchers_;

@@ -92,7 +92,7 @@ Result<UserSwitch> prepare_user(const values::UserId& user) {
 }
 
 const char* errno_name(int e) {
-  const char* n = strerrorname_np(e);   // a pointer into a static table: safe after fork
+  const char* n = strerrorname_np(e);  // a pointer into a static table: safe after fork
   return n ? n : "EUNKNOWN";
 }
 
@@ -125,10 +125,10 @@ struct ChildArgs {
   const ExecPlan* plan;
   char* const* argv;
   char* const* envp;
-  int in, out, err;                    // child ends
-  int listen_fd;                       // -1 = none; becomes fd 3
-  char* listen_pid;                    // the digits of "LISTEN_PID=..." in envp, or null
-  const std::vector<int>* open_fds;    // fallback for close_range
+  int in, out, err;                  // child ends
+  int listen_fd;                     // -1 = none; becomes fd 3
+  char* listen_pid;                  // the digits of "LISTEN_PID=..." in envp, or null
+  const std::vector<int>* open_fds;  // fallback for close_range
   // > 0: the child shares our fd table (CLONE_FILES) and first unshares it keeping only
   // the fds below this one (where in/out/err/listen_fd were put). 0: it has its own copy.
   int unshare_below = 0;
@@ -164,19 +164,20 @@ struct ChildArgs {
   move_fd(a.out, 1);
   move_fd(p.redirect_stderr ? a.out : a.err, 2);
   int first_closed = 3;
-  if (a.listen_fd >= 0) {   // socket activation: fd 3, LISTEN_PID = our pid
+  if (a.listen_fd >= 0) {  // socket activation: fd 3, LISTEN_PID = our pid
     move_fd(a.listen_fd, 3);
     first_closed = 4;
     if (a.listen_pid) {
       char digits[16];
       int n = 0;
-      for (unsigned v = static_cast<unsigned>(getpid()); v; v /= 10) digits[n++] = static_cast<char>('0' + v % 10);
+      for (unsigned v = static_cast<unsigned>(getpid()); v; v /= 10)
+        digits[n++] = static_cast<char>('0' + v % 10);
       for (int i = 0; i < n; ++i) a.listen_pid[i] = digits[n - 1 - i];
       a.listen_pid[n] = '\0';
     }
   }
   if (close_range(static_cast<unsigned>(first_closed), ~0U, 0) != 0)
-    for (int fd : *a.open_fds)   // kernels before 5.9: the list the parent made
+    for (int fd : *a.open_fds)  // kernels before 5.9: the list the parent made
       if (fd >= first_closed) close(fd);
 
   if (p.user) {
@@ -218,7 +219,9 @@ bool have_close_range() {
 }
 
 #ifndef SPAWN_WITH_FORK
-int child_entry(void* args) { run_child(*static_cast<const ChildArgs*>(args)); }
+int child_entry(void* args) {
+  run_child(*static_cast<const ChildArgs*>(args));
+}
 
 // Copying the fd table at each spawn costs O(open fds): with 10,000 processes (20,000
 // pipe ends) the kernel's dup_fd was a third of the daemon's CPU in startAllProcesses
@@ -227,8 +230,8 @@ int child_entry(void* args) { run_child(*static_cast<const ChildArgs*>(args)); }
 // places the child's pipe ends just for the clone.
 struct Slots {
   int devnull = -1;
-  int fd[4] = {-1, -1, -1, -1};   // stdin, stdout, stderr, listen socket
-  int top = 0;                    // 1 + the highest slot
+  int fd[4] = {-1, -1, -1, -1};  // stdin, stdout, stderr, listen socket
+  int top = 0;                   // 1 + the highest slot
   bool ok = false;
 };
 
@@ -460,8 +463,16 @@ Result<Child> fork_exec(const ExecPlan& plan) {
   if (plan.listen_fd >= 0)
     for (char* e : envp)
       if (e && std::string_view(e).starts_with("LISTEN_PID=")) listen_pid = e + 11;
-  ChildArgs a{&plan, argv.data(), envp.data(), in[0], out[1], err[1], plan.listen_fd, listen_pid,
-              &open_fds, 0,
+  ChildArgs a{&plan,
+              argv.data(),
+              envp.data(),
+              in[0],
+              out[1],
+              err[1],
+              plan.listen_fd,
+              listen_pid,
+              &open_fds,
+              0,
               "couldn't setuid to " + (plan.user ? std::to_string(plan.user->uid) : "") + ": ",
               "couldn't chdir to " + plan.directory.value_or("") + ": ",
               "couldn't exec " + plan.argv[0] + ": "};

@@ -21,8 +21,9 @@ namespace spawn {
 
 // What supervisord adds to every child's environment, beyond its own environ.
 struct SpawnContext {
-  std::string server_url;   // SUPERVISOR_SERVER_URL; "" = none (no HTTP server)
-  std::vector<std::pair<std::string, std::string>> supervisord_environment;   // [supervisord] environment=
+  std::string server_url;  // SUPERVISOR_SERVER_URL; "" = none (no HTTP server)
+  std::vector<std::pair<std::string, std::string>>
+      supervisord_environment;  // [supervisord] environment=
   // loglevel=debug: the daemon log shows every chunk of output, so no channel goes nowhere.
   bool output_to_daemon_log = false;
 };
@@ -31,19 +32,19 @@ struct SpawnContext {
 struct UserSwitch {
   uid_t uid = 0;
   gid_t gid = 0;
-  std::vector<gid_t> groups;   // primary gid first, then every group listing the user
-  bool allowed = true;         // false: supervisord is not root (child reports it and exits)
+  std::vector<gid_t> groups;  // primary gid first, then every group listing the user
+  bool allowed = true;        // false: supervisord is not root (child reports it and exits)
 };
 
 // The exec, fully prepared in the parent.
 struct ExecPlan {
   std::string process_name;
-  std::string filename;                 // resolved through PATH
+  std::string filename;  // resolved through PATH
   std::vector<std::string> argv;
-  std::vector<std::string> env;         // "KEY=VALUE"
+  std::vector<std::string> env;  // "KEY=VALUE"
   std::optional<std::string> directory;
   std::optional<mode_t> umask;
-  std::optional<UserSwitch> user;       // absent: keep supervisord's uid
+  std::optional<UserSwitch> user;  // absent: keep supervisord's uid
   bool redirect_stderr = false;
   // A channel whose output goes nowhere (logfile NONE, no syslog, no events, no capture)
   // gets /dev/null instead of a pipe: a file descriptor less in the daemon per process.

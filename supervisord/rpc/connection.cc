@@ -158,7 +158,7 @@ void Connection::dispatch(http::Request request) {
       responder->respond_error(500);
     }
   }
-  responder.reset();   // the handler kept a copy if it defers
+  responder.reset();  // the handler kept a copy if it defers
   flush();
 }
 
@@ -202,14 +202,13 @@ void Connection::flush() {
       return;
     }
   }
-  if (in_input_) return;   // process_input() resumes reading and arms the timer
+  if (in_input_) return;  // process_input() resumes reading and arms the timer
   if (!input_done_ && (parser_.has_request() || parser_.failed()) &&
       slots_.size() < core_->limits.max_pipelined) {
-    process_input();   // pipelined requests that waited in the parser
+    process_input();  // pipelined requests that waited in the parser
     return;
   }
-  if (!input_done_ && !reading_ && slots_.size() < core_->limits.max_pipelined)
-    resume_reading();
+  if (!input_done_ && !reading_ && slots_.size() < core_->limits.max_pipelined) resume_reading();
   update_timer();
 }
 
@@ -252,10 +251,10 @@ void Connection::update_timer() {
   if (closing_) return;
   // Pending answers (deferred calls, streams) have no deadline: Supervisor's clients wait
   // as long as a start/stop takes. Only silence from the client is timed.
-  TimerMode want = !slots_.empty()          ? TimerMode::None
-                   : parser_.in_progress()  ? TimerMode::Request
-                   : input_done_            ? TimerMode::None
-                                            : TimerMode::Idle;
+  TimerMode want = !slots_.empty()         ? TimerMode::None
+                   : parser_.in_progress() ? TimerMode::Request
+                   : input_done_           ? TimerMode::None
+                                           : TimerMode::Idle;
   if (want == timer_mode_) return;
   timer_mode_ = want;
   uv_timer_stop(&timer_);
@@ -265,7 +264,9 @@ void Connection::update_timer() {
     uv_timer_start(&timer_, on_timer, core_->limits.request_timeout_ms, 0);
 }
 
-void Connection::on_timer(uv_timer_t* t) { static_cast<Connection*>(t->data)->close(); }
+void Connection::on_timer(uv_timer_t* t) {
+  static_cast<Connection*>(t->data)->close();
+}
 
 void Connection::drop_slots() {
   // Detach every slot first, so an on_close callback that calls its responder finds it

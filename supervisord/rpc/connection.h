@@ -25,7 +25,7 @@ class Connection;
 // Credentials of one server section; empty username = no authentication.
 struct Credentials {
   std::string username;
-  std::string password;   // plain or "{SHA}<hex>"
+  std::string password;  // plain or "{SHA}<hex>"
 };
 
 struct ConnectionLimits {
@@ -54,7 +54,7 @@ struct ServerCore {
   Handler handler;
   ConnectionLimits limits;
   std::unordered_set<Connection*> connections;
-  size_t open_objects = 0;   // listeners + connections whose handles are not yet closed
+  size_t open_objects = 0;  // listeners + connections whose handles are not yet closed
   bool closing = false;
   std::function<void()> on_all_closed;
   // One read buffer for every connection: libuv hands it back to on_read before the next
@@ -71,12 +71,12 @@ struct Slot {
   enum class State { Waiting, Streaming, Done };
   Connection* conn = nullptr;
   http::Request request;
-  std::string out;              // answer bytes not yet handed to the socket
+  std::string out;  // answer bytes not yet handed to the socket
   State state = State::Waiting;
-  bool close_after = false;     // close the connection once this answer is written
-  bool chunked = false;         // streaming with chunked transfer coding
+  bool close_after = false;  // close the connection once this answer is written
+  bool chunked = false;      // streaming with chunked transfer coding
   std::function<void()> on_close;
-  std::shared_ptr<Responder> stream_owner;   // set while streaming: the stream outlives its handler
+  std::shared_ptr<Responder> stream_owner;  // set while streaming: the stream outlives its handler
 };
 
 class Connection {
@@ -126,14 +126,14 @@ class Connection {
   uv_timer_t timer_;
   uv_shutdown_t shutdown_req_;
   int handles_open_ = 0;
-  http::RequestParser parser_;      // queues complete requests while reading is paused
+  http::RequestParser parser_;  // queues complete requests while reading is paused
   std::deque<std::shared_ptr<Slot>> slots_;
   TimerMode timer_mode_ = TimerMode::None;
   bool reading_ = false;
-  bool input_done_ = false;         // no more requests will be read (close or error)
+  bool input_done_ = false;  // no more requests will be read (close or error)
   bool closing_ = false;
-  bool in_input_ = false;           // inside process_input()
-  bool linger_ = false;             // closing after a 413: read and discard until EOF
+  bool in_input_ = false;  // inside process_input()
+  bool linger_ = false;    // closing after a 413: read and discard until EOF
 };
 
 }  // namespace rpc

@@ -145,8 +145,9 @@ void multicall_continue(std::shared_ptr<Multicall> st) {
     const xmlrpc::Value& c = st->calls[st->next++];
     const xmlrpc::Value* mname = c.is_struct() ? c.get("methodName") : nullptr;
     if (!mname || !mname->is_string()) {
-      st->results.push_back(fault_struct(static_cast<int>(Fault::IncorrectParameters),
-                                         fault_string(Fault::IncorrectParameters, "No methodName")));
+      st->results.push_back(
+          fault_struct(static_cast<int>(Fault::IncorrectParameters),
+                       fault_string(Fault::IncorrectParameters, "No methodName")));
       continue;
     }
     if (mname->as_string() == "system.multicall") {
@@ -162,10 +163,12 @@ void multicall_continue(std::shared_ptr<Multicall> st) {
     st->dispatcher->dispatch(call, [st, in_dispatch, answered](xmlrpc::Response r) {
       if (auto* f = std::get_if<xmlrpc::FaultValue>(&r))
         st->results.push_back(fault_struct(f->code, f->string));
-      else   // not wrapped in a one-element array, unlike Python's stdlib
+      else  // not wrapped in a one-element array, unlike Python's stdlib
         st->results.push_back(std::get<xmlrpc::Value>(r));
-      if (*in_dispatch) *answered = true;
-      else multicall_continue(st);
+      if (*in_dispatch)
+        *answered = true;
+      else
+        multicall_continue(st);
     });
     *in_dispatch = false;
     if (!*answered) return;

@@ -27,7 +27,7 @@ struct Method {
   std::function<void(const xmlrpc::Array& params, Reply reply)> run;
   size_t min_args = 0;
   size_t max_args = 0;
-  std::vector<std::string> signature;   // return type then param types
+  std::vector<std::string> signature;  // return type then param types
   std::string help;
 };
 

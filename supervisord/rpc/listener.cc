@@ -103,10 +103,9 @@ Result<int> open_unix_listener(const config::UnixServerConfig& cfg, const LogLin
       int err = errno;
       ::unlink(path.c_str());
       if (err == EPERM)
-        return Result<int>::fail("Not permitted to chown " + path + " to uid/gid " +
-                                 std::to_string(cfg.chown->uid) + "/" +
-                                 std::to_string(cfg.chown->gid) +
-                                 "; adjust \"chown\" in [" + cfg.section + "]");
+        return Result<int>::fail(
+            "Not permitted to chown " + path + " to uid/gid " + std::to_string(cfg.chown->uid) +
+            "/" + std::to_string(cfg.chown->gid) + "; adjust \"chown\" in [" + cfg.section + "]");
       return Result<int>::fail("Cannot open an HTTP server: cannot chown " + path + ": " +
                                errno_text(err));
     }
@@ -133,8 +132,8 @@ Result<int> open_tcp_listener(const std::string& host, int port) {
                              "': " + ::gai_strerror(rc));
   std::string last_error = "no address";
   for (addrinfo* ai = found; ai; ai = ai->ai_next) {
-    FdGuard fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol));
+    FdGuard fd(
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
     if (fd.get() < 0) {
       last_error = errno_text(errno);
       continue;

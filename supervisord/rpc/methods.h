@@ -15,8 +15,8 @@ class Supervisor;
 namespace rpc {
 
 struct DaemonHooks {
-  std::function<void()> shutdown;   // begin an orderly shutdown (after the reply is sent)
-  std::function<void()> restart;    // begin a restart (SIGHUP semantics)
+  std::function<void()> shutdown;  // begin an orderly shutdown (after the reply is sent)
+  std::function<void()> restart;   // begin a restart (SIGHUP semantics)
   // Re-reads the config from disk (same path and CLI as at start).
   std::function<Result<std::shared_ptr<const config::Config>>()> reload;
   // REMOTE_COMMUNICATION events (events issue); may be empty.

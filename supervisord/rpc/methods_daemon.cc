@@ -23,10 +23,14 @@ constexpr const char* kSupervisorVersion = "4.2.5";
 Value log_path_value(const config::LogConfig& log, const std::string& active_path, bool inuse) {
   using K = values::LogfileName::Kind;
   switch (log.file.kind) {
-    case K::None: return Value("none");
-    case K::Syslog: return Value("none");
-    case K::Auto: return inuse && !active_path.empty() ? Value(active_path) : Value("auto");
-    case K::Path: return Value(log.file.path);
+    case K::None:
+      return Value("none");
+    case K::Syslog:
+      return Value("none");
+    case K::Auto:
+      return inuse && !active_path.empty() ? Value(active_path) : Value("auto");
+    case K::Path:
+      return Value(log.file.path);
   }
   return Value("none");
 }
@@ -69,8 +73,8 @@ Value config_info(Supervisor& s, const config::GroupConfig& g, const config::Pro
       {"stopwaitsecs", p.stopwaitsecs},
       {"stderr_capture_maxbytes", clamp_int(p.stderr_log.capture_maxbytes)},
       {"stderr_events_enabled", p.stderr_log.events_enabled},
-      {"stderr_logfile", p.redirect_stderr ? Value("none")
-                                           : log_path_value(p.stderr_log, err_path, inuse)},
+      {"stderr_logfile",
+       p.redirect_stderr ? Value("none") : log_path_value(p.stderr_log, err_path, inuse)},
       {"stderr_logfile_backups", p.stderr_log.backups},
       {"stderr_logfile_maxbytes", clamp_int(p.stderr_log.maxbytes)},
       {"stderr_syslog", p.stderr_log.syslog},
@@ -110,19 +114,27 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
       reply(v);
     };
   };
-  d.add("supervisor.getAPIVersion",
-        {constant(Value(kApiVersion)), 0, 0, {"string"},
-         "The XML-RPC API version this daemon speaks (3.0, as Supervisor 4.x).\n\n@return string version id"});
+  d.add("supervisor.getAPIVersion", {constant(Value(kApiVersion)),
+                                     0,
+                                     0,
+                                     {"string"},
+                                     "The XML-RPC API version this daemon speaks (3.0, as "
+                                     "Supervisor 4.x).\n\n@return string version id"});
   d.alias("supervisor.getVersion", "supervisor.getAPIVersion");
   d.add("supervisor.getSupervisorVersion",
-        {constant(Value(kSupervisorVersion)), 0, 0, {"string"},
+        {constant(Value(kSupervisorVersion)),
+         0,
+         0,
+         {"string"},
          "The Supervisor version this daemon is compatible with.\n\n@return string version id"});
   d.add("supervisor.getIdentification",
         {[&s, running](const Array&, Reply reply) {
            if (!running(reply)) return;
            reply(Value(s.config().supervisord.identifier));
          },
-         0, 0, {"string"},
+         0,
+         0,
+         {"string"},
          "The [supervisord] identifier option.\n\n@return string identifier"});
   d.add("supervisor.getState",
         {[&s, running](const Array&, Reply reply) {
@@ -130,28 +142,40 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            reply(Value(Struct{{"statecode", static_cast<int>(s.state())},
                               {"statename", std::string(state_name(s.state()))}}));
          },
-         0, 0, {"struct"},
-         "The daemon's state: RUNNING, RESTARTING or SHUTDOWN.\n\n@return struct {statecode: int, statename: string}"});
-  d.add("supervisor.getPID",
-        {[running](const Array&, Reply reply) {
-           if (!running(reply)) return;
-           reply(Value(static_cast<int>(::getpid())));
-         },
-         0, 0, {"int"}, "The daemon's process id.\n\n@return int PID"});
-  d.add("supervisor.shutdown",
-        {[running, hooks_ptr](const Array&, Reply reply) {
-           if (!running(reply)) return;
-           reply(Value(true));
-           hooks_ptr->shutdown();
-         },
-         0, 0, {"boolean"}, "Stop every process in order, then exit.\n\n@return boolean result true (the shutdown follows the answer)"});
+         0,
+         0,
+         {"struct"},
+         "The daemon's state: RUNNING, RESTARTING or SHUTDOWN.\n\n@return struct {statecode: int, "
+         "statename: string}"});
+  d.add("supervisor.getPID", {[running](const Array&, Reply reply) {
+                                if (!running(reply)) return;
+                                reply(Value(static_cast<int>(::getpid())));
+                              },
+                              0,
+                              0,
+                              {"int"},
+                              "The daemon's process id.\n\n@return int PID"});
+  d.add("supervisor.shutdown", {[running, hooks_ptr](const Array&, Reply reply) {
+                                  if (!running(reply)) return;
+                                  reply(Value(true));
+                                  hooks_ptr->shutdown();
+                                },
+                                0,
+                                0,
+                                {"boolean"},
+                                "Stop every process in order, then exit.\n\n@return boolean result "
+                                "true (the shutdown follows the answer)"});
   d.add("supervisor.restart",
         {[running, hooks_ptr](const Array&, Reply reply) {
            if (!running(reply)) return;
            reply(Value(true));
            hooks_ptr->restart();
          },
-         0, 0, {"boolean"}, "Stop every process, read the configuration again and start anew in the same pid.\n\n@return boolean result true (the restart follows the answer)"});
+         0,
+         0,
+         {"boolean"},
+         "Stop every process, read the configuration again and start anew in the same "
+         "pid.\n\n@return boolean result true (the restart follows the answer)"});
   d.add("supervisor.reloadConfig",
         {[&s, running, hooks_ptr](const Array&, Reply reply) {
            if (!running(reply)) return;
@@ -170,7 +194,9 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            };
            reply(Value(Array{Value(Array{arr(df.added), arr(df.changed), arr(df.removed)})}));
          },
-         0, 0, {"array"},
+         0,
+         0,
+         {"array"},
          "Read the configuration files again and compare their groups with the running ones.\n"
          "Nothing is started or stopped.\n\n"
          "@return array result  [[added, changed, removed]] group names"});
@@ -240,7 +266,9 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            }
            run_update_steps(job);
          },
-         0, 1, {"array", "array"},
+         0,
+         1,
+         {"array", "array"},
          "Extension. Re-read the configuration and apply it: removed groups are stopped and\n"
          "removed, added groups added, and a changed group is updated in place down to the\n"
          "process: only its added, removed or reconfigured processes are started or stopped.\n\n"
@@ -256,27 +284,31 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            s.add_group(name);
            reply(Value(true));
          },
-         1, 1, {"boolean", "string"},
+         1,
+         1,
+         {"boolean", "string"},
          "Activate a group of the last read configuration (autostart applies).\n\n"
          "@param string name         group name\n"
          "@return boolean result     true unless error"});
-  d.add("supervisor.removeProcessGroup",
-        {[&s, running](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
-           const std::string& name = a[0].as_string();
-           Group* g = s.find_group(name);
-           if (!g) return reply(fault(Fault::BadName, name));
-           for (auto& slot : g->slots)
-             if (!is_stopped_state(slot->process->state()))
-               return reply(fault(Fault::StillRunning, name));
-           s.remove_group(name);
-           reply(Value(true));
-         },
-         1, 1, {"boolean", "string"},
-         "Deactivate a group whose processes are all stopped.\n\n"
-         "@param string name         group name\n"
-         "@return boolean result     true unless error"});
+  d.add("supervisor.removeProcessGroup", {[&s, running](const Array& a, Reply reply) {
+                                            if (!running(reply)) return;
+                                            if (!a[0].is_string())
+                                              return reply(fault(Fault::IncorrectParameters));
+                                            const std::string& name = a[0].as_string();
+                                            Group* g = s.find_group(name);
+                                            if (!g) return reply(fault(Fault::BadName, name));
+                                            for (auto& slot : g->slots)
+                                              if (!is_stopped_state(slot->process->state()))
+                                                return reply(fault(Fault::StillRunning, name));
+                                            s.remove_group(name);
+                                            reply(Value(true));
+                                          },
+                                          1,
+                                          1,
+                                          {"boolean", "string"},
+                                          "Deactivate a group whose processes are all stopped.\n\n"
+                                          "@param string name         group name\n"
+                                          "@return boolean result     true unless error"});
   d.add("supervisor.getAllConfigInfo",
         {[&s, running](const Array&, Reply reply) {
            if (!running(reply)) return;
@@ -289,17 +321,22 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            for (auto& r : rows) out.push_back(std::move(r.second));
            reply(Value(std::move(out)));
          },
-         0, 0, {"array"},
+         0,
+         0,
+         {"array"},
          "The configuration of every process of the last read configuration, one struct\n"
          "per process, sorted by process name.\n\n"
          "@return array result  config info structs"});
   d.add("supervisor.sendRemoteCommEvent",
         {[hooks_ptr](const Array& a, Reply reply) {
-           if (!a[0].is_string() || !a[1].is_string()) return reply(fault(Fault::IncorrectParameters));
+           if (!a[0].is_string() || !a[1].is_string())
+             return reply(fault(Fault::IncorrectParameters));
            if (hooks_ptr->remote_event) hooks_ptr->remote_event(a[0].as_string(), a[1].as_string());
            reply(Value(true));
          },
-         2, 2, {"boolean", "string", "string"},
+         2,
+         2,
+         {"boolean", "string", "string"},
          "Publish a REMOTE_COMMUNICATION event to the event listeners.\n\n"
          "@param  string  type  the payload's type: field\n"
          "@param  string  data  the payload's body\n"

@@ -54,10 +54,13 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
         {[&s, running](const Array& a, Reply reply) {
            if (!running(reply) || !int_args(a, 0, reply)) return;
            const std::string& path = s.log().path();
-           if (path.empty() || path == "syslog") return reply(fault(Fault::NoFile, path.empty() ? "None" : path));
+           if (path.empty() || path == "syslog")
+             return reply(fault(Fault::NoFile, path.empty() ? "None" : path));
            reply(from_read(logs::read_file(path, a[0].as_int(), a[1].as_int())));
          },
-         2, 2, {"string", "int", "int"},
+         2,
+         2,
+         {"string", "int", "int"},
          "Part of the daemon's log: `length` bytes from `offset`, or the last -offset\n"
          "bytes when offset is negative (length 0).\n\n"
          "@param int offset         where to start\n"
@@ -68,12 +71,17 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
         {[&s, running](const Array&, Reply reply) {
            if (!running(reply)) return;
            const std::string& path = s.log().path();
-           if (path.empty() || path == "syslog") return reply(fault(Fault::NoFile, path.empty() ? "None" : path));
+           if (path.empty() || path == "syslog")
+             return reply(fault(Fault::NoFile, path.empty() ? "None" : path));
            Status st = s.log().clear();
            if (!st) return reply(fault(Fault::Failed, st.error()));
            reply(Value(true));
          },
-         0, 0, {"boolean"}, "Empty the daemon's current log file (backups stay).\n\n@return boolean result true unless error"});
+         0,
+         0,
+         {"boolean"},
+         "Empty the daemon's current log file (backups stay).\n\n@return boolean result true "
+         "unless error"});
 
   for (bool is_stderr : {false, true}) {
     const char* chan = is_stderr ? "Stderr" : "Stdout";
@@ -90,7 +98,9 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
              if (path.empty()) return reply(fault(Fault::NoFile, "None"));
              reply(from_read(logs::read_file(path, a[1].as_int(), a[2].as_int())));
            },
-           3, 3, {"string", "string", "int", "int"},
+           3,
+           3,
+           {"string", "string", "int", "int"},
            std::string("Part of a process's ") + (is_stderr ? "stderr" : "stdout") +
                " log, as readLog reads the daemon's.\n\n"
                "@param string name        process name (or 'group:name')\n"
@@ -105,7 +115,9 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
              logs::TailResult t = logs::tail_file(path_of(*slot), a[1].as_int(), a[2].as_int());
              reply(Value(Array{Value(t.data), Value(clamp_int(t.offset)), Value(t.overflow)}));
            },
-           3, 3, {"array", "string", "int", "int"},
+           3,
+           3,
+           {"array", "string", "int", "int"},
            std::string("The end of a process's ") + (is_stderr ? "stderr" : "stdout") +
                " log for a follower: the last `length` bytes and where to ask next.\n\n"
                "@param string name         process name (or 'group:name')\n"
@@ -133,7 +145,9 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
            if (!st) return reply(fault(Fault::Failed, a[0].as_string()));
            reply(Value(true));
          },
-         1, 1, {"boolean", "string"},
+         1,
+         1,
+         {"boolean", "string"},
          "Empty a process's current stdout and stderr log files (backups stay).\n\n"
          "@param string name   process name (or 'group:name')\n"
          "@return boolean result      true unless error"});
@@ -147,14 +161,20 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
                Status st = clear_slot(*slot);
                Fault f = st ? Fault::Success : Fault::Failed;
                out.push_back(xmlrpc::Struct{
-                   {"name", slot->process->name()}, {"group", g->name()},
+                   {"name", slot->process->name()},
+                   {"group", g->name()},
                    {"status", static_cast<int>(f)},
-                   {"description", st ? std::string("OK") : fault_string(Fault::Failed, g->name() + ":" + slot->process->name())}});
+                   {"description",
+                    st ? std::string("OK")
+                       : fault_string(Fault::Failed, g->name() + ":" + slot->process->name())}});
              }
            reply(Value(std::move(out)));
          },
-         0, 0, {"array"},
-         "Empty every process's current log files.\n\n@return array result   one result struct per process"});
+         0,
+         0,
+         {"array"},
+         "Empty every process's current log files.\n\n@return array result   one result struct per "
+         "process"});
 }
 
 }  // namespace rpc

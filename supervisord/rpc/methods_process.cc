@@ -59,9 +59,12 @@ Outcome signal_one(ProcessSlot& slot, const std::string& name, int sig) {
 // The signal argument: a name ("HUP", "sigusr1") or a number, as string or int.
 std::optional<int> parse_signal(const Value& v) {
   std::string text;
-  if (v.is_int()) text = std::to_string(v.as_int());
-  else if (v.is_string()) text = v.as_string();
-  else return std::nullopt;
+  if (v.is_int())
+    text = std::to_string(v.as_int());
+  else if (v.is_string())
+    text = v.as_string();
+  else
+    return std::nullopt;
   auto r = values::signal_number(text);
   if (!r) return std::nullopt;
   return *r;
@@ -103,7 +106,8 @@ Value tree_info(Supervisor& s, const ProcessSlot& slot, const proctree::Snapshot
   Array wp;
   for (pid_t w : workers) wp.emplace_back(static_cast<int>(w));
   int64_t uptime = (p.state() == ProcessState::Running && p.start_time() > 0)
-                       ? now_seconds() - p.start_time() : 0;
+                       ? now_seconds() - p.start_time()
+                       : 0;
   out.emplace_back("workers", Value(std::move(wp)));
   out.emplace_back("worker_count", static_cast<int>(workers.size()));
   out.emplace_back("rss_kb", clamp_int(mem.rss_kb));
@@ -122,7 +126,9 @@ void for_group_or_all(Supervisor& s, const Group* only, Fn&& fn) {
 }
 
 // startProcessGroup's choice: not STARTING, RUNNING or BACKOFF (STOPPING included).
-bool is_not_running(ProcessState state) { return !is_running_state(state); }
+bool is_not_running(ProcessState state) {
+  return !is_running_state(state);
+}
 
 // What start, stop and signal share: which processes the group forms pick, and what is
 // done to one of them (`name` is the namespec the client sent, for fault details).
@@ -205,42 +211,54 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
              if (const std::string* name = named(a, reply))
                on_name(s, *name, op(wait_arg(a, 1)), std::move(reply));
            },
-           1, 2, {"boolean", "string", "boolean"}, process_help});
+           1,
+           2,
+           {"boolean", "string", "boolean"},
+           process_help});
     d.add("supervisor." + verb + "ProcessGroup",
           {[&s, running, group_named, wait_arg, op](const Array& a, Reply reply) {
              if (!running(reply)) return;
-             if (Group* g = group_named(a, reply)) on_group(s, g, op(wait_arg(a, 1)), std::move(reply));
+             if (Group* g = group_named(a, reply))
+               on_group(s, g, op(wait_arg(a, 1)), std::move(reply));
            },
-           1, 2, {"array", "string", "boolean"}, group_help});
+           1,
+           2,
+           {"array", "string", "boolean"},
+           group_help});
     d.add("supervisor." + verb + "AllProcesses",
           {[&s, running, wait_arg, op](const Array& a, Reply reply) {
              if (!running(reply)) return;
              on_group(s, nullptr, op(wait_arg(a, 0)), std::move(reply));
            },
-           0, 1, {"array", "boolean"}, all_help});
+           0,
+           1,
+           {"array", "boolean"},
+           all_help});
   };
-  add_start_stop("start", start_op,
-                 "Start a process (or every process of a group, given as 'group:*').\n\n"
-                 "@param string name Process name (or ``group:name``, or ``group:*``)\n"
-                 "@param boolean wait Wait until it is RUNNING (the default)\n"
-                 "@return boolean result     Always true unless error",
-                 "Start the processes of a group that are not running.\n\n"
-                 "@param string name     The group name\n@param boolean wait    Wait until each is RUNNING\n"
-                 "@return array result   An array of process status info structs",
-                 "Start every process that is not running.\n\n"
-                 "@param boolean wait    Wait until each is RUNNING\n"
-                 "@return array result   An array of process status info structs");
-  add_start_stop("stop", stop_op,
-                 "Stop a process (or every process of a group, given as 'group:*').\n\n"
-                 "@param string name  The name of the process to stop (or 'group:name')\n"
-                 "@param boolean wait        Wait until it has stopped (the default)\n"
-                 "@return boolean result     Always return True unless error",
-                 "Stop the running processes of a group.\n\n"
-                 "@param string name     The group name\n@param boolean wait    Wait until each has stopped\n"
-                 "@return array result   An array of process status info structs",
-                 "Stop every running process.\n\n"
-                 "@param  boolean wait   Wait until each has stopped\n"
-                 "@return array result   An array of process status info structs");
+  add_start_stop(
+      "start", start_op,
+      "Start a process (or every process of a group, given as 'group:*').\n\n"
+      "@param string name Process name (or ``group:name``, or ``group:*``)\n"
+      "@param boolean wait Wait until it is RUNNING (the default)\n"
+      "@return boolean result     Always true unless error",
+      "Start the processes of a group that are not running.\n\n"
+      "@param string name     The group name\n@param boolean wait    Wait until each is RUNNING\n"
+      "@return array result   An array of process status info structs",
+      "Start every process that is not running.\n\n"
+      "@param boolean wait    Wait until each is RUNNING\n"
+      "@return array result   An array of process status info structs");
+  add_start_stop(
+      "stop", stop_op,
+      "Stop a process (or every process of a group, given as 'group:*').\n\n"
+      "@param string name  The name of the process to stop (or 'group:name')\n"
+      "@param boolean wait        Wait until it has stopped (the default)\n"
+      "@return boolean result     Always return True unless error",
+      "Stop the running processes of a group.\n\n"
+      "@param string name     The group name\n@param boolean wait    Wait until each has stopped\n"
+      "@return array result   An array of process status info structs",
+      "Stop every running process.\n\n"
+      "@param  boolean wait   Wait until each has stopped\n"
+      "@return array result   An array of process status info structs");
 
   // ---- signal ----
   auto signal_arg = [](const Value& v, Reply& reply) -> std::optional<int> {
@@ -255,9 +273,12 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            if (!name) return;
            auto [group, process] = namespec::parse(*name);
            if (!s.find_group(group)) return reply(fault(Fault::BadName, *name));
-           if (auto sig = signal_arg(a[1], reply)) on_name(s, *name, signal_op(*sig), std::move(reply));
+           if (auto sig = signal_arg(a[1], reply))
+             on_name(s, *name, signal_op(*sig), std::move(reply));
          },
-         2, 2, {"boolean", "string", "string"},
+         2,
+         2,
+         {"boolean", "string", "string"},
          "Send a UNIX signal to a process (its master pid only).\n\n"
          "@param string name    Name of the process to signal (or 'group:name')\n"
          "@param string signal  Signal to send, as name ('HUP') or number ('1')\n"
@@ -267,11 +288,15 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            if (!running(reply)) return;
            Group* g = group_named(a, reply);
            if (!g) return;
-           if (auto sig = signal_arg(a[1], reply)) on_group(s, g, signal_op(*sig), std::move(reply));
+           if (auto sig = signal_arg(a[1], reply))
+             on_group(s, g, signal_op(*sig), std::move(reply));
          },
-         2, 2, {"array", "string", "string"},
+         2,
+         2,
+         {"array", "string", "string"},
          "Send a signal to every process of a group.\n\n"
-         "@param string name    The group name\n@param string signal  Signal to send, as name ('HUP') or number ('1')\n"
+         "@param string name    The group name\n@param string signal  Signal to send, as name "
+         "('HUP') or number ('1')\n"
          "@return array"});
   d.add("supervisor.signalAllProcesses",
         {[&s, signal_arg, signal_op](const Array& a, Reply reply) {
@@ -281,7 +306,9 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            if (s.state() != SupervisorState::Running) return reply(fault(Fault::ShutdownState));
            on_group(s, nullptr, signal_op(*sig), std::move(reply));
          },
-         1, 1, {"array", "string"},
+         1,
+         1,
+         {"array", "string"},
          "Send a signal to every process.\n\n"
          "@param string signal  Signal to send, as name ('HUP') or number ('1')\n@return array"});
 
@@ -297,31 +324,39 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            if (!slot) return reply(fault(Fault::BadName, name));
            reply(process_info(s, *slot));
          },
-         1, 1, {"struct", "string"},
-         "Get info about a process named name\n\n@param string name The name of the process (or 'group:name')\n"
+         1,
+         1,
+         {"struct", "string"},
+         "Get info about a process named name\n\n@param string name The name of the process (or "
+         "'group:name')\n"
          "@return struct result     A structure containing data about the process"});
-  d.add("supervisor.getAllProcessInfo",
-        {[&s, running](const Array&, Reply reply) {
-           if (!running(reply)) return;
-           std::vector<std::pair<std::pair<std::string, std::string>, const ProcessSlot*>> all;
-           for (auto& g : s.groups())
-             for (auto& slot : g->slots) all.push_back({{g->name(), slot->process->name()}, slot.get()});
-           std::sort(all.begin(), all.end(),
-                     [](const auto& x, const auto& y) { return x.first < y.first; });
-           Array out;
-           out.reserve(all.size());
-           for (auto& [key, slot] : all) out.push_back(process_info(s, *slot));
-           reply(Value(std::move(out)));
-         },
-         0, 0, {"array"},
-         "Get info about all processes\n\n@return array result  An array of process status results"});
+  d.add(
+      "supervisor.getAllProcessInfo",
+      {[&s, running](const Array&, Reply reply) {
+         if (!running(reply)) return;
+         std::vector<std::pair<std::pair<std::string, std::string>, const ProcessSlot*>> all;
+         for (auto& g : s.groups())
+           for (auto& slot : g->slots)
+             all.push_back({{g->name(), slot->process->name()}, slot.get()});
+         std::sort(all.begin(), all.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+         Array out;
+         out.reserve(all.size());
+         for (auto& [key, slot] : all) out.push_back(process_info(s, *slot));
+         reply(Value(std::move(out)));
+       },
+       0,
+       0,
+       {"array"},
+       "Get info about all processes\n\n@return array result  An array of process status results"});
 
   d.add("supervisor.getAllProcessTreeInfo",
         {[&s, running](const Array&, Reply reply) {
            if (!running(reply)) return;
            std::vector<std::pair<std::pair<std::string, std::string>, const ProcessSlot*>> all;
            for (auto& g : s.groups())
-             for (auto& slot : g->slots) all.push_back({{g->name(), slot->process->name()}, slot.get()});
+             for (auto& slot : g->slots)
+               all.push_back({{g->name(), slot->process->name()}, slot.get()});
            std::sort(all.begin(), all.end(),
                      [](const auto& x, const auto& y) { return x.first < y.first; });
            proctree::Snapshot snap = proctree::Snapshot::take();
@@ -329,7 +364,9 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            for (auto& [key, slot] : all) out.push_back(tree_info(s, *slot, snap));
            reply(Value(std::move(out)));
          },
-         0, 0, {"array"},
+         0,
+         0,
+         {"array"},
          "Extension. Like getAllProcessInfo, each struct adding what the instance is made of:\n"
          "workers (pids forked by the master, and members of its process group), worker_count,\n"
          "rss_kb (summed resident memory of master and workers), pss_kb (summed proportional\n"
@@ -380,7 +417,8 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
   d.add("supervisor.sendProcessStdin",
         {[&s, running](const Array& a, Reply reply) {
            if (!running(reply)) return;
-           if (!a[0].is_string() || !a[1].is_string()) return reply(fault(Fault::IncorrectParameters, "chars must be a string"));
+           if (!a[0].is_string() || !a[1].is_string())
+             return reply(fault(Fault::IncorrectParameters, "chars must be a string"));
            const std::string& name = a[0].as_string();
            auto [group, process] = namespec::parse(name);
            Group* g = s.find_group(group);
@@ -390,7 +428,9 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            if (!st.ok()) return reply(fault(st.fault, st.detail.empty() ? name : st.detail));
            reply(Value(true));
          },
-         2, 2, {"boolean", "string", "string"},
+         2,
+         2,
+         {"boolean", "string", "string"},
          "Send a string of chars to the stdin of the process name.\n\n"
          "@param string name        The process name to send to (or 'group:name')\n"
          "@param string chars       The character data to send to the process\n"

@@ -29,8 +29,8 @@ xmlrpc::Value result_struct(const Targeted& t, const xmlrpc::Response& r) {
     status = f->code;
     description = f->string;
   }
-  return xmlrpc::Struct{{"name", t.name}, {"group", t.group}, {"status", status},
-                        {"description", description}};
+  return xmlrpc::Struct{
+      {"name", t.name}, {"group", t.group}, {"status", status}, {"description", description}};
 }
 
 }  // namespace

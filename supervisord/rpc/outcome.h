@@ -17,7 +17,7 @@ class Supervisor;
 namespace rpc {
 
 struct Pending {
-  std::function<std::optional<xmlrpc::Response>()> check;   // nullopt: not yet
+  std::function<std::optional<xmlrpc::Response>()> check;  // nullopt: not yet
 };
 using Outcome = std::variant<xmlrpc::Response, Pending>;
 

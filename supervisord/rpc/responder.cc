@@ -12,8 +12,10 @@ namespace rpc {
 Responder::Responder(std::shared_ptr<Slot> slot) : slot_(std::move(slot)) {}
 
 Responder::~Responder() {
-  if (slot_->conn && slot_->state == Slot::State::Waiting) respond_error(500);
-  else if (slot_->conn && slot_->state == Slot::State::Streaming) finish();
+  if (slot_->conn && slot_->state == Slot::State::Waiting)
+    respond_error(500);
+  else if (slot_->conn && slot_->state == Slot::State::Streaming)
+    finish();
 }
 
 bool Responder::alive() const {
@@ -23,7 +25,7 @@ bool Responder::alive() const {
 void Responder::respond(int status, const Headers& headers, std::string_view body) {
   if (!slot_->conn || slot_->state != Slot::State::Waiting) return;
   // http::respond places Content-Type itself (Medusa's header order); the rest go first.
-  std::string content_type = "text/html";   // Medusa's default
+  std::string content_type = "text/html";  // Medusa's default
   Headers extra;
   for (const auto& h : headers) {
     if (http::iequals(h.first, "Content-Type"))
@@ -90,7 +92,9 @@ void Responder::on_close(std::function<void()> callback) {
   slot_->on_close = std::move(callback);
 }
 
-const http::Request& Responder::request() const { return slot_->request; }
+const http::Request& Responder::request() const {
+  return slot_->request;
+}
 
 std::string Responder::take_body() {
   return std::exchange(slot_->request.body, std::string());

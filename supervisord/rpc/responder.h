@@ -15,7 +15,7 @@ namespace rpc {
 
 using Headers = http::Headers;
 
-struct Slot;   // connection-private: the request's queued answer
+struct Slot;  // connection-private: the request's queued answer
 
 class Responder : public std::enable_shared_from_this<Responder> {
  public:
@@ -29,8 +29,8 @@ class Responder : public std::enable_shared_from_this<Responder> {
   // One complete answer; Content-Length, Server, Date and keep-alive headers are added.
   // Content-Type comes from `headers` (Medusa's default text/html when absent).
   void respond(int status, const Headers& headers, std::string_view body);
-  void respond_xml(std::string_view body);   // 200 text/xml
-  void respond_error(int status);            // Supervisor's text/html error page
+  void respond_xml(std::string_view body);  // 200 text/xml
+  void respond_error(int status);           // Supervisor's text/html error page
 
   // A body of unknown length (logtail): chunked for HTTP/1.1, raw then close for 1.0.
   // While streaming, the connection keeps this Responder alive (a follower may hold only

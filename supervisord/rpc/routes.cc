@@ -38,8 +38,8 @@ void serve_tail(uv_loop_t* loop, const std::string& path, std::shared_ptr<Respon
   struct stat st;
   if (path.empty() || path == "syslog" || ::stat(path.c_str(), &st) != 0)
     return responder->respond_error(404);
-  responder->start_stream(200, {{"Content-Type", "text/plain;charset=utf-8"},
-                                {"X-Accel-Buffering", "no"}});
+  responder->start_stream(
+      200, {{"Content-Type", "text/plain;charset=utf-8"}, {"X-Accel-Buffering", "no"}});
   std::weak_ptr<Responder> weak = responder;
   // The follower delivers the last 1024 bytes at once, then what is appended.
   auto follower = logs::Follower::start(loop, path, [weak](std::string_view data) {
@@ -94,7 +94,8 @@ Handler make_router(uv_loop_t* loop, const Dispatcher& dispatcher, Supervisor& s
       auto [group, process] = namespec::parse(rest);
       Group* g = supervisor.find_group(group);
       auto slot = (g && process) ? g->find(*process) : nullptr;
-      if (!slot || (channel != "stdout" && channel != "stderr")) return responder->respond_error(404);
+      if (!slot || (channel != "stdout" && channel != "stderr"))
+        return responder->respond_error(404);
       auto& log = channel == "stderr" ? slot->stderr_log : slot->stdout_log;
       return serve_tail(loop, log ? log->path() : "", responder);
     }

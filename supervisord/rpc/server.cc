@@ -23,8 +23,8 @@ struct Server::Listener {
   std::shared_ptr<ServerCore> core;
   bool is_pipe = false;
   Credentials credentials;
-  std::string unlink_path;   // the UNIX socket file we created, removed on close
-  bool out_of_fds = false;   // told once per episode
+  std::string unlink_path;  // the UNIX socket file we created, removed on close
+  bool out_of_fds = false;  // told once per episode
   LogLine log;
 
   uv_handle_t* as_handle() { return reinterpret_cast<uv_handle_t*>(&poll); }
@@ -56,7 +56,9 @@ Server::~Server() {
   if (!closed_) close();
 }
 
-void Server::set_handler(Handler handler) { core_->handler = std::move(handler); }
+void Server::set_handler(Handler handler) {
+  core_->handler = std::move(handler);
+}
 
 Status Server::listen(const std::vector<config::UnixServerConfig>& unix_servers,
                       const std::vector<config::InetServerConfig>& inet_servers) {
@@ -101,7 +103,7 @@ Status Server::add_listener(int fd, bool is_pipe, const std::string& username,
   l->retry.data = l;
   l->handles_open = 2;
   ++core_->open_objects;
-  listeners_.push_back(l);   // from here close() owns the cleanup
+  listeners_.push_back(l);  // from here close() owns the cleanup
   core_->reserve.fill();
   rc = uv_poll_start(&l->poll, UV_READABLE, on_readable);
   if (rc != 0) return Status::fail(std::string("Cannot open an HTTP server: ") + uv_strerror(rc));
@@ -180,10 +182,16 @@ void Server::close(std::function<void()> done) {
   }
 }
 
-std::string Server::server_url() const { return url_; }
+std::string Server::server_url() const {
+  return url_;
+}
 
-std::vector<int> Server::tcp_ports() const { return tcp_ports_; }
+std::vector<int> Server::tcp_ports() const {
+  return tcp_ports_;
+}
 
-size_t Server::connection_count() const { return core_->connections.size(); }
+size_t Server::connection_count() const {
+  return core_->connections.size();
+}
 
 }  // namespace rpc

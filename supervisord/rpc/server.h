@@ -24,10 +24,10 @@ struct ConnectionLimits;
 struct ServerCore;
 
 struct ServerOptions {
-  uint64_t idle_timeout_ms = 60'000;      // keep-alive connection with nothing to do
-  uint64_t request_timeout_ms = 30'000;   // a started request must be complete by then
-  size_t max_pipelined = 32;              // answers queued per connection before pausing
-  http::RequestLimits request_limits;     // oversized → 413, malformed → 400, then close
+  uint64_t idle_timeout_ms = 60'000;     // keep-alive connection with nothing to do
+  uint64_t request_timeout_ms = 30'000;  // a started request must be complete by then
+  size_t max_pipelined = 32;             // answers queued per connection before pausing
+  http::RequestLimits request_limits;    // oversized → 413, malformed → 400, then close
   // Notices ("Unlinking stale socket <file>", a request refused as too large). Default: a
   // line on stderr.
   LogLine log;

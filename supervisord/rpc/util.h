@@ -1,8 +1,8 @@
 // util.h — small helpers shared by the RPC method files.
 #pragma once
 
-#include <ctime>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <utility>
@@ -18,7 +18,9 @@ inline int clamp_int(int64_t v) {
   return static_cast<int>(v);
 }
 
-inline int64_t now_seconds() { return static_cast<int64_t>(::time(nullptr)); }
+inline int64_t now_seconds() {
+  return static_cast<int64_t>(::time(nullptr));
+}
 
 // Python truthiness of an argument (wait flags).
 inline bool truthy(const xmlrpc::Value& v) {

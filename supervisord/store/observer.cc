@@ -11,8 +11,8 @@ namespace {
 
 bool ends_instance(ProcessState to) {
   // With reap_group these come only once the master's whole group is gone.
-  return to == ProcessState::Stopped || to == ProcessState::Exited ||
-         to == ProcessState::Backoff || to == ProcessState::Fatal;
+  return to == ProcessState::Stopped || to == ProcessState::Exited || to == ProcessState::Backoff ||
+         to == ProcessState::Fatal;
 }
 
 bool has_master(ProcessState s) {
@@ -30,8 +30,10 @@ InstanceRecord instance_record(const Process& p) {
   r.stopsignal = p.config().stopsignal;
   r.stopwaitsecs = p.config().stopwaitsecs;
   r.stopasgroup = p.config().stopasgroup;
-  if (auto st = read_proc_stat(p.pid())) r.start_ticks = st->start_ticks;
-  else r.pid = 0;
+  if (auto st = read_proc_stat(p.pid()))
+    r.start_ticks = st->start_ticks;
+  else
+    r.pid = 0;
   return r;
 }
 

@@ -33,16 +33,16 @@ class Observer {
 
  private:
   void on_change(Process& p, ProcessState from, ProcessState to);
-  void resolve();   // the store's before-flush hook
+  void resolve();  // the store's before-flush hook
 
   struct Pending {
     HistoryEntry entry;
-    int64_t laststart_ms = 0;   // of the spawn this STARTING entry is about
+    int64_t laststart_ms = 0;  // of the spawn this STARTING entry is about
   };
   Supervisor& supervisor_;
   Store& store_;
   bool remember_state_;
-  std::vector<Pending> pending_;   // in order; entries of STARTING wait for their pid
+  std::vector<Pending> pending_;  // in order; entries of STARTING wait for their pid
   std::map<std::pair<std::string, std::string>, pid_t> last_pid_;
 };
 

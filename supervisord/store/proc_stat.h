@@ -16,7 +16,7 @@ namespace store {
 
 struct ProcStat {
   pid_t pid = 0;
-  char state = '?';         // R S D Z T ...; 'Z' (zombie) counts as gone
+  char state = '?';  // R S D Z T ...; 'Z' (zombie) counts as gone
   pid_t ppid = 0;
   pid_t pgid = 0;
   uint64_t start_ticks = 0;

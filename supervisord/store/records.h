@@ -14,16 +14,16 @@
 namespace store {
 
 struct HistoryEntry {
-  int64_t time_ms = 0;        // wall clock, ms since the epoch
+  int64_t time_ms = 0;  // wall clock, ms since the epoch
   std::string group;
   std::string name;
   ProcessState from = ProcessState::Stopped;
   ProcessState to = ProcessState::Stopped;
-  pid_t pid = 0;              // the master's pid (0 when there is none)
-  int exitstatus = 0;         // last exit code; -1 when killed by a signal
-  int signal = 0;             // the signal that killed it, 0 = none or unknown
-  std::string spawnerr;       // "" = none
-  int tries = 0;              // Supervisor's backoff counter
+  pid_t pid = 0;         // the master's pid (0 when there is none)
+  int exitstatus = 0;    // last exit code; -1 when killed by a signal
+  int signal = 0;        // the signal that killed it, 0 = none or unknown
+  std::string spawnerr;  // "" = none
+  int tries = 0;         // Supervisor's backoff counter
 };
 
 // One live instance: enough to find it again after supervisord died, and to stop it the
@@ -32,18 +32,18 @@ struct InstanceRecord {
   std::string group;
   std::string name;
   pid_t pid = 0;
-  pid_t pgid = 0;             // each instance leads its own group (pgid == pid)
-  uint64_t start_ticks = 0;   // /proc/PID/stat field 22
+  pid_t pgid = 0;            // each instance leads its own group (pgid == pid)
+  uint64_t start_ticks = 0;  // /proc/PID/stat field 22
   int stopsignal = 15;
   int stopwaitsecs = 10;
   bool stopasgroup = false;
 };
 
 struct PreviousRun {
-  bool found = false;         // the statefile knew an earlier run
-  bool clean = true;          // that run recorded its orderly end
-  bool same_boot = true;      // start ticks are only comparable within one boot
-  pid_t pid = 0;              // that supervisord's pid
+  bool found = false;     // the statefile knew an earlier run
+  bool clean = true;      // that run recorded its orderly end
+  bool same_boot = true;  // start ticks are only comparable within one boot
+  pid_t pid = 0;          // that supervisord's pid
   int64_t started_ms = 0;
 };
 

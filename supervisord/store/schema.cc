@@ -58,7 +58,9 @@ CREATE TABLE instance_counts (
 
 }  // namespace
 
-int64_t schema_version() { return static_cast<int64_t>(kMigrations.size()); }
+int64_t schema_version() {
+  return static_cast<int64_t>(kMigrations.size());
+}
 
 DbStatus migrate(Db& db, MigrationResult& out) {
   // IMMEDIATE: take the write lock before reading the version, so two daemons racing on

@@ -11,7 +11,7 @@
 
 namespace store {
 
-int64_t schema_version();   // the version this binary writes
+int64_t schema_version();  // the version this binary writes
 
 struct MigrationResult {
   int64_t from = 0;

@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const ini::Entry* entry : doc.items(section)) {
       for (size_t offset : {size_t{0}, entry->value.size() / 2, entry->value.size()}) {
         const ini::Spot spot = ini::locate(*entry, offset);
-        if (spot.line < 1 || static_cast<size_t>(spot.line) > spot.source->lines.size()) std::abort();
+        if (spot.line < 1 || static_cast<size_t>(spot.line) > spot.source->lines.size())
+          std::abort();
         (void)ini::render_error(spot, "fuzz");
       }
     }

@@ -40,7 +40,9 @@ namespace {
   for (;;) pause();
 }
 
-void ignore(int sig) { signal(sig, SIG_IGN); }
+void ignore(int sig) {
+  signal(sig, SIG_IGN);
+}
 
 void write_all(int fd, const char* p, size_t n) {
   while (n > 0) {
@@ -76,7 +78,7 @@ int main(int argc, char** argv) {
   if (mode == "sleep") sleep_forever();
   if (mode == "ignore-term") {
     ignore(SIGTERM);
-    printf("ready\n");   // SIGTERM is ignored from here on
+    printf("ready\n");  // SIGTERM is ignored from here on
     fflush(stdout);
     sleep_forever();
   }
@@ -141,7 +143,7 @@ int main(int argc, char** argv) {
       if (pid == 0) sleep_forever();
       if (pid > 0) printf("worker %d\n", static_cast<int>(pid));
     }
-    if (stubborn) signal(SIGTERM, SIG_DFL);   // the master itself still stops on SIGTERM
+    if (stubborn) signal(SIGTERM, SIG_DFL);  // the master itself still stops on SIGTERM
     printf("ready\n");
     sleep_forever();
   }

@@ -37,7 +37,8 @@ class Dir {
   LoadOptions options(const std::string& name) const {
     LoadOptions o;
     o.config_path = path_ + "/" + name;
-    o.environment = std::vector<std::pair<std::string, std::string>>{{"HOME", "/home/h"}, {"SLOT", "s"}};
+    o.environment =
+        std::vector<std::pair<std::string, std::string>>{{"HOME", "/home/h"}, {"SLOT", "s"}};
     o.host_name = "testhost";
     o.cpu_count = 8;
     o.cwd = path_;
@@ -85,10 +86,11 @@ std::string line_of(const std::string& message, int n) {
 TEST_CASE("config_search_error_lists_supervisors_default_paths") {
   auto found = find_config_file("/nonexistent-prefix/bin/supervisord");
   if (!found) {
-    CHECK(contains(found.error(), "No config file found at default paths (/nonexistent-prefix/etc/"
-                                  "supervisord.conf, /nonexistent-prefix/supervisord.conf, "
-                                  "supervisord.conf, etc/supervisord.conf, /etc/supervisord.conf, "
-                                  "/etc/supervisor/supervisord.conf); use the -c option"));
+    CHECK(contains(found.error(),
+                   "No config file found at default paths (/nonexistent-prefix/etc/"
+                   "supervisord.conf, /nonexistent-prefix/supervisord.conf, "
+                   "supervisord.conf, etc/supervisord.conf, /etc/supervisord.conf, "
+                   "/etc/supervisor/supervisord.conf); use the -c option"));
   }
 }
 
@@ -110,8 +112,9 @@ TEST_CASE("directory_as_config_file_is_could_not_read") {
 // ---- INI dialect --------------------------------------------------------------------
 TEST_CASE("default_section_keys_apply_to_every_program") {
   Dir d;
-  auto c = d.load_text("[DEFAULT]\nautostart=false\n[supervisord]\n[program:a]\ncommand=x\n"
-                       "[program:b]\ncommand=y\nautostart=true\n");
+  auto c = d.load_text(
+      "[DEFAULT]\nautostart=false\n[supervisord]\n[program:a]\ncommand=x\n"
+      "[program:b]\ncommand=y\nautostart=true\n");
   REQUIRE(c.ok());
   CHECK_FALSE(process(*c, "a").autostart);
   CHECK(process(*c, "b").autostart);
@@ -119,8 +122,9 @@ TEST_CASE("default_section_keys_apply_to_every_program") {
 
 TEST_CASE("repeated_section_merges_and_later_key_wins") {
   Dir d;
-  auto c = d.load_text("[supervisord]\n[program:a]\ncommand=first\npriority=3\n"
-                       "[program:a]\ncommand=second\n");
+  auto c = d.load_text(
+      "[supervisord]\n[program:a]\ncommand=first\npriority=3\n"
+      "[program:a]\ncommand=second\n");
   REQUIRE(c.ok());
   CHECK(process(*c, "a").command == "second");
   CHECK(process(*c, "a").priority == 3);
@@ -136,8 +140,9 @@ TEST_CASE("continuation_lines_join_with_newline") {
 // ---- %(name)s expansion ----------------------------------------------------------------------
 TEST_CASE("process_num_format_spec_pads") {
   Dir d;
-  auto c = d.load_text("[supervisord]\n[program:w]\ncommand=run %(process_num)02d\n"
-                       "process_name=w%(process_num)d\nnumprocs=2\nnumprocs_start=7\n");
+  auto c = d.load_text(
+      "[supervisord]\n[program:w]\ncommand=run %(process_num)02d\n"
+      "process_name=w%(process_num)d\nnumprocs=2\nnumprocs_start=7\n");
   REQUIRE(c.ok());
   CHECK(process(*c, "w", 0).command == "run 07");
   CHECK(process(*c, "w", 1).command == "run 08");
@@ -146,9 +151,10 @@ TEST_CASE("process_num_format_spec_pads") {
 
 TEST_CASE("seed_bad_format_points_at_the_percent_in_the_included_file") {
   Dir d;
-  d.write("conf.d/app.conf", "[program:my_app]\nnumprocs=4\n"
-                             "command=gunicorn -w 4 -b 127.0.0.1:%(process_num)5001 wsgi:app\n"
-                             "process_name=%(program_name)s_%(process_num)d\n");
+  d.write("conf.d/app.conf",
+          "[program:my_app]\nnumprocs=4\n"
+          "command=gunicorn -w 4 -b 127.0.0.1:%(process_num)5001 wsgi:app\n"
+          "process_name=%(program_name)s_%(process_num)d\n");
   auto c = d.load_text("[supervisord]\n[include]\nfiles=conf.d/*.conf\n");
   REQUIRE_FALSE(c.ok());
   const std::string& e = c.error();
@@ -162,10 +168,11 @@ TEST_CASE("unknown_name_lists_the_available_names_sorted") {
   Dir d;
   auto c = d.load_text("[supervisord]\n[program:x]\ncommand=echo %(nope)s\n");
   REQUIRE_FALSE(c.ok());
-  CHECK(contains(c.error(), "supervisord.conf:3: [program:x] command: Format string 'echo %(nope)s' "
-                            "for 'program:x.command' contains names ('nope') which cannot be "
-                            "expanded. Available names: ENV_HOME, ENV_SLOT, cpu_count, group_name, "
-                            "here, host_node_name, numprocs, process_num, program_name"));
+  CHECK(contains(c.error(),
+                 "supervisord.conf:3: [program:x] command: Format string 'echo %(nope)s' "
+                 "for 'program:x.command' contains names ('nope') which cannot be "
+                 "expanded. Available names: ENV_HOME, ENV_SLOT, cpu_count, group_name, "
+                 "here, host_node_name, numprocs, process_num, program_name"));
 }
 
 TEST_CASE("program_level_options_do_not_see_process_num") {
@@ -177,8 +184,9 @@ TEST_CASE("program_level_options_do_not_see_process_num") {
 
 TEST_CASE("program_environment_keys_are_env_names_in_per_process_options") {
   Dir d;
-  auto c = d.load_text("[supervisord]\nenvironment=G=\"g\"\n[program:x]\n"
-                       "command=%(ENV_G)s %(ENV_L)s %(ENV_HOME)s\nenvironment=L=\"l-%(ENV_G)s\"\n");
+  auto c = d.load_text(
+      "[supervisord]\nenvironment=G=\"g\"\n[program:x]\n"
+      "command=%(ENV_G)s %(ENV_L)s %(ENV_HOME)s\nenvironment=L=\"l-%(ENV_G)s\"\n");
   REQUIRE(c.ok());
   CHECK(process(*c, "x").command == "g l-g /home/h");
 }
@@ -197,13 +205,15 @@ TEST_CASE("logfile_is_expanded_twice") {
   CHECK(process(*ok, "x").stdout_log.file.path == "/tmp/a%b.log");
   auto bad = d.load_text("[supervisord]\n[program:x]\ncommand=c\nstdout_logfile=/tmp/a%%b.log\n");
   REQUIRE_FALSE(bad.ok());
-  CHECK(contains(bad.error(), "for 'stdout_logfile' is badly formatted: unsupported format character"));
+  CHECK(contains(bad.error(),
+                 "for 'stdout_logfile' is badly formatted: unsupported format character"));
 }
 
 TEST_CASE("here_is_the_directory_of_the_file_that_wrote_the_value_when_including") {
   Dir d;
   d.write("sub/p.conf", "[program:p]\ncommand=%(here)s/bin\n");
-  auto c = d.load_text("[supervisord]\n[include]\nfiles=sub/*.conf\n[program:m]\ncommand=%(here)s\n");
+  auto c =
+      d.load_text("[supervisord]\n[include]\nfiles=sub/*.conf\n[program:m]\ncommand=%(here)s\n");
   REQUIRE(c.ok());
   CHECK(process(*c, "p").command == d.path() + "/sub/bin");
   CHECK(process(*c, "m").command == d.path());
@@ -221,14 +231,16 @@ TEST_CASE("bad_boolean_is_refused_with_caret_at_the_value") {
   Dir d;
   auto c = d.load_text("[supervisord]\n[program:x]\ncommand=c\nautostart = maybe\n");
   REQUIRE_FALSE(c.ok());
-  CHECK(contains(c.error(), "supervisord.conf:4: [program:x] autostart: not a valid boolean value: 'maybe'"));
+  CHECK(contains(c.error(),
+                 "supervisord.conf:4: [program:x] autostart: not a valid boolean value: 'maybe'"));
   CHECK(caret_column(c.error()) == std::string("autostart = ").size());
 }
 
 TEST_CASE("typed_values_land_in_the_model") {
   Dir d;
-  auto c = d.load_text("[supervisord]\n[program:x]\ncommand=c\nstopsignal=hup\nexitcodes=0,2\n"
-                       "stdout_logfile_maxbytes=2KB\numask=027\nautorestart=true\n");
+  auto c = d.load_text(
+      "[supervisord]\n[program:x]\ncommand=c\nstopsignal=hup\nexitcodes=0,2\n"
+      "stdout_logfile_maxbytes=2KB\numask=027\nautorestart=true\n");
   REQUIRE(c.ok());
   const auto& p = process(*c, "x");
   CHECK(p.stopsignal == 1);
@@ -297,8 +309,9 @@ TEST_CASE("supervisord_environment_becomes_env_names_for_later_sections") {
 // ---- servers --------------------------------------------------------------------------
 TEST_CASE("every_section_starting_with_inet_http_server_is_a_server") {
   Dir d;
-  auto c = d.load_text("[supervisord]\n[inet_http_server]\nport=127.0.0.1:9001\n"
-                       "[inet_http_server:b]\nport=*:9002\n[unix_http_server]\nfile=%(here)s/s.sock\n");
+  auto c = d.load_text(
+      "[supervisord]\n[inet_http_server]\nport=127.0.0.1:9001\n"
+      "[inet_http_server:b]\nport=*:9002\n[unix_http_server]\nfile=%(here)s/s.sock\n");
   REQUIRE(c.ok());
   REQUIRE(c->inet_servers.size() == 2);
   CHECK(c->inet_servers[0].host == "127.0.0.1");
@@ -320,7 +333,8 @@ TEST_CASE("numprocs_above_one_requires_process_num_in_process_name") {
   Dir d;
   auto c = d.load_text("[supervisord]\n[program:w]\ncommand=c\nnumprocs=2\n");
   REQUIRE_FALSE(c.ok());
-  CHECK(contains(c.error(), "%(process_num) must be present within process_name when numprocs > 1"));
+  CHECK(
+      contains(c.error(), "%(process_num) must be present within process_name when numprocs > 1"));
 }
 
 TEST_CASE("killasgroup_defaults_to_stopasgroup_and_may_not_contradict_it") {
@@ -328,15 +342,17 @@ TEST_CASE("killasgroup_defaults_to_stopasgroup_and_may_not_contradict_it") {
   auto c = d.load_text("[supervisord]\n[program:x]\ncommand=c\nstopasgroup=true\n");
   REQUIRE(c.ok());
   CHECK(process(*c, "x").killasgroup);
-  auto bad = d.load_text("[supervisord]\n[program:x]\ncommand=c\nstopasgroup=true\nkillasgroup=false\n");
+  auto bad =
+      d.load_text("[supervisord]\n[program:x]\ncommand=c\nstopasgroup=true\nkillasgroup=false\n");
   REQUIRE_FALSE(bad.ok());
   CHECK(contains(bad.error(), "Cannot set stopasgroup=true and killasgroup=false"));
 }
 
 TEST_CASE("redirect_stderr_drops_the_stderr_log_with_a_warning_for_a_path") {
   Dir d;
-  auto c = d.load_text("[supervisord]\n[program:x]\ncommand=c\nredirect_stderr=true\n"
-                       "stderr_logfile=/tmp/e.log\n");
+  auto c = d.load_text(
+      "[supervisord]\n[program:x]\ncommand=c\nredirect_stderr=true\n"
+      "stderr_logfile=/tmp/e.log\n");
   REQUIRE(c.ok());
   CHECK(process(*c, "x").stderr_log.file.kind == values::LogfileName::Kind::None);
   REQUIRE(c->warnings.size() == 1);
@@ -355,8 +371,9 @@ TEST_CASE("missing_command_is_refused_at_the_section") {
   Dir d;
   auto c = d.load_text("[supervisord]\n\n[program:nocmd]\nautostart=false\n");
   REQUIRE_FALSE(c.ok());
-  CHECK(contains(c.error(), "supervisord.conf:3: [program:nocmd] command: program section "
-                            "program:nocmd does not specify a command"));
+  CHECK(contains(c.error(),
+                 "supervisord.conf:3: [program:nocmd] command: program section "
+                 "program:nocmd does not specify a command"));
 }
 
 TEST_CASE("unknown_option_is_ignored_with_a_warning") {
@@ -377,9 +394,10 @@ TEST_CASE("invalid_program_name_is_refused") {
 // ---- [group:x] --------------------------------------------------------------------------
 TEST_CASE("group_takes_programs_and_groups_sort_by_priority_then_name") {
   Dir d;
-  auto c = d.load_text("[supervisord]\n[group:web]\nprograms=a,b\npriority=5\n"
-                       "[program:a]\ncommand=%(group_name)s\npriority=2\n[program:b]\ncommand=c\npriority=1\n"
-                       "[program:z]\ncommand=c\npriority=1\n[program:y]\ncommand=c\npriority=1\n");
+  auto c = d.load_text(
+      "[supervisord]\n[group:web]\nprograms=a,b\npriority=5\n"
+      "[program:a]\ncommand=%(group_name)s\npriority=2\n[program:b]\ncommand=c\npriority=1\n"
+      "[program:z]\ncommand=c\npriority=1\n[program:y]\ncommand=c\npriority=1\n");
   REQUIRE(c.ok());
   REQUIRE(c->groups.size() == 3);
   CHECK(c->groups[0]->name == "y");
@@ -423,7 +441,8 @@ TEST_CASE("include_without_files_is_refused") {
 // ---- [eventlistener:x] ---------------------------------------------------------------
 TEST_CASE("eventlistener_pool_defaults_to_priority_minus_one_and_validates_events") {
   Dir d;
-  auto c = d.load_text("[supervisord]\n[eventlistener:l]\ncommand=c\nevents=tick_60,PROCESS_STATE\n");
+  auto c =
+      d.load_text("[supervisord]\n[eventlistener:l]\ncommand=c\nevents=tick_60,PROCESS_STATE\n");
   REQUIRE(c.ok());
   CHECK(c->find_group("l")->priority == -1);
   CHECK(process(*c, "l").events == std::vector<std::string>{"PROCESS_STATE", "TICK_60"});
@@ -434,10 +453,12 @@ TEST_CASE("eventlistener_pool_defaults_to_priority_minus_one_and_validates_event
 
 TEST_CASE("eventlistener_refuses_redirect_stderr_and_small_buffer") {
   Dir d;
-  auto r = d.load_text("[supervisord]\n[eventlistener:l]\ncommand=c\nevents=TICK_5\nredirect_stderr=true\n");
+  auto r = d.load_text(
+      "[supervisord]\n[eventlistener:l]\ncommand=c\nevents=TICK_5\nredirect_stderr=true\n");
   REQUIRE_FALSE(r.ok());
   CHECK(contains(r.error(), "will interfere with the eventlistener protocol"));
-  auto b = d.load_text("[supervisord]\n[eventlistener:l]\ncommand=c\nevents=TICK_5\nbuffer_size=0\n");
+  auto b =
+      d.load_text("[supervisord]\n[eventlistener:l]\ncommand=c\nevents=TICK_5\nbuffer_size=0\n");
   REQUIRE_FALSE(b.ok());
   CHECK(contains(b.error(), "[eventlistener:l] section sets invalid buffer_size (0)"));
 }
@@ -445,14 +466,16 @@ TEST_CASE("eventlistener_refuses_redirect_stderr_and_small_buffer") {
 // ---- [fcgi-program:x] ------------------------------------------------------------------
 TEST_CASE("fcgi_socket_formats") {
   Dir d;
-  auto c = d.load_text("[supervisord]\n[fcgi-program:f]\ncommand=c\nsocket=unix:///tmp/%(program_name)s.sock\n");
+  auto c = d.load_text(
+      "[supervisord]\n[fcgi-program:f]\ncommand=c\nsocket=unix:///tmp/%(program_name)s.sock\n");
   REQUIRE(c.ok());
   CHECK(process(*c, "f").socket == "unix:///tmp/f.sock");
   CHECK(process(*c, "f").socket_mode == 0700);
   auto bad = d.load_text("[supervisord]\n[fcgi-program:f]\ncommand=c\nsocket=foo://x\n");
   REQUIRE_FALSE(bad.ok());
   CHECK(contains(bad.error(), "Bad socket format foo://x in [fcgi-program:f] socket"));
-  auto mode = d.load_text("[supervisord]\n[fcgi-program:f]\ncommand=c\nsocket=tcp://h:1\nsocket_mode=0700\n");
+  auto mode = d.load_text(
+      "[supervisord]\n[fcgi-program:f]\ncommand=c\nsocket=tcp://h:1\nsocket_mode=0700\n");
   REQUIRE_FALSE(mode.ok());
   CHECK(contains(mode.error(), "should only be used with a Unix domain socket"));
 }
@@ -460,13 +483,15 @@ TEST_CASE("fcgi_socket_formats") {
 // ---- [rpcinterface:x] ----------------------------------------------------------------
 TEST_CASE("rpcinterface_needs_a_factory") {
   Dir d;
-  auto ok = d.load_text("[supervisord]\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory="
-                        "supervisor.rpcinterface:make_main_rpcinterface\n");
+  auto ok = d.load_text(
+      "[supervisord]\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory="
+      "supervisor.rpcinterface:make_main_rpcinterface\n");
   REQUIRE(ok.ok());
   CHECK(ok->rpcinterfaces.count("supervisor") == 1);
   auto bad = d.load_text("[supervisord]\n[rpcinterface:x]\nfoo=bar\n");
   REQUIRE_FALSE(bad.ok());
-  CHECK(contains(bad.error(), "section [rpcinterface:x] does not specify a supervisor.rpcinterface_factory"));
+  CHECK(contains(bad.error(),
+                 "section [rpcinterface:x] does not specify a supervisor.rpcinterface_factory"));
 }
 
 // ---- schema ---------------------------------------------------------------------------------
@@ -488,8 +513,12 @@ TEST_CASE("schema_marks_the_extensions") {
 // ---- diff ------------------------------------------------------------------------------
 TEST_CASE("diff_reports_added_changed_removed_groups") {
   Dir d;
-  auto a = d.load_text("[supervisord]\n[program:keep]\ncommand=c\n[program:edit]\ncommand=c\n[program:gone]\ncommand=c\n");
-  auto b = d.load_text("[supervisord]\n[program:keep]\ncommand=c\n[program:edit]\ncommand=d\n[program:new]\ncommand=c\n");
+  auto a = d.load_text(
+      "[supervisord]\n[program:keep]\ncommand=c\n[program:edit]\ncommand=c\n[program:gone]"
+      "\ncommand=c\n");
+  auto b = d.load_text(
+      "[supervisord]\n[program:keep]\ncommand=c\n[program:edit]\ncommand=d\n[program:new]\ncommand="
+      "c\n");
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   Diff x = diff(*a, *b);
@@ -519,13 +548,14 @@ TEST_CASE("diff_counts_supervisord_environment_as_part_of_every_process") {
 
 TEST_CASE("diff_numprocs_four_to_six_adds_two_and_touches_none") {
   Dir d;
-  const char* base = "[supervisord]\n[program:w]\ncommand=c %(process_num)d\nprocess_name=w%(process_num)d\n";
+  const char* base =
+      "[supervisord]\n[program:w]\ncommand=c %(process_num)d\nprocess_name=w%(process_num)d\n";
   auto a = d.load_text(std::string(base) + "numprocs=4\n");
   auto b = d.load_text(std::string(base) + "numprocs=6\n");
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   Diff x = diff(*a, *b);
-  CHECK(x.changed == std::vector<std::string>{"w"});   // Supervisor: the whole group
+  CHECK(x.changed == std::vector<std::string>{"w"});  // Supervisor: the whole group
   REQUIRE(x.processes.size() == 1);
   CHECK(x.processes[0].added == std::vector<std::string>{"w4", "w5"});
   CHECK(x.processes[0].changed.empty());
@@ -535,8 +565,9 @@ TEST_CASE("diff_numprocs_four_to_six_adds_two_and_touches_none") {
 // ---- --check-config ---------------------------------------------------------------------------
 TEST_CASE("check_config_renders_expanded_processes_and_exits_zero") {
   Dir d;
-  d.write("s.conf", "[supervisord]\n[program:app]\ncommand=run %(process_num)d\n"
-                    "process_name=app_%(process_num)d\nnumprocs=2\n");
+  d.write("s.conf",
+          "[supervisord]\n[program:app]\ncommand=run %(process_num)d\n"
+          "process_name=app_%(process_num)d\nnumprocs=2\n");
   std::string out, err;
   CHECK(run_check_config(d.options("s.conf"), false, out, err) == 0);
   CHECK(contains(out, "app:app_1"));

@@ -42,7 +42,7 @@ class FakeRpc : public Rpc {
 
 xmlrpc::Value proc(std::string group, std::string name, int state, std::string statename,
                    std::string desc, int pid = 0) {
-  return xmlrpc::Struct{{"name", name},     {"group", group},      {"state", state},
+  return xmlrpc::Struct{{"name", name},           {"group", group},      {"state", state},
                         {"statename", statename}, {"description", desc}, {"pid", pid}};
 }
 
@@ -52,13 +52,18 @@ struct Harness {
   std::string err;
   Controller ctl;
   explicit Harness(bool interactive = false)
-      : ctl(make_options(interactive), [this](const Options&) { return std::make_unique<FakeRpc>(server); },
+      : ctl(
+            make_options(interactive),
+            [this](const Options&) { return std::make_unique<FakeRpc>(server); },
             Io{[this](std::string_view s) { out += s; }, [this](std::string_view s) { err += s; },
                [](std::string_view, bool) { return std::optional<std::string>("y"); }}) {
-    server.methods["supervisor.getVersion"] = [](const xmlrpc::Array&) { return Reply(xmlrpc::Value("3.0")); };
+    server.methods["supervisor.getVersion"] = [](const xmlrpc::Array&) {
+      return Reply(xmlrpc::Value("3.0"));
+    };
     server.methods["supervisor.getAllProcessInfo"] = [](const xmlrpc::Array&) {
-      return Reply(xmlrpc::Value(xmlrpc::Array{proc("sleeper", "sleeper", 20, "RUNNING", "pid 5, uptime 0:00:01", 5),
-                                               proc("web", "web_00", 0, "STOPPED", "Not started")}));
+      return Reply(xmlrpc::Value(
+          xmlrpc::Array{proc("sleeper", "sleeper", 20, "RUNNING", "pid 5, uptime 0:00:01", 5),
+                        proc("web", "web_00", 0, "STOPPED", "Not started")}));
     };
   }
   static Options make_options(bool interactive) {
@@ -72,9 +77,10 @@ struct Harness {
 }  // namespace
 
 TEST_CASE("catalog_has_every_reference_command_once") {
-  for (const char* name : {"add", "avail", "clear", "exit", "fg", "help", "maintail", "open", "pid", "quit",
-                           "reload", "remove", "reread", "restart", "shutdown", "signal", "start", "status",
-                           "stop", "tail", "update", "version", "EOF"}) {
+  for (const char* name :
+       {"add",   "avail",  "clear",  "exit",   "fg",     "help",    "maintail", "open",
+        "pid",   "quit",   "reload", "remove", "reread", "restart", "shutdown", "signal",
+        "start", "status", "stop",   "tail",   "update", "version", "EOF"}) {
     CAPTURE(name);
     CHECK(find_command(name) != nullptr);
   }
@@ -102,8 +108,10 @@ TEST_CASE("bare_help_prints_python_topic_table_then_the_extension_commands") {
 TEST_CASE("help_topic_prints_python_help_text_and_unknown_says_no_help") {
   Harness h;
   h.ctl.onecmd("help start");
-  CHECK(h.out == "start <name>\t\tStart a process\nstart <gname>:*\t\tStart all processes in a group\n"
-                 "start <name> <name>\tStart multiple processes or groups\nstart all\t\tStart all processes\n");
+  CHECK(h.out ==
+        "start <name>\t\tStart a process\nstart <gname>:*\t\tStart all processes in a group\n"
+        "start <name> <name>\tStart multiple processes or groups\nstart all\t\tStart all "
+        "processes\n");
   h.out.clear();
   h.ctl.onecmd("help foo");
   CHECK(h.out == "*** No help on foo\n");
@@ -120,13 +128,15 @@ TEST_CASE("unknown_command_prints_unknown_syntax_and_exits_1") {
 TEST_CASE("status_exit_3_when_a_shown_process_is_stopped_and_4_for_unknown_names") {
   Harness h;
   h.ctl.onecmd("status");
-  CHECK(h.out == "sleeper                          RUNNING   pid 5, uptime 0:00:01\n"
-                 "web:web_00                       STOPPED   Not started\n");
+  CHECK(h.out ==
+        "sleeper                          RUNNING   pid 5, uptime 0:00:01\n"
+        "web:web_00                       STOPPED   Not started\n");
   CHECK(h.ctl.exit_status() == 3);
   Harness g;
   g.ctl.onecmd("status sleeper nosuch g:*");
-  CHECK(g.out == "nosuch: ERROR (no such process)\ng: ERROR (no such group)\n"
-                 "sleeper                          RUNNING   pid 5, uptime 0:00:01\n");
+  CHECK(g.out ==
+        "nosuch: ERROR (no such process)\ng: ERROR (no such group)\n"
+        "sleeper                          RUNNING   pid 5, uptime 0:00:01\n");
   CHECK(g.ctl.exit_status() == 4);
 }
 
@@ -155,8 +165,9 @@ TEST_CASE("unhandled_fault_prints_python_error_line") {
     return Reply(xmlrpc::FaultValue{30, "FAILED: x"});
   };
   h.ctl.onecmd("avail");
-  CHECK(h.out == "error: <class 'xmlrpc.client.Fault'>, <Fault 30: 'FAILED: x'>: file: "
-                 "/usr/lib/python3.11/xmlrpc/client.py line: 668\n");
+  CHECK(h.out ==
+        "error: <class 'xmlrpc.client.Fault'>, <Fault 30: 'FAILED: x'>: file: "
+        "/usr/lib/python3.11/xmlrpc/client.py line: 668\n");
   CHECK(h.ctl.exit_status() == 1);
 }
 
@@ -186,9 +197,10 @@ TEST_CASE("non_interactive_401_prints_requirement_then_protocol_error") {
     return Reply(e);
   };
   h.ctl.onecmd("version");
-  CHECK(h.out == "Server requires authentication\n"
-                 "error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 401 "
-                 "Unauthorized>: file: /usr/lib/python3/dist-packages/supervisor/xmlrpc.py line: 539\n");
+  CHECK(h.out ==
+        "Server requires authentication\n"
+        "error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 401 "
+        "Unauthorized>: file: /usr/lib/python3/dist-packages/supervisor/xmlrpc.py line: 539\n");
   CHECK(h.ctl.exit_status() == 1);
 }
 
@@ -202,7 +214,8 @@ TEST_CASE("update_prefers_server_side_update_when_listed") {
   };
   h.ctl.onecmd("update");
   CHECK(h.out == "web: updated process group\n");
-  CHECK(std::find(h.server.calls.begin(), h.server.calls.end(), "supervisor.reloadConfig") == h.server.calls.end());
+  CHECK(std::find(h.server.calls.begin(), h.server.calls.end(), "supervisor.reloadConfig") ==
+        h.server.calls.end());
 }
 
 TEST_CASE("update_falls_back_to_classic_sequence") {
@@ -211,9 +224,10 @@ TEST_CASE("update_falls_back_to_classic_sequence") {
     return Reply(xmlrpc::Value(xmlrpc::Array{xmlrpc::Value("supervisor.getVersion")}));
   };
   h.server.methods["supervisor.reloadConfig"] = [](const xmlrpc::Array&) {
-    return Reply(xmlrpc::Value(xmlrpc::Array{xmlrpc::Value(xmlrpc::Array{
-        xmlrpc::Value(xmlrpc::Array{xmlrpc::Value("new")}), xmlrpc::Value(xmlrpc::Array{xmlrpc::Value("web")}),
-        xmlrpc::Value(xmlrpc::Array{xmlrpc::Value("old")})})}));
+    return Reply(xmlrpc::Value(xmlrpc::Array{
+        xmlrpc::Value(xmlrpc::Array{xmlrpc::Value(xmlrpc::Array{xmlrpc::Value("new")}),
+                                    xmlrpc::Value(xmlrpc::Array{xmlrpc::Value("web")}),
+                                    xmlrpc::Value(xmlrpc::Array{xmlrpc::Value("old")})})}));
   };
   auto ok = [](const xmlrpc::Array&) { return Reply(xmlrpc::Value(true)); };
   h.server.methods["supervisor.stopProcessGroup"] = [](const xmlrpc::Array&) {
@@ -222,8 +236,9 @@ TEST_CASE("update_falls_back_to_classic_sequence") {
   h.server.methods["supervisor.removeProcessGroup"] = ok;
   h.server.methods["supervisor.addProcessGroup"] = ok;
   h.ctl.onecmd("update");
-  CHECK(h.out == "old: stopped\nold: removed process group\nweb: stopped\nweb: updated process group\n"
-                 "new: added process group\n");
+  CHECK(h.out ==
+        "old: stopped\nold: removed process group\nweb: stopped\nweb: updated process group\n"
+        "new: added process group\n");
   CHECK(h.ctl.exit_status() == 0);
 }
 

@@ -1,6 +1,5 @@
 // Unit tests for supervisorctl/options: Python getopt and ClientOptions behaviour.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,14 +22,18 @@ TEST_CASE("command_line_errors_use_python_getopt_texts") {
   CHECK(parse_command_line({"-s"}).error() == "option -s requires argument");
   CHECK(parse_command_line({"--serverurl"}).error() == "option --serverurl requires argument");
   CHECK(parse_command_line({"--foo"}).error() == "option --foo not recognized");
-  CHECK(parse_command_line({"--inter=3"}).error() == "option --interactive must not have an argument");
-  CHECK(parse_command_line({"-s", "foo"}).error() == "invalid value for -s 'foo': value 'foo' is not a URL");
+  CHECK(parse_command_line({"--inter=3"}).error() ==
+        "option --interactive must not have an argument");
+  CHECK(parse_command_line({"-s", "foo"}).error() ==
+        "invalid value for -s 'foo': value 'foo' is not a URL");
   CHECK(parse_command_line({"-i", "-i"}).error() == "conflicting command line option '-i'");
-  CHECK(parse_command_line({"-c", "a", "-c", "b"}).error() == "conflicting command line option '-c'");
+  CHECK(parse_command_line({"-c", "a", "-c", "b"}).error() ==
+        "conflicting command line option '-c'");
 }
 
 TEST_CASE("long_options_accept_unique_prefixes_and_attached_values") {
-  auto cl = parse_command_line({"--server=unix:///s", "-uuser", "--pass", "pw", "--history_file=/h", "-i"});
+  auto cl = parse_command_line(
+      {"--server=unix:///s", "-uuser", "--pass", "pw", "--history_file=/h", "-i"});
   REQUIRE(cl.ok());
   CHECK(*cl->serverurl == "unix:///s");
   CHECK(*cl->username == "user");
@@ -79,8 +82,9 @@ std::string write_temp(const std::string& text) {
 
 TEST_CASE("config_section_fills_serverurl_with_here_and_env_expansions") {
   ::setenv("CTL_TEST_SOCK", "s.sock", 1);
-  std::string path = write_temp("[supervisorctl]\nserverurl=unix://%(here)s/x/../%(ENV_CTL_TEST_SOCK)s\n"
-                                "prompt=box\nusername=u\n");
+  std::string path = write_temp(
+      "[supervisorctl]\nserverurl=unix://%(here)s/x/../%(ENV_CTL_TEST_SOCK)s\n"
+      "prompt=box\nusername=u\n");
   auto r = realize("supervisorctl", {"-c", path, "status"});
   REQUIRE(r.ok());
   CHECK(r->options.serverurl == "unix:///tmp/s.sock");
@@ -104,7 +108,8 @@ TEST_CASE("config_errors_are_python_usage_messages") {
   CHECK(realize("supervisorctl", {"-c", "/nonexistent/x.conf"}).error() ==
         "could not find config file /nonexistent/x.conf");
   std::string path = write_temp("[x]\n");
-  CHECK(realize("supervisorctl", {"-c", path}).error() == ".ini file does not include supervisorctl section");
+  CHECK(realize("supervisorctl", {"-c", path}).error() ==
+        ".ini file does not include supervisorctl section");
   std::remove(path.c_str());
 }
 

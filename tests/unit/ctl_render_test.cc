@@ -77,7 +77,8 @@ TEST_CASE("start_failure_line_keeps_spawn_error_prefix_and_says_why") {
   CHECK(start_failure_line(row, info, "") == "web:web_00: ERROR (spawn error: exited after 1 s)");
   ProcInfo never;
   never.spawnerr = "can't find command '/nope'";
-  CHECK(start_failure_line(row, never, "") == "web:web_00: ERROR (spawn error: can't find command '/nope')");
+  CHECK(start_failure_line(row, never, "") ==
+        "web:web_00: ERROR (spawn error: can't find command '/nope')");
   CHECK(start_failure_line(row, ProcInfo{}, "") == "web:web_00: ERROR (spawn error)");
 }
 
@@ -88,9 +89,9 @@ TEST_CASE("reread_lines_are_sorted_and_say_no_updates_when_empty") {
 }
 
 TEST_CASE("print_topics_columns_match_python_help") {
-  std::vector<std::string> names = {"add",     "avail",    "clear",  "exit",   "fg",      "maintail",
-                                    "open",    "pid",      "quit",   "reload", "remove",  "reread",
-                                    "restart", "shutdown", "signal", "start",  "status",  "stop",
+  std::vector<std::string> names = {"add",     "avail",    "clear",  "exit",   "fg",     "maintail",
+                                    "open",    "pid",      "quit",   "reload", "remove", "reread",
+                                    "restart", "shutdown", "signal", "start",  "status", "stop",
                                     "tail",    "update",   "version"};
   CHECK(print_topics("default commands (type help <topic>):", names) ==
         "default commands (type help <topic>):\n"
@@ -102,7 +103,8 @@ TEST_CASE("print_topics_columns_match_python_help") {
 }
 
 TEST_CASE("python_error_lines_match_tracebacks_python_prints") {
-  CHECK(python_error("xmlrpc.client.Fault", fault_repr(6, "SHUTDOWN_STATE"), PyErrorSite::XmlrpcClientFault) ==
+  CHECK(python_error("xmlrpc.client.Fault", fault_repr(6, "SHUTDOWN_STATE"),
+                     PyErrorSite::XmlrpcClientFault) ==
         "error: <class 'xmlrpc.client.Fault'>, <Fault 6: 'SHUTDOWN_STATE'>: file: "
         "/usr/lib/python3.11/xmlrpc/client.py line: 668");
   CHECK(fault_repr(92, "CANT_REREAD: it's bad") == "<Fault 92: \"CANT_REREAD: it's bad\">");
@@ -121,7 +123,7 @@ TEST_CASE("exit_status_from_fault_follows_set_exitstatus_from_xmlrpc_fault") {
   CHECK(s == 7);
   exit_status_from_fault(s, 10);
   CHECK(s == 1);
-  exit_status_from_fault(s, 70);   // last one set wins
+  exit_status_from_fault(s, 70);  // last one set wins
   CHECK(s == 7);
   exit_status_from_fault(s, 80);
   CHECK(s == 7);

@@ -1,15 +1,16 @@
 // The bounded tail of a process's output that `why` and the exit log lines show.
-#include <string>
-#include <vector>
+#include "supervisord/diagnosis.h"
 
 #include <doctest/doctest.h>
-#include "supervisord/diagnosis.h"
+
+#include <string>
+#include <vector>
 
 using diagnosis::OutputTail;
 
 namespace {
 
-std::string numbered(int from, int to) {   // "line <from>\n" ... "line <to>\n"
+std::string numbered(int from, int to) {  // "line <from>\n" ... "line <to>\n"
   std::string s;
   for (int i = from; i <= to; ++i) s += "line " + std::to_string(i) + "\n";
   return s;
@@ -40,7 +41,8 @@ TEST_CASE("the result does not depend on how the output was cut into reads") {
   std::string all = numbered(1, 500) + "tail without newline";
   for (size_t piece : {1, 7, 100, 4096, 65536}) {
     OutputTail t;
-    for (size_t at = 0; at < all.size(); at += piece) t.append(std::string_view(all).substr(at, piece));
+    for (size_t at = 0; at < all.size(); at += piece)
+      t.append(std::string_view(all).substr(at, piece));
     std::vector<std::string> want = expect_lines(472, 500);
     want.push_back("tail without newline");
     CHECK_MESSAGE(t.lines() == want, "piece " << piece);
@@ -50,11 +52,11 @@ TEST_CASE("the result does not depend on how the output was cut into reads") {
 TEST_CASE("a big chunk replaces older lines and a pending partial line") {
   OutputTail t;
   t.append("old 1\nold 2\npartial");
-  t.append(numbered(1, 31));   // "partial" + "line 1" is the 31st line from the end: gone
+  t.append(numbered(1, 31));  // "partial" + "line 1" is the 31st line from the end: gone
   CHECK(t.lines() == expect_lines(2, 31));
   OutputTail u;
   u.append("old\npartial ");
-  u.append(numbered(1, 29));   // within the limit: the partial line is completed
+  u.append(numbered(1, 29));  // within the limit: the partial line is completed
   auto lines = u.lines();
   REQUIRE(lines.size() == 30);
   CHECK(lines[0] == "old");

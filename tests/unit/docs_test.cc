@@ -58,8 +58,15 @@ std::vector<Entry> entries(const std::string& page) {
   auto lines = lines_of(page);
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string& l = lines[i];
-    if (l.rfind(".SH ", 0) == 0) { sh = unquote(l.substr(4)); ss.clear(); continue; }
-    if (l.rfind(".SS ", 0) == 0) { ss = unquote(l.substr(4)); continue; }
+    if (l.rfind(".SH ", 0) == 0) {
+      sh = unquote(l.substr(4));
+      ss.clear();
+      continue;
+    }
+    if (l.rfind(".SS ", 0) == 0) {
+      ss = unquote(l.substr(4));
+      continue;
+    }
     if (l != ".TP" || i + 1 >= lines.size()) continue;
     Entry e;
     e.block = sh == "EXTENSIONS" ? "EXTENSIONS " + ss : sh;
@@ -87,7 +94,9 @@ std::string section_heading(unsigned kind) {
   return "[" + name + (named ? ":x" : "") + "]";
 }
 
-unsigned first_kind(unsigned bits) { return bits & (~bits + 1); }
+unsigned first_kind(unsigned bits) {
+  return bits & (~bits + 1);
+}
 
 }  // namespace
 
@@ -153,7 +162,7 @@ TEST_CASE("every_supervisorctl_command_has_an_entry_in_supervisorctl_1") {
     }
   }
   for (const auto& c : ctl::command_catalog()) {
-    if (c.name == "EOF") continue;   // end of input, not a command one types
+    if (c.name == "EOF") continue;  // end of input, not a command one types
     CHECK_MESSAGE(documented.count(std::string(c.name)) == 1,
                   "supervisorctl.1 lacks the command " << c.name);
   }
@@ -203,8 +212,7 @@ TEST_CASE("sample_config_names_every_option_and_loads") {
   };
   CHECK(squeeze(uncommented) == squeeze(config::sample_config({.activate_all = true})));
 
-  auto dir = std::filesystem::temp_directory_path() /
-             ("docs_test." + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() / ("docs_test." + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (bool all : {false, true}) {
     auto path = dir / (all ? "full.conf" : "sample.conf");

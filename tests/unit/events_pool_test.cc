@@ -21,10 +21,11 @@ TEST_CASE("abstract types match their subtypes only") {
 }
 
 TEST_CASE("payloads as Supervisor renders them") {
-  CHECK(process_state_payload("a", "g", ProcessState::Running, ProcessState::Exited, 0, false, 42) ==
-        "processname:a groupname:g from_state:RUNNING expected:0 pid:42");
-  CHECK(process_state_payload("a", "g", ProcessState::Starting, ProcessState::Backoff, 2, false, 0) ==
-        "processname:a groupname:g from_state:STARTING tries:2");
+  CHECK(
+      process_state_payload("a", "g", ProcessState::Running, ProcessState::Exited, 0, false, 42) ==
+      "processname:a groupname:g from_state:RUNNING expected:0 pid:42");
+  CHECK(process_state_payload("a", "g", ProcessState::Starting, ProcessState::Backoff, 2, false,
+                              0) == "processname:a groupname:g from_state:STARTING tries:2");
   CHECK(process_state_payload("a", "g", ProcessState::Backoff, ProcessState::Fatal, 0, false, 0) ==
         "processname:a groupname:g from_state:BACKOFF");
   CHECK(render_data("\xff'a") == "Undecodable: b\"\\xff'a\"");
@@ -53,7 +54,7 @@ TEST_CASE("parser: READY split across reads, then RESULT with a FAIL body") {
 TEST_CASE("parser: garbage first, data while READY, bad result line -> UNKNOWN") {
   ListenerParser a;
   CHECK(a.feed("HELLO!").back().to == ListenerState::Unknown);
-  CHECK(a.feed("READY\n").empty());   // stays UNKNOWN until respawned
+  CHECK(a.feed("READY\n").empty());  // stays UNKNOWN until respawned
   ListenerParser b;
   b.feed("READY\n");
   CHECK(b.feed("x").back().to == ListenerState::Unknown);
@@ -62,7 +63,8 @@ TEST_CASE("parser: garbage first, data while READY, bad result line -> UNKNOWN")
   c.sent();
   auto o = c.feed("RESULT x\n");
   REQUIRE(o.size() == 2);
-  CHECK(o[0] == ListenerOutcome{K::BadResult, ListenerState::Busy, ListenerState::Busy, "RESULT x"});
+  CHECK(o[0] ==
+        ListenerOutcome{K::BadResult, ListenerState::Busy, ListenerState::Busy, "RESULT x"});
   CHECK(o[1].to == ListenerState::Unknown);
 }
 
@@ -87,23 +89,25 @@ TEST_CASE("pool: overflow drops the oldest; rejected and orphaned events come ba
   Fake f;
   EventPool pool("p", {"l0", "l1"}, {EventType::RemoteCommunication}, 2, "supervisor", bus, f.io());
   bus.subscribe({EventType::RemoteCommunication}, [&](const EventPtr& e) { pool.accept(e); });
-  for (int i = 0; i < 3; ++i) bus.publish(EventType::RemoteCommunication, "type:t\n" + std::to_string(i));
+  for (int i = 0; i < 3; ++i)
+    bus.publish(EventType::RemoteCommunication, "type:t\n" + std::to_string(i));
   CHECK(f.logs.back() == "pool p event buffer overflowed, discarding event 0");
-  pool.dispatch();   // nobody READY and RUNNING
+  pool.dispatch();  // nobody READY and RUNNING
   CHECK(pool.buffered() == 2);
   f.running["l0"] = true;
   pool.listener_output("l0", "READY\n");
   pool.dispatch();
   CHECK(f.written["l0"] ==
-        "ver:3.0 server:supervisor serial:1 pool:p poolserial:1 eventname:REMOTE_COMMUNICATION len:8\ntype:t\n1");
+        "ver:3.0 server:supervisor serial:1 pool:p poolserial:1 eventname:REMOTE_COMMUNICATION "
+        "len:8\ntype:t\n1");
   CHECK(pool.listener_state("l0") == ListenerState::Busy);
-  pool.listener_output("l0", "RESULT 4\nFAIL");   // rejected: back at the head
+  pool.listener_output("l0", "RESULT 4\nFAIL");  // rejected: back at the head
   CHECK(pool.buffered() == 2);
   f.written.clear();
   pool.listener_output("l0", "READY\n");
   pool.dispatch();
   CHECK(f.written["l0"].find("serial:1 pool:p poolserial:1") != std::string::npos);
-  pool.listener_exited("l0");   // died while BUSY: event 1 is first again
+  pool.listener_exited("l0");  // died while BUSY: event 1 is first again
   f.running["l0"] = false;
   f.running["l1"] = true;
   pool.listener_output("l1", "READY\n");

@@ -1,12 +1,12 @@
 // Tests for common/expand.h: Python's `format % mapping` as Supervisor uses it for %(name)s.
 // Every expected string in the two tables was printed by /usr/bin/python3 (3.11) evaluating
 // the same format against the same dict as kScope below: `fmt % {'a': 'x', 'n': 3, ...}`.
+#include "common/expand.h"
+
 #include <doctest/doctest.h>
 
 #include <cstdint>
 #include <string>
-
-#include "common/expand.h"
 
 namespace {
 
@@ -97,7 +97,9 @@ const Renders kRenders[] = {
     {"%(a)c", "x"},
     {"%(a)5c|", "    x|"},
     {"%(n)c", "\x03"},
-    {"%(n)5c|", "    \x03""|"},
+    {"%(n)5c|",
+     "    \x03"
+     "|"},
     {"%(n)ld", "3"},
     {"%(n)hi", "3"},
     {"%(n)Lu", "3"},
@@ -107,24 +109,50 @@ const Renders kRenders[] = {
     {"%%", "%"},
     {"no percent here", "no percent here"},
     {"", ""},
-    {"%(u)s", "h\xc3""\xa9""llo"},
-    {"%(u).2s|", "h\xc3""\xa9""|"},
-    {"%(u)7s|", "  h\xc3""\xa9""llo|"},
-    {"%(u)-7s|", "h\xc3""\xa9""llo  |"},
-    {"%(u)r", "'h\xc3""\xa9""llo'"},
+    {"%(u)s",
+     "h\xc3"
+     "\xa9"
+     "llo"},
+    {"%(u).2s|",
+     "h\xc3"
+     "\xa9"
+     "|"},
+    {"%(u)7s|",
+     "  h\xc3"
+     "\xa9"
+     "llo|"},
+    {"%(u)-7s|",
+     "h\xc3"
+     "\xa9"
+     "llo  |"},
+    {"%(u)r",
+     "'h\xc3"
+     "\xa9"
+     "llo'"},
     {"%(u)a", "'h\\xe9llo'"},
-    {"%s", "{'a': 'x', 'n': 3, 'neg': -42, 'q': \"it's\", 'u': 'h\xc3""\xa9""llo', 'e': '', 'big': 9223372036854775807, 'mneg': -9223372036854775808}"},
-    {"%r", "{'a': 'x', 'n': 3, 'neg': -42, 'q': \"it's\", 'u': 'h\xc3""\xa9""llo', 'e': '', 'big': 9223372036854775807, 'mneg': -9223372036854775808}"},
-    {"%a", "{'a': 'x', 'n': 3, 'neg': -42, 'q': \"it's\", 'u': 'h\\xe9llo', 'e': '', 'big': 9223372036854775807, 'mneg': -9223372036854775808}"},
+    {"%s",
+     "{'a': 'x', 'n': 3, 'neg': -42, 'q': \"it's\", 'u': 'h\xc3"
+     "\xa9"
+     "llo', 'e': '', 'big': 9223372036854775807, 'mneg': -9223372036854775808}"},
+    {"%r",
+     "{'a': 'x', 'n': 3, 'neg': -42, 'q': \"it's\", 'u': 'h\xc3"
+     "\xa9"
+     "llo', 'e': '', 'big': 9223372036854775807, 'mneg': -9223372036854775808}"},
+    {"%a",
+     "{'a': 'x', 'n': 3, 'neg': -42, 'q': \"it's\", 'u': 'h\\xe9llo', 'e': '', 'big': "
+     "9223372036854775807, 'mneg': -9223372036854775808}"},
     {"%.9s", "{'a': 'x'"},
-    {"%s %(a)s", "{'a': 'x', 'n': 3, 'neg': -42, 'q': \"it's\", 'u': 'h\xc3""\xa9""llo', 'e': '', 'big': 9223372036854775807, 'mneg': -9223372036854775808} x"},
+    {"%s %(a)s",
+     "{'a': 'x', 'n': 3, 'neg': -42, 'q': \"it's\", 'u': 'h\xc3"
+     "\xa9"
+     "llo', 'e': '', 'big': 9223372036854775807, 'mneg': -9223372036854775808} x"},
     {"%(a)s%(n)d%(a)s", "x3x"},
 };
 
 struct Fails {
   const char* format;
   Kind kind;
-  const char* python;   // UnknownName: the KeyError's key; BadFormat: str(exception)
+  const char* python;  // UnknownName: the KeyError's key; BadFormat: str(exception)
 };
 
 const Fails kFails[] = {
@@ -147,8 +175,14 @@ const Fails kFails[] = {
     {"%((a)s", Kind::BadFormat, "incomplete format key"},
     {"%(a)b", Kind::BadFormat, "unsupported format character 'b' (0x62) at index 4"},
     {"/bin/sleep %(n)b", Kind::BadFormat, "unsupported format character 'b' (0x62) at index 15"},
-    {"\xc3""\xa9""%(a)\xc3""\xa9", Kind::BadFormat, "unsupported format character '?' (0xe9) at index 5"},
-    {"%\x1f", Kind::BadFormat, "unsupported format character '\x1f""' (0x1f) at index 1"},
+    {"\xc3"
+     "\xa9"
+     "%(a)\xc3"
+     "\xa9",
+     Kind::BadFormat, "unsupported format character '?' (0xe9) at index 5"},
+    {"%\x1f", Kind::BadFormat,
+     "unsupported format character '\x1f"
+     "' (0x1f) at index 1"},
     {"%\x7f", Kind::BadFormat, "unsupported format character '?' (0x7f) at index 1"},
     {"%(a)%", Kind::BadFormat, "unsupported format character '%' (0x25) at index 4"},
     {"%(n)hh", Kind::BadFormat, "unsupported format character 'h' (0x68) at index 5"},
@@ -246,8 +280,7 @@ TEST_CASE("syntax_error_is_known_without_a_scope") {
 
   CHECK(Format::parse("%(a)b").syntax_error()->detail ==
         "unsupported format character 'b' (0x62) at index 4");
-  CHECK(Format::parse("%s %s").syntax_error()->detail ==
-        "not enough arguments for format string");
+  CHECK(Format::parse("%s %s").syntax_error()->detail == "not enough arguments for format string");
   CHECK(Format::parse("%(a").syntax_error()->detail == "incomplete format key");
 }
 
@@ -354,7 +387,8 @@ TEST_CASE("sorted_names_sort_by_code_point_like_python") {
 
 TEST_CASE("text_without_percent_comes_back_unchanged") {
   const Scope scope = make_scope();
-  for (const char* text : {"", "/usr/bin/python3 -m http.server", "a(b)c s d", "\xc3\xa9\xff\x01"}) {
+  for (const char* text :
+       {"", "/usr/bin/python3 -m http.server", "a(b)c s d", "\xc3\xa9\xff\x01"}) {
     CHECK(rendered(text, scope) == text);
   }
 }
@@ -369,7 +403,8 @@ TEST_CASE("doubling_every_percent_escapes_any_text") {
 }
 
 TEST_CASE("int_as_d_s_r_is_its_decimal_text") {
-  for (int64_t n : {int64_t{0}, int64_t{7}, int64_t{-1}, int64_t{123456789}, INT64_MIN, INT64_MAX}) {
+  for (int64_t n :
+       {int64_t{0}, int64_t{7}, int64_t{-1}, int64_t{123456789}, INT64_MIN, INT64_MAX}) {
     Scope scope;
     scope.set("v", n);
     CAPTURE(n);
@@ -395,12 +430,12 @@ TEST_CASE("zero_padded_width_keeps_the_value_and_reaches_the_width") {
 
 TEST_CASE("left_and_right_justified_text_hold_the_same_characters") {
   Scope scope;
-  scope.set("v", std::string("h\xc3\xa9"));   // two code points, three bytes
+  scope.set("v", std::string("h\xc3\xa9"));  // two code points, three bytes
   for (int width = 0; width <= 6; ++width) {
     const std::string w = std::to_string(width);
     const std::string right = rendered("%(v)" + w + "s", scope);
     const std::string left = rendered("%(v)-" + w + "s", scope);
-    const size_t pad = width > 2 ? width - 2 : 0;   // widths count code points
+    const size_t pad = width > 2 ? width - 2 : 0;  // widths count code points
     CAPTURE(width);
     CHECK(right == std::string(pad, ' ') + "h\xc3\xa9");
     CHECK(left == "h\xc3\xa9" + std::string(pad, ' '));

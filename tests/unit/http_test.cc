@@ -126,8 +126,7 @@ TEST_CASE("post_without_content_length_is_reported") {
 
 TEST_CASE("chunked_request_body_is_decoded_but_has_no_content_length") {
   Request r = parse_one("POST /RPC2 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                        encode_chunk("hello ") + encode_chunk("world") +
-                        std::string(last_chunk()));
+                        encode_chunk("hello ") + encode_chunk("world") + std::string(last_chunk()));
   CHECK(r.body == "hello world");
   CHECK_FALSE(r.has_content_length);
 }
@@ -216,8 +215,7 @@ TEST_CASE("completed_requests_survive_a_later_error") {
 
 TEST_CASE("malformed_requests_are_400") {
   for (std::string bad : {"GARBAGE / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nNo colon\r\n\r\n",
-                          "POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
-                          "GET / HTTP/9\r\n\r\n"}) {
+                          "POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", "GET / HTTP/9\r\n\r\n"}) {
     RequestParser p;
     CHECK_FALSE(p.feed(bad));
     CHECK(p.error_status() == 400);
@@ -288,8 +286,9 @@ TEST_CASE("stream_head_chunks_only_for_kept_http11") {
   StreamHead a = stream_head(parse_one("GET /logtail/x HTTP/1.1\r\n\r\n"), 200, kNow, h);
   CHECK(a.chunked);
   CHECK_FALSE(a.close);
-  CHECK(a.bytes == "HTTP/1.1 200 OK\r\nServer: Medusa/1.12\r\n" + kDate +
-                       "Content-Type: text/plain;charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n");
+  CHECK(a.bytes ==
+        "HTTP/1.1 200 OK\r\nServer: Medusa/1.12\r\n" + kDate +
+            "Content-Type: text/plain;charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n");
   StreamHead b = stream_head(parse_one("GET /logtail/x HTTP/1.0\r\n\r\n"), 200, kNow, h);
   CHECK_FALSE(b.chunked);
   CHECK(b.close);
@@ -333,8 +332,8 @@ TEST_CASE("response_parser_streams_body_to_a_sink") {
 
 TEST_CASE("response_parser_reads_content_length_responses_back_to_back") {
   Request kept = parse_one(post("HTTP/1.1"));
-  std::string wire = respond(&kept, 200, "text/xml", "one", kNow).bytes +
-                     error_reply(&kept, 404, kNow).bytes;
+  std::string wire =
+      respond(&kept, 200, "text/xml", "one", kNow).bytes + error_reply(&kept, 404, kNow).bytes;
   ResponseParser rp;
   REQUIRE(rp.feed(wire));
   Response a = rp.take();
@@ -379,7 +378,8 @@ TEST_CASE("build_rpc_request_matches_python_supervisorctl") {
   CHECK(build_rpc_request("localhost", kRpcBody, "us", "pw") ==
         "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: identity\r\n"
         "User-Agent: Python-xmlrpc/3.11\r\nContent-Type: text/xml\r\nAccept: text/xml\r\n"
-        "Authorization: Basic dXM6cHc=\r\nContent-Length: 115\r\n\r\n" + kRpcBody);
+        "Authorization: Basic dXM6cHc=\r\nContent-Length: 115\r\n\r\n" +
+            kRpcBody);
   std::string anonymous = build_rpc_request("127.0.0.1:9001", "x", "us", "");
   CHECK(anonymous.find("Authorization") == std::string::npos);
   CHECK(anonymous.find("Host: 127.0.0.1:9001\r\n") != std::string::npos);
@@ -398,8 +398,12 @@ TEST_CASE("build_logtail_request_matches_supervisor_http_client") {
 }
 
 TEST_CASE("base64_rfc4648_vectors") {
-  const char* vectors[][2] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                              {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+  const char* vectors[][2] = {{"", ""},
+                              {"f", "Zg=="},
+                              {"fo", "Zm8="},
+                              {"foo", "Zm9v"},
+                              {"foob", "Zm9vYg=="},
+                              {"fooba", "Zm9vYmE="},
                               {"foobar", "Zm9vYmFy"}};
   for (const auto& v : vectors) {
     CHECK(base64::encode(v[0]) == v[1]);
@@ -421,8 +425,7 @@ TEST_CASE("sha1_fips_vectors") {
   CHECK(sha1::hex_digest("abc") == "a9993e364706816aba3e25717850c26c9cd0d89d");
   CHECK(sha1::hex_digest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
         "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
-  CHECK(sha1::hex_digest(std::string(1000000, 'a')) ==
-        "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+  CHECK(sha1::hex_digest(std::string(1000000, 'a')) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
   // Lengths at the padding boundaries (one or two final blocks); values from hashlib.
   CHECK(sha1::hex_digest(std::string(55, 'a')) == "c1c8bbdc22796e28c0e15163d20899b65621d65a");
   CHECK(sha1::hex_digest(std::string(56, 'a')) == "c2db330f6083854c99d4b5bfb6e8f29f201be699");
@@ -442,8 +445,8 @@ TEST_CASE("basic_auth_parsing_and_password_rules") {
   CHECK(password_matches("test", "test"));
   CHECK_FALSE(password_matches("tes", "test"));
   CHECK(password_matches("test", "{SHA}" + sha1::hex_digest("test")));
-  CHECK_FALSE(password_matches("{SHA}" + sha1::hex_digest("test"),
-                               "{SHA}" + sha1::hex_digest("test")));
+  CHECK_FALSE(
+      password_matches("{SHA}" + sha1::hex_digest("test"), "{SHA}" + sha1::hex_digest("test")));
   CHECK(constant_time_equal("", ""));
   CHECK_FALSE(constant_time_equal("a", "ab"));
 }
@@ -458,7 +461,6 @@ TEST_CASE("check_auth_outcomes") {
   CHECK(check_auth(with(good), "u", "test") == AuthOutcome::Ok);
   CHECK(check_auth(with(good), "u", "{SHA}" + sha1::hex_digest("test")) == AuthOutcome::Ok);
   CHECK(check_auth(with(good), "v", "test") == AuthOutcome::Unauthorized);
-  CHECK(check_auth(with("Authorization: Digest x\r\n"), "u", "test") ==
-        AuthOutcome::Unauthorized);
+  CHECK(check_auth(with("Authorization: Digest x\r\n"), "u", "test") == AuthOutcome::Unauthorized);
   CHECK(check_auth(with("Authorization: Basic !!!\r\n"), "u", "test") == AuthOutcome::Malformed);
 }

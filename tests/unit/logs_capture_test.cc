@@ -1,11 +1,11 @@
 // Tests for supervisord/logs/capture: capture-mode splitting, including
 // tokens split across chunk boundaries and the capture bound.
-#include "supervisord/logs/capture.h"
-
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
+
+#include "supervisord/logs/capture.h"
 
 using logs::CaptureSegment;
 using logs::CaptureSplitter;
@@ -44,8 +44,8 @@ TEST_CASE("text_between_tokens_is_captured_not_logged") {
 }
 
 TEST_CASE("tokens_split_at_every_chunk_boundary_give_the_same_result") {
-  const std::string input = "log1 " + kBegin + "payload one" + kEnd + "log2 " + kBegin + "two" +
-                            kEnd + "tail\n";
+  const std::string input =
+      "log1 " + kBegin + "payload one" + kEnd + "log2 " + kBegin + "two" + kEnd + "tail\n";
   for (size_t size = 1; size <= 30; ++size) {
     CaptureSplitter c(1000);
     Collected got;
@@ -65,7 +65,7 @@ TEST_CASE("capture_keeps_its_last_maxbytes_bytes") {
   got.add(c.feed(kBegin + "abcdefgh" + kEnd));
   REQUIRE(got.ends.size() == 1);
   CHECK(got.ends[0] == "efgh");
-  CHECK(got.captured_stream == "abcdefgh");   // PROCESS_LOG events still see everything
+  CHECK(got.captured_stream == "abcdefgh");  // PROCESS_LOG events still see everything
 }
 
 TEST_CASE("short_output_after_end_is_logged_at_once") {

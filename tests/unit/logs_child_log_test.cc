@@ -1,15 +1,14 @@
 // Tests for supervisord/logs/child_log: AUTO naming and cleanup pattern,
 // NONE, capture mode and PROCESS_LOG callbacks through a real channel, ANSI stripping.
-#include "supervisord/logs/child_log.h"
-
 #include <doctest/doctest.h>
-
-#include "tests/unit/temp_dir.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include "supervisord/logs/child_log.h"
+#include "tests/unit/temp_dir.h"
 // GCC 12's <regex> raises a false -Wmaybe-uninitialized when built with sanitizers.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -26,7 +25,9 @@ using logs::ChildLog;
 
 namespace {
 
-config::LogConfig auto_config() { return config::LogConfig{}; }
+config::LogConfig auto_config() {
+  return config::LogConfig{};
+}
 
 config::LogConfig path_config(const std::string& path) {
   config::LogConfig c;
@@ -56,7 +57,7 @@ TEST_CASE("auto_log_is_named_like_supervisor_and_created_0600") {
   struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  CHECK(st.st_size == 0);   // created before the process ever runs
+  CHECK(st.st_size == 0);  // created before the process ever runs
 }
 
 TEST_CASE("auto_logs_of_two_processes_get_distinct_names") {
@@ -76,12 +77,12 @@ TEST_CASE("auto_log_in_missing_directory_fails_with_the_path") {
 
 TEST_CASE("cleanup_removes_auto_logs_and_backups_of_this_identifier_only") {
   TempDir dir{"logs_child"};
-  const std::vector<std::string> doomed = {
-      "web-stdout---supervisor-abcd1234.log", "web-stderr---supervisor-x_y.log.1",
-      "a---supervisor-q.log.10", "w---supervisor-zz.log9999"};
-  const std::vector<std::string> kept = {
-      "web-stdout---other-abcd1234.log", "supervisord.log", "web-stdout---supervisor-.log",
-      "---supervisor-abc.log", "app.log"};
+  const std::vector<std::string> doomed = {"web-stdout---supervisor-abcd1234.log",
+                                           "web-stderr---supervisor-x_y.log.1",
+                                           "a---supervisor-q.log.10", "w---supervisor-zz.log9999"};
+  const std::vector<std::string> kept = {"web-stdout---other-abcd1234.log", "supervisord.log",
+                                         "web-stdout---supervisor-.log", "---supervisor-abc.log",
+                                         "app.log"};
   for (const auto& n : doomed) std::ofstream(dir.path + "/" + n) << "x";
   for (const auto& n : kept) std::ofstream(dir.path + "/" + n) << "x";
   CHECK(logs::cleanup_auto_logs(dir.path, "supervisor") == static_cast<int>(doomed.size()));
@@ -129,7 +130,8 @@ TEST_CASE("events_are_not_sent_unless_enabled") {
   int calls = 0;
   logs::ChildLogCallbacks cb;
   cb.on_log_event = [&](std::string_view) { ++calls; };
-  auto log = ChildLog::create(path_config(dir.path + "/o.log"), Channel::Stdout, context(dir.path), cb);
+  auto log =
+      ChildLog::create(path_config(dir.path + "/o.log"), Channel::Stdout, context(dir.path), cb);
   REQUIRE(log.ok());
   (*log)->on_output("x\n");
   CHECK(calls == 0);

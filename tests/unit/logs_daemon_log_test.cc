@@ -1,15 +1,14 @@
 // Tests for supervisord/logs/daemon_log: Supervisor's main log line format, level numbers
 // and names, filtering, rotation naming, stdout echo, stderr before open, clear and reopen.
-#include "supervisord/logs/daemon_log.h"
-
 #include <doctest/doctest.h>
-
-#include "tests/unit/temp_dir.h"
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include "supervisord/logs/daemon_log.h"
+#include "tests/unit/temp_dir.h"
 // GCC 12's <regex> raises a false -Wmaybe-uninitialized when built with sanitizers.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -41,7 +40,8 @@ class Redirect {
   int saved_;
 };
 
-const std::regex kLine(R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} (CRIT|ERRO|WARN|INFO|DEBG|TRAC|BLAT) .*)");
+const std::regex kLine(
+    R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} (CRIT|ERRO|WARN|INFO|DEBG|TRAC|BLAT) .*)");
 
 }  // namespace
 
@@ -53,7 +53,9 @@ TEST_CASE("line_format_is_supervisors") {
   log.info("spawned: 'web_00' with pid 42");
   const std::string text = slurp(path);
   CHECK(std::regex_match(
-      text, std::regex(R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} INFO spawned: 'web_00' with pid 42\n)")));
+      text,
+      std::regex(
+          R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} INFO spawned: 'web_00' with pid 42\n)")));
   CHECK(log.path() == path);
 }
 
@@ -94,8 +96,8 @@ TEST_CASE("multi_line_message_is_written_as_given") {
   DaemonLog log;
   REQUIRE(log.open(path, 0, 0, logs::kLevelDebug, false).ok());
   log.debug("'web' stdout output:\nline one\nline two\n");
-  CHECK(std::regex_match(slurp(path),
-                         std::regex(R"(\S+ \S+ DEBG 'web' stdout output:\nline one\nline two\n\n)")));
+  CHECK(std::regex_match(
+      slurp(path), std::regex(R"(\S+ \S+ DEBG 'web' stdout output:\nline one\nline two\n\n)")));
 }
 
 TEST_CASE("rotation_uses_supervisor_naming") {

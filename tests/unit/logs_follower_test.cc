@@ -1,16 +1,15 @@
 // Tests for supervisord/logs/follower: head, appended data, truncation and rotation seen
 // through inotify on a real libuv loop, run with a deadline (never a sleep).
-#include "supervisord/logs/follower.h"
-
 #include <doctest/doctest.h>
-
-#include "tests/unit/temp_dir.h"
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
+
+#include "supervisord/logs/follower.h"
+#include "tests/unit/temp_dir.h"
 
 namespace fs = std::filesystem;
 using logs::Follower;
@@ -21,7 +20,7 @@ struct Loop {
   uv_loop_t loop{};
   Loop() { uv_loop_init(&loop); }
   ~Loop() {
-    uv_run(&loop, UV_RUN_NOWAIT);   // let close callbacks free handles
+    uv_run(&loop, UV_RUN_NOWAIT);  // let close callbacks free handles
     CHECK(uv_loop_close(&loop) == 0);
   }
   // Runs the loop until `done` holds or `ms` pass; returns `done()`.
@@ -30,7 +29,8 @@ struct Loop {
     bool expired = false;
     uv_timer_init(&loop, &timer);
     timer.data = &expired;
-    uv_timer_start(&timer, [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; }, ms, 0);
+    uv_timer_start(
+        &timer, [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; }, ms, 0);
     while (!done() && !expired) uv_run(&loop, UV_RUN_ONCE);
     uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
     uv_run(&loop, UV_RUN_NOWAIT);
@@ -56,7 +56,8 @@ TEST_CASE("start_delivers_the_last_head_bytes_before_returning") {
   for (int i = 0; i < 300; ++i) content += std::to_string(i) + "\n";
   append(path, content);
   std::string got;
-  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) { got += d; }, 1024);
+  auto f = Follower::start(
+      &loop.loop, path, [&](std::string_view d) { got += d; }, 1024);
   REQUIRE(f.ok());
   CHECK(got == content.substr(content.size() - 1024));
 }

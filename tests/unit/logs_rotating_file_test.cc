@@ -1,11 +1,7 @@
 // Tests for supervisord/logs/rotating_file: Supervisor's rotation naming (x.log.1 … x.log.N),
 // truncation with backups=0, non-regular targets, error reporting once per episode, and
 // several writers sharing one path.
-#include "supervisord/logs/rotating_file.h"
-
 #include <doctest/doctest.h>
-
-#include "tests/unit/temp_dir.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +11,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "supervisord/logs/rotating_file.h"
+#include "tests/unit/temp_dir.h"
 
 namespace fs = std::filesystem;
 using logs::RotatingFile;
@@ -67,7 +66,7 @@ TEST_CASE("backups_zero_truncates_in_place_without_backup_files") {
   REQUIRE(file.open().ok());
   file.write(std::string(600, 'a'));
   CHECK(fs::file_size(log) == 600);
-  file.write(std::string(600, 'b'));   // reaches maxbytes: truncated
+  file.write(std::string(600, 'b'));  // reaches maxbytes: truncated
   CHECK(fs::file_size(log) == 0);
   file.write("after\n");
   CHECK(slurp(log) == "after\n");
@@ -112,7 +111,8 @@ TEST_CASE("pipe_target_is_written_without_seek_or_rotation_and_never_errors") {
   ::close(fds[1]);
   std::string got;
   char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+    got.append(buf, static_cast<size_t>(n));
   ::close(fds[0]);
   CHECK(got == expected);
   CHECK(errors.messages.empty());
@@ -131,7 +131,7 @@ TEST_CASE("read_only_directory_error_is_reported_once_and_writes_keep_trying") {
   TempDir dir{"logs_rotating"};
   std::string log;
   if (::geteuid() == 0) {
-    log = "/sys/logs_rotating_test.log";   // root ignores mode bits; sysfs refuses creation
+    log = "/sys/logs_rotating_test.log";  // root ignores mode bits; sysfs refuses creation
   } else {
     log = dir.path + "/ro/x.log";
     fs::create_directory(dir.path + "/ro");
@@ -155,7 +155,7 @@ TEST_CASE("vanished_directory_is_reported_once_and_logging_resumes_when_it_retur
   RotatingFile file(log, 100, 2, errors.callback());
   REQUIRE(file.open().ok());
   fs::remove_all(sub);
-  for (int i = 0; i < 10; ++i) file.write(std::string(60, 'x'));   // each crosses maxbytes
+  for (int i = 0; i < 10; ++i) file.write(std::string(60, 'x'));  // each crosses maxbytes
   CHECK(errors.messages.size() == 1);
 
   fs::create_directory(sub);
@@ -212,7 +212,7 @@ TEST_CASE("clear_empties_the_current_file_and_keeps_backups") {
   const std::string log = dir.path + "/x.log";
   RotatingFile file(log, 100, 2);
   REQUIRE(file.open().ok());
-  file.write(std::string(150, 'a'));   // rotated into .1
+  file.write(std::string(150, 'a'));  // rotated into .1
   file.write("current\n");
   REQUIRE(file.clear().ok());
   CHECK(fs::file_size(log) == 0);

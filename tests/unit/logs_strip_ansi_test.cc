@@ -1,9 +1,9 @@
 // Tests for supervisord/logs/strip_ansi: `ESC [ … <letter>` removal, across chunk boundaries.
-#include "supervisord/logs/strip_ansi.h"
-
 #include <doctest/doctest.h>
 
 #include <string>
+
+#include "supervisord/logs/strip_ansi.h"
 
 using logs::StripAnsi;
 
@@ -28,7 +28,9 @@ TEST_CASE("sequence_split_across_chunks_is_removed") {
 }
 
 TEST_CASE("every_split_point_gives_the_same_result") {
-  const std::string input = "x\x1b[1;33my\x1b[0mz\x1b" "7w";
+  const std::string input =
+      "x\x1b[1;33my\x1b[0mz\x1b"
+      "7w";
   StripAnsi whole;
   const std::string expected = whole.feed(input) + whole.flush();
   for (size_t cut = 0; cut <= input.size(); ++cut) {
@@ -38,7 +40,9 @@ TEST_CASE("every_split_point_gives_the_same_result") {
     out += s.flush();
     CHECK(out == expected);
   }
-  CHECK(expected == "xyz\x1b" "7w");
+  CHECK(expected ==
+        "xyz\x1b"
+        "7w");
 }
 
 TEST_CASE("escape_not_followed_by_bracket_is_kept") {

@@ -1,8 +1,6 @@
 // Tests for supervisord/logs/syslog_client: glibc's record format, delivery to a datagram
 // socket, never blocking when the receiver stops reading (drops counted and reported once),
 // a missing socket reported once, and reconnection after the receiver restarts.
-#include "supervisord/logs/syslog_client.h"
-
 #include <doctest/doctest.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -15,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "supervisord/logs/syslog_client.h"
 #include "tests/unit/temp_dir.h"
 
 using logs::SyslogClient;
@@ -46,7 +45,7 @@ struct Receiver {
   }
 };
 
-std::string body(const std::string& record) {   // what follows "<PRI>Mmm dd hh:mm:ss "
+std::string body(const std::string& record) {  // what follows "<PRI>Mmm dd hh:mm:ss "
   return record.substr(record.find(' ', record.find(':') + 6) + 1);
 }
 
@@ -64,8 +63,8 @@ struct Client {
   }
   ~Client() { c.reset(); }
   std::string dropped_report(unsigned long n) const {
-    return "syslog: " + std::to_string(n) + " record" + (n == 1 ? "" : "s") +
-           " dropped while " + path + " was not accepting them";
+    return "syslog: " + std::to_string(n) + " record" + (n == 1 ? "" : "s") + " dropped while " +
+           path + " was not accepting them";
   }
 };
 
@@ -107,13 +106,13 @@ TEST_CASE("a burst waits in order for the socket; past the queue's bound records
   const int kRecords = 20000;
   for (int i = 0; i < kRecords; ++i)
     c.send(LOG_INFO, "seq " + std::to_string(i) + " " + std::string(200, 'x'));
-  REQUIRE(watches.size() == 1);   // one request to be told when the socket is writable
+  REQUIRE(watches.size() == 1);  // one request to be told when the socket is writable
   CHECK(watches[0].second);
   unsigned long dropped = c.dropped();
-  CHECK(c.pending() > 1000);   // about 1 MiB waits
+  CHECK(c.pending() > 1000);  // about 1 MiB waits
   CHECK(dropped > 0);
   CHECK(dropped + c.pending() < kRecords);
-  CHECK(t.reports.empty());   // told when it is over, not per record
+  CHECK(t.reports.empty());  // told when it is over, not per record
   // The receiver reads; the loop would call flush() on each writable event.
   std::vector<std::string> got;
   for (int round = 0; round < 100000 && (c.pending() > 0 || got.empty()); ++round) {
@@ -129,7 +128,7 @@ TEST_CASE("a burst waits in order for the socket; past the queue's bound records
   REQUIRE(t.reports.size() == 1);
   CHECK(t.reports[0] == t.dropped_report(dropped));
   CHECK(c.dropped() == 0);
-  REQUIRE(watches.size() == 2);   // nothing waits: the watch is stopped
+  REQUIRE(watches.size() == 2);  // nothing waits: the watch is stopped
   CHECK_FALSE(watches[1].second);
 }
 
@@ -139,8 +138,8 @@ TEST_CASE("no syslog socket: reported once, records wait; a restarted receiver g
   for (int i = 0; i < 5; ++i) c.send(LOG_INFO, "early " + std::to_string(i));
   REQUIRE(t.reports.size() == 1);
   CHECK(t.reports[0] == "syslog: cannot send to " + t.path +
-                          ": No such file or directory; records meant for syslog are dropped "
-                          "until it accepts them");
+                            ": No such file or directory; records meant for syslog are dropped "
+                            "until it accepts them");
   CHECK(c.pending() == 5);
   {
     // A receiver appears (connection attempts are at most one a second: setting the path
@@ -152,7 +151,7 @@ TEST_CASE("no syslog socket: reported once, records wait; a restarted receiver g
     REQUIRE(got.size() == 6);
     CHECK(body(got[0]).find(": early 0") != std::string::npos);
     CHECK(body(got[5]).find(": found") != std::string::npos);
-    CHECK(t.reports.size() == 1);   // nothing was lost
+    CHECK(t.reports.size() == 1);  // nothing was lost
   }
   // The syslog daemon restarts: same path, new socket. The next record reconnects.
   Receiver again(t.path);
@@ -168,13 +167,13 @@ TEST_CASE("finish() waits, bounded, for a receiver that does not read") {
   SyslogClient& c = t.c;
   Receiver rx(t.path);
   for (int i = 0; i < 50; ++i) c.send(LOG_INFO, "r" + std::to_string(i));
-  size_t waiting = c.pending();   // what the socket's queue (max_dgram_qlen) did not take
+  size_t waiting = c.pending();  // what the socket's queue (max_dgram_qlen) did not take
   CHECK(waiting > 0);
-  c.finish(50);   // nobody reads: gives up after 50 ms, counting what was left
+  c.finish(50);  // nobody reads: gives up after 50 ms, counting what was left
   CHECK(c.pending() == 0);
   CHECK(c.dropped() == waiting);
   CHECK(rx.drain().size() + waiting == 50);
-  c.send(LOG_INFO, "next");   // goes through, and the count is reported
+  c.send(LOG_INFO, "next");  // goes through, and the count is reported
   CHECK(c.dropped() == 0);
   REQUIRE(t.reports.size() == 1);
   CHECK(t.reports[0] == t.dropped_report(waiting));
@@ -184,7 +183,7 @@ TEST_CASE("a record longer than the socket takes is dropped and told, not retrie
   Client t;
   SyslogClient& c = t.c;
   Receiver rx(t.path);
-  c.send(LOG_INFO, std::string(4 << 20, 'x'));   // 4 MiB: beyond any datagram limit
+  c.send(LOG_INFO, std::string(4 << 20, 'x'));  // 4 MiB: beyond any datagram limit
   c.send(LOG_INFO, "short");
   CHECK(c.pending() == 0);
   auto got = rx.drain();

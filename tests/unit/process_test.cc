@@ -38,7 +38,9 @@ bool alive(pid_t pid) {
   return n == 3 && state != 'Z';
 }
 
-bool exists(pid_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+bool exists(pid_t pid) {
+  return kill(pid, 0) == 0 || errno == EPERM;
+}
 
 std::shared_ptr<config::ProcessConfig> make_config(std::string command) {
   auto c = std::make_shared<config::ProcessConfig>();
@@ -48,7 +50,9 @@ std::shared_ptr<config::ProcessConfig> make_config(std::string command) {
   return c;
 }
 
-std::string child(std::string args) { return std::string(TESTCHILD) + " " + args; }
+std::string child(std::string args) {
+  return std::string(TESTCHILD) + " " + args;
+}
 
 struct Harness {
   uv_loop_t loop;
@@ -57,7 +61,7 @@ struct Harness {
   std::vector<std::pair<S, S>> changes;
   std::vector<std::pair<int, std::string>> logs;
   std::string out, err;
-  std::set<pid_t> pids;   // every master and worker seen, for cleanup
+  std::set<pid_t> pids;  // every master and worker seen, for cleanup
   std::function<void(S, S)> on_change;
 
   Harness() {
@@ -85,7 +89,8 @@ struct Harness {
       if (text.rfind("spawned: ", 0) == 0) pids.insert(std::stoi(text.substr(text.rfind(' ') + 1)));
       logs.emplace_back(level, std::move(text));
     };
-    proc = std::make_unique<Process>(&loop, *reaper, std::move(cfg), std::move(ctx), std::move(hooks));
+    proc =
+        std::make_unique<Process>(&loop, *reaper, std::move(cfg), std::move(ctx), std::move(hooks));
     return *proc;
   }
 
@@ -96,17 +101,18 @@ struct Harness {
     uv_timer_t deadline;
     uv_timer_init(&loop, &deadline);
     deadline.data = &expired;
-    uv_timer_start(&deadline, [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; },
-                   static_cast<uint64_t>(deadline_ms), 0);
+    uv_timer_start(
+        &deadline, [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; },
+        static_cast<uint64_t>(deadline_ms), 0);
     while (!pred() && !expired) uv_run(&loop, UV_RUN_ONCE);
     uv_close(reinterpret_cast<uv_handle_t*>(&deadline), nullptr);
-    uv_run(&loop, UV_RUN_NOWAIT);   // let the close callback run before `deadline` goes
+    uv_run(&loop, UV_RUN_NOWAIT);  // let the close callback run before `deadline` goes
     return pred();
   }
 
   int count(S to) const {
-    return static_cast<int>(std::count_if(changes.begin(), changes.end(),
-                                          [&](auto c) { return c.second == to; }));
+    return static_cast<int>(
+        std::count_if(changes.begin(), changes.end(), [&](auto c) { return c.second == to; }));
   }
   bool has_log(std::string_view text) const {
     return std::any_of(logs.begin(), logs.end(), [&](auto& l) { return l.second == text; });
@@ -125,7 +131,7 @@ struct Harness {
     if (proc) proc->shutdown();
     if (proc && proc->pgid() > 0) kill(-proc->pgid(), SIGKILL);
     for (pid_t p : pids) {
-      kill(-p, SIGKILL);   // a master leads its group
+      kill(-p, SIGKILL);  // a master leads its group
       kill(p, SIGKILL);
     }
     run_until([&] { return std::none_of(pids.begin(), pids.end(), exists); }, 5000);
@@ -154,11 +160,12 @@ TEST_CASE("spawn_to_running_after_startsecs_then_stop_with_term") {
   REQUIRE(p.start().ok());
   CHECK(p.state() == S::Starting);
   CHECK(p.pid() > 0);
-  CHECK(getpgid(p.pid()) == p.pid());   // leads its own process group
+  CHECK(getpgid(p.pid()) == p.pid());  // leads its own process group
   REQUIRE(h.run_until([&] { return p.state() == S::Running; }));
   CHECK(steady_ms() - t0 >= cfg->startsecs * 1000);
-  CHECK(h.has_log("success: child_00 entered RUNNING state, process has stayed up for > than 1 "
-                  "seconds (startsecs)"));
+  CHECK(
+      h.has_log("success: child_00 entered RUNNING state, process has stayed up for > than 1 "
+                "seconds (startsecs)"));
   CHECK(p.description(p.start_time() + 8) == "pid " + std::to_string(p.pid()) + ", uptime 0:00:08");
   CHECK(p.start().fault == Fault::AlreadyStarted);
 
@@ -215,7 +222,7 @@ TEST_CASE("autorestart_unexpected_restarts_on_unexpected_exit_only") {
 TEST_CASE("stop_of_a_term_ignoring_child_escalates_to_sigkill") {
   Harness h;
   auto cfg = make_config(child("ignore-term"));
-  cfg->startsecs = 1;   // RUNNING means the child has installed SIG_IGN
+  cfg->startsecs = 1;  // RUNNING means the child has installed SIG_IGN
   cfg->stopwaitsecs = 1;
   Process& p = h.make(cfg);
   REQUIRE(p.start().ok());
@@ -234,7 +241,7 @@ TEST_CASE("stopasgroup_stops_master_and_workers") {
   auto cfg = make_config(child("workers 2"));
   cfg->startsecs = 0;
   cfg->stopasgroup = cfg->killasgroup = true;
-  cfg->reap_group = false;   // Supervisor's own mechanism, alone
+  cfg->reap_group = false;  // Supervisor's own mechanism, alone
   Process& p = h.make(cfg);
   REQUIRE(p.start().ok());
   REQUIRE(h.run_until([&] { return h.ready(); }));
@@ -282,8 +289,9 @@ TEST_CASE("spawn_failure_at_autostart_goes_backoff_then_fatal_with_the_error") {
   CHECK(p.state() == S::Fatal);
   CHECK(p.spawnerr() == "can't find command '/nonexistent/bin'");
   CHECK(h.has_log("spawnerr: can't find command '/nonexistent/bin'"));
-  CHECK(h.changes == std::vector<std::pair<S, S>>{{S::Stopped, S::Starting}, {S::Starting, S::Backoff},
-                                                   {S::Backoff, S::Fatal}});
+  CHECK(h.changes == std::vector<std::pair<S, S>>{{S::Stopped, S::Starting},
+                                                  {S::Starting, S::Backoff},
+                                                  {S::Backoff, S::Fatal}});
 }
 
 TEST_CASE("child_side_chdir_failure_reports_on_stderr_and_exits_127") {
@@ -294,8 +302,9 @@ TEST_CASE("child_side_chdir_failure_reports_on_stderr_and_exits_127") {
   Process& p = h.make(cfg);
   REQUIRE(p.start().ok());
   REQUIRE(h.run_until([&] { return p.state() == S::Fatal; }));
-  CHECK(h.err == "supervisor: couldn't chdir to /nonexistent_dir_xyz: ENOENT\n"
-                 "supervisor: child process was not spawned\n");
+  CHECK(h.err ==
+        "supervisor: couldn't chdir to /nonexistent_dir_xyz: ENOENT\n"
+        "supervisor: child process was not spawned\n");
   CHECK(h.has_log("exited: child_00 (exit status 127; not expected)"));
 }
 
@@ -310,10 +319,12 @@ TEST_CASE("child_environment_has_supervisor_variables_then_supervisord_then_prog
   ctx.supervisord_environment = {{"A", "daemon"}, {"B", "daemon"}};
   Process& p = h.make(cfg, ctx);
   REQUIRE(p.start().ok());
-  REQUIRE(h.run_until([&] { return p.state() == S::Exited && h.out.find("C=c\n") != std::string::npos; }));
-  for (std::string line : {"SUPERVISOR_ENABLED=1", "SUPERVISOR_SERVER_URL=unix:///tmp/supervisor.sock",
-                           "SUPERVISOR_PROCESS_NAME=child_00", "SUPERVISOR_GROUP_NAME=child", "A=daemon",
-                           "B=program", "C=c"})
+  REQUIRE(h.run_until(
+      [&] { return p.state() == S::Exited && h.out.find("C=c\n") != std::string::npos; }));
+  for (std::string line :
+       {"SUPERVISOR_ENABLED=1", "SUPERVISOR_SERVER_URL=unix:///tmp/supervisor.sock",
+        "SUPERVISOR_PROCESS_NAME=child_00", "SUPERVISOR_GROUP_NAME=child", "A=daemon", "B=program",
+        "C=c"})
     CHECK(h.out.find("\n" + line + "\n") != std::string::npos);
   CHECK(h.out.find("\nB=daemon\n") == std::string::npos);
 }
@@ -349,7 +360,8 @@ TEST_CASE("child_gets_clean_signals_fds_cwd_and_umask") {
   cfg->autorestart = config::Autorestart::False;
   Process& p = h.make(cfg);
   REQUIRE(p.start().ok());
-  REQUIRE(h.run_until([&] { return p.state() == S::Exited && h.out.find("blocked=") != std::string::npos; }));
+  REQUIRE(h.run_until(
+      [&] { return p.state() == S::Exited && h.out.find("blocked=") != std::string::npos; }));
   CHECK(h.out == "SIGPIPE=ignored\nSIGXFSZ=ignored\nSIGTERM=default\nblocked=0\n");
 
   Harness f;
@@ -358,7 +370,8 @@ TEST_CASE("child_gets_clean_signals_fds_cwd_and_umask") {
   fds_cfg->autorestart = config::Autorestart::False;
   Process& q = f.make(fds_cfg);
   REQUIRE(q.start().ok());
-  REQUIRE(f.run_until([&] { return q.state() == S::Exited && f.out.find('\n') != std::string::npos; }));
+  REQUIRE(
+      f.run_until([&] { return q.state() == S::Exited && f.out.find('\n') != std::string::npos; }));
   CHECK(f.out == "0 1 2\n");
 
   Harness d;
@@ -369,7 +382,8 @@ TEST_CASE("child_gets_clean_signals_fds_cwd_and_umask") {
   ids_cfg->umask = 027;
   Process& r = d.make(ids_cfg);
   REQUIRE(r.start().ok());
-  REQUIRE(d.run_until([&] { return r.state() == S::Exited && d.out.find("groups=") != std::string::npos; }));
+  REQUIRE(d.run_until(
+      [&] { return r.state() == S::Exited && d.out.find("groups=") != std::string::npos; }));
   CHECK(d.out.rfind("cwd=/tmp\numask=027\n", 0) == 0);
 }
 
@@ -380,7 +394,8 @@ TEST_CASE("output_of_stdout_and_stderr_reaches_the_hook_and_redirect_merges") {
   cfg->autorestart = config::Autorestart::False;
   Process& p = h.make(cfg);
   REQUIRE(p.start().ok());
-  REQUIRE(h.run_until([&] { return p.state() == S::Exited && h.out.size() == 100000 && h.err.size() == 100000; }));
+  REQUIRE(h.run_until(
+      [&] { return p.state() == S::Exited && h.out.size() == 100000 && h.err.size() == 100000; }));
 
   Harness r;
   auto merged = make_config(child("spew 1000 both"));
@@ -413,9 +428,10 @@ TEST_CASE("no_orphans_master_killed_with_workers_drains_the_group_before_restart
   kill(master, SIGKILL);
   REQUIRE(h.run_until([&] { return alive_at_restart >= 0; }));
   CHECK(alive_at_restart == 0);
-  auto drained = std::vector<std::pair<S, S>>{{S::Running, S::Stopping}, {S::Stopping, S::Exited},
-                                              {S::Exited, S::Starting}};
-  CHECK(std::search(h.changes.begin(), h.changes.end(), drained.begin(), drained.end()) != h.changes.end());
+  auto drained = std::vector<std::pair<S, S>>{
+      {S::Running, S::Stopping}, {S::Stopping, S::Exited}, {S::Exited, S::Starting}};
+  CHECK(std::search(h.changes.begin(), h.changes.end(), drained.begin(), drained.end()) !=
+        h.changes.end());
   CHECK(h.has_log("exited: child_00 (terminated by SIGKILL; not expected)"));
   REQUIRE(p.stop().ok());
   REQUIRE(h.run_until([&] { return is_stopped_state(p.state()); }));

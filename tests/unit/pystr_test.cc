@@ -15,7 +15,7 @@ namespace {
 using namespace std::string_view_literals;
 
 struct Quoted {
-  std::string_view text;   // string_view: one row holds a NUL
+  std::string_view text;  // string_view: one row holds a NUL
   const char* repr;
   const char* ascii;
 };
@@ -36,7 +36,9 @@ const Quoted kQuoted[] = {
     {"\xce\xa9\xe2\x89\x88\xc3\xa7\xe2\x88\x9a", "'\xce\xa9\xe2\x89\x88\xc3\xa7\xe2\x88\x9a'",
      "'\\u03a9\\u2248\\xe7\\u221a'"},
     // Not UTF-8: b'a\xffb' and overlong / encoded-surrogate / past-U+10FFFF sequences.
-    {"a\xff" "b", "'a\\udcffb'", "'a\\udcffb'"},
+    {"a\xff"
+     "b",
+     "'a\\udcffb'", "'a\\udcffb'"},
     {"\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80",
      "'\\udcc0\\udcaf\\udced\\udca0\\udc80\\udcf4\\udc90\\udc80\\udc80'",
      "'\\udcc0\\udcaf\\udced\\udca0\\udc80\\udcf4\\udc90\\udc80\\udc80'"},
@@ -53,7 +55,7 @@ TEST_CASE("repr_and_ascii_quote_and_escape_like_python") {
 }
 
 TEST_CASE("code_points_are_counted_and_cut_on_character_boundaries") {
-  const std::string text = "h\xc3\xa9\xf0\x9f\x98\x80!";   // h é 😀 !
+  const std::string text = "h\xc3\xa9\xf0\x9f\x98\x80!";  // h é 😀 !
   CHECK(pystr::count_code_points(text) == 4);
   CHECK(pystr::first_code_points(text, 0) == "");
   CHECK(pystr::first_code_points(text, 2) == "h\xc3\xa9");
@@ -74,8 +76,8 @@ TEST_CASE("decode_reads_each_utf8_length_and_escapes_bad_bytes") {
 }
 
 TEST_CASE("append_utf8_inverts_decode_for_every_length") {
-  for (char32_t cp : {U'\0', U'~', char32_t{0x7F}, char32_t{0x80}, char32_t{0x7FF},
-                      char32_t{0x800}, char32_t{0xFFFF}, char32_t{0x10000}, char32_t{0x10FFFF}}) {
+  for (char32_t cp : {U'\0', U'~', char32_t{0x7F}, char32_t{0x80}, char32_t{0x7FF}, char32_t{0x800},
+                      char32_t{0xFFFF}, char32_t{0x10000}, char32_t{0x10FFFF}}) {
     std::string out;
     pystr::append_utf8(out, cp);
     CAPTURE(static_cast<unsigned>(cp));

@@ -1,11 +1,12 @@
 // readiness_test.cc — the pure parts of the zero-downtime extensions: ready=/socket= texts
 // (config/endpoint), sd_notify datagrams and the HTTP probe's status line (process/readiness).
+#include "supervisord/process/readiness.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 
 #include "supervisord/config/endpoint.h"
-#include "supervisord/process/readiness.h"
 
 using config::Endpoint;
 
@@ -22,8 +23,9 @@ TEST_CASE("ready_texts_parse_to_endpoints_and_bad_ones_name_the_problem") {
   CHECK(h->host == "::1");
   CHECK(h->path == "/health?x=1");
   CHECK(config::parse_ready("http://localhost:80")->path == "/");
-  for (const char* bad : {"tcp://127.0.0.1", "tcp://:80", "tcp://h:0", "tcp://h:65536", "tcp://h:8x",
-                          "tcp://h:80/path", "http://h:80/a b", "udp://h:1", "NOTIFY", "exec:/bin/true"})
+  for (const char* bad :
+       {"tcp://127.0.0.1", "tcp://:80", "tcp://h:0", "tcp://h:65536", "tcp://h:8x",
+        "tcp://h:80/path", "http://h:80/a b", "udp://h:1", "NOTIFY", "exec:/bin/true"})
     CHECK_MESSAGE(!config::parse_ready(bad), bad);
   CHECK(config::parse_ready("udp://h:1").error().find("expected notify, tcp://HOST:PORT") !=
         std::string::npos);

@@ -1,12 +1,12 @@
 // rpc_server_test.cc — the control plane's transport over real sockets: the server runs on
 // a uv loop in the test thread, clients are blocking sockets in std::threads, and the loop
 // runs until the clients are done or a deadline passes.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -44,7 +44,8 @@ bool run_until(uv_loop_t* loop, const std::function<bool()>& done,
                std::chrono::milliseconds limit = 15s) {
   uv_timer_t tick;
   uv_timer_init(loop, &tick);
-  uv_timer_start(&tick, [](uv_timer_t*) {}, 1, 1);
+  uv_timer_start(
+      &tick, [](uv_timer_t*) {}, 1, 1);
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (!done() && std::chrono::steady_clock::now() < deadline) uv_run(loop, UV_RUN_ONCE);
   uv_close(reinterpret_cast<uv_handle_t*>(&tick), nullptr);
@@ -61,7 +62,7 @@ int connect_unix(const std::string& path) {
     ::close(fd);
     return -1;
   }
-  timeval tv{10, 0};   // a broken server fails the test instead of hanging it
+  timeval tv{10, 0};  // a broken server fails the test instead of hanging it
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   return fd;
 }
@@ -125,7 +126,8 @@ class ReplyReader {
       }
     } else {
       size_t at = r.head.find("Content-Length: ");
-      size_t length = at == std::string::npos ? 0 : std::strtoul(r.head.c_str() + at + 16, nullptr, 10);
+      size_t length =
+          at == std::string::npos ? 0 : std::strtoul(r.head.c_str() + at + 16, nullptr, 10);
       while (buf_.size() < length)
         if (!fill()) return r;
       r.body = buf_.substr(0, length);
@@ -164,12 +166,12 @@ std::string get(std::string_view target, std::string_view extra = "") {
 }
 
 std::string basic(std::string_view user_pass) {
-  static const char* kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   size_t i = 0;
   for (; i + 2 < user_pass.size(); i += 3) {
-    uint32_t v = (uint8_t)user_pass[i] << 16 | (uint8_t)user_pass[i + 1] << 8 | (uint8_t)user_pass[i + 2];
+    uint32_t v =
+        (uint8_t)user_pass[i] << 16 | (uint8_t)user_pass[i + 1] << 8 | (uint8_t)user_pass[i + 2];
     for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
   }
   if (i + 1 == user_pass.size()) {
@@ -238,7 +240,8 @@ void serve_while(Fixture& f, const std::function<void()>& client,
     client();
     done = true;
   });
-  bool finished = run_until(&f.loop, [&] { return done.load(); }, limit);
+  bool finished = run_until(
+      &f.loop, [&] { return done.load(); }, limit);
   t.join();
   CHECK(finished);
 }
@@ -273,7 +276,7 @@ TEST_CASE("pipelined_requests_are_answered_in_order_when_the_first_is_deferred")
   int fast_answered = 0;
   f.server->set_handler([&](const http::Request& r, std::shared_ptr<rpc::Responder> out) {
     if (r.path == "/slow") {
-      slow = out;   // answered later, from the loop
+      slow = out;  // answered later, from the loop
     } else {
       out->respond(200, {}, r.path);
       ++fast_answered;
@@ -304,7 +307,7 @@ TEST_CASE("deferred_answer_after_the_client_disconnected_is_harmless") {
   Fixture f;
   f.listen();
   std::shared_ptr<rpc::Responder> pending;
-  std::atomic<bool> request_in{false};   // read by the client thread
+  std::atomic<bool> request_in{false};  // read by the client thread
   bool closed_notice = false;
   f.server->set_handler([&](const http::Request& r, std::shared_ptr<rpc::Responder> out) {
     if (r.path == "/wait") {
@@ -325,7 +328,7 @@ TEST_CASE("deferred_answer_after_the_client_disconnected_is_harmless") {
   REQUIRE(run_until(&f.loop, [&] { return f.server->connection_count() == 0; }));
   CHECK(closed_notice);
   CHECK_FALSE(pending->alive());
-  pending->respond_xml("<late/>");   // no connection, no crash
+  pending->respond_xml("<late/>");  // no connection, no crash
   pending->respond_error(500);
   Reply after;
   serve_while(f, [&] {
@@ -355,8 +358,8 @@ TEST_CASE("dropped_responder_answers_500_so_the_connection_never_stalls") {
 
 TEST_CASE("basic_auth_gates_every_request") {
   // "abc" and its SHA-1 are the FIPS 180 test vector, so the {SHA} form is known truth.
-  for (std::string stored : {std::string("abc"),
-                             std::string("{SHA}a9993e364706816aba3e25717850c26c9cd0d89d")}) {
+  for (std::string stored :
+       {std::string("abc"), std::string("{SHA}a9993e364706816aba3e25717850c26c9cd0d89d")}) {
     CAPTURE(stored);
     Fixture f;
     auto cfg = f.unix_config();
@@ -468,21 +471,24 @@ TEST_CASE("a_thousand_concurrent_clients_each_get_their_answer") {
     (void)r;
   });
   int answered = 0;
-  serve_while(f, [&] {
-    std::vector<int> fds;
-    for (int i = 0; i < kClients; ++i) {
-      int fd = connect_unix(f.socket_path);
-      if (fd < 0) break;
-      fds.push_back(fd);
-      send_all(fd, get("/c" + std::to_string(i)));
-    }
-    for (size_t i = 0; i < fds.size(); ++i) {
-      ReplyReader rd(fds[i]);
-      Reply r = rd.next();
-      if (r.status == 200 && r.body == "/c" + std::to_string(i)) ++answered;
-      ::close(fds[i]);
-    }
-  }, 60s);
+  serve_while(
+      f,
+      [&] {
+        std::vector<int> fds;
+        for (int i = 0; i < kClients; ++i) {
+          int fd = connect_unix(f.socket_path);
+          if (fd < 0) break;
+          fds.push_back(fd);
+          send_all(fd, get("/c" + std::to_string(i)));
+        }
+        for (size_t i = 0; i < fds.size(); ++i) {
+          ReplyReader rd(fds[i]);
+          Reply r = rd.next();
+          if (r.status == 200 && r.body == "/c" + std::to_string(i)) ++answered;
+          ::close(fds[i]);
+        }
+      },
+      60s);
   CHECK(answered == kClients);
 }
 
@@ -549,7 +555,7 @@ TEST_CASE("idle_and_unfinished_clients_are_timed_out") {
     ReplyReader rd(fd);
     send_all(fd, get("/once"));
     first = rd.next();
-    idle_closed = rd.at_eof();   // nothing more sent: the server hangs up
+    idle_closed = rd.at_eof();  // nothing more sent: the server hangs up
     ::close(fd);
     fd = connect_unix(f.socket_path);
     ReplyReader rd2(fd);
@@ -603,7 +609,7 @@ TEST_CASE("stream_learns_when_its_client_goes_away") {
   Fixture f;
   f.listen();
   std::shared_ptr<rpc::Responder> stream;
-  std::atomic<bool> streaming{false};   // read by the client thread
+  std::atomic<bool> streaming{false};  // read by the client thread
   bool stopped = false;
   f.server->set_handler([&](const http::Request&, std::shared_ptr<rpc::Responder> out) {
     out->start_stream(200, {});
@@ -635,7 +641,7 @@ TEST_CASE("tcp_server_on_loopback_serves_and_names_its_url") {
   REQUIRE(f.server->tcp_ports().size() == 1);
   int port = f.server->tcp_ports()[0];
   CHECK(port > 0);
-  CHECK(f.server->server_url() == "http://127.0.0.1:0");   // the configured port, as Supervisor
+  CHECK(f.server->server_url() == "http://127.0.0.1:0");  // the configured port, as Supervisor
   Reply r;
   serve_while(f, [&] {
     int fd = connect_tcp(port);
@@ -682,8 +688,8 @@ TEST_CASE("oversized_content_length_gets_413_and_is_closed") {
   f.listen();
   f.echo_handler();
   std::string body(options.request_limits.max_body + 1, 'x');
-  expect_413_and_close(f, "POST /RPC2 HTTP/1.1\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body);
+  expect_413_and_close(f, "POST /RPC2 HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) +
+                              "\r\n\r\n" + body);
 }
 
 // A client sends its whole body before it reads (Python's xmlrpc.client does): closing right
@@ -750,7 +756,7 @@ TEST_CASE("a_refused_client_that_never_hangs_up_is_closed_after_the_request_time
 TEST_CASE("stream_outlives_its_handler_until_the_client_leaves") {
   Fixture f;
   f.listen();
-  std::weak_ptr<rpc::Responder> weak;   // what a log follower holds
+  std::weak_ptr<rpc::Responder> weak;  // what a log follower holds
   std::atomic<bool> streaming{false};
   bool stopped = false;
   f.server->set_handler([&](const http::Request&, std::shared_ptr<rpc::Responder> out) {
@@ -785,5 +791,5 @@ TEST_CASE("stream_outlives_its_handler_until_the_client_leaves") {
   REQUIRE(run_until(&f.loop, [&] { return done.load() && stopped; }));
   client.join();
   CHECK(received.find("late") != std::string::npos);
-  CHECK(weak.expired());   // released once the client left
+  CHECK(weak.expired());  // released once the client left
 }

@@ -1,18 +1,18 @@
 // Tests for common/states.h (names, codes, the three sets of states.py) and
 // common/namespec.h (Python's split_namespec / make_namespec, "all").
+#include "common/states.h"
+
 #include <doctest/doctest.h>
 
 #include <set>
 
 #include "common/namespec.h"
-#include "common/states.h"
 
 namespace {
 
 constexpr ProcessState kAllProcessStates[] = {
-    ProcessState::Stopped, ProcessState::Starting, ProcessState::Running,
-    ProcessState::Backoff, ProcessState::Stopping, ProcessState::Exited,
-    ProcessState::Fatal,   ProcessState::Unknown,
+    ProcessState::Stopped,  ProcessState::Starting, ProcessState::Running, ProcessState::Backoff,
+    ProcessState::Stopping, ProcessState::Exited,   ProcessState::Fatal,   ProcessState::Unknown,
 };
 
 }  // namespace
@@ -25,8 +25,8 @@ TEST_CASE("process_states_carry_supervisor_codes_and_names") {
     const char* name;
   };
   // Supervisor's codes (http://supervisord.org/subprocess.html, "Process States")
-  const Row rows[] = {{0, "STOPPED"}, {10, "STARTING"}, {20, "RUNNING"}, {30, "BACKOFF"},
-                      {40, "STOPPING"}, {100, "EXITED"}, {200, "FATAL"}, {1000, "UNKNOWN"}};
+  const Row rows[] = {{0, "STOPPED"},   {10, "STARTING"}, {20, "RUNNING"}, {30, "BACKOFF"},
+                      {40, "STOPPING"}, {100, "EXITED"},  {200, "FATAL"},  {1000, "UNKNOWN"}};
   for (const Row& row : rows) {
     CAPTURE(row.code);
     const auto state = process_state_from_code(row.code);
@@ -159,8 +159,7 @@ TEST_CASE("parse_gives_back_what_make_printed") {
     for (const char* process : names) {
       CAPTURE(group);
       CAPTURE(process);
-      CHECK(namespec::parse(namespec::make(group, process)) ==
-            namespec::NameSpec{group, process});
+      CHECK(namespec::parse(namespec::make(group, process)) == namespec::NameSpec{group, process});
     }
   }
 }

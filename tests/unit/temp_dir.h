@@ -15,8 +15,10 @@ struct TempDir {
   // `prefix` names the test in /tmp, e.g. "logs_child" -> /tmp/logs_child_Ab12Cd.
   explicit TempDir(const std::string& prefix = "unit") {
     std::string tmpl = "/tmp/" + prefix + "_XXXXXX";
-    if (char* made = ::mkdtemp(tmpl.data())) path = made;
-    else std::perror("mkdtemp");
+    if (char* made = ::mkdtemp(tmpl.data()))
+      path = made;
+    else
+      std::perror("mkdtemp");
   }
   ~TempDir() {
     std::error_code ec;

@@ -168,7 +168,8 @@ TEST_CASE("logfile_name_expands_the_home_directory") {
 TEST_CASE("existing_directory_expands_user_and_requires_a_directory") {
   CHECK(*values::existing_directory("/tmp") == "/tmp");
   CHECK(*values::existing_directory("~") == std::getenv("HOME"));
-  CHECK(error_of(values::existing_directory("/nonexist")) == "/nonexist is not an existing directory");
+  CHECK(error_of(values::existing_directory("/nonexist")) ==
+        "/nonexist is not an existing directory");
   CHECK(error_of(values::existing_directory("/etc/passwd")) ==
         "/etc/passwd is not an existing directory");
   CHECK(error_of(values::existing_directory("")) == " is not an existing directory");
@@ -218,7 +219,7 @@ TEST_CASE("environment_separator_is_any_single_token_and_later_key_wins_in_place
 }
 
 TEST_CASE("environment_keeps_legacy_shlex_quirks") {
-  CHECK(*values::environment("A=x\"y") == Pairs{{"A", "x\"y"}});   // quote inside a word stays
+  CHECK(*values::environment("A=x\"y") == Pairs{{"A", "x\"y"}});    // quote inside a word stays
   CHECK(*values::environment("\"A\"=1") == Pairs{{"\"A\"", "1"}});  // key quotes stay
   CHECK(*values::environment("A='\"x\"'") == Pairs{{"A", "x"}});    // all outer quotes go
   CHECK(*values::environment("A==b") == Pairs{{"A", "="}});
@@ -254,8 +255,8 @@ TEST_CASE("shlex_split_follows_python_posix_mode") {
   CHECK(*values::shlex_split("a\"b\"c") == Words{"abc"});
   CHECK(*values::shlex_split("\"\"") == Words{""});
   CHECK(*values::shlex_split("''") == Words{""});
-  CHECK(*values::shlex_split("#x y") == Words{"#x", "y"});   // comments are off
-  CHECK(*values::shlex_split("a\vb") == Words{"a\vb"});      // \v is not shlex whitespace
+  CHECK(*values::shlex_split("#x y") == Words{"#x", "y"});  // comments are off
+  CHECK(*values::shlex_split("a\vb") == Words{"a\vb"});     // \v is not shlex whitespace
   CHECK(*values::shlex_split("\n/bin/cat\t-n") == Words{"/bin/cat", "-n"});
   CHECK(values::shlex_split(" ")->empty());
   CHECK(values::shlex_split("")->empty());
