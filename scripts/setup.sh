@@ -8,8 +8,8 @@ packages=(
   g++ meson ninja-build pkg-config
   libuv1-dev libspdlog-dev libfmt-dev libsqlite3-dev doctest-dev
   libpugixml-dev libhttp-parser-dev libedit-dev
-  # fuzzing (libFuzzer) and sanitizers
-  clang libclang-rt-14-dev
+  # fuzzing (libFuzzer) and sanitizers; the format check
+  clang libclang-rt-14-dev clang-format git
   # differential tests against the reference implementation, and the e2e scenario
   supervisor python3-pytest python3-pytest-timeout gunicorn python3-flask openssl procps
 )

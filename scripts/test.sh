@@ -34,6 +34,20 @@ if ! scripts/build.sh build -Dwerror=true; then
 fi
 meson configure build -Dwerror=true >/dev/null
 
+# Every C++ file as the root .clang-format says (a difference is a failure, with the fix).
+step "format (clang-format)"
+unformatted=$(git ls-files '*.cc' '*.h' | xargs clang-format --dry-run 2>&1 \
+                | grep -oE '^[^:]+\.(cc|h):[0-9]+' | cut -d: -f1 | sort -u)
+if [ -n "$unformatted" ]; then
+  n=$(echo "$unformatted" | wc -l)
+  echo "$unformatted" | head -n 20
+  failed=$((failed + 1))
+  failures+=("format: $n file(s) differ from .clang-format; fix: git ls-files '*.cc' '*.h' | xargs clang-format -i")
+else
+  echo "all $(git ls-files '*.cc' '*.h' | wc -l) C++ files formatted"
+  passed=$((passed + 1))
+fi
+
 # The sanitizer and fuzz builds compile in the background, at the lowest priority, while
 # the tests below run (they mostly wait on children and sockets): the whole run stays
 # within 10 minutes on 2 cores. Their logs are printed if they fail.
