@@ -1,63 +1,31 @@
 #include "supervisord/proctree.h"
 
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <set>
 #include <string>
 
+#include "common/text_io.h"
+#include "supervisord/store/proc_stat.h"
+
 namespace proctree {
-namespace {
-
-bool read_small(const std::string& path, std::string& out) {
-  FILE* f = std::fopen(path.c_str(), "re");
-  if (!f) return false;
-  char buf[4096];
-  size_t n = std::fread(buf, 1, sizeof buf, f);
-  std::fclose(f);
-  out.assign(buf, n);
-  return true;
-}
-
-}  // namespace
 
 Snapshot Snapshot::take() {
   Snapshot s;
   static const long page_kb = sysconf(_SC_PAGESIZE) / 1024;
-  DIR* d = opendir("/proc");
-  if (!d) return s;
-  while (dirent* e = readdir(d)) {
-    char* end = nullptr;
-    long pid = std::strtol(e->d_name, &end, 10);
-    if (*end != '\0' || pid <= 0) continue;
-    std::string stat;
-    if (!read_small("/proc/" + std::string(e->d_name) + "/stat", stat)) continue;
-    // The command name may contain spaces and parentheses: fields start after the last ')'.
-    auto close = stat.rfind(')');
-    if (close == std::string::npos || close + 2 >= stat.size()) continue;
+  for (const store::ProcStat& st : store::all_processes()) {
     ProcEntry p;
-    p.pid = static_cast<pid_t>(pid);
-    long ppid = 0, pgid = 0, rss = 0;
-    char state = '?';
-    // state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
-    // cutime cstime priority nice num_threads itrealvalue starttime vsize rss
-    if (std::sscanf(stat.c_str() + close + 2,
-                    "%c %ld %ld %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
-                    "%*u %*u %ld",
-                    &state, &ppid, &pgid, &rss) < 3)
-      continue;
-    p.state = state;
-    p.ppid = static_cast<pid_t>(ppid);
-    p.pgid = static_cast<pid_t>(pgid);
-    p.rss_kb = rss * page_kb;
+    p.pid = st.pid;
+    p.state = st.state;
+    p.ppid = st.ppid;
+    p.pgid = st.pgid;
+    p.rss_kb = st.rss_pages * page_kb;
     s.procs_[p.pid] = p;
     s.children_.emplace(p.ppid, p.pid);
   }
-  closedir(d);
   return s;
 }
 
@@ -89,11 +57,11 @@ std::vector<pid_t> Snapshot::workers(pid_t root, pid_t pgid) const {
 }
 
 int64_t pss_kb(pid_t pid) {
-  std::string text;
-  if (!read_small("/proc/" + std::to_string(pid) + "/smaps_rollup", text)) return -1;
-  auto at = text.find("\nPss:");
+  auto text = textio::read_file("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  if (!text) return -1;
+  auto at = text->find("\nPss:");
   if (at == std::string::npos) return -1;
-  return std::strtoll(text.c_str() + at + 5, nullptr, 10);
+  return std::strtoll(text->c_str() + at + 5, nullptr, 10);
 }
 
 TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid_t>& workers) {

@@ -20,12 +20,13 @@ std::optional<ProcStat> parse_proc_stat(const std::string& text) {
   ProcStat st;
   st.pid = static_cast<pid_t>(std::strtol(text.c_str(), nullptr, 10));
   std::vector<std::string> fields = textio::words(std::string_view(text).substr(close + 1));
-  // fields[0] is field 3 (state); starttime is field 22 -> fields[19].
-  if (fields.size() < 20 || fields[0].size() != 1) return std::nullopt;
+  // fields[0] is field 3 (state); starttime is field 22 -> fields[19], rss 24 -> [21].
+  if (fields.size() < 22 || fields[0].size() != 1) return std::nullopt;
   st.state = fields[0][0];
   st.ppid = static_cast<pid_t>(std::strtol(fields[1].c_str(), nullptr, 10));
   st.pgid = static_cast<pid_t>(std::strtol(fields[2].c_str(), nullptr, 10));
   st.start_ticks = std::strtoull(fields[19].c_str(), nullptr, 10);
+  st.rss_pages = std::strtoll(fields[21].c_str(), nullptr, 10);
   return st;
 }
 
@@ -36,19 +37,25 @@ std::optional<ProcStat> read_proc_stat(pid_t pid) {
   return parse_proc_stat(*text);
 }
 
-std::vector<ProcStat> group_members(pid_t pgid) {
+std::vector<ProcStat> all_processes() {
   std::vector<ProcStat> out;
-  if (pgid <= 0) return out;
   DIR* dir = opendir("/proc");
   if (!dir) return out;
   while (dirent* e = readdir(dir)) {
     char* end = nullptr;
     long pid = std::strtol(e->d_name, &end, 10);
     if (pid <= 0 || *end != '\0') continue;
-    auto st = read_proc_stat(static_cast<pid_t>(pid));
-    if (st && st->pgid == pgid && st->alive()) out.push_back(*st);
+    if (auto st = read_proc_stat(static_cast<pid_t>(pid))) out.push_back(*st);
   }
   closedir(dir);
+  return out;
+}
+
+std::vector<ProcStat> group_members(pid_t pgid) {
+  std::vector<ProcStat> out;
+  if (pgid <= 0) return out;
+  for (ProcStat& st : all_processes())
+    if (st.pgid == pgid && st.alive()) out.push_back(st);
   return out;
 }
 

@@ -20,6 +20,7 @@ struct ProcStat {
   pid_t ppid = 0;
   pid_t pgid = 0;
   uint64_t start_ticks = 0;
+  int64_t rss_pages = 0;  // field 24
   bool alive() const { return state != 'Z' && state != 'X'; }
 };
 
@@ -27,6 +28,8 @@ struct ProcStat {
 std::optional<ProcStat> parse_proc_stat(const std::string& text);
 // nullopt when the pid does not exist (or /proc is unreadable).
 std::optional<ProcStat> read_proc_stat(pid_t pid);
+// Every process /proc lists (zombies included), in /proc order.
+std::vector<ProcStat> all_processes();
 // Live (non-zombie) processes whose process group is `pgid`, in /proc order.
 std::vector<ProcStat> group_members(pid_t pgid);
 // /proc/sys/kernel/random/boot_id, "" if unreadable: start ticks only compare within a boot.
