@@ -116,7 +116,11 @@ CommandStatus Process::start() {
   if (!plan.ok()) return {spawn::precheck_fault(plan.error()), plan.error()};
   fsm::Step s;
   ProcessState before = facts_.state;
+  // The spawn this start causes (in run, at once) uses this plan: the command is split
+  // and searched once per start, not twice (Supervisor does both).
+  prepared_ = std::move(*plan);
   run(event(fsm::EventKind::Start), &s);
+  prepared_.reset();
   switch (s.refusal) {
     case fsm::Refusal::AlreadyStarted:
       // Supervisor tries to spawn over a STOPPING process and ends in ABNORMAL_TERMINATION.
@@ -293,7 +297,9 @@ void Process::do_spawn() {
   drain_pipes();
   for (int i = 0; i < 3; ++i) close_pipe(i);
   fsm::Event result = event(fsm::EventKind::SpawnFailed);
-  auto plan = spawn::prepare(*config_, context_, environ);
+  auto plan = prepared_ ? Result<spawn::ExecPlan>(std::move(*prepared_))
+                        : spawn::prepare(*config_, context_, environ);
+  prepared_.reset();
   if (!plan.ok()) {
     result.error = plan.error();
     queue_.push_back(std::move(result));

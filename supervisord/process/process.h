@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -140,6 +141,7 @@ class Process {
   uint64_t group_watcher_ = 0;
   int pending_closes_ = 0;
   bool closing_ = false;
+  std::optional<spawn::ExecPlan> prepared_;  // start()'s plan for the spawn it causes
   std::function<void()> close_done_;
 
   config::Endpoint ready_;  // parsed config_->ready
