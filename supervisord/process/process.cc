@@ -70,6 +70,8 @@ Process::Process(uv_loop_t* loop, Reaper& reaper,
       hooks_(std::move(hooks)) {
   auto ready = config::parse_ready(config_->ready);  // validated by the loader
   if (ready) ready_ = *ready;
+  if (!config_->listen_socket.empty())
+    if (auto listen = config::parse_listen(config_->listen_socket)) listen_ = *listen;
   if (ready_.kind == config::Endpoint::Kind::Tcp || ready_.kind == config::Endpoint::Kind::Http) {
     probe_ = std::make_unique<Probe>(loop_, ready_, 1000);
     probe_timer_ = new_timer();
@@ -562,8 +564,7 @@ void Process::close(std::function<void()> done) {
   if (listen_fd_ >= 0) {
     ::close(listen_fd_);
     listen_fd_ = -1;
-    auto ep = config::parse_listen(config_->listen_socket);
-    if (ep && ep->kind == config::Endpoint::Kind::Unix) ::unlink(ep->path.c_str());
+    if (listen_ && listen_->kind == config::Endpoint::Kind::Unix) ::unlink(listen_->path.c_str());
   }
   if (pending_closes_ == 0 && close_done_) {
     auto cb = std::move(close_done_);
@@ -663,8 +664,8 @@ void Process::on_notify() {
 }
 
 std::string Process::open_listen() {
-  auto ep = config::parse_listen(config_->listen_socket);
-  if (!ep) return ep.error();
+  if (!listen_) return config::parse_listen(config_->listen_socket).error();
+  const std::optional<config::Endpoint>& ep = listen_;
   int fd = -1;
   if (ep->kind == config::Endpoint::Kind::Unix) {
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -145,6 +145,7 @@ class Process {
   std::function<void()> close_done_;
 
   config::Endpoint ready_;  // parsed config_->ready
+  std::optional<config::Endpoint> listen_;  // parsed config_->listen_socket, if valid
   NotifyWatch* notify_ = nullptr;
   std::string notify_path_;
   int listen_fd_ = -1;

@@ -556,3 +556,27 @@ TEST_CASE("a_channel_that_goes_nowhere_is_dev_null_without_a_pipe") {
   REQUIRE(q.start().ok());
   REQUIRE(d.run_until([&] { return d.out == "out\n" && d.err == "err\n"; }));
 }
+
+TEST_CASE("a_held_unix_socket_is_bound_once_and_unlinked_at_close") {
+  std::string path = "/tmp/process_test_" + std::to_string(getpid()) + ".sock";
+  ::unlink(path.c_str());
+  {
+    Harness h;
+    auto cfg = make_config("/bin/sh -c 'exec sleep 100'");
+    cfg->startsecs = 0;
+    cfg->listen_socket = "unix://" + path;
+    Process& p = h.make(cfg);
+    REQUIRE(p.start().ok());
+    REQUIRE(h.run_until([&] { return p.state() == S::Running; }));
+    struct stat st {};
+    REQUIRE(lstat(path.c_str(), &st) == 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    // The child got it as fd 3 (sd_listen_fds).
+    std::error_code ec;
+    CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(p.pid()) + "/fd/3", ec)
+              .string()
+              .rfind("socket:", 0) == 0);
+  }
+  struct stat st {};
+  CHECK(lstat(path.c_str(), &st) != 0);  // the Harness closed the Process: path removed
+}
