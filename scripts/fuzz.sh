@@ -3,8 +3,11 @@
 # bounded time (default 5 s each). A crash, leak or sanitizer report fails the run; the
 # reproducer is left in build-fuzz/. Corpora live in build-fuzz/corpus-*/ between runs;
 # tests/fuzz/seeds/<target>/ holds hand-made seeds (real requests, calls, configs).
+# fuzz.sh --build only builds the targets (test.sh does it in the background).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=false
+if [ "${1:-}" = "--build" ]; then build_only=true; shift; fi
 secs=${1:-5}
 out=build-fuzz
 mkdir -p "$out"
@@ -24,6 +27,7 @@ for name in ini expand xmlrpc http; do
   if [ ! -x "$bin" ] || [ -n "$(find tests/fuzz/${name}_fuzz.cc common -newer "$bin" -print -quit)" ]; then
     "$cxx" "${flags[@]}" "tests/fuzz/${name}_fuzz.cc" ${sources[$name]} -o "$bin"
   fi
+  $build_only && continue
   mkdir -p "$out/corpus-$name"
   if "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=0 \
         -artifact_prefix="$out/${name}-" "$out/corpus-$name" "tests/fuzz/seeds/$name" \

@@ -54,7 +54,9 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 ( nice -n 19 scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false \
-    -Dbuildtype=debug -Dwerror=true > build-asan.log 2>&1; echo $? > build-asan.status ) &
+    -Dbuildtype=debug -Dwerror=true > build-asan.log 2>&1; echo $? > build-asan.status
+  # The fuzz targets too (the fuzz step below then only runs them; it rebuilds on failure).
+  nice -n 19 scripts/fuzz.sh --build > /dev/null 2>&1 || true ) &
 asan_build=$!
 
 step "unit tests"
