@@ -22,6 +22,13 @@ inline xmlrpc::Response fault(Fault f, const std::string& detail = {}) {
   return xmlrpc::FaultValue{static_cast<int>(f), fault_string(f, detail)};
 }
 
+// BAD_NAME always carries the name it was given, "" included ("BAD_NAME: "), as
+// Supervisor's RPCError(Faults.BAD_NAME, name).
+inline xmlrpc::Response bad_name(const std::string& name) {
+  return xmlrpc::FaultValue{static_cast<int>(Fault::BadName),
+                            std::string(fault_name(Fault::BadName)) + ": " + name};
+}
+
 struct Method {
   // params already counted against min/max; the method still checks types.
   std::function<void(const xmlrpc::Array& params, Reply reply)> run;

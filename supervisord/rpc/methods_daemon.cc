@@ -279,7 +279,7 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            if (!running(reply)) return;
            if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
            const std::string& name = a[0].as_string();
-           if (!s.config().find_group(name)) return reply(fault(Fault::BadName, name));
+           if (!s.config().find_group(name)) return reply(bad_name(name));
            if (s.find_group(name)) return reply(fault(Fault::AlreadyAdded, name));
            s.add_group(name);
            reply(Value(true));
@@ -296,7 +296,7 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
                                               return reply(fault(Fault::IncorrectParameters));
                                             const std::string& name = a[0].as_string();
                                             Group* g = s.find_group(name);
-                                            if (!g) return reply(fault(Fault::BadName, name));
+                                            if (!g) return reply(bad_name(name));
                                             for (auto& slot : g->slots)
                                               if (!is_stopped_state(slot->process->state()))
                                                 return reply(fault(Fault::StillRunning, name));
@@ -329,9 +329,10 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
          "@return array result  config info structs"});
   d.add("supervisor.sendRemoteCommEvent",
         {[hooks_ptr](const Array& a, Reply reply) {
-           if (!a[0].is_string() || !a[1].is_string())
+           // Supervisor puts any type into the payload as str() does; the data too.
+           if (a[0].is_struct() || a[0].is_array() || a[1].is_struct() || a[1].is_array())
              return reply(fault(Fault::IncorrectParameters));
-           if (hooks_ptr->remote_event) hooks_ptr->remote_event(a[0].as_string(), a[1].as_string());
+           if (hooks_ptr->remote_event) hooks_ptr->remote_event(text_of(a[0]), text_of(a[1]));
            reply(Value(true));
          },
          2,

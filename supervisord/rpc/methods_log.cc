@@ -46,7 +46,7 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
     auto [group, process] = namespec::parse(v.as_string());
     Group* g = s.find_group(group);
     auto slot = (g && process) ? g->find(*process) : nullptr;
-    if (!slot) reply(fault(Fault::BadName, v.as_string()));
+    if (!slot) reply(bad_name(v.as_string()));
     return slot;
   };
 

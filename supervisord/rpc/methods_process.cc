@@ -152,10 +152,10 @@ void on_group(Supervisor& s, Group* only, const Op& op, Reply reply) {
 void on_name(Supervisor& s, const std::string& name, const Op& op, Reply reply) {
   auto [group, process] = namespec::parse(name);
   Group* g = s.find_group(group);
-  if (!g) return reply(fault(Fault::BadName, name));
+  if (!g) return reply(bad_name(name));
   if (!process) return on_group(s, g, op, std::move(reply));
   auto slot = g->find(*process);
-  if (!slot) return reply(fault(Fault::BadName, name));
+  if (!slot) return reply(bad_name(name));
   answer(s, op.one(slot, name), std::move(reply));
 }
 
@@ -178,11 +178,10 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
     }
     return &a[0].as_string();
   };
-  auto group_named = [&s, named](const Array& a, Reply& reply) -> Group* {
-    const std::string* name = named(a, reply);
-    if (!name) return nullptr;
-    Group* g = s.find_group(*name);
-    if (!g) reply(fault(Fault::BadName, *name));
+  // A group name of another type names no group (Supervisor looks it up as given).
+  auto group_named = [&s](const Array& a, Reply& reply) -> Group* {
+    Group* g = a[0].is_string() ? s.find_group(a[0].as_string()) : nullptr;
+    if (!g) reply(bad_name(text_of(a[0])));
     return g;
   };
   auto wait_arg = [](const Array& a, size_t i) { return a.size() > i ? truthy(a[i]) : true; };
@@ -272,7 +271,7 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            const std::string* name = named(a, reply);
            if (!name) return;
            auto [group, process] = namespec::parse(*name);
-           if (!s.find_group(group)) return reply(fault(Fault::BadName, *name));
+           if (!s.find_group(group)) return reply(bad_name(*name));
            if (auto sig = signal_arg(a[1], reply))
              on_name(s, *name, signal_op(*sig), std::move(reply));
          },
@@ -321,7 +320,7 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            auto [group, process] = namespec::parse(name);
            Group* g = s.find_group(group);
            auto slot = (g && process) ? g->find(*process) : nullptr;
-           if (!slot) return reply(fault(Fault::BadName, name));
+           if (!slot) return reply(bad_name(name));
            reply(process_info(s, *slot));
          },
          1,
@@ -382,7 +381,7 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            auto [group, process] = namespec::parse(name);
            Group* g = s.find_group(group);
            auto slot = (g && process) ? g->find(*process) : nullptr;
-           if (!slot) return reply(fault(Fault::BadName, name));
+           if (!slot) return reply(bad_name(name));
            const Process& p = *slot->process;
            Array exits;
            for (const auto& e : slot->exits)
@@ -417,13 +416,13 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
   d.add("supervisor.sendProcessStdin",
         {[&s, running](const Array& a, Reply reply) {
            if (!running(reply)) return;
-           if (!a[0].is_string() || !a[1].is_string())
-             return reply(fault(Fault::IncorrectParameters, "chars must be a string"));
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           if (!a[1].is_string()) return reply(fault(Fault::IncorrectParameters, text_of(a[1])));
            const std::string& name = a[0].as_string();
            auto [group, process] = namespec::parse(name);
            Group* g = s.find_group(group);
            auto slot = (g && process) ? g->find(*process) : nullptr;
-           if (!slot) return reply(fault(Fault::BadName, name));
+           if (!slot) return reply(bad_name(name));
            CommandStatus st = slot->process->write_stdin(a[1].as_string());
            if (!st.ok()) return reply(fault(st.fault, st.detail.empty() ? name : st.detail));
            reply(Value(true));

@@ -54,12 +54,12 @@ void register_zero_downtime_methods(
              return reply(fault(Fault::BadArguments, "batch >= 1, 0 <= pause <= 3600"));
            auto [group, process] = namespec::parse(a[0].as_string());
            Group* g = s.find_group(group);
-           if (!g) return reply(fault(Fault::BadName, a[0].as_string()));
+           if (!g) return reply(bad_name(a[0].as_string()));
            std::vector<std::string> names;
            for (auto& slot : g->slots)
              if (!process || slot->process->name() == *process)
                names.push_back(slot->process->name());
-           if (names.empty()) return reply(fault(Fault::BadName, a[0].as_string()));
+           if (names.empty()) return reply(bad_name(a[0].as_string()));
            rolling_restart(s, group, names, batch, pause_s * 1000, [reply](RolloutResult r) {
              reply(Value(Struct{{"ok", r.ok}, {"lines", lines_value(r.lines)}}));
            });
@@ -85,7 +85,7 @@ void register_zero_downtime_methods(
                                                      : "";
          const std::string name = a[0].as_string();
          Group* g = s.find_group(name);
-         if (!g) return reply(fault(Fault::BadName, name));
+         if (!g) return reply(bad_name(name));
          const auto& procs = g->config->processes;
          bool homogeneous =
              !procs.empty() && std::all_of(procs.begin(), procs.end(), [&](const auto& p) {

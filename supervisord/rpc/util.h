@@ -30,9 +30,12 @@ inline bool truthy(const xmlrpc::Value& v) {
   return true;
 }
 
+// What Python's str() gives for a scalar argument; the type's name for others.
 inline std::string text_of(const xmlrpc::Value& v) {
   if (v.is_string()) return v.as_string();
   if (v.is_int()) return std::to_string(v.as_int());
+  if (v.is_bool()) return v.as_bool() ? "True" : "False";
+  if (v.is_double()) return xmlrpc::format_double(v.as_double());
   return std::string(v.type_name());
 }
 
