@@ -144,7 +144,7 @@ class Process {
   std::optional<spawn::ExecPlan> prepared_;  // start()'s plan for the spawn it causes
   std::function<void()> close_done_;
 
-  config::Endpoint ready_;  // parsed config_->ready
+  config::Endpoint ready_;                  // parsed config_->ready
   std::optional<config::Endpoint> listen_;  // parsed config_->listen_socket, if valid
   NotifyWatch* notify_ = nullptr;
   std::string notify_path_;

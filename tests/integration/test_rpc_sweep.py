@@ -16,6 +16,7 @@ startsecs=0
 
 [program:b]
 command={TESTCHILD} sleep
+startsecs=0
 autostart=false
 
 [program:q]
