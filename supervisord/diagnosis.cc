@@ -85,26 +85,23 @@ std::string code_meaning(std::string_view command, int code) {
 
 namespace {
 
-std::string how(const ExitRecord& e) {
-  std::string out =
-      e.signal.empty() ? "exit status " + std::to_string(e.code) : "terminated by " + e.signal;
-  if (e.core_dumped) out += " (core dumped)";
-  if (!e.meaning.empty()) out += " (" + e.meaning + ")";
-  return out;
+std::string with_meaning(const ExitRecord& e, std::string text) {
+  if (!e.meaning.empty()) text += " (" + e.meaning + ")";
+  return text;
 }
 
 }  // namespace
 
 std::string status_text(const ExitRecord& e) {
-  return (e.kind == "stopped" ? "stopped: " : "") + how(e);
+  std::string how = fsm::decode_wait_status(e.exit.wait_status).text;  // Supervisor's words
+  return (e.exit.kind == fsm::ExitInfo::Kind::Stopped ? "stopped: " : "") + with_meaning(e, how);
 }
 
 std::string sentence(const ExitRecord& e) {
-  std::string out = e.signal.empty() ? "exited with status " + std::to_string(e.code)
-                                     : "was terminated by " + e.signal;
-  if (e.core_dumped) out += " (core dumped)";
-  if (!e.meaning.empty()) out += " (" + e.meaning + ")";
-  return out + " after " + format_duration(e.lived_ms);
+  std::string how = e.exit.signal() == 0
+                        ? "exited with status " + std::to_string(e.exit.code())
+                        : "was " + fsm::decode_wait_status(e.exit.wait_status).text;
+  return with_meaning(e, how) + " after " + format_duration(e.exit.lived_ms());
 }
 
 std::string format_duration(int64_t ms) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "supervisord/process/fsm.h"
+
 namespace diagnosis {
 
 // The last lines of a stream, bounded by line count and bytes; a partial last line is
@@ -33,14 +35,10 @@ class OutputTail {
   std::string partial_;
 };
 
-// One ended run, as `why`, getProcessDiagnosis and the diagnosis log line show it.
+// One ended run, as `why`, getProcessDiagnosis and the diagnosis log line show it: the
+// fsm's decoded exit and what its code means to the program.
 struct ExitRecord {
-  int64_t time_ms = 0;   // when it ended: master and process group gone (epoch ms)
-  int64_t lived_ms = 0;  // since its spawn
-  std::string kind;      // "exited", "stopped", "failed start", "unhealthy"
-  int code = 0;          // the exit code; -1 when a signal ended it
-  std::string signal;    // "SIGKILL"; "" when it exited
-  bool core_dumped = false;
+  fsm::ExitInfo exit;
   std::string meaning;  // what the code means to the program ("gunicorn: ..."), or ""
 };
 

@@ -101,7 +101,7 @@ std::shared_ptr<ProcessSlot> Supervisor::make_slot(
     if (taps_.output) taps_.output(p, is_stderr, bytes);
   };
   hooks.on_log = [this](int level, std::string text) { log_.log(level, text); };
-  hooks.on_exit = [this, raw](Process& p, const fsm::ExitInfo& e) { record_exit(*raw, p, e); };
+  hooks.on_exit = [this, raw](Process&, const fsm::ExitInfo& e) { record_exit(*raw, e); };
   spawn::SpawnContext sc{server_url_, sd.environment, log_.enabled(logs::kLevelDebug)};
   slot->process = std::make_unique<Process>(loop_, reaper_, pc, sc, std::move(hooks));
   return slot;
@@ -367,15 +367,9 @@ void Supervisor::update_group(const config::ProcessDiff& diff,
   });
 }
 
-void Supervisor::record_exit(ProcessSlot& slot, const Process& p, const fsm::ExitInfo& e) {
-  diagnosis::ExitRecord rec;
-  rec.time_ms = e.ended_ms;
-  rec.lived_ms = e.lived_ms();
-  rec.kind = std::string(fsm::exit_kind_name(e.kind));
-  rec.code = e.code();
-  if (e.signal() != 0) rec.signal = values::signal_name(e.signal());
-  rec.core_dumped = e.core_dumped();
-  rec.meaning = diagnosis::code_meaning(p.config().command, rec.code);
+void Supervisor::record_exit(ProcessSlot& slot, const fsm::ExitInfo& e) {
+  const Process& p = *slot.process;
+  diagnosis::ExitRecord rec{e, diagnosis::code_meaning(p.config().command, e.code())};
   slot.exits.push_back(rec);
   if (slot.exits.size() > kMaxExitRecords)
     slot.exits.erase(slot.exits.begin(), slot.exits.end() - kMaxExitRecords);

@@ -119,7 +119,7 @@ class Supervisor {
   void fit_limits();  // RLIMIT_NOFILE / RLIMIT_NPROC toward what config_ needs
   std::shared_ptr<ProcessSlot> make_slot(std::shared_ptr<const config::ProcessConfig> pc);
   void on_state_change(ProcessSlot& slot, Process& p, ProcessState from, ProcessState to);
-  void record_exit(ProcessSlot& slot, const Process& p, const fsm::ExitInfo& e);
+  void record_exit(ProcessSlot& slot, const fsm::ExitInfo& e);
   static constexpr size_t kMaxExitRecords = 10;
   void run_waiters();
   void stop_next_group(std::shared_ptr<std::vector<std::string>> order, std::function<void()> done);

@@ -125,6 +125,19 @@ void for_group_or_all(Supervisor& s, const Group* only, Fn&& fn) {
   }
 }
 
+// Every process, ordered by (group, name) as getAllProcessInfo lists them.
+std::vector<const ProcessSlot*> slots_by_name(Supervisor& s) {
+  std::vector<std::pair<std::pair<std::string, std::string>, const ProcessSlot*>> all;
+  for_group_or_all(s, nullptr, [&](Group& g, std::shared_ptr<ProcessSlot>& slot) {
+    all.push_back({{g.name(), slot->process->name()}, slot.get()});
+  });
+  std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<const ProcessSlot*> out;
+  out.reserve(all.size());
+  for (auto& [key, slot] : all) out.push_back(slot);
+  return out;
+}
+
 // startProcessGroup's choice: not STARTING, RUNNING or BACKOFF (STOPPING included).
 bool is_not_running(ProcessState state) {
   return !is_running_state(state);
@@ -333,15 +346,10 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
       "supervisor.getAllProcessInfo",
       {[&s, running](const Array&, Reply reply) {
          if (!running(reply)) return;
-         std::vector<std::pair<std::pair<std::string, std::string>, const ProcessSlot*>> all;
-         for (auto& g : s.groups())
-           for (auto& slot : g->slots)
-             all.push_back({{g->name(), slot->process->name()}, slot.get()});
-         std::sort(all.begin(), all.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
+         std::vector<const ProcessSlot*> all = slots_by_name(s);
          Array out;
          out.reserve(all.size());
-         for (auto& [key, slot] : all) out.push_back(process_info(s, *slot));
+         for (const ProcessSlot* slot : all) out.push_back(process_info(s, *slot));
          reply(Value(std::move(out)));
        },
        0,
@@ -352,15 +360,10 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
   d.add("supervisor.getAllProcessTreeInfo",
         {[&s, running](const Array&, Reply reply) {
            if (!running(reply)) return;
-           std::vector<std::pair<std::pair<std::string, std::string>, const ProcessSlot*>> all;
-           for (auto& g : s.groups())
-             for (auto& slot : g->slots)
-               all.push_back({{g->name(), slot->process->name()}, slot.get()});
-           std::sort(all.begin(), all.end(),
-                     [](const auto& x, const auto& y) { return x.first < y.first; });
            proctree::Snapshot snap = proctree::Snapshot::take();
            Array out;
-           for (auto& [key, slot] : all) out.push_back(tree_info(s, *slot, snap));
+           for (const ProcessSlot* slot : slots_by_name(s))
+             out.push_back(tree_info(s, *slot, snap));
            reply(Value(std::move(out)));
          },
          0,
@@ -384,14 +387,17 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
            if (!slot) return reply(bad_name(name));
            const Process& p = *slot->process;
            Array exits;
-           for (const auto& e : slot->exits)
-             exits.push_back(xmlrpc::Struct{{"time", clamp_int(e.time_ms / 1000)},
-                                            {"lived_ms", clamp_int(e.lived_ms)},
-                                            {"kind", e.kind},
-                                            {"exitstatus", e.code},
-                                            {"signal", e.signal},
-                                            {"core_dumped", e.core_dumped},
-                                            {"status", diagnosis::status_text(e)}});
+           for (const auto& e : slot->exits) {
+             const fsm::ExitInfo& x = e.exit;
+             exits.push_back(xmlrpc::Struct{
+                 {"time", clamp_int(x.ended_ms / 1000)},
+                 {"lived_ms", clamp_int(x.lived_ms())},
+                 {"kind", std::string(fsm::exit_kind_name(x.kind))},
+                 {"exitstatus", x.code()},
+                 {"signal", x.signal() ? values::signal_name(x.signal()) : std::string()},
+                 {"core_dumped", x.core_dumped()},
+                 {"status", diagnosis::status_text(e)}});
+           }
            Array output;
            for (auto& line : slot->tail.lines()) output.emplace_back(line);
            reply(Value(Struct{{"name", p.name()},

@@ -2,6 +2,7 @@
 #include "supervisord/diagnosis.h"
 
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <string>
 #include <vector>
@@ -91,10 +92,9 @@ TEST_CASE("a line that never ends is bounded") {
 }
 
 TEST_CASE("an ended run reads as a sentence and as a status") {
+  using Kind = fsm::ExitInfo::Kind;
   diagnosis::ExitRecord e;
-  e.kind = "exited";
-  e.code = 4;
-  e.lived_ms = 400;
+  e.exit = {Kind::Exited, 4 << 8, false, 1000, 1400};  // exit(4) after 0.4 s
   e.meaning = diagnosis::code_meaning("/usr/bin/gunicorn -w 4 wsgi:app", 4);
   CHECK(diagnosis::sentence(e) ==
         "exited with status 4 (gunicorn: app failed to load) after 0.4 s");
@@ -102,14 +102,10 @@ TEST_CASE("an ended run reads as a sentence and as a status") {
   CHECK(diagnosis::code_meaning("/bin/sh -c 'exit 4'", 4).empty());
 
   diagnosis::ExitRecord k;
-  k.kind = "stopped";
-  k.code = -1;
-  k.signal = "SIGKILL";
-  k.lived_ms = 65'000;
+  k.exit = {Kind::Stopped, SIGKILL, false, 0, 65'000};  // killed after 65 s
   CHECK(diagnosis::sentence(k) == "was terminated by SIGKILL after 1 min 5 s");
   CHECK(diagnosis::status_text(k) == "stopped: terminated by SIGKILL");
-  k.kind = "exited";
-  k.signal = "SIGSEGV";
-  k.core_dumped = true;
+  k.exit.kind = Kind::Exited;
+  k.exit.wait_status = SIGSEGV | 0x80;  // with a core dump
   CHECK(diagnosis::status_text(k) == "terminated by SIGSEGV (core dumped)");
 }
