@@ -246,9 +246,9 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     if (stopping) return;
     stopping = true;
     outcome = how;
+    // SUPERVISOR_STATE_CHANGE_STOPPING goes out through the bus.
     supervisor.set_state(how == RunOutcome::Restart ? SupervisorState::Restarting
                                                     : SupervisorState::Shutdown);
-    event_system.supervisor_stopping();
     supervisor.stop_all_ordered(teardown);
   };
 
@@ -353,8 +353,20 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   (void)state_store.open(std::move(so));
   if (!state_store.instance_counts().empty()) {  // extension: counts set with `scale`
     if (auto scaled = scaling::load(input.load_options, state_store)) {
-      for (const auto& g : adopt_instance_counts(supervisor, *scaled))
-        log.info("instance count of " + g + " restored from the state file");
+      // Nothing runs yet: the groups whose instances differ are rebuilt, not started
+      // (the autostart below starts them, recovery permitting).
+      config::Diff df = supervisor.reread(*scaled);
+      Supervisor::ApplyOptions options;
+      options.autostart = false;
+      for (size_t i = 0; i < df.changed.size(); ++i)
+        if (!df.processes[i].added.empty() || !df.processes[i].removed.empty())
+          options.only.push_back(df.changed[i]);
+      if (!options.only.empty()) {
+        std::vector<std::string> rebuilt = options.only;
+        supervisor.apply(df, std::move(options), [](auto) {});
+        for (const auto& g : rebuilt)
+          log.info("instance count of " + g + " restored from the state file");
+      }
     } else {
       log.warn("cannot apply remembered instance counts: " + scaled.error());
     }
@@ -365,7 +377,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   std::set<std::pair<std::string, std::string>> recovering;
   for (const auto& r : state_store.previous_instances()) recovering.emplace(r.group, r.name);
   bool autostarted = false;
-  auto held_back = [&](const Process& p) {
+  auto held_back = [&](const Instance& p) {
     return recovering.count({p.group(), p.name()}) > 0 ||
            (sd.remember_state && state_store.admin_stopped(p.group(), p.name()));
   };
@@ -375,7 +387,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
         std::pair<std::string, std::string> key{o.record.group, o.record.name};
         recovering.erase(key);
         if (!autostarted) return;  // the first autostart below will include it
-        supervisor.autostart([&](const Process& p) {
+        supervisor.autostart([&](const Instance& p) {
           return std::make_pair(p.group(), p.name()) != key || held_back(p);
         });
       });

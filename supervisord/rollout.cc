@@ -34,9 +34,29 @@ class Roll : public std::enable_shared_from_this<Roll> {
  private:
   std::string spec(const std::string& name) const { return group_ + ":" + name; }
 
-  std::shared_ptr<ProcessSlot> slot(const std::string& name) {
+  std::shared_ptr<Instance> slot(const std::string& name) {
     Group* g = s_.find_group(group_);
     return g ? g->find(name) : nullptr;
+  }
+
+  // Runs `check` now and on every state change of the batch's instances until it is done
+  // (returns true) once.
+  void on_batch_change(bool (Roll::*check)()) {
+    auto self = shared_from_this();
+    auto finished = std::make_shared<bool>(false);
+    std::vector<std::shared_ptr<Instance>> batch;
+    for (const auto& name : current_)
+      if (auto sl = slot(name)) batch.push_back(std::move(sl));
+    if (batch.empty()) {
+      (this->*check)();
+      return;
+    }
+    for (auto& inst : batch) {
+      inst->watch([self, finished, check](const Instance* i) {
+        if (!*finished) *finished = ((*self).*check)();
+        return *finished || !i;
+      });
+    }
   }
 
   void next_batch() {
@@ -51,26 +71,24 @@ class Roll : public std::enable_shared_from_this<Roll> {
         continue;
       }
       current_.push_back(name);
-      if (is_running_state(sl->process->state())) (void)sl->process->stop();
+      if (is_running_state(sl->state())) (void)sl->stop();
     }
-    auto self = shared_from_this();
-    s_.add_waiter([self]() { return self->stopped(); });
+    on_batch_change(&Roll::stopped);
   }
 
   // Waiter: every process of the batch is down -> start them.
   bool stopped() {
     for (const auto& name : current_) {
       auto sl = slot(name);
-      if (sl && !is_stopped_state(sl->process->state())) return false;
+      if (sl && !is_stopped_state(sl->state())) return false;
     }
     for (const auto& name : current_) {
       auto sl = slot(name);
       if (!sl) continue;
-      CommandStatus st = sl->process->start();
+      CommandStatus st = sl->start();
       if (!st.ok() && st.fault != Fault::AlreadyStarted) failed_.push_back(name);
     }
-    auto self = shared_from_this();
-    s_.add_waiter([self]() { return self->started(); });
+    on_batch_change(&Roll::started);
     return true;
   }
 
@@ -79,12 +97,12 @@ class Roll : public std::enable_shared_from_this<Roll> {
     bool all_running = true;
     for (const auto& name : current_) {
       auto sl = slot(name);
-      ProcessState st = sl ? sl->process->state() : ProcessState::Stopped;
+      ProcessState st = sl ? sl->state() : ProcessState::Stopped;
       bool failed = !sl || st == ProcessState::Backoff || st == ProcessState::Fatal ||
                     st == ProcessState::Exited || st == ProcessState::Stopped ||
                     st == ProcessState::Unknown;
       if (failed || std::find(failed_.begin(), failed_.end(), name) != failed_.end()) {
-        std::string why = sl ? sl->process->spawnerr() : "removed";
+        std::string why = sl ? sl->process().spawnerr() : "removed";
         if (why.empty()) why = sl ? std::string(state_name(st)) : why;
         result_.ok = false;
         result_.lines.push_back(spec(name) + ": ERROR (not ready: " + why + ")");
@@ -139,29 +157,6 @@ class Roll : public std::enable_shared_from_this<Roll> {
 };
 
 }  // namespace
-
-std::vector<std::string> adopt_instance_counts(Supervisor& s,
-                                               std::shared_ptr<const config::Config> scaled) {
-  std::vector<std::string> rebuilt;
-  auto names_of = [](const config::GroupConfig& g) {
-    std::vector<std::string> v;
-    for (const auto& p : g.processes) v.push_back(p->name);
-    return v;
-  };
-  for (const auto& gc : scaled->groups) {
-    const config::GroupConfig* live = s.config().find_group(gc->name);
-    if (live && names_of(*live) != names_of(*gc)) rebuilt.push_back(gc->name);
-  }
-  if (rebuilt.empty()) return rebuilt;
-  // Nothing has started yet: remove and re-add without autostart (the caller autostarts).
-  SupervisorState was = s.state();
-  s.set_state(SupervisorState::Restarting);
-  for (const auto& name : rebuilt) s.remove_group(name);
-  s.replace_config(std::move(scaled));
-  for (const auto& name : rebuilt) s.add_group(name);
-  s.set_state(was);
-  return rebuilt;
-}
 
 void rolling_restart(Supervisor& s, const std::string& group, std::vector<std::string> names,
                      int batch, int pause_ms, std::function<void(RolloutResult)> done) {

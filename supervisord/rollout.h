@@ -21,11 +21,6 @@ struct RolloutResult {
   std::vector<std::string> lines;  // "my_app:my_app_00: restarted", "... ERROR (...)"
 };
 
-// At start, before anything runs: groups whose processes differ in `scaled` (the config
-// loaded with the store's instance counts) are rebuilt from it. Returns the groups rebuilt.
-std::vector<std::string> adopt_instance_counts(Supervisor& s,
-                                               std::shared_ptr<const config::Config> scaled);
-
 // `names` are process names of `group`, restarted in the order given.
 void rolling_restart(Supervisor& s, const std::string& group, std::vector<std::string> names,
                      int batch, int pause_ms, std::function<void(RolloutResult)> done);

@@ -1,22 +1,39 @@
 #include "supervisord/supervisor.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstddef>
 
-#include "supervisord/diagnosis.h"
-#include "supervisord/events/bus.h"
+#include "common/namespec.h"
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/resource_limits.h"
 
-std::shared_ptr<ProcessSlot> Group::find(const std::string& process_name) const {
-  for (auto& s : slots)
-    if (s->process->name() == process_name) return s;
-  return nullptr;
+namespace {
+
+bool by_priority(const std::unique_ptr<Group>& a, const std::unique_ptr<Group>& b) {
+  return a->config().priority < b->config().priority;
 }
+
+// A fault with the name the client asked for when the process gave none (Supervisor puts
+// the requested name in ALREADY_STARTED, NOT_RUNNING, SPAWN_ERROR ...).
+CommandStatus named(CommandStatus st, const std::string& name) {
+  if (!st.ok() && st.detail.empty()) st.detail = name;
+  return st;
+}
+
+// startProcessGroup's choice: not STARTING, RUNNING or BACKOFF (STOPPING included).
+bool is_not_running(ProcessState state) {
+  return !is_running_state(state);
+}
+
+}  // namespace
 
 Supervisor::Supervisor(uv_loop_t* loop, Reaper& reaper, logs::DaemonLog& log)
     : loop_(loop), reaper_(reaper), log_(log) {}
 
 Supervisor::~Supervisor() = default;
+
+// ---- config and state ----
 
 void Supervisor::fit_limits() {
   limits::fit(*config_, [this](int level, const std::string& text) { log_.log(level, text); });
@@ -26,138 +43,397 @@ void Supervisor::set_config(std::shared_ptr<const config::Config> config, std::s
   config_ = std::move(config);
   fit_limits();
   server_url_ = std::move(server_url);
-  for (auto& gc : config_->groups) {
-    groups_.push_back(make_group(gc));
-    if (taps_.group_changed) taps_.group_changed(*groups_.back(), true);
-  }
+  for (auto& gc : config_->groups) add_group(gc, ApplyOptions{{}, /*autostart=*/false, false});
+  bus_.publish(happened::ConfigApplied{*config_});
 }
 
-void Supervisor::replace_config(std::shared_ptr<const config::Config> next) {
+config::Diff Supervisor::reread(std::shared_ptr<const config::Config> next) {
+  // Compare the running groups (not the last config read) with the new one; the
+  // [supervisord] settings (environment) are the last read's.
+  config::Config live = *config_;
+  live.groups.clear();
+  for (auto& g : groups_) live.groups.push_back(g->config_ptr());
+  config::Diff df = config::diff(live, *next);
   config_ = std::move(next);
   fit_limits();
+  return df;
 }
 
-Group* Supervisor::find_group(const std::string& name) {
+void Supervisor::set_state(SupervisorState s) {
+  if (s == state_) return;
+  SupervisorState was = state_;
+  state_ = s;
+  bus_.publish(happened::DaemonState{was, s});
+}
+
+// ---- lookups ----
+
+Group* Supervisor::find_group(const std::string& name) const {
   for (auto& g : groups_)
     if (g->name() == name) return g.get();
   return nullptr;
 }
 
-std::unique_ptr<Group> Supervisor::make_group(std::shared_ptr<const config::GroupConfig> gc) {
-  auto g = std::make_unique<Group>();
-  g->config = gc;
-  for (auto& pc : gc->processes) g->slots.push_back(make_slot(pc));
-  std::stable_sort(g->slots.begin(), g->slots.end(), [](const auto& a, const auto& b) {
-    return a->process->config().priority < b->process->config().priority;
+std::shared_ptr<Instance> Supervisor::find(const std::string& namespec) const {
+  auto [group, process] = namespec::parse(namespec);
+  Group* g = find_group(group);
+  return (g && process) ? g->find(*process) : nullptr;
+}
+
+std::vector<const Instance*> Supervisor::instances_by_name() const {
+  std::vector<const Instance*> all;
+  for (auto& g : groups_)
+    for (auto& i : g->instances()) all.push_back(i.get());
+  std::sort(all.begin(), all.end(), [](const Instance* x, const Instance* y) {
+    int c = x->group().compare(y->group());
+    return c != 0 ? c < 0 : x->name() < y->name();
   });
-  return g;
+  return all;
 }
 
-std::shared_ptr<ProcessSlot> Supervisor::make_slot(
-    std::shared_ptr<const config::ProcessConfig> pc) {
-  auto slot = std::make_shared<ProcessSlot>();
-  ProcessSlot* raw = slot.get();
-  const auto& sd = config_->supervisord;
-  logs::ChildLogContext ctx{pc->name, sd.identifier, sd.childlogdir, sd.strip_ansi};
-  auto make_log = [&](const config::LogConfig& lc,
-                      logs::Channel ch) -> std::unique_ptr<logs::ChildLog> {
-    logs::ChildLogCallbacks cb;
-    std::string what = pc->name + " " + std::string(logs::channel_name(ch));
-    bool err = ch == logs::Channel::Stderr;
-    cb.on_log_event = [this, raw, err](std::string_view data) {
-      if (taps_.log_event && raw->process) taps_.log_event(*raw->process, err, data);
-    };
-    cb.on_capture = [this, raw, err](std::string data) {
-      if (taps_.capture_event && raw->process)
-        taps_.capture_event(*raw->process, err, std::move(data));
-    };
-    cb.on_error = [this, what](const std::string& path, const std::string& message) {
-      log_.error("cannot write " + what + " log " + path + ": " + message);
-    };
-    auto r = logs::ChildLog::create(lc, ch, ctx, std::move(cb));
-    if (!r) {
-      log_.error("cannot create " + what + " log: " + r.error());
-      return nullptr;
-    }
-    return std::move(*r);
-  };
-  slot->stdout_log = make_log(pc->stdout_log, logs::Channel::Stdout);
-  if (!pc->redirect_stderr) slot->stderr_log = make_log(pc->stderr_log, logs::Channel::Stderr);
+// ---- commands ----
 
-  Process::Hooks hooks;
-  hooks.on_state_change = [this, raw](Process& p, ProcessState from, ProcessState to) {
-    on_state_change(*raw, p, from, to);
-  };
-  hooks.on_output = [this, raw](Process& p, bool is_stderr, std::string_view bytes) {
-    if (log_.enabled(logs::kLevelDebug)) {
-      // Supervisor's dispatcher logs undecodable output as "Undecodable: b'...'".
-      log_.debug("'" + p.name() + "' " + (is_stderr ? "stderr" : "stdout") + " output:\n" +
-                 events::render_data(bytes));
-    }
-    auto& log = is_stderr ? raw->stderr_log : raw->stdout_log;
-    if (log) log->on_output(bytes);
-    // Crash diagnostics keep what the process said on stderr (stdout when redirected).
-    if (is_stderr || p.config().redirect_stderr) raw->tail.append(bytes);
-    if (taps_.output) taps_.output(p, is_stderr, bytes);
-  };
-  hooks.on_log = [this](int level, std::string text) { log_.log(level, text); };
-  hooks.on_exit = [this, raw](Process&, const fsm::ExitInfo& e) { record_exit(*raw, e); };
-  spawn::SpawnContext sc{server_url_, sd.environment, log_.enabled(logs::kLevelDebug)};
-  slot->process = std::make_unique<Process>(loop_, reaper_, pc, sc, std::move(hooks));
-  return slot;
+void Supervisor::start(const Selector& sel, bool wait, Completion done) {
+  run_command(
+      sel, is_not_running,
+      [wait](Instance& inst, const std::string& name) -> Answer {
+        CommandStatus st = inst.start();
+        if (!st.ok()) return {named(st, name), {}};
+        if (inst.state() == ProcessState::Running || !wait) return {CommandStatus::success(), {}};
+        return {std::nullopt, [name](const Instance* i) -> std::optional<CommandStatus> {
+                  if (!i) return CommandStatus{Fault::AbnormalTermination, name};
+                  if (!i->process().spawnerr().empty())
+                    return CommandStatus{Fault::SpawnError, name};
+                  ProcessState state = i->state();
+                  if (state == ProcessState::Running) return CommandStatus::success();
+                  if (state != ProcessState::Starting)
+                    return CommandStatus{Fault::AbnormalTermination, name};
+                  return std::nullopt;
+                }};
+      },
+      std::move(done));
 }
 
-// `slot` owns `p` (the hook that calls this captures it), so no lookup by name: with
-// numprocs=1000 a search per state change made startup quadratic.
-void Supervisor::on_state_change(ProcessSlot& slot, Process& p, ProcessState from,
-                                 ProcessState to) {
-  if (to == ProcessState::Starting) {
-    ++slot.spawns;
-    if (slot.stdout_log) slot.stdout_log->started();
-    if (slot.stderr_log) slot.stderr_log->started();
-  } else if (p.pid() == 0 && !p.facts().draining) {
-    // The child and its group are gone (its pipes are closed): what capture mode held
-    // back goes to the log now, and the log files close until the next run's output.
-    if (slot.stdout_log) slot.stdout_log->stopped();
-    if (slot.stderr_log) slot.stderr_log->stopped();
+void Supervisor::stop(const Selector& sel, bool wait, Completion done) {
+  run_command(
+      sel, is_running_state,
+      [wait](Instance& inst, const std::string& name) -> Answer {
+        CommandStatus st = inst.stop();
+        if (!st.ok()) return {named(st, name), {}};
+        if (is_stopped_state(inst.state()) || !wait) return {CommandStatus::success(), {}};
+        return {std::nullopt, [](const Instance* i) -> std::optional<CommandStatus> {
+                  if (i && !is_stopped_state(i->state())) return std::nullopt;
+                  return CommandStatus::success();
+                }};
+      },
+      std::move(done));
+}
+
+void Supervisor::signal(const Selector& sel, int sig, Completion done) {
+  run_command(
+      sel, is_signallable_state,
+      [sig](Instance& inst, const std::string& name) -> Answer {
+        return {named(inst.signal(sig), name), {}};
+      },
+      std::move(done));
+}
+
+void Supervisor::restart(const Selector& sel, Completion done) {
+  stop(sel, /*wait=*/true, [this, sel, done = std::move(done)](Outcome stopped) {
+    if (!stopped.status.ok() && stopped.status.fault != Fault::NotRunning)
+      return done(std::move(stopped));
+    start(sel, /*wait=*/true, done);
+  });
+}
+
+void Supervisor::run_command(const Selector& sel, bool (*eligible)(ProcessState),
+                             const Command& one, Completion done) {
+  Outcome out;
+  if (state_ != SupervisorState::Running) {
+    out.status = {Fault::ShutdownState, ""};
+    return done(std::move(out));
   }
-  for (auto& l : listeners_) l(p, from, to);
-  run_waiters();
+  const Group* only = nullptr;
+  if (sel.kind != Selector::Kind::All) {
+    auto [group, process] = sel.kind == Selector::Kind::Namespec
+                                ? namespec::parse(sel.text)
+                                : namespec::NameSpec{sel.text, std::nullopt};
+    only = find_group(group);
+    std::shared_ptr<Instance> inst = (only && process) ? only->find(*process) : nullptr;
+    if (!only || (process && !inst)) {
+      out.status = {Fault::BadName, sel.text};
+      return done(std::move(out));
+    }
+    if (inst) {
+      Answer a = one(*inst, sel.text);
+      if (a.now) {
+        out.status = std::move(*a.now);
+        return done(std::move(out));
+      }
+      return inst->watch([check = std::move(a.check), done](const Instance* i) {
+        auto r = check(i);
+        if (!r) return false;
+        Outcome o;
+        o.status = std::move(*r);
+        done(std::move(o));
+        return true;
+      });
+    }
+  }
+
+  // A group form: one result per eligible process, in Supervisor's answer order (its
+  // make_allfunc): those answered at once first, in the group's order; then the others by
+  // when they completed. Supervisor re-checks them every 50 ms in the group's order, so
+  // those completing within 50 ms of the first of a batch keep the group's order.
+  using Clock = std::chrono::steady_clock;
+  struct Later {
+    size_t index;
+    Clock::time_point at;
+  };
+  struct Call {
+    Outcome out;
+    std::vector<Each> items;
+    std::vector<Later> later;
+    size_t pending = 0;
+    Completion done;
+    void finish() {
+      constexpr auto kPoll = std::chrono::milliseconds(50);
+      for (size_t b = 0; b < later.size();) {
+        size_t e = b + 1;
+        while (e < later.size() && later[e].at - later[b].at < kPoll) ++e;
+        std::sort(later.begin() + static_cast<std::ptrdiff_t>(b),
+                  later.begin() + static_cast<std::ptrdiff_t>(e),
+                  [](const Later& x, const Later& y) { return x.index < y.index; });
+        for (size_t i = b; i < e; ++i) out.each.push_back(std::move(items[later[i].index]));
+        b = e;
+      }
+      auto d = std::move(done);
+      d(std::move(out));
+    }
+  };
+  auto call = std::make_shared<Call>();
+  call->out.many = true;
+  call->done = std::move(done);
+  std::vector<std::pair<std::shared_ptr<Instance>, Answer>> waiting;
+  for (auto& g : groups_) {
+    if (only && g.get() != only) continue;
+    for (auto& inst : g->instances()) {
+      if (!eligible(inst->state())) continue;
+      Each each{g->name(), inst->name(), {}};
+      Answer a = one(*inst, namespec::make(each.group, each.name));
+      if (a.now) {
+        each.status = std::move(*a.now);
+        call->out.each.push_back(std::move(each));
+      } else {
+        call->items.push_back(std::move(each));
+        waiting.emplace_back(inst, std::move(a));
+      }
+    }
+  }
+  call->pending = waiting.size();
+  if (call->pending == 0) return call->finish();
+  for (size_t i = 0; i < waiting.size(); ++i) {
+    waiting[i].first->watch(
+        [call, i, check = std::move(waiting[i].second.check)](const Instance* inst) {
+          auto r = check(inst);
+          if (!r) return false;
+          call->items[i].status = std::move(*r);
+          call->later.push_back({i, Clock::now()});
+          if (--call->pending == 0) call->finish();
+          return true;
+        });
+  }
 }
 
-void Supervisor::add_waiter(Waiter w) {
-  if (w()) return;
-  waiters_.push_back(std::move(w));
-  if (running_waiters_) rerun_waiters_ = true;
+void Supervisor::when_stopped(const std::vector<std::shared_ptr<Instance>>& instances,
+                              std::function<void()> done) {
+  auto left = std::make_shared<size_t>(0);
+  for (auto& i : instances)
+    if (!is_stopped_state(i->state())) ++*left;
+  if (*left == 0) return done();
+  auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+  for (auto& i : instances) {
+    if (is_stopped_state(i->state())) continue;
+    i->watch([left, shared_done](const Instance* inst) {
+      if (inst && !is_stopped_state(inst->state())) return false;
+      if (--*left == 0) (*shared_done)();
+      return true;
+    });
+  }
 }
 
-void Supervisor::run_waiters() {
-  // A waiter may answer an RPC whose handler changes states again, or add waiters: such
-  // re-entrant calls only ask for another pass, so no change goes unnoticed.
-  if (running_waiters_) {
-    rerun_waiters_ = true;
+void Supervisor::stop_group(const std::string& name, std::function<void()> done) {
+  Group* g = find_group(name);
+  if (!g) return done();
+  for (auto& inst : g->instances())
+    if (is_running_state(inst->state())) (void)inst->stop();
+  when_stopped(g->instances(), std::move(done));
+}
+
+// ---- applying a config ----
+
+void Supervisor::apply(const config::Diff& diff, ApplyOptions options,
+                       std::function<void(std::vector<std::string> lines)> done) {
+  struct Job {
+    std::vector<std::function<void(std::function<void()>)>> steps;
+    size_t at = 0;
+    std::vector<std::string> lines;
+    std::function<void(std::vector<std::string>)> done;
+    static void next(const std::shared_ptr<Job>& job) {
+      if (job->at == job->steps.size()) {
+        auto d = std::move(job->done);
+        return d(std::move(job->lines));
+      }
+      auto step = job->steps[job->at++];
+      step([job]() { next(job); });
+    }
+  };
+  auto job = std::make_shared<Job>();
+  job->done = std::move(done);
+  auto wanted = [&options](const std::string& g) {
+    return options.only.empty() ||
+           std::find(options.only.begin(), options.only.end(), g) != options.only.end();
+  };
+  for (auto& name : options.only)
+    if (!find_group(name) && !config_->find_group(name))
+      job->lines.push_back("ERROR: no such group: " + name);
+  Job* j = job.get();  // the steps run while `job` holds it
+  for (const auto& name : diff.removed) {
+    if (!wanted(name)) continue;
+    job->steps.push_back([this, j, name](std::function<void()> next) {
+      stop_group(name, [this, j, name, next]() {
+        j->lines.push_back(name + ": stopped");
+        remove_group(name);
+        j->lines.push_back(name + ": removed process group");
+        next();
+      });
+    });
+  }
+  auto config_of = [this](const std::string& name) {
+    for (auto& g : config_->groups)
+      if (g->name == name) return g;
+    return std::shared_ptr<const config::GroupConfig>();
+  };
+  for (size_t i = 0; i < diff.changed.size(); ++i) {
+    const std::string& name = diff.changed[i];
+    if (!wanted(name)) continue;
+    job->steps.push_back([this, j, name, pd = diff.processes[i], gc = config_of(name),
+                          options](std::function<void()> next) {
+      update_group(pd, gc, options, [j, name, next]() {
+        j->lines.push_back(name + ": updated process group");
+        next();
+      });
+    });
+  }
+  for (const auto& name : diff.added) {
+    if (!wanted(name)) continue;
+    job->steps.push_back(
+        [this, j, name, gc = config_of(name), options](std::function<void()> next) {
+          if (gc && !find_group(name)) add_group(gc, options);
+          j->lines.push_back(name + ": added process group");
+          next();
+        });
+  }
+  job->steps.push_back([this](std::function<void()> next) {
+    bus_.publish(happened::ConfigApplied{*config_});
+    next();
+  });
+  Job::next(job);
+}
+
+std::shared_ptr<Instance> Supervisor::make_instance(
+    std::shared_ptr<const config::ProcessConfig> pc) {
+  const auto& sd = config_->supervisord;
+  spawn::SpawnContext sc{server_url_, sd.environment, log_.enabled(logs::kLevelDebug)};
+  Instance::Context ctx{loop_, reaper_, bus_, log_, sc, sd};
+  return std::make_shared<Instance>(ctx, std::move(pc));
+}
+
+void Supervisor::add_group(std::shared_ptr<const config::GroupConfig> gc,
+                           const ApplyOptions& options) {
+  auto g = std::make_unique<Group>(gc);
+  for (auto& pc : gc->processes) g->add(make_instance(pc));
+  // Runtime order: priority, ties in the order groups were added.
+  auto pos = std::upper_bound(groups_.begin(), groups_.end(), g, by_priority);
+  Group* added = groups_.insert(pos, std::move(g))->get();
+  bus_.publish(happened::GroupChange{*added, true});
+  if (state_ != SupervisorState::Running) return;
+  for (auto& inst : added->instances()) {
+    if (options.start_added)
+      (void)inst->start();
+    else if (options.autostart)
+      inst->autostart();
+  }
+}
+
+void Supervisor::remove_group(const std::string& name) {
+  for (auto it = groups_.begin(); it != groups_.end(); ++it) {
+    if ((*it)->name() != name) continue;
+    std::unique_ptr<Group> g = std::move(*it);
+    groups_.erase(it);
+    bus_.publish(happened::GroupChange{*g, false});
+    auto leaving = g->take_all();
+    for (auto& inst : leaving) inst->retire();
+    close_instances(std::move(leaving), [] {});
     return;
   }
-  running_waiters_ = true;
-  do {
-    rerun_waiters_ = false;
-    std::vector<Waiter> current;
-    current.swap(waiters_);
-    for (auto& w : current)
-      if (!w()) waiters_.push_back(std::move(w));
-  } while (rerun_waiters_);
-  running_waiters_ = false;
 }
 
-void Supervisor::autostart(const std::function<bool(const Process&)>& skip) {
+void Supervisor::update_group(const config::ProcessDiff& diff,
+                              std::shared_ptr<const config::GroupConfig> next,
+                              const ApplyOptions& options, std::function<void()> done) {
+  Group* g = find_group(diff.group);
+  if (!g || !next) return done();
+  std::vector<std::string> going = diff.removed;
+  going.insert(going.end(), diff.changed.begin(), diff.changed.end());
+  std::vector<std::shared_ptr<Instance>> leaving;
+  for (const auto& name : going)
+    if (auto inst = g->find(name)) {
+      if (is_running_state(inst->state())) (void)inst->stop();
+      leaving.push_back(std::move(inst));
+    }
+  when_stopped(leaving, [this, group = diff.group, going, next, diff, options, done]() {
+    Group* g = find_group(group);
+    if (!g) return done();
+    // Everything that goes is stopped: take it out, close it, build what comes.
+    auto leaving = g->take(going);
+    for (auto& inst : leaving) inst->retire();
+    close_instances(std::move(leaving), [] {});
+    std::vector<std::string> coming = diff.added;
+    coming.insert(coming.end(), diff.changed.begin(), diff.changed.end());
+    std::vector<std::shared_ptr<Instance>> fresh;
+    for (auto& pc : next->processes) {
+      if (std::find(coming.begin(), coming.end(), pc->name) == coming.end()) continue;
+      fresh.push_back(make_instance(pc));
+      g->add(fresh.back());
+    }
+    g->set_config(next);
+    std::stable_sort(groups_.begin(), groups_.end(), by_priority);
+    if (state_ == SupervisorState::Running) {
+      for (auto& inst : fresh) {
+        bool added =
+            std::find(diff.added.begin(), diff.added.end(), inst->name()) != diff.added.end();
+        if (options.start_added && added)
+          (void)inst->start();
+        else if (options.autostart)
+          inst->autostart();
+      }
+    }
+    done();
+  });
+}
+
+// ---- the daemon's run ----
+
+void Supervisor::autostart(const std::function<bool(const Instance&)>& skip) {
   if (state_ != SupervisorState::Running) return;
   std::vector<Group*> order;
   for (auto& g : groups_) order.push_back(g.get());
   std::stable_sort(order.begin(), order.end(),
-                   [](Group* a, Group* b) { return a->config->priority < b->config->priority; });
+                   [](Group* a, Group* b) { return a->config().priority < b->config().priority; });
   for (Group* g : order)
-    for (auto& slot : g->slots)
-      if (!skip || !skip(*slot->process)) autostart_queue_.push_back(slot);
+    for (auto& inst : g->instances())
+      if (!skip || !skip(*inst)) autostart_queue_.push_back(inst);
   autostart_slice();
 }
 
@@ -167,7 +443,7 @@ void Supervisor::autostart(const std::function<bool(const Process&)>& skip) {
 void Supervisor::autostart_slice() {
   const uint64_t deadline = uv_hrtime() + kAutostartSliceNs;
   while (autostart_next_ < autostart_queue_.size() && state_ == SupervisorState::Running) {
-    if (auto slot = autostart_queue_[autostart_next_++].lock()) slot->process->autostart();
+    if (auto inst = autostart_queue_[autostart_next_++].lock()) inst->autostart();
     if (autostart_next_ < autostart_queue_.size() && uv_hrtime() >= deadline) {
       if (!autostart_idle_) {
         autostart_idle_ = new uv_idle_t;
@@ -186,53 +462,6 @@ void Supervisor::autostart_slice() {
   autostart_next_ = 0;
 }
 
-bool Supervisor::add_group(const std::string& name) {
-  for (auto& gc : config_->groups) {
-    if (gc->name != name) continue;
-    auto g = make_group(gc);
-    // Runtime order: priority, ties in the order groups were added.
-    auto pos = std::upper_bound(
-        groups_.begin(), groups_.end(), gc->priority,
-        [](int prio, const std::unique_ptr<Group>& x) { return prio < x->config->priority; });
-    Group* added = g.get();
-    groups_.insert(pos, std::move(g));
-    if (taps_.group_changed) taps_.group_changed(*added, true);
-    if (state_ == SupervisorState::Running)
-      for (auto& slot : added->slots) slot->process->autostart();
-    return true;
-  }
-  return false;
-}
-
-bool Supervisor::remove_group(const std::string& name) {
-  for (auto it = groups_.begin(); it != groups_.end(); ++it) {
-    if ((*it)->name() != name) continue;
-    std::unique_ptr<Group> g = std::move(*it);
-    groups_.erase(it);
-    if (taps_.group_changed) taps_.group_changed(*g, false);
-    close_group(std::move(g), [] {});
-    return true;
-  }
-  return false;
-}
-
-void Supervisor::close_group(std::unique_ptr<Group> group, std::function<void()> done) {
-  auto holder = std::make_shared<std::unique_ptr<Group>>(std::move(group));
-  auto remaining = std::make_shared<size_t>((*holder)->slots.size());
-  ++closing_;
-  auto finish = [this, holder, done]() {
-    --closing_;
-    holder->reset();
-    done();
-  };
-  if (*remaining == 0) return finish();
-  for (auto& slot : (*holder)->slots) {
-    slot->process->close([remaining, finish]() {
-      if (--*remaining == 0) finish();
-    });
-  }
-}
-
 void Supervisor::stop_all_ordered(std::function<void()> done) {
   auto order = std::make_shared<std::vector<std::string>>();
   std::vector<Group*> gs;
@@ -242,7 +471,7 @@ void Supervisor::stop_all_ordered(std::function<void()> done) {
   // last of that list first: the exact reverse. So equal priorities stop in reverse name
   // order, as the last started is the first stopped.
   std::stable_sort(gs.begin(), gs.end(),
-                   [](Group* a, Group* b) { return a->config->priority < b->config->priority; });
+                   [](Group* a, Group* b) { return a->config().priority < b->config().priority; });
   for (auto it = gs.rbegin(); it != gs.rend(); ++it) order->push_back((*it)->name());
   stop_next_group(order, std::move(done));
 }
@@ -254,22 +483,36 @@ void Supervisor::stop_next_group(std::shared_ptr<std::vector<std::string>> order
     order->erase(order->begin());
     Group* g = find_group(name);
     if (!g) continue;
-    // Within a group every process is told at once, in the reverse of the slots' order
+    // Within a group every process is told at once, in the reverse of the group's order
     // (priority, then name): Supervisor's stop_all sorts by priority and reverses.
-    for (auto it = g->slots.rbegin(); it != g->slots.rend(); ++it) (*it)->process->shutdown();
-    add_waiter([this, name, order, done]() {
-      Group* g = find_group(name);
-      if (g) {
-        for (auto& slot : g->slots)
-          if (!is_stopped_state(slot->process->state())) return false;
-      }
-      // Continue outside the waiter loop's iteration.
-      stop_next_group(order, done);
-      return true;
-    });
+    const auto& instances = g->instances();
+    for (auto it = instances.rbegin(); it != instances.rend(); ++it) (*it)->shutdown();
+    // Continue outside the state change that completes the group.
+    when_stopped(instances, [this, order, done]() { stop_next_group(order, done); });
     return;
   }
   done();
+}
+
+void Supervisor::reopen_logs() {
+  for (auto& g : groups_)
+    for (auto& inst : g->instances()) inst->reopen_logs();
+}
+
+void Supervisor::close_instances(std::vector<std::shared_ptr<Instance>> instances,
+                                 std::function<void()> done) {
+  if (instances.empty()) return done();
+  auto remaining = std::make_shared<size_t>(instances.size());
+  closing_ += static_cast<int>(instances.size());
+  for (auto& inst : instances) {
+    // The close callback holds the instance until its handles are closed.
+    Instance* raw = inst.get();
+    raw->close([this, inst, remaining, done]() mutable {
+      --closing_;
+      inst.reset();
+      if (--*remaining == 0) done();
+    });
+  }
 }
 
 void Supervisor::close(std::function<void()> done) {
@@ -280,105 +523,9 @@ void Supervisor::close(std::function<void()> done) {
              [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
     autostart_idle_ = nullptr;
   }
-  auto remaining = std::make_shared<size_t>(groups_.size());
-  if (groups_.empty()) return done();
-  std::vector<std::unique_ptr<Group>> gs;
-  gs.swap(groups_);
-  for (auto& g : gs) {
-    close_group(std::move(g), [remaining, done]() {
-      if (--*remaining == 0) done();
-    });
-  }
-}
-
-void Supervisor::reopen_logs() {
+  std::vector<std::shared_ptr<Instance>> all;
   for (auto& g : groups_)
-    for (auto& slot : g->slots) {
-      if (slot->stdout_log) (void)slot->stdout_log->reopen();
-      if (slot->stderr_log) (void)slot->stderr_log->reopen();
-    }
-}
-
-void Supervisor::stop_group(const std::string& name, std::function<void()> done) {
-  Group* g = find_group(name);
-  if (!g) return done();
-  for (auto& slot : g->slots)
-    if (is_running_state(slot->process->state())) (void)slot->process->stop();
-  add_waiter([this, name, done]() {
-    if (Group* g = find_group(name))
-      for (auto& slot : g->slots)
-        if (!is_stopped_state(slot->process->state())) return false;
-    done();
-    return true;
-  });
-}
-
-void Supervisor::update_group(const config::ProcessDiff& diff,
-                              std::shared_ptr<const config::GroupConfig> next,
-                              std::function<void()> done) {
-  Group* g = find_group(diff.group);
-  if (!g) return done();
-  std::vector<std::string> going = diff.removed;
-  going.insert(going.end(), diff.changed.begin(), diff.changed.end());
-  for (const auto& name : going)
-    if (auto slot = g->find(name); slot && is_running_state(slot->process->state()))
-      (void)slot->process->stop();
-  std::string group_name = diff.group;
-  add_waiter([this, group_name, going, next, diff, done]() {
-    Group* g = find_group(group_name);
-    if (!g) {
-      done();
-      return true;
-    }
-    for (const auto& name : going)
-      if (auto slot = g->find(name); slot && !is_stopped_state(slot->process->state()))
-        return false;
-    // Everything that goes is stopped: swap it out, close it, build what comes.
-    auto leaving = std::make_unique<Group>();
-    leaving->config = g->config;
-    for (auto it = g->slots.begin(); it != g->slots.end();) {
-      if (std::find(going.begin(), going.end(), (*it)->process->name()) != going.end()) {
-        leaving->slots.push_back(std::move(*it));
-        it = g->slots.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    close_group(std::move(leaving), [] {});
-    std::vector<std::string> coming = diff.added;
-    coming.insert(coming.end(), diff.changed.begin(), diff.changed.end());
-    std::vector<ProcessSlot*> fresh;
-    for (auto& pc : next->processes) {
-      if (std::find(coming.begin(), coming.end(), pc->name) == coming.end()) continue;
-      g->slots.push_back(make_slot(pc));
-      fresh.push_back(g->slots.back().get());
-    }
-    g->config = next;
-    std::stable_sort(g->slots.begin(), g->slots.end(), [](const auto& a, const auto& b) {
-      return a->process->config().priority < b->process->config().priority;
-    });
-    std::stable_sort(groups_.begin(), groups_.end(), [](const auto& a, const auto& b) {
-      return a->config->priority < b->config->priority;
-    });
-    if (state_ == SupervisorState::Running)
-      for (ProcessSlot* slot : fresh) slot->process->autostart();
-    done();
-    return true;
-  });
-}
-
-void Supervisor::record_exit(ProcessSlot& slot, const fsm::ExitInfo& e) {
-  const Process& p = *slot.process;
-  diagnosis::ExitRecord rec{e, diagnosis::code_meaning(p.config().command, e.code())};
-  slot.exits.push_back(rec);
-  if (slot.exits.size() > kMaxExitRecords)
-    slot.exits.erase(slot.exits.begin(), slot.exits.end() - kMaxExitRecords);
-  if (e.kind == fsm::ExitInfo::Kind::Stopped ||
-      (e.kind == fsm::ExitInfo::Kind::Exited && e.expected))
-    return;
-  // Supervisor's line stays as it is (log parsers read it); ours follows it.
-  std::string last = slot.tail.last_line();
-  log_.warn("diagnosis: " + p.name() + " " + diagnosis::sentence(rec) +
-            (last.empty() ? std::string("; no output on stderr")
-                          : "; last output: " + events::render_data(last)));
+    for (auto& inst : g->take_all()) all.push_back(std::move(inst));
+  groups_.clear();
+  close_instances(std::move(all), std::move(done));
 }

@@ -1,146 +1,174 @@
-// supervisor.h — the top object of the daemon: the process groups of the running config,
-// the daemon state (RUNNING / RESTARTING / SHUTDOWN), ordered start and shutdown
-// (by priority), applying a reload, and waiters that RPC calls use to be answered when
-// processes reach a state (no polling: waiters are re-checked on every state change).
-// Knows nothing of HTTP or XML-RPC (rpc/ calls this API) and nothing of fork/exec
-// (process/ does that).
+// supervisor.h — the facade: the one API over the process table that every surface (the
+// XML-RPC methods, the event listeners, the state store, the zero-downtime drivers, the
+// daemon's run loop) uses. It owns the groups of the running config and their instances,
+// the daemon state (RUNNING / RESTARTING / SHUTDOWN) and the Bus on which everything that
+// happens is published. It offers:
+// - commands over a name (start, stop, signal, restart) with a completion and a
+//   structured outcome, answered in Supervisor's order for the group forms;
+// - lookups (find a group, an instance by namespec, every instance by name);
+// - apply(): the one path that changes running groups (update, add/remove a group, scale,
+//   remembered instance counts at start), down to the instance;
+// - ordered autostart and shutdown (by priority), log reopening, closing.
+// Knows nothing of HTTP or XML-RPC (rpc/ maps outcomes to answers) and nothing of
+// fork/exec (process/ does that).
 #pragma once
 
 #include <uv.h>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "common/faults.h"
 #include "common/states.h"
 #include "supervisord/config/diff.h"
 #include "supervisord/config/model.h"
-#include "supervisord/diagnosis.h"
-#include "supervisord/logs/child_log.h"
-#include "supervisord/process/process.h"
+#include "supervisord/process/bus.h"
+#include "supervisord/process/group.h"
+#include "supervisord/process/instance.h"
 
 namespace logs {
 class DaemonLog;
 }
 
-class Supervisor;
-
-// One live process and its output capture.
-struct ProcessSlot {
-  std::unique_ptr<Process> process;
-  std::unique_ptr<logs::ChildLog> stdout_log;
-  std::unique_ptr<logs::ChildLog> stderr_log;
-  int spawns = 0;  // times it entered STARTING; restarts = spawns - 1
-  // Crash diagnostics (extension): the last lines of stderr (stdout when redirected)
-  // and the last exits, bounded, for `supervisorctl why`.
-  diagnosis::OutputTail tail;
-  std::vector<diagnosis::ExitRecord> exits;  // oldest first; empty until the first exit
-};
-
-struct Group {
-  std::shared_ptr<const config::GroupConfig> config;
-  // In process priority order. Shared so that a waiting RPC call can hold a weak
-  // reference that survives the group's removal.
-  std::vector<std::shared_ptr<ProcessSlot>> slots;
-  const std::string& name() const { return config->name; }
-  std::shared_ptr<ProcessSlot> find(const std::string& process_name) const;
-};
-
 class Supervisor {
  public:
-  // A waiter is re-evaluated after every process state change (and once when added);
-  // it returns true when it is done and can be dropped.
-  using Waiter = std::function<bool()>;
-
   Supervisor(uv_loop_t* loop, Reaper& reaper, logs::DaemonLog& log);
   ~Supervisor();
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
+  // Everything that happens, typed. Subscribe before set_config to hear the first groups.
+  Bus& bus() { return bus_; }
+
+  // ---- config and state ----
   // Installs the first config: every group is added (not started).
   void set_config(std::shared_ptr<const config::Config> config, std::string server_url);
+  // The last config read (reloadConfig's): what add/update/scale take groups from.
   const config::Config& config() const { return *config_; }
   std::shared_ptr<const config::Config> config_ptr() const { return config_; }
+  // Makes `next` the last config read and says how its groups differ from the running
+  // ones (Supervisor's reloadConfig). Nothing starts or stops.
+  config::Diff reread(std::shared_ptr<const config::Config> next);
 
   SupervisorState state() const { return state_; }
-  void set_state(SupervisorState s) { state_ = s; }
+  void set_state(SupervisorState s);
 
+  // ---- lookups ----
   // Groups in runtime order: priority, ties in the order they were added.
   const std::vector<std::unique_ptr<Group>>& groups() const { return groups_; }
-  Group* find_group(const std::string& name);
+  Group* find_group(const std::string& name) const;
+  // "group:name" (or "name" for the group of that name): null unless it names one process.
+  std::shared_ptr<Instance> find(const std::string& namespec) const;
+  // Every instance, ordered by (group, name) as getAllProcessInfo lists them.
+  std::vector<const Instance*> instances_by_name() const;
 
-  // Starts every autostart process that was never started, walking groups by priority;
-  // `skip` (remembered admin state) keeps a process stopped.
-  void autostart(const std::function<bool(const Process&)>& skip = {});
+  // ---- commands ----
+  // What a command names: one process by namespec ("g:n"; "g:*" and "g:" mean the
+  // group), a group by name, or every process.
+  struct Selector {
+    enum class Kind { Namespec, Group, All };
+    Kind kind = Kind::All;
+    std::string text;
+    static Selector namespec(std::string s) { return {Kind::Namespec, std::move(s)}; }
+    static Selector group(std::string s) { return {Kind::Group, std::move(s)}; }
+    static Selector all() { return {}; }
+  };
+  // One process's result in a group form. `status.detail` is its "group:name".
+  struct Each {
+    std::string group;
+    std::string name;
+    CommandStatus status;
+  };
+  // `status`: the call's own failure (SHUTDOWN_STATE, BAD_NAME: detail = the name asked
+  // for) or, for one process, its result. `many`: a group form; `each` holds one result
+  // per process it chose, in Supervisor's answer order (see answer_order()).
+  struct Outcome {
+    CommandStatus status;
+    bool many = false;
+    std::vector<Each> each;
+  };
+  using Completion = std::function<void(Outcome)>;
 
-  // Group management for update / addProcessGroup / removeProcessGroup.
-  bool add_group(const std::string& name);     // from the current config; false if unknown
-  bool remove_group(const std::string& name);  // caller checked all are stopped
-  void replace_config(std::shared_ptr<const config::Config> next);  // reload: keep groups
-
-  // Our `update` (extension, Supervisor#177/#591): applies a changed group in place, down
-  // to the instance. Removed and changed processes are stopped (all at once), then removed
-  // or replaced; added ones are created and autostarted; untouched ones keep running.
-  // `done` gets nothing: the caller prints the group's line.
-  void update_group(const config::ProcessDiff& diff,
-                    std::shared_ptr<const config::GroupConfig> next, std::function<void()> done);
+  // startProcess/startProcessGroup/startAllProcesses: those not STARTING, RUNNING or
+  // BACKOFF; with `wait`, completes when each is RUNNING (or failed).
+  void start(const Selector& sel, bool wait, Completion done);
+  // stop*: those STARTING, RUNNING or BACKOFF; with `wait`, completes when each stopped.
+  void stop(const Selector& sel, bool wait, Completion done);
+  // signal*: those STARTING, RUNNING or STOPPING; to the master pid only.
+  void signal(const Selector& sel, int sig, Completion done);
+  // stop (waiting), then start (waiting): `supervisorctl restart` in one call.
+  void restart(const Selector& sel, Completion done);
   // Stops every running process of a group (all at once), then calls done.
   void stop_group(const std::string& name, std::function<void()> done);
+  // Calls done once every one of `instances` is stopped (or has left its group).
+  static void when_stopped(const std::vector<std::shared_ptr<Instance>>& instances,
+                           std::function<void()> done);
 
+  // ---- applying a config ----
+  struct ApplyOptions {
+    std::vector<std::string> only;  // group names; empty = every group of the diff
+    bool autostart = true;          // added instances autostart (if the daemon runs)
+    bool start_added = false;       // added instances start whatever autostart says
+  };
+  // The one path that changes running groups, from a diff of config() against them
+  // (reread() makes both): removed groups are stopped, then removed; a changed group is
+  // updated in place down to the instance (removed and reconfigured instances stopped,
+  // then replaced; untouched ones keep running); added groups are added. One group at a
+  // time, in Supervisor's order (removed, changed, added). `done` gets the lines
+  // `supervisorctl update` prints.
+  void apply(const config::Diff& diff, ApplyOptions options,
+             std::function<void(std::vector<std::string> lines)> done);
+
+  // ---- the daemon's run ----
+  // Starts every autostart process that was never started, walking groups by priority;
+  // `skip` (remembered admin state) keeps a process stopped.
+  void autostart(const std::function<bool(const Instance&)>& skip = {});
   // Stops every group one at a time in descending priority, then calls done.
   void stop_all_ordered(std::function<void()> done);
-
-  void add_waiter(Waiter w);
   void reopen_logs();
-  // Closes every process's handles (all must be stopped); `done` once all closed.
+  // Closes every instance's handles (all must be stopped); `done` once all closed.
   void close(std::function<void()> done);
-  // Every process state change, after the Supervisor's own bookkeeping (events, store).
-  using StateListener = std::function<void(Process&, ProcessState from, ProcessState to)>;
-  void add_state_listener(StateListener l) { listeners_.push_back(std::move(l)); }
-
-  // The event system's view (events/): groups added (after insertion, before autostart)
-  // and removed (before their processes close), every output chunk, PROCESS_LOG data and
-  // PROCESS_COMMUNICATION captures. Each may be empty.
-  struct EventTaps {
-    std::function<void(const Group&, bool added)> group_changed;
-    std::function<void(Process&, bool is_stderr, std::string_view bytes)> output;
-    std::function<void(Process&, bool is_stderr, std::string_view data)> log_event;
-    std::function<void(Process&, bool is_stderr, std::string data)> capture_event;
-  };
-  void set_event_taps(EventTaps taps) { taps_ = std::move(taps); }
 
   uv_loop_t* loop() const { return loop_; }
   logs::DaemonLog& log() { return log_; }
 
  private:
-  std::unique_ptr<Group> make_group(std::shared_ptr<const config::GroupConfig> gc);
+  // A command's answer for one instance: now, or a check run on the instance's state
+  // changes until it gives one (null instance: it left its group).
+  struct Answer {
+    std::optional<CommandStatus> now;
+    std::function<std::optional<CommandStatus>(const Instance*)> check;
+  };
+  // `name`: what fault details name (the namespec asked for, or "group:name").
+  using Command = std::function<Answer(Instance&, const std::string& name)>;
+  void run_command(const Selector& sel, bool (*eligible)(ProcessState), const Command& one,
+                   Completion done);
+  void add_group(std::shared_ptr<const config::GroupConfig> gc, const ApplyOptions& options);
+  void remove_group(const std::string& name);
+  void update_group(const config::ProcessDiff& diff,
+                    std::shared_ptr<const config::GroupConfig> next, const ApplyOptions& options,
+                    std::function<void()> done);
+  std::shared_ptr<Instance> make_instance(std::shared_ptr<const config::ProcessConfig> pc);
   void fit_limits();  // RLIMIT_NOFILE / RLIMIT_NPROC toward what config_ needs
-  std::shared_ptr<ProcessSlot> make_slot(std::shared_ptr<const config::ProcessConfig> pc);
-  void on_state_change(ProcessSlot& slot, Process& p, ProcessState from, ProcessState to);
-  void record_exit(ProcessSlot& slot, const fsm::ExitInfo& e);
-  static constexpr size_t kMaxExitRecords = 10;
-  void run_waiters();
   void stop_next_group(std::shared_ptr<std::vector<std::string>> order, std::function<void()> done);
-  void close_group(std::unique_ptr<Group> group, std::function<void()> done);
+  void close_instances(std::vector<std::shared_ptr<Instance>> instances,
+                       std::function<void()> done);
   void autostart_slice();
   static constexpr uint64_t kAutostartSliceNs = 2'000'000;
 
   uv_loop_t* loop_;
   Reaper& reaper_;
   logs::DaemonLog& log_;
+  Bus bus_;
   std::shared_ptr<const config::Config> config_;
   std::string server_url_;
   SupervisorState state_ = SupervisorState::Running;
   std::vector<std::unique_ptr<Group>> groups_;
-  std::vector<Waiter> waiters_;
-  bool running_waiters_ = false;
-  bool rerun_waiters_ = false;
-  std::vector<StateListener> listeners_;
-  std::vector<std::weak_ptr<ProcessSlot>> autostart_queue_;  // see autostart_slice()
+  std::vector<std::weak_ptr<Instance>> autostart_queue_;  // see autostart_slice()
   size_t autostart_next_ = 0;
   uv_idle_t* autostart_idle_ = nullptr;
-  EventTaps taps_;
-  int closing_ = 0;  // groups whose handles are still closing
+  int closing_ = 0;  // instances whose handles are still closing
 };

@@ -34,31 +34,40 @@ EventSystem::EventSystem(uv_loop_t* loop, Supervisor& supervisor, logs::DaemonLo
 
 EventSystem::~EventSystem() {
   close();
+  for (uint64_t id : subscriptions_) supervisor_.bus().unsubscribe(id);
 }
 
 void EventSystem::attach() {
-  Supervisor::EventTaps taps;
-  taps.group_changed = [this](const Group& g, bool added) { group_changed(g, added); };
-  taps.output = [this](Process& p, bool is_stderr, std::string_view bytes) {
-    output(p, is_stderr, bytes);
+  ::Bus& bus = supervisor_.bus();
+  subscriptions_ = {
+      bus.subscribe<happened::GroupChange>(
+          [this](const happened::GroupChange& e) { group_changed(e.group, e.added); }),
+      bus.subscribe<happened::Output>([this](const happened::Output& e) {
+        output(e.instance.process(), e.is_stderr, e.bytes);
+      }),
+      bus.subscribe<happened::LogData>([this](const happened::LogData& e) {
+        const Process& p = e.instance.process();
+        // A listener's stdout is the protocol channel: never a PROCESS_LOG event (a
+        // listener subscribed to PROCESS_LOG would otherwise feed on its own answers).
+        if (!e.is_stderr && p.config().kind == config::ProgramKind::EventListener) return;
+        bus_.publish(e.is_stderr ? EventType::ProcessLogStderr : EventType::ProcessLogStdout,
+                     process_log_payload(p.name(), p.group(), p.pid(),
+                                         e.is_stderr ? "stderr" : "stdout", e.data));
+      }),
+      bus.subscribe<happened::Capture>([this](const happened::Capture& e) {
+        const Process& p = e.instance.process();
+        if (!e.is_stderr && p.config().kind == config::ProgramKind::EventListener) return;
+        bus_.publish(e.is_stderr ? EventType::ProcessCommunicationStderr
+                                 : EventType::ProcessCommunicationStdout,
+                     process_comm_payload(p.name(), p.group(), p.pid(), e.data));
+      }),
+      bus.subscribe<happened::StateChange>([this](const happened::StateChange& e) {
+        state_changed(e.instance.process(), e.from, e.to);
+      }),
+      bus.subscribe<happened::DaemonState>([this](const happened::DaemonState& e) {
+        if (e.from == SupervisorState::Running) supervisor_stopping();
+      }),
   };
-  taps.log_event = [this](Process& p, bool is_stderr, std::string_view data) {
-    // A listener's stdout is the protocol channel: never a PROCESS_LOG event (a listener
-    // subscribed to PROCESS_LOG would otherwise feed on its own answers).
-    if (!is_stderr && p.config().kind == config::ProgramKind::EventListener) return;
-    bus_.publish(
-        is_stderr ? EventType::ProcessLogStderr : EventType::ProcessLogStdout,
-        process_log_payload(p.name(), p.group(), p.pid(), is_stderr ? "stderr" : "stdout", data));
-  };
-  taps.capture_event = [this](Process& p, bool is_stderr, std::string data) {
-    if (!is_stderr && p.config().kind == config::ProgramKind::EventListener) return;
-    bus_.publish(
-        is_stderr ? EventType::ProcessCommunicationStderr : EventType::ProcessCommunicationStdout,
-        process_comm_payload(p.name(), p.group(), p.pid(), data));
-  };
-  supervisor_.set_event_taps(std::move(taps));
-  supervisor_.add_state_listener(
-      [this](Process& p, ProcessState from, ProcessState to) { state_changed(p, from, to); });
 }
 
 void EventSystem::supervisor_running() {
@@ -96,32 +105,30 @@ EventPool* EventSystem::pool(const std::string& name) {
   return it == pools_.end() ? nullptr : it->second.pool.get();
 }
 
-Process* EventSystem::find_process(const std::string& group, const std::string& name) {
+Instance* EventSystem::find_instance(const std::string& group, const std::string& name) {
   Group* g = supervisor_.find_group(group);
-  if (!g) return nullptr;
-  auto slot = g->find(name);
-  return slot ? slot->process.get() : nullptr;
+  return g ? g->find(name).get() : nullptr;
 }
 
 void EventSystem::group_changed(const Group& g, bool added) {
   const std::string name = g.name();
   if (added) {
     // The pool exists before its own PROCESS_GROUP_ADDED, so it hears about itself.
-    if (g.config->kind == config::ProgramKind::EventListener && !g.slots.empty()) {
-      const config::ProcessConfig& first = g.slots.front()->process->config();
+    if (g.config().kind == config::ProgramKind::EventListener && !g.instances().empty()) {
+      const config::ProcessConfig& first = g.instances().front()->config();
       std::vector<EventType> subs;
       for (const auto& e : first.events)
         if (auto t = parse_event_type(e)) subs.push_back(*t);
       std::vector<std::string> listeners;
-      for (const auto& slot : g.slots) listeners.push_back(slot->process->name());
+      for (const auto& inst : g.instances()) listeners.push_back(inst->name());
       EventPool::Io io;
       io.running = [this, name](const std::string& l) {
-        Process* p = find_process(name, l);
-        return p && p->state() == ProcessState::Running;
+        Instance* i = find_instance(name, l);
+        return i && i->state() == ProcessState::Running;
       };
       io.write = [this, name](const std::string& l, std::string_view bytes) {
-        Process* p = find_process(name, l);
-        return p && p->write_stdin(bytes).ok();
+        Instance* i = find_instance(name, l);
+        return i && i->write_stdin(bytes).ok();
       };
       io.log = [this](int level, const std::string& text) { log_.log(level, text); };
       PoolEntry entry;
@@ -143,16 +150,16 @@ void EventSystem::group_changed(const Group& g, bool added) {
       bus_.unsubscribe(it->second.subscription);
       pools_.erase(it);
     }
-    for (const auto& slot : g.slots) {
-      last_pid_.erase(key(*slot->process));
-      starting_tries_.erase(key(*slot->process));
+    for (const auto& inst : g.instances()) {
+      last_pid_.erase(key(inst->process()));
+      starting_tries_.erase(key(inst->process()));
     }
     bus_.publish(EventType::ProcessGroupRemoved, group_payload(name));
   }
   kick();
 }
 
-void EventSystem::state_changed(Process& p, ProcessState from, ProcessState to) {
+void EventSystem::state_changed(const Process& p, ProcessState from, ProcessState to) {
   const std::string k = key(p);
   if (p.pid() != 0) last_pid_[k] = p.pid();
   pid_t pid = p.pid();
@@ -183,7 +190,7 @@ void EventSystem::state_changed(Process& p, ProcessState from, ProcessState to) 
   kick();
 }
 
-void EventSystem::output(Process& p, bool is_stderr, std::string_view bytes) {
+void EventSystem::output(const Process& p, bool is_stderr, std::string_view bytes) {
   if (is_stderr || p.config().kind != config::ProgramKind::EventListener) return;
   // Bytes drained from a previous instance's pipe (pid already 0) are not this one's.
   if (p.pid() == 0) return;

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "supervisord/events/bus.h"
 #include "supervisord/events/pool.h"
@@ -21,7 +22,8 @@
 
 class Supervisor;
 class Process;
-struct Group;
+class Instance;
+class Group;
 namespace logs {
 class DaemonLog;
 }
@@ -35,13 +37,11 @@ class EventSystem {
   EventSystem(const EventSystem&) = delete;
   EventSystem& operator=(const EventSystem&) = delete;
 
-  // Installs the Supervisor taps and the state listener; before Supervisor::set_config so
-  // that the first groups make their pools and PROCESS_GROUP_ADDED events.
+  // Subscribes to the Supervisor's bus; before Supervisor::set_config so that the first
+  // groups make their pools and PROCESS_GROUP_ADDED events.
   void attach();
   // SUPERVISOR_STATE_CHANGE_RUNNING and the tick timers (before autostart).
   void supervisor_running();
-  // SUPERVISOR_STATE_CHANGE_STOPPING (shutdown or restart begins).
-  void supervisor_stopping();
   // REMOTE_COMMUNICATION (supervisor.sendRemoteCommEvent).
   void remote(const std::string& type, const std::string& data);
   // Closes the tick timers (idempotent). Pools keep buffering until destruction.
@@ -58,11 +58,13 @@ class EventSystem {
     uint64_t subscription = 0;
   };
   void group_changed(const Group& g, bool added);
-  void state_changed(Process& p, ProcessState from, ProcessState to);
-  void output(Process& p, bool is_stderr, std::string_view bytes);
+  void state_changed(const Process& p, ProcessState from, ProcessState to);
+  void output(const Process& p, bool is_stderr, std::string_view bytes);
+  void supervisor_stopping();  // SUPERVISOR_STATE_CHANGE_STOPPING
   void kick();
   void dispatch_all();
-  Process* find_process(const std::string& group, const std::string& name);
+  Instance* find_instance(const std::string& group, const std::string& name);
+  std::vector<uint64_t> subscriptions_;  // on the Supervisor's bus
 
   Supervisor& supervisor_;
   logs::DaemonLog& log_;

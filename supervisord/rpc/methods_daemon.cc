@@ -39,11 +39,9 @@ Value config_info(Supervisor& s, const config::GroupConfig& g, const config::Pro
   Group* live = s.find_group(g.name);
   bool inuse = live != nullptr;
   std::string out_path, err_path;
-  if (live) {
-    if (auto slot = live->find(p.name)) {
-      if (slot->stdout_log) out_path = slot->stdout_log->path();
-      if (slot->stderr_log) err_path = slot->stderr_log->path();
-    }
+  if (auto inst = live ? live->find(p.name) : nullptr) {
+    out_path = inst->log_path(false);
+    err_path = inst->log_path(true);
   }
   Value uid = p.user ? Value(static_cast<int>(p.user->uid)) : Value("none");
   Array codes;
@@ -84,19 +82,6 @@ Value config_info(Supervisor& s, const config::GroupConfig& g, const config::Pro
 
 // `update` runs its steps one after another; a step that stops processes continues from
 // a waiter. The pending callbacks own the job; steps get it by reference (no cycle).
-struct UpdateJob {
-  std::vector<std::function<void(UpdateJob&, std::function<void()>)>> steps;
-  size_t at = 0;
-  Array lines;
-  Reply reply;
-};
-
-void run_update_steps(std::shared_ptr<UpdateJob> job) {
-  if (job->at == job->steps.size()) return job->reply(Value(job->lines));
-  auto step = job->steps[job->at++];
-  step(*job, [job]() { run_update_steps(job); });
-}
-
 }  // namespace
 
 void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
@@ -181,12 +166,7 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            if (!running(reply)) return;
            auto next = hooks_ptr->reload();
            if (!next) return reply(fault(Fault::CantReread, next.error()));
-           // Compare the running groups (not the last read config) with the new file.
-           config::Config live = s.config();
-           live.groups.clear();
-           for (auto& g : s.groups()) live.groups.push_back(g->config);
-           config::Diff df = config::diff(live, **next);
-           s.replace_config(*next);
+           config::Diff df = s.reread(*next);
            auto arr = [](const std::vector<std::string>& v) {
              Array a;
              for (auto& n : v) a.emplace_back(n);
@@ -216,55 +196,14 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            }
            auto next = hooks_ptr->reload();
            if (!next) return reply(fault(Fault::CantReread, next.error()));
-           config::Config live = s.config();
-           live.groups.clear();
-           for (auto& g : s.groups()) live.groups.push_back(g->config);
-           config::Diff df = config::diff(live, **next);
-           s.replace_config(*next);
-
-           auto job = std::make_shared<UpdateJob>();
-           job->reply = std::move(reply);
-           auto wanted = [&only](const std::string& g) {
-             return only.empty() || std::find(only.begin(), only.end(), g) != only.end();
-           };
-           for (auto& name : only) {
-             bool known = s.find_group(name) || s.config().find_group(name);
-             if (!known) job->lines.emplace_back("ERROR: no such group: " + name);
-           }
-           for (auto& name : df.removed) {
-             if (!wanted(name)) continue;
-             job->steps.push_back([&s, name](UpdateJob& j, std::function<void()> next) {
-               s.stop_group(name, [&s, &j, name, next]() {
-                 j.lines.emplace_back(name + ": stopped");
-                 s.remove_group(name);
-                 j.lines.emplace_back(name + ": removed process group");
-                 next();
-               });
-             });
-           }
-           for (size_t i = 0; i < df.changed.size(); ++i) {
-             const std::string& name = df.changed[i];
-             if (!wanted(name)) continue;
-             auto pd = df.processes[i];
-             std::shared_ptr<const config::GroupConfig> gc;
-             for (auto& g : s.config().groups)
-               if (g->name == name) gc = g;
-             job->steps.push_back([&s, name, pd, gc](UpdateJob& j, std::function<void()> next) {
-               s.update_group(pd, gc, [&j, name, next]() {
-                 j.lines.emplace_back(name + ": updated process group");
-                 next();
-               });
-             });
-           }
-           for (auto& name : df.added) {
-             if (!wanted(name)) continue;
-             job->steps.push_back([&s, name](UpdateJob& j, std::function<void()> next) {
-               s.add_group(name);
-               j.lines.emplace_back(name + ": added process group");
-               next();
-             });
-           }
-           run_update_steps(job);
+           config::Diff df = s.reread(*next);
+           Supervisor::ApplyOptions options;
+           options.only = std::move(only);
+           s.apply(df, std::move(options), [reply](std::vector<std::string> lines) {
+             Array out;
+             for (auto& l : lines) out.emplace_back(std::move(l));
+             reply(Value(std::move(out)));
+           });
          },
          0,
          1,
@@ -281,8 +220,9 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
            const std::string& name = a[0].as_string();
            if (!s.config().find_group(name)) return reply(bad_name(name));
            if (s.find_group(name)) return reply(fault(Fault::AlreadyAdded, name));
-           s.add_group(name);
-           reply(Value(true));
+           config::Diff df;
+           df.added = {name};
+           s.apply(df, {}, [reply](auto) { reply(Value(true)); });
          },
          1,
          1,
@@ -297,11 +237,11 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
                                             const std::string& name = a[0].as_string();
                                             Group* g = s.find_group(name);
                                             if (!g) return reply(bad_name(name));
-                                            for (auto& slot : g->slots)
-                                              if (!is_stopped_state(slot->process->state()))
-                                                return reply(fault(Fault::StillRunning, name));
-                                            s.remove_group(name);
-                                            reply(Value(true));
+                                            if (!g->all_stopped())
+                                              return reply(fault(Fault::StillRunning, name));
+                                            config::Diff df;
+                                            df.removed = {name};
+                                            s.apply(df, {}, [reply](auto) { reply(Value(true)); });
                                           },
                                           1,
                                           1,

@@ -37,17 +37,15 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
     }
     return true;
   };
-  // The named process's slot, or a BAD_NAME reply.
-  auto slot_of = [&s](const Value& v, Reply& reply) -> std::shared_ptr<ProcessSlot> {
+  // The named process, or a BAD_NAME reply.
+  auto instance_of = [&s](const Value& v, Reply& reply) -> std::shared_ptr<Instance> {
     if (!v.is_string()) {
       reply(fault(Fault::IncorrectParameters));
       return nullptr;
     }
-    auto [group, process] = namespec::parse(v.as_string());
-    Group* g = s.find_group(group);
-    auto slot = (g && process) ? g->find(*process) : nullptr;
-    if (!slot) reply(bad_name(v.as_string()));
-    return slot;
+    auto inst = s.find(v.as_string());
+    if (!inst) reply(bad_name(v.as_string()));
+    return inst;
   };
 
   d.add("supervisor.readLog",
@@ -85,16 +83,13 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
 
   for (bool is_stderr : {false, true}) {
     const char* chan = is_stderr ? "Stderr" : "Stdout";
-    auto path_of = [is_stderr](const ProcessSlot& slot) -> std::string {
-      const auto& log = is_stderr ? slot.stderr_log : slot.stdout_log;
-      return log ? log->path() : "";
-    };
+    auto path_of = [is_stderr](const Instance& inst) { return inst.log_path(is_stderr); };
     d.add(std::string("supervisor.readProcess") + chan + "Log",
-          {[running, slot_of, path_of](const Array& a, Reply reply) {
+          {[running, instance_of, path_of](const Array& a, Reply reply) {
              if (!running(reply)) return;
-             auto slot = slot_of(a[0], reply);
-             if (!slot || !int_args(a, 1, reply)) return;
-             std::string path = path_of(*slot);
+             auto inst = instance_of(a[0], reply);
+             if (!inst || !int_args(a, 1, reply)) return;
+             std::string path = path_of(*inst);
              if (path.empty()) return reply(fault(Fault::NoFile, "None"));
              reply(from_read(logs::read_file(path, a[1].as_int(), a[2].as_int())));
            },
@@ -108,11 +103,11 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
                "@param int length         how many bytes (0: to the end)\n"
                "@return string result     the text"});
     d.add(std::string("supervisor.tailProcess") + chan + "Log",
-          {[running, slot_of, path_of](const Array& a, Reply reply) {
+          {[running, instance_of, path_of](const Array& a, Reply reply) {
              if (!running(reply)) return;
-             auto slot = slot_of(a[0], reply);
-             if (!slot || !int_args(a, 1, reply)) return;
-             logs::TailResult t = logs::tail_file(path_of(*slot), a[1].as_int(), a[2].as_int());
+             auto inst = instance_of(a[0], reply);
+             if (!inst || !int_args(a, 1, reply)) return;
+             logs::TailResult t = logs::tail_file(path_of(*inst), a[1].as_int(), a[2].as_int());
              reply(Value(Array{Value(t.data), Value(clamp_int(t.offset)), Value(t.overflow)}));
            },
            3,
@@ -128,20 +123,12 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
   d.alias("supervisor.readProcessLog", "supervisor.readProcessStdoutLog");
   d.alias("supervisor.tailProcessLog", "supervisor.tailProcessStdoutLog");
 
-  auto clear_slot = [](ProcessSlot& slot) -> Status {
-    for (auto* log : {slot.stdout_log.get(), slot.stderr_log.get()}) {
-      if (!log || log->path().empty()) continue;
-      Status st = log->clear();
-      if (!st) return st;
-    }
-    return Status::success();
-  };
   d.add("supervisor.clearProcessLogs",
-        {[running, slot_of, clear_slot](const Array& a, Reply reply) {
+        {[running, instance_of](const Array& a, Reply reply) {
            if (!running(reply)) return;
-           auto slot = slot_of(a[0], reply);
-           if (!slot) return;
-           Status st = clear_slot(*slot);
+           auto inst = instance_of(a[0], reply);
+           if (!inst) return;
+           Status st = inst->clear_logs();
            if (!st) return reply(fault(Fault::Failed, a[0].as_string()));
            reply(Value(true));
          },
@@ -153,20 +140,20 @@ void register_log_methods(Dispatcher& d, Supervisor& s) {
          "@return boolean result      true unless error"});
   d.alias("supervisor.clearProcessLog", "supervisor.clearProcessLogs");
   d.add("supervisor.clearAllProcessLogs",
-        {[&s, running, clear_slot](const Array&, Reply reply) {
+        {[&s, running](const Array&, Reply reply) {
            if (!running(reply)) return;
            Array out;
            for (auto& g : s.groups())
-             for (auto& slot : g->slots) {
-               Status st = clear_slot(*slot);
+             for (auto& inst : g->instances()) {
+               Status st = inst->clear_logs();
                Fault f = st ? Fault::Success : Fault::Failed;
                out.push_back(xmlrpc::Struct{
-                   {"name", slot->process->name()},
+                   {"name", inst->name()},
                    {"group", g->name()},
                    {"status", static_cast<int>(f)},
                    {"description",
                     st ? std::string("OK")
-                       : fault_string(Fault::Failed, g->name() + ":" + slot->process->name())}});
+                       : fault_string(Fault::Failed, namespec::make(g->name(), inst->name()))}});
              }
            reply(Value(std::move(out)));
          },

@@ -56,9 +56,8 @@ void register_zero_downtime_methods(
            Group* g = s.find_group(group);
            if (!g) return reply(bad_name(a[0].as_string()));
            std::vector<std::string> names;
-           for (auto& slot : g->slots)
-             if (!process || slot->process->name() == *process)
-               names.push_back(slot->process->name());
+           for (auto& inst : g->instances())
+             if (!process || inst->name() == *process) names.push_back(inst->name());
            if (names.empty()) return reply(bad_name(a[0].as_string()));
            rolling_restart(s, group, names, batch, pause_s * 1000, [reply](RolloutResult r) {
              reply(Value(Struct{{"ok", r.ok}, {"lines", lines_value(r.lines)}}));
@@ -75,86 +74,80 @@ void register_zero_downtime_methods(
          "@param int pause     Seconds to wait between batches (default 0)\n"
          "@return struct result  {ok: bool, lines: the lines supervisorctl prints}"});
 
-  d.add(
-      "supervisor.scaleGroup",
-      {[&s, &store, running, reload](const Array& a, Reply reply) {
-         if (!running(reply)) return;
-         if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
-         std::string count_text = a[1].is_int()      ? std::to_string(a[1].as_int())
-                                  : a[1].is_string() ? a[1].as_string()
-                                                     : "";
-         const std::string name = a[0].as_string();
-         Group* g = s.find_group(name);
-         if (!g) return reply(bad_name(name));
-         const auto& procs = g->config->processes;
-         bool homogeneous =
-             !procs.empty() && std::all_of(procs.begin(), procs.end(), [&](const auto& p) {
-               return p->program == procs[0]->program && p->kind == config::ProgramKind::Program;
-             });
-         if (!homogeneous)
-           return reply(
-               fault(Fault::Failed, "scale needs a group made of one [program:x] section"));
-         const std::string program = procs[0]->program;
-         int current = static_cast<int>(g->slots.size());
-         auto target = scaling::parse_count(count_text, current);
-         if (!target) return reply(fault(Fault::BadArguments, target.error()));
-         if (*target < 1 || *target > 1000)
-           return reply(fault(Fault::BadArguments, "count must be between 1 and 1000"));
-         int file_numprocs = procs[0]->numprocs;
-         scaling::remember(store, program, *target, file_numprocs);
-         auto next = reload();
-         if (!next) return reply(fault(Fault::CantReread, next.error()));
-         std::shared_ptr<const config::GroupConfig> ngc;
-         for (auto& gc : (*next)->groups)
-           if (gc->name == name) ngc = gc;
-         if (!ngc)
-           return reply(
-               fault(Fault::CantReread, "group " + name + " is not in the config file any more"));
-         // Only this group moves to the new config; other pending file changes wait for update.
-         config::Config before = s.config();
-         before.groups = {g->config};
-         auto merged = std::make_shared<config::Config>(s.config());
-         bool replaced = false;
-         for (auto& gc : merged->groups)
-           if (gc->name == name) gc = ngc, replaced = true;
-         if (!replaced) merged->groups.push_back(ngc);
-         config::Config after = *merged;
-         after.groups = {ngc};
-         config::Diff df = config::diff(before, after);
-         s.replace_config(merged);
-         std::vector<std::string> lines;
-         int now = static_cast<int>(ngc->processes.size());
-         lines.push_back(name + ": scaled " + std::to_string(current) + " -> " +
-                         std::to_string(now) +
-                         (now == file_numprocs ? " (numprocs of the config file)" : ""));
-         s.log().info("scaling " + name + " from " + std::to_string(current) + " to " +
-                      std::to_string(now));
-         if (df.processes.empty()) {
-           return reply(Value(Struct{{"ok", true}, {"count", now}, {"lines", lines_value(lines)}}));
-         }
-         config::ProcessDiff pd = df.processes[0];
-         for (auto& n : pd.added) lines.push_back(name + ":" + n + ": added");
-         for (auto& n : pd.removed) lines.push_back(name + ":" + n + ": removed");
-         for (auto& n : pd.changed)
-           lines.push_back(name + ":" + n + ": updated (its config file section changed)");
-         s.update_group(pd, ngc, [&s, name, added = pd.added, reply, lines, now]() {
+  d.add("supervisor.scaleGroup",
+        {[&s, &store, running, reload](const Array& a, Reply reply) {
+           if (!running(reply)) return;
+           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+           std::string count_text = a[1].is_int()      ? std::to_string(a[1].as_int())
+                                    : a[1].is_string() ? a[1].as_string()
+                                                       : "";
+           const std::string name = a[0].as_string();
+           Group* g = s.find_group(name);
+           if (!g) return reply(bad_name(name));
+           const auto& procs = g->config().processes;
+           bool homogeneous =
+               !procs.empty() && std::all_of(procs.begin(), procs.end(), [&](const auto& p) {
+                 return p->program == procs[0]->program && p->kind == config::ProgramKind::Program;
+               });
+           if (!homogeneous)
+             return reply(
+                 fault(Fault::Failed, "scale needs a group made of one [program:x] section"));
+           const std::string program = procs[0]->program;
+           int current = static_cast<int>(g->instances().size());
+           auto target = scaling::parse_count(count_text, current);
+           if (!target) return reply(fault(Fault::BadArguments, target.error()));
+           if (*target < 1 || *target > 1000)
+             return reply(fault(Fault::BadArguments, "count must be between 1 and 1000"));
+           int file_numprocs = procs[0]->numprocs;
+           scaling::remember(store, program, *target, file_numprocs);
+           auto next = reload();
+           if (!next) return reply(fault(Fault::CantReread, next.error()));
+           std::shared_ptr<const config::GroupConfig> ngc;
+           for (auto& gc : (*next)->groups)
+             if (gc->name == name) ngc = gc;
+           if (!ngc)
+             return reply(
+                 fault(Fault::CantReread, "group " + name + " is not in the config file any more"));
+           // Only this group moves to the new config; other pending file changes wait for update.
+           auto merged = std::make_shared<config::Config>(s.config());
+           bool replaced = false;
+           for (auto& gc : merged->groups)
+             if (gc->name == name) gc = ngc, replaced = true;
+           if (!replaced) merged->groups.push_back(ngc);
+           config::Diff df = s.reread(merged);
+           std::vector<std::string> lines;
+           int now = static_cast<int>(ngc->processes.size());
+           lines.push_back(name + ": scaled " + std::to_string(current) + " -> " +
+                           std::to_string(now) +
+                           (now == file_numprocs ? " (numprocs of the config file)" : ""));
+           s.log().info("scaling " + name + " from " + std::to_string(current) + " to " +
+                        std::to_string(now));
+           for (size_t i = 0; i < df.changed.size(); ++i) {
+             if (df.changed[i] != name) continue;
+             const config::ProcessDiff& pd = df.processes[i];
+             for (auto& n : pd.added) lines.push_back(name + ":" + n + ": added");
+             for (auto& n : pd.removed) lines.push_back(name + ":" + n + ": removed");
+             for (auto& n : pd.changed)
+               lines.push_back(name + ":" + n + ": updated (its config file section changed)");
+           }
            // Scaling up starts the new processes whatever their autostart says.
-           if (Group* grp = s.find_group(name))
-             for (const auto& n : added)
-               if (auto slot = grp->find(n)) (void)slot->process->start();
-           reply(Value(Struct{{"ok", true}, {"count", now}, {"lines", lines_value(lines)}}));
-         });
-       },
-       2,
-       2,
-       {"struct", "string", "string"},
-       "Extension. Set the number of processes of a group made of one [program:x]: 'N', '+N'\n"
-       "or '-N'. Only the difference is started or stopped (the lowest process_num are kept);\n"
-       "the count is kept in the state file across reread/update and restarts until the\n"
-       "config file's numprocs changes.\n\n"
-       "@param string name   Group name\n"
-       "@param string count  N, +N or -N\n"
-       "@return struct result  {ok, count, lines}"});
+           Supervisor::ApplyOptions options;
+           options.only = {name};
+           options.start_added = true;
+           s.apply(df, std::move(options), [reply, lines, now](auto) {
+             reply(Value(Struct{{"ok", true}, {"count", now}, {"lines", lines_value(lines)}}));
+           });
+         },
+         2,
+         2,
+         {"struct", "string", "string"},
+         "Extension. Set the number of processes of a group made of one [program:x]: 'N', '+N'\n"
+         "or '-N'. Only the difference is started or stopped (the lowest process_num are kept);\n"
+         "the count is kept in the state file across reread/update and restarts until the\n"
+         "config file's numprocs changes.\n\n"
+         "@param string name   Group name\n"
+         "@param string count  N, +N or -N\n"
+         "@return struct result  {ok, count, lines}"});
 }
 
 }  // namespace rpc

@@ -91,13 +91,10 @@ Handler make_router(uv_loop_t* loop, const Dispatcher& dispatcher, Supervisor& s
         channel = rest.substr(slash + 1);
         rest = rest.substr(0, slash);
       }
-      auto [group, process] = namespec::parse(rest);
-      Group* g = supervisor.find_group(group);
-      auto slot = (g && process) ? g->find(*process) : nullptr;
-      if (!slot || (channel != "stdout" && channel != "stderr"))
+      auto inst = supervisor.find(rest);
+      if (!inst || (channel != "stdout" && channel != "stderr"))
         return responder->respond_error(404);
-      auto& log = channel == "stderr" ? slot->stderr_log : slot->stdout_log;
-      return serve_tail(loop, log ? log->path() : "", responder);
+      return serve_tail(loop, inst->log_path(channel == "stderr"), responder);
     }
     responder->respond_error(404);
   };

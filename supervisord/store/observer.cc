@@ -39,12 +39,16 @@ InstanceRecord instance_record(const Process& p) {
 
 Observer::Observer(Supervisor& supervisor, Store& store, bool remember_state)
     : supervisor_(supervisor), store_(store), remember_state_(remember_state) {
-  supervisor_.add_state_listener(
-      [this](Process& p, ProcessState from, ProcessState to) { on_change(p, from, to); });
+  subscription_ = supervisor_.bus().subscribe<happened::StateChange>(
+      [this](const happened::StateChange& e) { on_change(e.instance.process(), e.from, e.to); });
   store_.set_before_flush([this] { resolve(); });
 }
 
-void Observer::on_change(Process& p, ProcessState from, ProcessState to) {
+Observer::~Observer() {
+  supervisor_.bus().unsubscribe(subscription_);
+}
+
+void Observer::on_change(const Process& p, ProcessState from, ProcessState to) {
   if (!store_.enabled()) return;
   Pending item;
   HistoryEntry& h = item.entry;
@@ -87,9 +91,9 @@ void Observer::resolve() {
     HistoryEntry& h = item.entry;
     if (h.to == ProcessState::Starting) {
       // The spawn this entry announced: still the same one (laststart) and forked?
-      Process* p = nullptr;
+      const Process* p = nullptr;
       if (Group* g = supervisor_.find_group(h.group))
-        if (auto slot = g->find(h.name)) p = slot->process.get();
+        if (auto inst = g->find(h.name)) p = &inst->process();
       if (p && p->facts().laststart_ms == item.laststart_ms) {
         if (p->pid() > 0) h.pid = p->pid();
         if (p->pid() > 0 && has_master(p->state())) {

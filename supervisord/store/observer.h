@@ -24,15 +24,15 @@ class Store;
 
 class Observer {
  public:
-  // Subscribes to `supervisor` (add_state_listener) and to `store`'s flush. Both must
-  // outlive this object's use; the Supervisor has no way to unsubscribe, so the Observer
-  // lives as long as the Supervisor (declare it after the Store and the Supervisor).
+  // Subscribes to the Supervisor's bus (state changes) and to `store`'s flush; both must
+  // outlive it (declare it after the Store and the Supervisor).
   Observer(Supervisor& supervisor, Store& store, bool remember_state);
+  ~Observer();
   Observer(const Observer&) = delete;
   Observer& operator=(const Observer&) = delete;
 
  private:
-  void on_change(Process& p, ProcessState from, ProcessState to);
+  void on_change(const Process& p, ProcessState from, ProcessState to);
   void resolve();  // the store's before-flush hook
 
   struct Pending {
@@ -44,6 +44,7 @@ class Observer {
   bool remember_state_;
   std::vector<Pending> pending_;  // in order; entries of STARTING wait for their pid
   std::map<std::pair<std::string, std::string>, pid_t> last_pid_;
+  uint64_t subscription_ = 0;
 };
 
 // The instance record of a live master, with its start time read from /proc;

@@ -1,5 +1,5 @@
 // The bounded tail of a process's output that `why` and the exit log lines show.
-#include "supervisord/diagnosis.h"
+#include "supervisord/process/diagnosis.h"
 
 #include <doctest/doctest.h>
 #include <signal.h>

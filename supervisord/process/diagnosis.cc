@@ -1,4 +1,4 @@
-#include "supervisord/diagnosis.h"
+#include "supervisord/process/diagnosis.h"
 
 #include <string.h>
 

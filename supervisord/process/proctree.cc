@@ -1,4 +1,4 @@
-#include "supervisord/proctree.h"
+#include "supervisord/process/proctree.h"
 
 #include <unistd.h>
 

@@ -1,0 +1,151 @@
+#include "supervisord/process/instance.h"
+
+#include "common/invariant.h"
+#include "supervisord/events/bus.h"
+#include "supervisord/logs/child_log.h"
+#include "supervisord/logs/daemon_log.h"
+
+Instance::Instance(const Context& context, std::shared_ptr<const config::ProcessConfig> config)
+    : bus_(context.bus), log_(context.log) {
+  stdout_log_ = make_log(context, config->name, config->stdout_log, false);
+  if (!config->redirect_stderr)
+    stderr_log_ = make_log(context, config->name, config->stderr_log, true);
+  Process::Hooks hooks;
+  hooks.on_state_change = [this](Process&, ProcessState from, ProcessState to) {
+    on_state_change(from, to);
+  };
+  hooks.on_output = [this](Process&, bool is_stderr, std::string_view bytes) {
+    on_output(is_stderr, bytes);
+  };
+  hooks.on_log = [this](int level, std::string text) { log_.log(level, text); };
+  hooks.on_exit = [this](Process&, const fsm::ExitInfo& e) { on_exit(e); };
+  process_ = std::make_unique<Process>(context.loop, context.reaper, std::move(config),
+                                       context.spawn, std::move(hooks));
+}
+
+Instance::~Instance() = default;
+
+std::unique_ptr<logs::ChildLog> Instance::make_log(const Context& context, const std::string& name,
+                                                   const config::LogConfig& lc, bool is_stderr) {
+  const auto& sd = context.supervisord;
+  logs::ChildLogContext ctx{name, sd.identifier, sd.childlogdir, sd.strip_ansi};
+  logs::Channel ch = is_stderr ? logs::Channel::Stderr : logs::Channel::Stdout;
+  std::string what = name + " " + std::string(logs::channel_name(ch));
+  logs::ChildLogCallbacks cb;
+  cb.on_log_event = [this, is_stderr](std::string_view data) {
+    bus_.publish(happened::LogData{*this, is_stderr, data});
+  };
+  cb.on_capture = [this, is_stderr](std::string data) {
+    bus_.publish(happened::Capture{*this, is_stderr, data});
+  };
+  cb.on_error = [this, what](const std::string& path, const std::string& message) {
+    log_.error("cannot write " + what + " log " + path + ": " + message);
+  };
+  auto r = logs::ChildLog::create(lc, ch, ctx, std::move(cb));
+  if (!r) {
+    log_.error("cannot create " + what + " log: " + r.error());
+    return nullptr;
+  }
+  return std::move(*r);
+}
+
+const std::string& Instance::log_path(bool is_stderr) const {
+  static const std::string none;
+  const auto& log = is_stderr ? stderr_log_ : stdout_log_;
+  return log ? log->path() : none;
+}
+
+Status Instance::clear_logs() {
+  for (auto* log : {stdout_log_.get(), stderr_log_.get()}) {
+    if (!log || log->path().empty()) continue;
+    if (Status st = log->clear(); !st) return st;
+  }
+  return Status::success();
+}
+
+void Instance::reopen_logs() {
+  if (stdout_log_) (void)stdout_log_->reopen();
+  if (stderr_log_) (void)stderr_log_->reopen();
+}
+
+void Instance::on_state_change(ProcessState from, ProcessState to) {
+  if (to == ProcessState::Starting) {
+    ++spawns_;
+    if (stdout_log_) stdout_log_->started();
+    if (stderr_log_) stderr_log_->started();
+  } else if (process_->pid() == 0 && !process_->facts().draining) {
+    // The child and its group are gone (its pipes are closed): what capture mode held
+    // back goes to the log now, and the log files close until the next run's output.
+    if (stdout_log_) stdout_log_->stopped();
+    if (stderr_log_) stderr_log_->stopped();
+  }
+  bus_.publish(happened::StateChange{*this, from, to});
+  run_watches();
+}
+
+void Instance::on_output(bool is_stderr, std::string_view bytes) {
+  if (log_.enabled(logs::kLevelDebug)) {
+    // Supervisor's dispatcher logs undecodable output as "Undecodable: b'...'".
+    log_.debug("'" + name() + "' " + (is_stderr ? "stderr" : "stdout") + " output:\n" +
+               events::render_data(bytes));
+  }
+  auto& log = is_stderr ? stderr_log_ : stdout_log_;
+  if (log) log->on_output(bytes);
+  // Crash diagnostics keep what the process said on stderr (stdout when redirected).
+  if (is_stderr || config().redirect_stderr) tail_.append(bytes);
+  bus_.publish(happened::Output{*this, is_stderr, bytes});
+}
+
+void Instance::on_exit(const fsm::ExitInfo& e) {
+  diagnosis::ExitRecord rec{e, diagnosis::code_meaning(config().command, e.code())};
+  exits_.push_back(rec);
+  if (exits_.size() > kMaxExitRecords) exits_.erase(exits_.begin(), exits_.end() - kMaxExitRecords);
+  if (!(e.kind == fsm::ExitInfo::Kind::Stopped ||
+        (e.kind == fsm::ExitInfo::Kind::Exited && e.expected))) {
+    // Supervisor's line stays as it is (log parsers read it); ours follows it.
+    std::string last = tail_.last_line();
+    log_.warn("diagnosis: " + name() + " " + diagnosis::sentence(rec) +
+              (last.empty() ? std::string("; no output on stderr")
+                            : "; last output: " + events::render_data(last)));
+  }
+  bus_.publish(happened::Exit{*this, e});
+}
+
+void Instance::watch(Watch w) {
+  if (w(retired_ ? nullptr : this)) return;
+  INVARIANT(!retired_, "a watch on retired instance " + name() + " did not finish");
+  watches_.push_back(std::move(w));
+}
+
+void Instance::run_watches() {
+  // A watch may answer a call whose handler changes this instance's state again, or add
+  // watches, or retire the instance: a nested call only asks for another pass, so no
+  // change goes unseen, and watches keep the order they were added in.
+  if (running_watches_) {
+    rerun_watches_ = true;
+    return;
+  }
+  running_watches_ = true;
+  do {
+    rerun_watches_ = false;
+    std::vector<Watch> current;
+    current.swap(watches_);
+    std::vector<Watch> kept;
+    for (auto& w : current)
+      if (!w(retired_ ? nullptr : this)) kept.push_back(std::move(w));
+    for (auto& w : watches_) kept.push_back(std::move(w));
+    watches_.swap(kept);
+  } while (rerun_watches_ && !watches_.empty());
+  running_watches_ = false;
+}
+
+void Instance::retire() {
+  retired_ = true;
+  run_watches();
+  INVARIANT(running_watches_ || watches_.empty(),
+            "a watch on retired instance " + name() + " did not finish");
+}
+
+void Instance::close(std::function<void()> done) {
+  process_->close(std::move(done));
+}

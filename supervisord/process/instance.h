@@ -1,0 +1,102 @@
+// instance.h — one supervised process as the rest of the daemon sees it: its Process (the
+// fsm driver), its two child logs, the tail of its output and its last exits (crash
+// diagnosis), its spawn count, and the calls waiting on it. Publishes every happening on
+// the Bus. Only the facade (Supervisor) creates, replaces and closes instances; everyone
+// else reads them through this interface and acts through the facade or the commands
+// below.
+// Must not depend on: the Supervisor object, RPC, the store, the event listeners.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "supervisord/config/model.h"
+#include "supervisord/process/bus.h"
+#include "supervisord/process/diagnosis.h"
+#include "supervisord/process/process.h"
+
+namespace logs {
+class ChildLog;
+class DaemonLog;
+}  // namespace logs
+
+class Instance {
+ public:
+  // What every instance of a daemon shares; read by the constructor (the instance keeps
+  // the bus and the log).
+  struct Context {
+    uv_loop_t* loop;
+    Reaper& reaper;
+    Bus& bus;
+    logs::DaemonLog& log;
+    const spawn::SpawnContext& spawn;
+    const config::SupervisordConfig& supervisord;  // childlogdir, identifier, strip_ansi
+  };
+
+  Instance(const Context& context, std::shared_ptr<const config::ProcessConfig> config);
+  ~Instance();  // close() must have completed
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  // The process's facts (state, pid, config, ...). Read-only: act through the commands.
+  const Process& process() const { return *process_; }
+  const std::string& name() const { return process_->name(); }
+  const std::string& group() const { return process_->group(); }
+  ProcessState state() const { return process_->state(); }
+  const config::ProcessConfig& config() const { return process_->config(); }
+
+  // Commands: Process's, with the same answers (process.h).
+  CommandStatus start() { return process_->start(); }
+  CommandStatus stop() { return process_->stop(); }
+  CommandStatus signal(int sig) { return process_->signal(sig); }
+  CommandStatus write_stdin(std::string_view bytes) { return process_->write_stdin(bytes); }
+  void autostart() { process_->autostart(); }
+  void shutdown() { process_->shutdown(); }
+
+  // The channel's log ("": none; a NONE log still serves events and capture).
+  const std::string& log_path(bool is_stderr) const;
+  Status clear_logs();  // clearProcessLogs: both current files
+  void reopen_logs();   // SIGUSR2
+
+  // Crash diagnosis (extension): the last lines of stderr (stdout when redirected) and
+  // the last ended runs, oldest first.
+  const diagnosis::OutputTail& tail() const { return tail_; }
+  const std::vector<diagnosis::ExitRecord>& exits() const { return exits_; }
+  int restarts() const { return spawns_ > 0 ? spawns_ - 1 : 0; }
+
+  // A call waiting on this instance: run now, then after each of its state changes (after
+  // the Bus's subscribers) until it returns true. It gets null once the instance has left
+  // its group (retire()), and must then finish.
+  using Watch = std::function<bool(const Instance*)>;
+  void watch(Watch w);
+  // The instance leaves its group: every watch runs once more, with null, and is dropped.
+  void retire();
+
+  // Closes every handle (the process must be stopped); `done` once all are closed.
+  void close(std::function<void()> done);
+
+ private:
+  std::unique_ptr<logs::ChildLog> make_log(const Context& context, const std::string& name,
+                                           const config::LogConfig& lc, bool is_stderr);
+  void on_state_change(ProcessState from, ProcessState to);
+  void on_output(bool is_stderr, std::string_view bytes);
+  void on_exit(const fsm::ExitInfo& e);
+  void run_watches();
+  static constexpr size_t kMaxExitRecords = 10;
+
+  Bus& bus_;
+  logs::DaemonLog& log_;
+  std::unique_ptr<logs::ChildLog> stdout_log_;
+  std::unique_ptr<logs::ChildLog> stderr_log_;
+  std::unique_ptr<Process> process_;
+  int spawns_ = 0;  // times it entered STARTING
+  diagnosis::OutputTail tail_;
+  std::vector<diagnosis::ExitRecord> exits_;  // bounded by kMaxExitRecords
+  std::vector<Watch> watches_;
+  bool running_watches_ = false;
+  bool rerun_watches_ = false;
+  bool retired_ = false;
+};
