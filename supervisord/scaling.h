@@ -2,8 +2,9 @@
 // with `supervisorctl scale` is kept in the state store and applied to every later load of
 // the config (reread/update, daemon restarts) until the file's own numprocs changes.
 // Store keys: "<program>" = the count, "<program>:numprocs" = the file's numprocs when the
-// count was set (':' cannot appear in a program name). Depends on the loader and the store;
-// must not depend on: HTTP/XML-RPC, the Supervisor object.
+// count was set (':' cannot appear in a program name). A count is applied with
+// config::rescale to the loaded model: the files are read once per load. Depends on the
+// loader and the store; must not depend on: HTTP/XML-RPC, the Supervisor object.
 #pragma once
 
 #include <memory>
@@ -19,8 +20,14 @@ class Store;
 
 namespace scaling {
 
-// Loads the config with the store's counts. A count whose recorded numprocs is not the
-// file's any more (or whose program is gone) is forgotten: the file wins again.
+// `loaded` with the store's counts applied (config::rescale of each group made of that
+// [program:x]). A count whose recorded numprocs is not the file's any more, whose program
+// is gone or cannot be rescaled is forgotten: the file wins again (a count the section
+// cannot take adds a line to Config::warnings). Without a count to apply, `loaded` itself.
+std::shared_ptr<const config::Config> apply_counts(std::shared_ptr<const config::Config> loaded,
+                                                   store::Store& store);
+
+// config::load (the files are read once), then apply_counts.
 Result<std::shared_ptr<const config::Config>> load(const config::LoadOptions& base,
                                                    store::Store& store);
 

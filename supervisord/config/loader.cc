@@ -153,7 +153,6 @@ class Loader {
       struct utsname u {};
       ctx_.host = ::uname(&u) == 0 ? u.nodename : "";
     }
-    ctx_.instance_counts = options_.instance_counts;
     if (options_.cpu_count) {
       ctx_.cpus = *options_.cpu_count;
     } else {

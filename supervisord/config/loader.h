@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -35,10 +36,6 @@ struct LoadOptions {
   std::optional<std::string> host_name;  // %(host_node_name)s; absent: uname -n
   std::optional<int> cpu_count;          // %(cpu_count)d extension; absent: online CPUs
   std::optional<std::string> cwd;        // for relative logfile/pidfile; absent: getcwd()
-  // Extension (runtime scaling): [program:x] name -> how many processes to make instead of
-  // numprocs. process_num still starts at numprocs_start; %(numprocs)d and
-  // ProcessConfig::numprocs stay the file's, so the processes the file makes compare equal.
-  std::map<std::string, int> instance_counts;
 };
 
 // The first existing file of Supervisor's default list for this argv[0], or Supervisor's
@@ -48,5 +45,22 @@ Result<std::string> find_config_file(const std::string& argv0);
 // Reads, expands, validates. Parse-time warnings (AUTO log without rollover, unknown
 // options, includes matching nothing, ...) land in Config::warnings.
 Result<Config> load(const LoadOptions& options);
+
+// Extension (runtime scaling). What a group can be rescaled by: its one [program:x]
+// section's name and the numprocs written there; nullopt when it is not made of exactly one
+// [program:x] section (eventlistener pools, fcgi-programs, [group:x] of several programs).
+struct ScaleBase {
+  std::string program;
+  int numprocs = 1;
+};
+std::optional<ScaleBase> scale_base(const GroupConfig& group);
+
+// `group` as load() made it had its [program:x] section said numprocs=`count`, from the text
+// that was loaded (no file is read): process names, process_num from numprocs_start, and
+// every per-process option expanded again. %(numprocs)d and ProcessConfig::numprocs stay the
+// file's, so the processes the file itself makes compare equal to the loaded ones (and
+// keep their shared ProcessConfig). Errors are the loader's texts (process_name without
+// %(process_num) for count > 1, ...).
+Result<std::shared_ptr<const GroupConfig>> rescale(const GroupConfig& group, int count);
 
 }  // namespace config

@@ -6,15 +6,6 @@
 #include "supervisord/config/schema.h"
 
 namespace config {
-namespace {
-
-std::string dir_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return "";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-}  // namespace
 
 size_t OptionText::source_offset(size_t offset) const {
   size_t shift = 0;
@@ -27,9 +18,18 @@ size_t OptionText::source_offset(size_t offset) const {
   return offset - shift;
 }
 
-std::optional<OptionText> LoadContext::option_text(const ini::Section& section,
-                                                   std::string_view key,
-                                                   const char* fallback) const {
+namespace {
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return "";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// The option's text in `doc` (see LoadContext::option_text).
+std::optional<OptionText> lookup(const ini::Document& doc, const std::string& cwd, bool has_include,
+                                 const ini::Section& section, std::string_view key,
+                                 const char* fallback) {
   const ini::Entry* entry = doc.get(section, key);
   if (!entry) {
     if (!fallback) return std::nullopt;
@@ -65,6 +65,31 @@ std::optional<OptionText> LoadContext::option_text(const ini::Section& section,
   return out;
 }
 
+}  // namespace
+
+std::optional<OptionText> LoadContext::option_text(const ini::Section& section,
+                                                   std::string_view key,
+                                                   const char* fallback) const {
+  return lookup(doc, cwd, has_include, section, key, fallback);
+}
+
+std::optional<OptionText> SectionSource::option_text(const ini::Section& section,
+                                                     std::string_view key,
+                                                     const char* fallback) const {
+  return lookup(*doc, cwd, has_include, section, key, fallback);
+}
+
+expand::Scope SectionSource::program_scope(const std::string& program,
+                                           const std::string& group) const {
+  expand::Scope a = env;
+  a.set("here", here);
+  a.set("program_name", program);
+  a.set("host_node_name", host);
+  a.set("group_name", group);
+  a.set("cpu_count", static_cast<int64_t>(cpus));  // extension
+  return a;
+}
+
 std::string LoadContext::expand_message(const expand::ExpandError& error, std::string_view raw,
                                         std::string_view python_name, const expand::Scope& scope) {
   std::string head = "Format string " + pystr::repr(raw) + " for " + pystr::repr(python_name);
@@ -79,7 +104,7 @@ std::string LoadContext::expand_message(const expand::ExpandError& error, std::s
 
 Result<std::string> LoadContext::expand(const ini::Section& section, std::string_view key,
                                         const OptionText& text, const expand::Scope& scope,
-                                        const std::string& python_name) const {
+                                        const std::string& python_name) {
   auto result = expand::expand(text.text, scope);
   if (auto* ok = std::get_if<std::string>(&result)) return std::move(*ok);
   const auto& error = std::get<expand::ExpandError>(result);
@@ -90,7 +115,7 @@ Result<std::string> LoadContext::expand(const ini::Section& section, std::string
 Result<std::string> LoadContext::expand_again(const ini::Section& section, std::string_view key,
                                               const OptionText& text, const std::string& once,
                                               const expand::Scope& scope,
-                                              std::string_view python_name) const {
+                                              std::string_view python_name) {
   auto result = expand::expand(once, scope);
   if (auto* ok = std::get_if<std::string>(&result)) return std::move(*ok);
   const auto& error = std::get<expand::ExpandError>(result);
@@ -101,15 +126,14 @@ Result<std::string> LoadContext::expand_again(const ini::Section& section, std::
 }
 
 std::string LoadContext::at_text(const ini::Section& section, std::string_view key,
-                                 const OptionText& text, size_t offset,
-                                 std::string_view message) const {
+                                 const OptionText& text, size_t offset, std::string_view message) {
   if (!text.entry) return at_section(section, key, message);
   std::string prefix = "[" + section.name + "] " + std::string(key) + ": ";
   return ini::render_error(ini::locate(*text.entry, offset), prefix + std::string(message));
 }
 
 std::string LoadContext::at_section(const ini::Section& section, std::string_view key,
-                                    std::string_view message) const {
+                                    std::string_view message) {
   std::string prefix = "[" + section.name + "] ";
   if (!key.empty()) prefix += std::string(key) + ": ";
   if (!section.source) return prefix + std::string(message);

@@ -4,7 +4,7 @@
 // Depends on common/ini and common/expand; knows no section semantics.
 #pragma once
 
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,8 +29,41 @@ struct OptionText {
   size_t source_offset(size_t offset) const;
 };
 
+// What expanding a [program:x] section needs once [supervisord] has been read: the merged
+// document and the names every program sees. One per load, shared (read only) by the
+// loader's fan-out and every ProgramTemplate, so a rescale reads the text that was loaded.
+struct SectionSource {
+  std::shared_ptr<const ini::Document> doc;
+  std::string cwd;
+  bool has_include = false;
+  std::string here;
+  std::string host;
+  int cpus = 1;
+  expand::Scope env;  // ENV_*: supervisord's environment, then [supervisord] environment=
+
+  // LoadContext::option_text over this document.
+  std::optional<OptionText> option_text(const ini::Section& section, std::string_view key,
+                                        const char* fallback) const;
+  // The names of the options read once per section (schema::Names::ProgramOnce).
+  expand::Scope program_scope(const std::string& program, const std::string& group) const;
+};
+
+// Where a [program:x] section is, kept in the GroupConfig it made
+// (GroupConfig::program_template) so that config::rescale reads it again with another
+// count. Nothing here is per process; the document is shared by the whole load.
+struct ProgramTemplate {
+  std::shared_ptr<const SectionSource> source;
+  const ini::Section* section = nullptr;  // in source->doc
+  unsigned kind = 0;                      // the schema section kind its options are read as
+  std::string group;                      // %(group_name)s
+  std::string program;                    // %(program_name)s
+  int64_t numprocs = 1;                   // as written
+};
+
 struct LoadContext {
-  ini::Document doc;
+  // Shared with the SectionSource of the program templates; read only once parsed.
+  std::shared_ptr<ini::Document> shared_doc = std::make_shared<ini::Document>();
+  ini::Document& doc = *shared_doc;
   Config config;
   std::string cwd;
   std::string here;  // directory of the main file (absolute)
@@ -38,7 +71,6 @@ struct LoadContext {
   std::string main_shown;  // the main file as given (for messages)
   std::string host;
   int cpus = 1;
-  std::map<std::string, int> instance_counts;  // LoadOptions::instance_counts
   bool has_include = false;
   std::vector<std::pair<std::string, std::string>> os_env;
   expand::Scope env;  // ENV_*: supervisord's environment, then [supervisord] environment=
@@ -47,19 +79,19 @@ struct LoadContext {
   std::optional<OptionText> option_text(const ini::Section& section, std::string_view key,
                                         const char* fallback) const;
   // Python `text % scope` with Supervisor's message naming `python_name` ("program:x.command").
-  Result<std::string> expand(const ini::Section& section, std::string_view key,
-                             const OptionText& text, const expand::Scope& scope,
-                             const std::string& python_name) const;
+  static Result<std::string> expand(const ini::Section& section, std::string_view key,
+                                    const OptionText& text, const expand::Scope& scope,
+                                    const std::string& python_name);
   // The second expansion of *_logfile / [supervisord] environment: `once` is the first
   // pass's output; the caret goes to the first '%%' of the source, which is what the second
   // pass trips on.
-  Result<std::string> expand_again(const ini::Section& section, std::string_view key,
-                                   const OptionText& text, const std::string& once,
-                                   const expand::Scope& scope, std::string_view python_name) const;
-  std::string at_text(const ini::Section& section, std::string_view key, const OptionText& text,
-                      size_t offset, std::string_view message) const;
-  std::string at_section(const ini::Section& section, std::string_view key,
-                         std::string_view message) const;
+  static Result<std::string> expand_again(const ini::Section& section, std::string_view key,
+                                          const OptionText& text, const std::string& once,
+                                          const expand::Scope& scope, std::string_view python_name);
+  static std::string at_text(const ini::Section& section, std::string_view key,
+                             const OptionText& text, size_t offset, std::string_view message);
+  static std::string at_section(const ini::Section& section, std::string_view key,
+                                std::string_view message);
   // The message for an expansion error, Supervisor's words.
   static std::string expand_message(const expand::ExpandError& error, std::string_view raw,
                                     std::string_view python_name, const expand::Scope& scope);

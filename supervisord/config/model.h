@@ -115,12 +115,20 @@ struct ProcessConfig {
 // Text of the Autorestart values as Supervisor spells them in config ("true", ...).
 const char* autorestart_name(Autorestart value);
 
+// What the loader keeps of a [program:x] section to fan it out again (loader_context.h).
+struct ProgramTemplate;
+
 struct GroupConfig {
   std::string name;
   int priority = 999;
   ProgramKind kind = ProgramKind::Program;  // EventListener for [eventlistener:x] pools
   std::vector<std::shared_ptr<const ProcessConfig>> processes;  // in (priority, name) order
   Origin origin;
+  // Extension (runtime scaling): set when the group is made of one [program:x] section, so
+  // config::rescale can make it again with another count from the text that was loaded.
+  // Shared and read only; not compared (it is where the processes came from, not what they
+  // are).
+  std::shared_ptr<const ProgramTemplate> program_template;
   bool operator==(const GroupConfig& other) const;  // deep: compares process configs
 };
 

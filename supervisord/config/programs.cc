@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 #include "supervisord/config/endpoint.h"
+#include "supervisord/config/loader.h"
 #include "supervisord/config/loader_context.h"
 #include "supervisord/config/schema.h"
 
@@ -23,6 +25,7 @@ struct Built {
   ProgramKind kind = ProgramKind::Program;
   std::vector<ProcessConfig> processes;
   Origin origin;
+  std::shared_ptr<const ProgramTemplate> program_template;  // made of one [program:x]
 };
 
 std::string upper(std::string v) {
@@ -38,9 +41,200 @@ bool by_priority_then_name(const ProcessConfig& a, const ProcessConfig& b) {
   return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
 }
 
+Result<std::string> section_name(const ini::Section& sec) {
+  auto name = values::process_or_group_name(sec.name.substr(sec.name.find(':') + 1));
+  if (!name) return Error{LoadContext::at_section(sec, "", name.error())};
+  return *name;
+}
+
+// One section's processes: options of group A once, then group B per process_num, appended
+// to `out`: numprocs of them, or `count` (config::rescale; %(numprocs)d and
+// ProcessConfig::numprocs stay the section's numprocs). Fills in t.program and t.numprocs.
+Status read_processes(ProgramTemplate& t, std::optional<int64_t> count,
+                      std::vector<ProcessConfig>& out, std::vector<std::string>& warnings) {
+  const ini::Section& sec = *t.section;
+  const SectionSource& src = *t.source;
+  const unsigned kind = t.kind;
+  const std::string& group_name = t.group;
+  const size_t first = out.size();  // `out` may hold a [group:x]'s earlier programs
+  auto program = section_name(sec);
+  if (!program) return Status::fail(program.error());
+  const expand::Scope a = src.program_scope(*program, group_name);
+  ProcessConfig proto;
+  proto.kind = kind == schema::kEventListener ? ProgramKind::EventListener
+               : kind == schema::kFcgiProgram ? ProgramKind::FcgiProgram
+                                              : ProgramKind::Program;
+  proto.program = *program;
+  proto.group = group_name;
+  proto.origin = origin_of(sec);
+  schema::Target target;
+  target.process = &proto;
+  int64_t numprocs = 1;
+  int64_t start = 0;
+  bool killasgroup_set = false;
+  for (const Row& row : schema::rows()) {
+    if (!(row.sections & kind) || row.names != schema::Names::ProgramOnce) continue;
+    auto text = src.option_text(sec, row.key, row.default_text);
+    if (!text) continue;
+    auto value = LoadContext::expand(sec, row.key, *text, a, sec.name + "." + std::string(row.key));
+    if (!value) return Status::fail(value.error());
+    auto converted = schema::convert(row.type, *value);
+    if (!converted)
+      return Status::fail(LoadContext::at_text(sec, row.key, *text, 0, converted.error()));
+    if (row.key == "numprocs") numprocs = std::get<int64_t>(*converted);
+    if (row.key == "numprocs_start") start = std::get<int64_t>(*converted);
+    if (row.key == "killasgroup") killasgroup_set = true;
+    if (row.land) row.land(target, *converted, *value);
+  }
+  if (!killasgroup_set) proto.killasgroup = proto.stopasgroup;
+  proto.numprocs = static_cast<int>(numprocs);
+  t.program = *program;
+  t.numprocs = numprocs;
+  const int64_t made = count.value_or(numprocs);
+
+  // process_name is checked as written (a template), then expanded per process.
+  auto name_text = *src.option_text(sec, "process_name", "%(program_name)s");
+  auto template_name = values::process_or_group_name(name_text.text);
+  if (!template_name) {
+    return Status::fail(
+        LoadContext::at_text(sec, "process_name", name_text, 0, template_name.error()));
+  }
+  if (made > 1 && template_name->find("%(process_num)") == std::string::npos) {
+    return Status::fail(LoadContext::at_text(
+        sec, "process_name", name_text, 0,
+        "%(process_num) must be present within process_name when numprocs > 1"));
+  }
+  if (proto.stopasgroup && !proto.killasgroup) {
+    return Status::fail(LoadContext::at_text(sec, "killasgroup",
+                                             *src.option_text(sec, "killasgroup", ""), 0,
+                                             "Cannot set stopasgroup=true and killasgroup=false"));
+  }
+  auto env_text = *src.option_text(sec, "environment", "");
+  OptionText name_template = name_text;
+  name_template.text = *template_name;
+  const std::string& section = sec.name;
+  // Python's range(): a huge numprocs would only exhaust memory; refuse before that.
+  if (made > 100000) {
+    return Status::fail(
+        LoadContext::at_text(sec, "numprocs", *src.option_text(sec, "numprocs", "1"), 0,
+                             "numprocs " + std::to_string(made) + " is above the limit of 100000"));
+  }
+  for (int64_t n = start; n < start + made; ++n) {
+    expand::Scope b = a;
+    b.set("process_num", n);
+    b.set("numprocs", numprocs);
+    auto env = LoadContext::expand(sec, "environment", env_text, b, "environment");
+    if (!env) return Status::fail(env.error());
+    auto pairs = values::environment(*env);
+    if (!pairs)
+      return Status::fail(LoadContext::at_text(sec, "environment", env_text, 0, pairs.error()));
+    ProcessConfig p = proto;
+    p.process_num = static_cast<int>(n);
+    p.environment = *pairs;
+    for (const auto& [k, v] : *pairs) b.set("ENV_" + k, v);
+    schema::Target t;
+    t.process = &p;
+    for (const Row& row : schema::rows()) {
+      if (!(row.sections & kind)) continue;
+      if (row.names != schema::Names::PerProcess && row.names != schema::Names::PerProcessTwice)
+        continue;
+      // A grouped [fcgi-program:x] runs as a program; its socket= is fcgi's, not ours.
+      if (row.key == "socket" && schema::section_kind(sec.name) != schema::kProgram) continue;
+      auto text = src.option_text(sec, row.key, row.default_text);
+      if (!text) {
+        if (row.required) {
+          return Status::fail(LoadContext::at_section(
+              sec, row.key,
+              "program section " + section + " does not specify a " + std::string(row.key)));
+        }
+        continue;
+      }
+      auto value =
+          LoadContext::expand(sec, row.key, *text, b, section + "." + std::string(row.key));
+      if (!value) return Status::fail(value.error());
+      std::string final_text = *value;
+      if (row.names == schema::Names::PerProcessTwice) {
+        auto again = LoadContext::expand_again(sec, row.key, *text, *value, b, row.key);
+        if (!again) return Status::fail(again.error());
+        final_text = *again;
+      }
+      auto converted = schema::convert(row.type, final_text);
+      if (!converted)
+        return Status::fail(LoadContext::at_text(sec, row.key, *text, 0, converted.error()));
+      row.land(t, *converted, final_text);
+      // Extension texts are checked here, where the error can point at the line.
+      if (row.key == "ready" || row.key == "socket") {
+        auto ep = row.key == "ready" ? parse_ready(final_text) : parse_listen(final_text);
+        if (!ep) return Status::fail(LoadContext::at_text(sec, row.key, *text, 0, ep.error()));
+      }
+    }
+    for (auto* log : {&p.stdout_log, &p.stderr_log}) {
+      std::string channel = log == &p.stdout_log ? "stdout" : "stderr";
+      if (log->file.kind == Kind::Syslog) {
+        warnings.push_back("For [" + section + "], " + channel +
+                           "_logfile=syslog but this is deprecated and "
+                           "will be removed.  Use " +
+                           channel + "_syslog=true to enable syslog instead.");
+        log->file = values::LogfileName{Kind::None, ""};
+        log->syslog = true;
+      }
+      if (log->file.kind == Kind::Auto && log->maxbytes == 0) {
+        warnings.push_back("For [" + section + "], AUTO logging used for " + channel +
+                           "_logfile without rollover, set maxbytes > 0 to avoid "
+                           "filling up filesystem unintentionally");
+      }
+    }
+    if (p.redirect_stderr) {
+      if (p.stderr_log.file.kind != Kind::Auto && p.stderr_log.file.kind != Kind::None) {
+        warnings.push_back("For [" + section +
+                           "], redirect_stderr=true but "
+                           "stderr_logfile has also been set to a filename, the "
+                           "filename has been ignored");
+      }
+      p.stderr_log.file = values::LogfileName{Kind::None, ""};  // never a stderr log
+    }
+    auto name = LoadContext::expand(sec, "process_name", name_template, b, "process_name");
+    if (!name) return Status::fail(name.error());
+    p.name = *name;
+    out.push_back(std::move(p));
+  }
+  // This program's instances only, as Supervisor's processes_from_section.
+  std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                   by_priority_then_name);
+  return Status::success();
+}
+
+// The model's group. A group keys its processes by name: a repeated name keeps the last
+// definition.
+std::shared_ptr<GroupConfig> make_group(const Built& group, std::vector<std::string>& warnings) {
+  auto out = std::make_shared<GroupConfig>();
+  out->name = group.name;
+  out->priority = group.priority;
+  out->kind = group.kind;
+  out->origin = group.origin;
+  out->program_template = group.program_template;
+  std::vector<const ProcessConfig*> kept;
+  for (const auto& p : group.processes) {
+    auto same = std::find_if(kept.begin(), kept.end(),
+                             [&](const ProcessConfig* k) { return k->name == p.name; });
+    if (same == kept.end()) {
+      kept.push_back(&p);
+    } else {
+      warnings.push_back("group " + group.name + " has more than one process named " + p.name +
+                         "; only the last definition is used");
+      *same = &p;
+    }
+  }
+  for (const auto* p : kept) out->processes.push_back(std::make_shared<const ProcessConfig>(*p));
+  return out;
+}
+
 class Programs {
  public:
-  explicit Programs(LoadContext& ctx) : ctx_(ctx) {}
+  explicit Programs(LoadContext& ctx)
+      : ctx_(ctx),
+        source_(std::make_shared<const SectionSource>(SectionSource{
+            ctx.shared_doc, ctx.cwd, ctx.has_include, ctx.here, ctx.host, ctx.cpus, ctx.env})) {}
 
   Status run() {
     if (auto s = heterogeneous(); !s) return s;
@@ -93,12 +287,6 @@ class Programs {
     return *n;
   }
 
-  Result<std::string> section_name(const ini::Section& sec) {
-    auto name = values::process_or_group_name(sec.name.substr(sec.name.find(':') + 1));
-    if (!name) return Error{ctx_.at_section(sec, "", name.error())};
-    return *name;
-  }
-
   std::string names_of(std::string_view prefix_a, std::string_view prefix_b) const {
     std::string out;
     for (const auto& sec : ctx_.doc.sections()) {
@@ -120,7 +308,7 @@ class Programs {
       if (!programs) return Status::fail(programs.error());
       auto priority = group_int(sec, "priority", "999");
       if (!priority) return Status::fail(priority.error());
-      Built group{*name, static_cast<int>(*priority), ProgramKind::Program, {}, origin_of(sec)};
+      Built group{*name, static_cast<int>(*priority), ProgramKind::Program, {}, origin_of(sec), {}};
       auto list = schema::list_of_strings(programs->value_or(""));
       for (const auto& member : list) {
         const ini::Section* prog = ctx_.doc.find("program:" + member);
@@ -152,7 +340,10 @@ class Programs {
                                   "]: runs as a plain program, its "
                                   "socket is not created (as Supervisor 4.2.5)"));
         }
-        if (auto s = processes(member_sec, schema::kProgram, *name, group.processes); !s) return s;
+        // A group of one section can be rescaled (runtime scaling extension).
+        auto* kept = list.size() == 1 ? &group.program_template : nullptr;
+        if (auto s = processes(member_sec, schema::kProgram, *name, group.processes, kept); !s)
+          return s;
       }
       // Priority only: equal priorities keep the programs= order, as Supervisor's group
       // (its processes dict follows that list; start and stop sort it by priority alone).
@@ -169,8 +360,10 @@ class Programs {
     if (!name) return Status::fail(name.error());
     auto priority = group_int(sec, "priority", "999");
     if (!priority) return Status::fail(priority.error());
-    Built group{*name, static_cast<int>(*priority), ProgramKind::Program, {}, origin_of(sec)};
-    if (auto s = processes(sec, schema::kProgram, *name, group.processes); !s) return s;
+    Built group{*name, static_cast<int>(*priority), ProgramKind::Program, {}, origin_of(sec), {}};
+    if (auto s = processes(sec, schema::kProgram, *name, group.processes, &group.program_template);
+        !s)
+      return s;
     built_.push_back(std::move(group));
     return Status::success();
   }
@@ -231,7 +424,8 @@ class Programs {
               "] section sets redirect_stderr=true but this is not allowed because "
               "it will interfere with the eventlistener protocol"));
     }
-    Built group{pool, static_cast<int>(*priority), ProgramKind::EventListener, {}, origin_of(sec)};
+    Built group{pool, static_cast<int>(*priority), ProgramKind::EventListener, {}, origin_of(sec),
+                {}};
     if (auto s = processes(sec, schema::kEventListener, pool, group.processes); !s) return s;
     for (auto& p : group.processes) {
       p.events.assign(events.begin(), events.end());
@@ -324,7 +518,8 @@ class Programs {
       if (!ok) return bad("Bad socket format " + sock);
       socket = sock;
     }
-    Built group{*name, static_cast<int>(*priority), ProgramKind::FcgiProgram, {}, origin_of(sec)};
+    Built group{*name, static_cast<int>(*priority), ProgramKind::FcgiProgram, {}, origin_of(sec),
+                {}};
     if (auto s = processes(sec, schema::kFcgiProgram, *name, group.processes); !s) return s;
     for (auto& p : group.processes) {
       p.socket = socket;
@@ -336,158 +531,14 @@ class Programs {
     return Status::success();
   }
 
-  // One section's processes: options of group A once, then group B per process_num.
+  // One section's processes; `kept`: where to keep what rescale() needs to read the
+  // section again (for a group made of this section only).
   Status processes(const ini::Section& sec, unsigned kind, const std::string& group_name,
-                   std::vector<ProcessConfig>& out) {
-    const size_t first = out.size();  // `out` may hold a [group:x]'s earlier programs
-    auto program = section_name(sec);
-    if (!program) return Status::fail(program.error());
-    expand::Scope a = ctx_.env;
-    a.set("here", ctx_.here);
-    a.set("program_name", *program);
-    a.set("host_node_name", ctx_.host);
-    a.set("group_name", group_name);
-    a.set("cpu_count", static_cast<int64_t>(ctx_.cpus));  // extension
-    ProcessConfig proto;
-    proto.kind = kind == schema::kEventListener ? ProgramKind::EventListener
-                 : kind == schema::kFcgiProgram ? ProgramKind::FcgiProgram
-                                                : ProgramKind::Program;
-    proto.program = *program;
-    proto.group = group_name;
-    proto.origin = origin_of(sec);
-    schema::Target target;
-    target.process = &proto;
-    int64_t numprocs = 1;
-    int64_t start = 0;
-    bool killasgroup_set = false;
-    for (const Row& row : schema::rows()) {
-      if (!(row.sections & kind) || row.names != schema::Names::ProgramOnce) continue;
-      auto text = ctx_.option_text(sec, row.key, row.default_text);
-      if (!text) continue;
-      auto value = ctx_.expand(sec, row.key, *text, a, sec.name + "." + std::string(row.key));
-      if (!value) return Status::fail(value.error());
-      auto converted = schema::convert(row.type, *value);
-      if (!converted) return Status::fail(ctx_.at_text(sec, row.key, *text, 0, converted.error()));
-      if (row.key == "numprocs") numprocs = std::get<int64_t>(*converted);
-      if (row.key == "numprocs_start") start = std::get<int64_t>(*converted);
-      if (row.key == "killasgroup") killasgroup_set = true;
-      if (row.land) row.land(target, *converted, *value);
-    }
-    if (!killasgroup_set) proto.killasgroup = proto.stopasgroup;
-    proto.numprocs = static_cast<int>(numprocs);
-    // Runtime scaling extension: the count kept in the state store replaces the fan-out.
-    int64_t count = numprocs;
-    if (auto it = ctx_.instance_counts.find(*program);
-        it != ctx_.instance_counts.end() && kind == schema::kProgram && it->second >= 1)
-      count = it->second;
-
-    // process_name is checked as written (a template), then expanded per process.
-    auto name_text = *ctx_.option_text(sec, "process_name", "%(program_name)s");
-    auto template_name = values::process_or_group_name(name_text.text);
-    if (!template_name) {
-      return Status::fail(ctx_.at_text(sec, "process_name", name_text, 0, template_name.error()));
-    }
-    if (std::max(numprocs, count) > 1 &&
-        template_name->find("%(process_num)") == std::string::npos) {
-      return Status::fail(
-          ctx_.at_text(sec, "process_name", name_text, 0,
-                       "%(process_num) must be present within process_name when numprocs > 1"));
-    }
-    if (proto.stopasgroup && !proto.killasgroup) {
-      return Status::fail(ctx_.at_text(sec, "killasgroup",
-                                       *ctx_.option_text(sec, "killasgroup", ""), 0,
-                                       "Cannot set stopasgroup=true and killasgroup=false"));
-    }
-    auto env_text = *ctx_.option_text(sec, "environment", "");
-    OptionText name_template = name_text;
-    name_template.text = *template_name;
-    const std::string& section = sec.name;
-    // Python's range(): a huge numprocs would only exhaust memory; refuse before that.
-    if (numprocs > 100000) {
-      return Status::fail(
-          ctx_.at_text(sec, "numprocs", *ctx_.option_text(sec, "numprocs", "1"), 0,
-                       "numprocs " + std::to_string(numprocs) + " is above the limit of 100000"));
-    }
-    for (int64_t n = start; n < start + count; ++n) {
-      expand::Scope b = a;
-      b.set("process_num", n);
-      b.set("numprocs", numprocs);
-      auto env = ctx_.expand(sec, "environment", env_text, b, "environment");
-      if (!env) return Status::fail(env.error());
-      auto pairs = values::environment(*env);
-      if (!pairs) return Status::fail(ctx_.at_text(sec, "environment", env_text, 0, pairs.error()));
-      ProcessConfig p = proto;
-      p.process_num = static_cast<int>(n);
-      p.environment = *pairs;
-      for (const auto& [k, v] : *pairs) b.set("ENV_" + k, v);
-      schema::Target t;
-      t.process = &p;
-      for (const Row& row : schema::rows()) {
-        if (!(row.sections & kind)) continue;
-        if (row.names != schema::Names::PerProcess && row.names != schema::Names::PerProcessTwice)
-          continue;
-        // A grouped [fcgi-program:x] runs as a program; its socket= is fcgi's, not ours.
-        if (row.key == "socket" && schema::section_kind(sec.name) != schema::kProgram) continue;
-        auto text = ctx_.option_text(sec, row.key, row.default_text);
-        if (!text) {
-          if (row.required) {
-            return Status::fail(ctx_.at_section(
-                sec, row.key,
-                "program section " + section + " does not specify a " + std::string(row.key)));
-          }
-          continue;
-        }
-        auto value = ctx_.expand(sec, row.key, *text, b, section + "." + std::string(row.key));
-        if (!value) return Status::fail(value.error());
-        std::string final_text = *value;
-        if (row.names == schema::Names::PerProcessTwice) {
-          auto again = ctx_.expand_again(sec, row.key, *text, *value, b, row.key);
-          if (!again) return Status::fail(again.error());
-          final_text = *again;
-        }
-        auto converted = schema::convert(row.type, final_text);
-        if (!converted)
-          return Status::fail(ctx_.at_text(sec, row.key, *text, 0, converted.error()));
-        row.land(t, *converted, final_text);
-        // Extension texts are checked here, where the error can point at the line.
-        if (row.key == "ready" || row.key == "socket") {
-          auto ep = row.key == "ready" ? parse_ready(final_text) : parse_listen(final_text);
-          if (!ep) return Status::fail(ctx_.at_text(sec, row.key, *text, 0, ep.error()));
-        }
-      }
-      for (auto* log : {&p.stdout_log, &p.stderr_log}) {
-        std::string channel = log == &p.stdout_log ? "stdout" : "stderr";
-        if (log->file.kind == Kind::Syslog) {
-          ctx_.config.warnings.push_back("For [" + section + "], " + channel +
-                                         "_logfile=syslog but this is deprecated and "
-                                         "will be removed.  Use " +
-                                         channel + "_syslog=true to enable syslog instead.");
-          log->file = values::LogfileName{Kind::None, ""};
-          log->syslog = true;
-        }
-        if (log->file.kind == Kind::Auto && log->maxbytes == 0) {
-          ctx_.config.warnings.push_back("For [" + section + "], AUTO logging used for " + channel +
-                                         "_logfile without rollover, set maxbytes > 0 to avoid "
-                                         "filling up filesystem unintentionally");
-        }
-      }
-      if (p.redirect_stderr) {
-        if (p.stderr_log.file.kind != Kind::Auto && p.stderr_log.file.kind != Kind::None) {
-          ctx_.config.warnings.push_back("For [" + section +
-                                         "], redirect_stderr=true but "
-                                         "stderr_logfile has also been set to a filename, the "
-                                         "filename has been ignored");
-        }
-        p.stderr_log.file = values::LogfileName{Kind::None, ""};  // never a stderr log
-      }
-      auto name = ctx_.expand(sec, "process_name", name_template, b, "process_name");
-      if (!name) return Status::fail(name.error());
-      p.name = *name;
-      out.push_back(std::move(p));
-    }
-    // This program's instances only, as Supervisor's processes_from_section.
-    std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-                     by_priority_then_name);
+                   std::vector<ProcessConfig>& out,
+                   std::shared_ptr<const ProgramTemplate>* kept = nullptr) {
+    ProgramTemplate t{source_, &sec, kind, group_name, {}, 1};
+    if (auto s = read_processes(t, std::nullopt, out, ctx_.config.warnings); !s) return s;
+    if (kept) *kept = std::make_shared<const ProgramTemplate>(std::move(t));
     return Status::success();
   }
 
@@ -504,32 +555,13 @@ class Programs {
                                        "only the first (by priority, name) is used");
         continue;
       }
-      auto out = std::make_shared<GroupConfig>();
-      out->name = group.name;
-      out->priority = group.priority;
-      out->kind = group.kind;
-      out->origin = group.origin;
-      // A group keys its processes by name: a repeated name keeps the last definition.
-      std::vector<const ProcessConfig*> kept;
-      for (const auto& p : group.processes) {
-        auto same = std::find_if(kept.begin(), kept.end(),
-                                 [&](const ProcessConfig* k) { return k->name == p.name; });
-        if (same == kept.end()) {
-          kept.push_back(&p);
-        } else {
-          ctx_.config.warnings.push_back("group " + group.name +
-                                         " has more than one process named " + p.name +
-                                         "; only the last definition is used");
-          *same = &p;
-        }
-      }
-      for (const auto* p : kept)
-        out->processes.push_back(std::make_shared<const ProcessConfig>(*p));
+      auto out = make_group(group, ctx_.config.warnings);
       ctx_.config.groups.push_back(std::move(out));
     }
   }
 
   LoadContext& ctx_;
+  std::shared_ptr<const SectionSource> source_;
   std::vector<Built> built_;
   std::set<std::string> grouped_;
 };
@@ -539,6 +571,32 @@ class Programs {
 Status load_groups(LoadContext& ctx) {
   Programs programs(ctx);
   return programs.run();
+}
+
+std::optional<ScaleBase> scale_base(const GroupConfig& group) {
+  if (!group.program_template) return std::nullopt;
+  const ProgramTemplate& t = *group.program_template;
+  return ScaleBase{t.program, static_cast<int>(t.numprocs)};
+}
+
+Result<std::shared_ptr<const GroupConfig>> rescale(const GroupConfig& group, int count) {
+  using R = Result<std::shared_ptr<const GroupConfig>>;
+  if (!group.program_template)
+    return R::fail("group " + group.name + " is not made of one [program:x] section");
+  if (count < 1) return R::fail("count " + std::to_string(count) + " is below 1");
+  ProgramTemplate t = *group.program_template;  // read_processes fills in what it has
+  Built built{group.name, group.priority, group.kind, {}, group.origin, group.program_template};
+  std::vector<std::string> warnings;  // the load reported them already
+  if (auto s = read_processes(t, count, built.processes, warnings); !s) return R::fail(s.error());
+  auto out = make_group(built, warnings);
+  // A process the group had already keeps its ProcessConfig when nothing about it changed.
+  std::map<std::string, const std::shared_ptr<const ProcessConfig>*> before;
+  for (const auto& was : group.processes) before.emplace(was->name, &was);
+  for (auto& p : out->processes) {
+    auto it = before.find(p->name);
+    if (it != before.end() && **it->second == *p) p = *it->second;
+  }
+  return std::shared_ptr<const GroupConfig>(std::move(out));
 }
 
 }  // namespace config
