@@ -271,7 +271,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   rpc::register_process_methods(dispatcher, supervisor);
   rpc::register_log_methods(dispatcher, supervisor);
   rpc::register_store_methods(dispatcher, state_store, recovery);
-  rpc::register_zero_downtime_methods(dispatcher, supervisor, state_store, hooks.reload);
+  rpc::register_zero_downtime_methods(dispatcher, supervisor, state_store);
   server.set_handler(rpc::make_router(&loop, dispatcher, supervisor));
 
   if (Status st = server.listen(cfg.unix_servers, cfg.inet_servers); !st) {
@@ -352,10 +352,14 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   so.log = store_log;
   (void)state_store.open(std::move(so));
   if (!state_store.instance_counts().empty()) {  // extension: counts set with `scale`
-    if (auto scaled = scaling::load(input.load_options, state_store)) {
-      // Nothing runs yet: the groups whose instances differ are rebuilt, not started
-      // (the autostart below starts them, recovery permitting).
-      config::Diff df = supervisor.reread(*scaled);
+    {
+      // A transform of the loaded config (no second load). Nothing runs yet: the groups
+      // whose instances differ are rebuilt, not started (the autostart below starts
+      // them, recovery permitting).
+      auto scaled = scaling::apply_counts(input.config, state_store);
+      for (size_t i = cfg.warnings.size(); i < scaled->warnings.size(); ++i)
+        log.warn(scaled->warnings[i]);
+      config::Diff df = supervisor.reread(scaled);
       Supervisor::ApplyOptions options;
       options.autostart = false;
       for (size_t i = 0; i < df.changed.size(); ++i)
@@ -367,8 +371,6 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
         for (const auto& g : rebuilt)
           log.info("instance count of " + g + " restored from the state file");
       }
-    } else {
-      log.warn("cannot apply remembered instance counts: " + scaled.error());
     }
   }
   // Each instance waits for its own predecessor only (the previous run's instance of the

@@ -5,6 +5,7 @@
 
 #include "common/namespec.h"
 #include "supervisord/config/diff.h"
+#include "supervisord/config/loader.h"
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/rollout.h"
 #include "supervisord/rpc/util.h"
@@ -26,9 +27,7 @@ Value lines_value(const std::vector<std::string>& lines) {
 
 }  // namespace
 
-void register_zero_downtime_methods(
-    Dispatcher& d, Supervisor& s, store::Store& store,
-    std::function<Result<std::shared_ptr<const config::Config>>()> reload) {
+void register_zero_downtime_methods(Dispatcher& d, Supervisor& s, store::Store& store) {
   auto running = [&s](Reply& reply) {
     if (s.state() != SupervisorState::Running) {
       reply(fault(Fault::ShutdownState));
@@ -75,7 +74,7 @@ void register_zero_downtime_methods(
          "@return struct result  {ok: bool, lines: the lines supervisorctl prints}"});
 
   d.add("supervisor.scaleGroup",
-        {[&s, &store, running, reload](const Array& a, Reply reply) {
+        {[&s, &store, running](const Array& a, Reply reply) {
            if (!running(reply)) return;
            if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
            std::string count_text = a[1].is_int()      ? std::to_string(a[1].as_int())
@@ -84,30 +83,22 @@ void register_zero_downtime_methods(
            const std::string name = a[0].as_string();
            Group* g = s.find_group(name);
            if (!g) return reply(bad_name(name));
-           const auto& procs = g->config().processes;
-           bool homogeneous =
-               !procs.empty() && std::all_of(procs.begin(), procs.end(), [&](const auto& p) {
-                 return p->program == procs[0]->program && p->kind == config::ProgramKind::Program;
-               });
-           if (!homogeneous)
+           auto base = config::scale_base(g->config());
+           if (!base)
              return reply(
                  fault(Fault::Failed, "scale needs a group made of one [program:x] section"));
-           const std::string program = procs[0]->program;
            int current = static_cast<int>(g->instances().size());
            auto target = scaling::parse_count(count_text, current);
            if (!target) return reply(fault(Fault::BadArguments, target.error()));
            if (*target < 1 || *target > 1000)
              return reply(fault(Fault::BadArguments, "count must be between 1 and 1000"));
-           int file_numprocs = procs[0]->numprocs;
-           scaling::remember(store, program, *target, file_numprocs);
-           auto next = reload();
-           if (!next) return reply(fault(Fault::CantReread, next.error()));
-           std::shared_ptr<const config::GroupConfig> ngc;
-           for (auto& gc : (*next)->groups)
-             if (gc->name == name) ngc = gc;
-           if (!ngc)
-             return reply(
-                 fault(Fault::CantReread, "group " + name + " is not in the config file any more"));
+           // The group again with the new count, from the text it was loaded from: other
+           // changes pending in the file wait for update.
+           auto rescaled = config::rescale(g->config(), *target);
+           if (!rescaled) return reply(fault(Fault::BadArguments, rescaled.error()));
+           std::shared_ptr<const config::GroupConfig> ngc = *rescaled;
+           const int file_numprocs = base->numprocs;
+           scaling::remember(store, base->program, *target, file_numprocs);
            // Only this group moves to the new config; other pending file changes wait for update.
            auto merged = std::make_shared<config::Config>(s.config());
            bool replaced = false;

@@ -17,9 +17,6 @@ class Store;
 
 namespace rpc {
 
-// `reload` loads the config as `update` does (with the store's instance counts applied).
-void register_zero_downtime_methods(
-    Dispatcher& d, Supervisor& s, store::Store& store,
-    std::function<Result<std::shared_ptr<const config::Config>>()> reload);
+void register_zero_downtime_methods(Dispatcher& d, Supervisor& s, store::Store& store);
 
 }  // namespace rpc

@@ -1,6 +1,6 @@
 """Zero-downtime extensions with the helper child and small Python children: runtime
 scaling (only the difference moves; the count survives update and daemon restarts until
-numprocs changes), and bad input to readiness (notify datagrams from a foreign pid and
+numprocs changes; scale does not pick up pending file changes), and bad input to readiness (notify datagrams from a foreign pid and
 garbage are ignored; an HTTP probe target that accepts and never answers times out
 without blocking the loop). The gunicorn cases are in tests/e2e/test_zero_downtime.py."""
 import os
@@ -66,6 +66,28 @@ def test_scale_moves_only_the_difference_and_is_kept_until_numprocs_changes(daem
     r = d.ctl("update")
     assert r.returncode == 0
     wait_for(running(d, [f"web_0{i}" for i in range(5)]), what="5 from the file")
+
+
+def test_scale_uses_the_loaded_text_and_leaves_pending_file_changes_to_update(daemon_factory):
+    # scale is a transform of the running config: a change waiting in the file (here the
+    # environment) is not picked up by scale, only by update.
+    d = daemon_factory(web(2))
+    wait_for(running(d, ["web_00", "web_01"]), what="2 running")
+    first = pids(d)
+    rewrite(d, web(2, "environment=PENDING=1"))
+    r = d.ctl("scale", "web", "3")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "web:web_02: added" in r.stdout and "updated" not in r.stdout, r.stdout
+    wait_for(running(d, ["web_00", "web_01", "web_02"]), what="3 running")
+    now = pids(d)
+    assert now["web_00"] == first["web_00"] and now["web_01"] == first["web_01"]
+    env = open(f"/proc/{now['web_02']}/environ", "rb").read()
+    assert b"PENDING=1" not in env
+    # update applies the pending change (the count stays 3: numprocs is still 2).
+    r = d.ctl("update")
+    assert r.returncode == 0 and "web: updated process group" in r.stdout, r.stdout
+    wait_for(lambda: len(pids(d)) == 3 and not set(pids(d).values()) & set(now.values()),
+             what="all three replaced by update")
 
 
 NOTIFY_CHILD = r"""
