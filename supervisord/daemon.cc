@@ -34,6 +34,7 @@
 #include "supervisord/store/recovery.h"
 #include "supervisord/store/store.h"
 #include "supervisord/supervisor.h"
+#include "supervisord/uvx/handle.h"
 
 namespace {
 
@@ -117,7 +118,7 @@ void write_pidfile(const std::string& path, logs::DaemonLog& log) {
 }
 
 struct SignalHandles {
-  uv_signal_t* handles[5] = {};
+  uvx::Handle<uv_signal_t> handles[5];
 };
 
 // Syslog records that /dev/log could not take at once wait in SyslogClient; this tells it
@@ -133,28 +134,19 @@ class SyslogWatch {
 
  private:
   void watch(int fd, bool want) {
-    if (poll_ && (!want || fd != fd_)) {  // before the client closes or replaces the fd
-      uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-               [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-      poll_ = nullptr;
-    }
+    if (!want || fd != fd_) poll_.close();  // before the client closes or replaces the fd
     if (!want) return;
     if (!poll_) {
-      poll_ = new uv_poll_t;
-      if (uv_poll_init(loop_, poll_, fd) != 0) {
-        delete poll_;
-        poll_ = nullptr;
-        return;  // records still go out with later sends
-      }
-      uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+      if (!poll_.init(loop_, uv_poll_init, fd)) return;  // records still go out with later sends
+      uv_unref(poll_.handle());
       fd_ = fd;
     }
-    uv_poll_start(poll_, UV_WRITABLE,
+    uv_poll_start(poll_.get(), UV_WRITABLE,
                   [](uv_poll_t*, int, int) { logs::SyslogClient::instance().flush(); });
   }
 
   uv_loop_t* loop_;
-  uv_poll_t* poll_ = nullptr;
+  uvx::Handle<uv_poll_t> poll_;
   int fd_ = -1;
 };
 
@@ -234,10 +226,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     supervisor.close([&]() {
       server.close([&]() {
         reaper.close([&]() {
-          for (auto* h : sig.handles)
-            if (h)
-              uv_close(reinterpret_cast<uv_handle_t*>(h),
-                       [](uv_handle_t* x) { delete reinterpret_cast<uv_signal_t*>(x); });
+          for (auto& h : sig.handles) h.close();
         });
       });
     });
@@ -333,13 +322,13 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     }
   }};
   for (size_t i = 0; i < std::size(kSignals); ++i) {
-    auto* h = new uv_signal_t;
-    uv_signal_init(&loop, h);
+    uvx::Handle<uv_signal_t>& h = sig.handles[i];
+    if (!h.init(&loop, uv_signal_init)) continue;
     h->data = &sigctx;
     uv_signal_start(
-        h, [](uv_signal_t* handle, int signum) { static_cast<SigCtx*>(handle->data)->fn(signum); },
+        h.get(),
+        [](uv_signal_t* handle, int signum) { static_cast<SigCtx*>(handle->data)->fn(signum); },
         kSignals[i].signum);
-    sig.handles[i] = h;
   }
 
   log.info("supervisord started with pid " + std::to_string(::getpid()));
@@ -400,6 +389,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     uv_run(&loop, UV_RUN_DEFAULT);
   }
   uv_run(&loop, UV_RUN_NOWAIT);  // the watch's close
+  uvx::check_all_closed(&loop);  // every handle closed and freed, or a bug (INVARIANT)
   uv_loop_close(&loop);
 
   ::unlink(sd.pidfile.c_str());

@@ -31,11 +31,10 @@ void Ticker::start() {
     if (s.timer) continue;
     s.owner = this;
     s.last = now / 1000 / s.period_s * s.period_s;
-    s.timer = new uv_timer_t;
-    uv_timer_init(loop_, s.timer);
+    if (!s.timer.init(loop_, uv_timer_init)) continue;  // uv_timer_init cannot fail
     s.timer->data = &s;
     // Ticks must not keep a loop alive that has nothing else to do.
-    uv_unref(reinterpret_cast<uv_handle_t*>(s.timer));
+    uv_unref(s.timer.handle());
     arm(s, now);
   }
 }
@@ -48,7 +47,7 @@ void Ticker::arm(Slot& s, int64_t now) {
   if (delay < 1) delay = 1;
   uv_update_time(loop_);
   uv_timer_start(
-      s.timer,
+      s.timer.get(),
       [](uv_timer_t* t) {
         Slot* slot = static_cast<Slot*>(t->data);
         slot->owner->fire(*slot);
@@ -67,13 +66,7 @@ void Ticker::fire(Slot& s) {
 }
 
 void Ticker::close() {
-  for (auto& s : slots_) {
-    if (!s.timer) continue;
-    uv_timer_stop(s.timer);
-    uv_close(reinterpret_cast<uv_handle_t*>(s.timer),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    s.timer = nullptr;
-  }
+  for (auto& s : slots_) s.timer.close();
 }
 
 }  // namespace events

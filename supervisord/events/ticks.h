@@ -2,7 +2,7 @@
 // for the next wall-clock multiple of the period (no polling). `when` is the epoch second
 // rounded down to the period; the first tick of each period comes at the first boundary
 // after start, as Supervisor (which remembers the slice it started in).
-// Owns its uv_timer_t's (allocated here, freed in their close callbacks).
+// Owns its uv_timer_t's (uvx::Handles).
 // Must not depend on the Supervisor object or the listener pools.
 #pragma once
 
@@ -13,6 +13,7 @@
 #include <functional>
 
 #include "supervisord/events/bus.h"
+#include "supervisord/uvx/handle.h"
 
 namespace events {
 
@@ -35,7 +36,7 @@ class Ticker {
     EventType type = EventType::Tick5;
     int64_t period_s = 5;
     int64_t last = 0;  // the slice the last tick (or the start) fell in
-    uv_timer_t* timer = nullptr;
+    uvx::Handle<uv_timer_t> timer;
   };
   void arm(Slot& s, int64_t now_ms);
   void fire(Slot& s);

@@ -10,14 +10,6 @@
 
 namespace logs {
 
-namespace {
-
-void free_handle(uv_handle_t* handle) {
-  delete reinterpret_cast<uv_fs_event_t*>(handle);
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Follower>> Follower::start(uv_loop_t* loop, const std::string& path,
                                                   DataCallback on_data, int64_t head) {
   using R = Result<std::unique_ptr<Follower>>;
@@ -29,15 +21,15 @@ Result<std::unique_ptr<Follower>> Follower::start(uv_loop_t* loop, const std::st
   struct stat st {};
   if (::fstat(f->fd_, &st) == 0 && st.st_size > head) f->pos_ = st.st_size - head;
 
-  f->watch_ = new uv_fs_event_t{};  // zeroed: close() reads ->loop if init fails
-  int rc = uv_fs_event_init(loop, f->watch_);
-  if (rc == 0) {
+  Status watched = f->watch_.init(loop, uv_fs_event_init);
+  if (watched) {
     f->watch_->data = f.get();
-    rc = uv_fs_event_start(f->watch_, &Follower::on_fs_event, f->dir_.c_str(), 0);
+    int rc = uv_fs_event_start(f->watch_.get(), &Follower::on_fs_event, f->dir_.c_str(), 0);
+    if (rc != 0) watched = Status::fail(uv_strerror(rc));
   }
-  if (rc != 0) {
+  if (!watched) {
     f->close();
-    return R::fail("cannot watch '" + f->dir_ + "': " + uv_strerror(rc));
+    return R::fail("cannot watch '" + f->dir_ + "': " + watched.error());
   }
   f->read_new(f->fd_);
   return f;
@@ -48,15 +40,7 @@ Follower::~Follower() {
 }
 
 void Follower::close() {
-  if (watch_ != nullptr) {
-    watch_->data = nullptr;
-    if (uv_is_active(reinterpret_cast<uv_handle_t*>(watch_))) uv_fs_event_stop(watch_);
-    if (watch_->loop != nullptr)
-      uv_close(reinterpret_cast<uv_handle_t*>(watch_), free_handle);
-    else
-      delete watch_;  // init failed: libuv never knew the handle
-    watch_ = nullptr;
-  }
+  watch_.close();  // stops the watch at once
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }

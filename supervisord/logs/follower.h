@@ -4,9 +4,9 @@
 // on the file's directory (the file itself may be renamed away and recreated), so an idle
 // follower costs nothing. Must not depend on HTTP or the RPC layer: data goes to a callback.
 //
-// Handle ownership: the Follower owns one heap-allocated uv_fs_event_t. close() (also run by
-// the destructor) stops it and hands it to uv_close; its memory is freed in the close
-// callback, after the Follower may already be gone — so a Follower can be destroyed at any
+// Handle ownership: the Follower owns one uv_fs_event_t (a uvx::Handle). close() (also run
+// by the destructor) closes it; its memory is freed in the close callback, after the
+// Follower may already be gone — so a Follower can be destroyed at any
 // time on the loop thread, and no callback reaches it after close(). The loop must run once
 // more after close() for the handle memory to be released.
 #pragma once
@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "supervisord/uvx/handle.h"
 
 namespace logs {
 
@@ -59,7 +60,7 @@ class Follower {
   uint64_t dev_ = 0;
   uint64_t ino_ = 0;
   int64_t pos_ = 0;  // bytes of the current inode already delivered
-  uv_fs_event_t* watch_ = nullptr;
+  uvx::Handle<uv_fs_event_t> watch_;
 };
 
 }  // namespace logs

@@ -6,10 +6,10 @@
 
 #include "supervisord/process/readiness.h"
 
-// One connection attempt. `tcp` first: the uv_handle_t* is the Attempt*. Detached
-// (owner = null) when the probe is done with it; freed in the tcp close callback.
+// One connection attempt (tcp->data is the Attempt). Detached (owner = null) when the
+// probe is done with it; freed once its tcp handle closed (after its requests' callbacks).
 struct Probe::Attempt {
-  uv_tcp_t tcp;
+  uvx::Handle<uv_tcp_t> tcp;
   uv_connect_t connect;
   uv_write_t write;
   Probe* owner;
@@ -19,9 +19,8 @@ struct Probe::Attempt {
 };
 
 Probe::Probe(uv_loop_t* loop, config::Endpoint target, uint64_t timeout_ms)
-    : loop_(loop), target_(std::move(target)), timeout_ms_(timeout_ms), deadline_(new uv_timer_t) {
-  uv_timer_init(loop_, deadline_);
-  deadline_->data = this;
+    : loop_(loop), target_(std::move(target)), timeout_ms_(timeout_ms) {
+  if (deadline_.init(loop_, uv_timer_init)) deadline_->data = this;  // cannot fail
 }
 
 Probe::~Probe() = default;
@@ -41,17 +40,18 @@ bool Probe::run(std::function<void(bool, const std::string&)> done) {
   done_ = std::move(done);
   auto* a = new Attempt;
   a->owner = this;
-  a->tcp.data = a;
   attempt_ = a;
-  uv_tcp_init(loop_, &a->tcp);
+  int rc = a->tcp.init(loop_, uv_tcp_init) ? 0 : UV_ENOMEM;  // uv_tcp_init cannot fail
+  if (rc == 0) a->tcp->data = a;
   uv_timer_start(
-      deadline_, [](uv_timer_t* h) { static_cast<Probe*>(h->data)->finish(false, "timed out"); },
-      timeout_ms_, 0);
+      deadline_.get(),
+      [](uv_timer_t* h) { static_cast<Probe*>(h->data)->finish(false, "timed out"); }, timeout_ms_,
+      0);
   sockaddr_storage addr{};
-  int rc = resolve(target_, &addr);
+  if (rc == 0) rc = resolve(target_, &addr);
   if (rc == 0) {
     rc = uv_tcp_connect(
-        &a->connect, &a->tcp, reinterpret_cast<sockaddr*>(&addr),
+        &a->connect, a->tcp.get(), reinterpret_cast<sockaddr*>(&addr),
         [](uv_connect_t* req, int status) {
           auto* at = static_cast<Attempt*>(req->handle->data);
           Probe* self = at->owner;
@@ -62,7 +62,7 @@ bool Probe::run(std::function<void(bool, const std::string&)> done) {
           at->request =
               readiness::http_request(self->target_.host, self->target_.port, self->target_.path);
           uv_buf_t b = uv_buf_init(at->request.data(), static_cast<unsigned>(at->request.size()));
-          auto* stream = reinterpret_cast<uv_stream_t*>(&at->tcp);
+          auto* stream = reinterpret_cast<uv_stream_t*>(at->tcp.get());
           uv_write(&at->write, stream, &b, 1, [](uv_write_t*, int) {});
           uv_read_start(
               stream,
@@ -91,7 +91,7 @@ bool Probe::run(std::function<void(bool, const std::string&)> done) {
   if (rc != 0) {
     // Report later, from the loop, like every other outcome: a zero-delay deadline.
     uv_timer_start(
-        deadline_,
+        deadline_.get(),
         [](uv_timer_t* h) { static_cast<Probe*>(h->data)->finish(false, "bad address"); }, 0, 0);
   }
   return true;
@@ -101,10 +101,12 @@ void Probe::finish(bool ok, const std::string& why) {
   Attempt* a = attempt_;
   if (!a) return;
   attempt_ = nullptr;
-  uv_timer_stop(deadline_);
+  uv_timer_stop(deadline_.get());
   a->owner = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(&a->tcp),
-           [](uv_handle_t* h) { delete static_cast<Attempt*>(h->data); });
+  if (a->tcp)
+    a->tcp.close([a] { delete a; });
+  else
+    delete a;
   auto done = std::move(done_);
   done_ = nullptr;
   if (done) done(ok, why);
@@ -117,15 +119,9 @@ void Probe::cancel() {
 
 void Probe::close(std::function<void()> done) {
   cancel();
-  close_done_ = std::move(done);
-  uv_timer_t* t = deadline_;
-  deadline_ = nullptr;
-  uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) {
-    auto* self = static_cast<Probe*>(h->data);
-    delete reinterpret_cast<uv_timer_t*>(h);
-    if (self->close_done_) {
-      auto d = std::move(self->close_done_);
-      d();
-    }
-  });
+  if (!deadline_) {
+    if (done) done();
+    return;
+  }
+  deadline_.close(std::move(done));
 }

@@ -1,9 +1,8 @@
 // probe.h — one bounded, non-blocking readiness/liveness check on the loop: a TCP connect
 // (tcp://) or a GET whose answer must be 2xx/3xx (http://), with a deadline. Owns one
-// uv_timer_t (the deadline) and, while an attempt runs, one uv_tcp_t; both are closed
-// before they are freed. A target that accepts and then says nothing, or never answers
-// the SYN, fails at the deadline; nothing here blocks.
-// Must not depend on: the fsm, Process, the Supervisor object.
+// uv_timer_t (the deadline) and, while an attempt runs, one uv_tcp_t (uvx::Handles). A target that
+// accepts and then says nothing, or never answers the SYN, fails at the deadline; nothing here
+// blocks. Must not depend on: the fsm, Process, the Supervisor object.
 #pragma once
 
 #include <uv.h>
@@ -13,6 +12,7 @@
 #include <string>
 
 #include "supervisord/config/endpoint.h"
+#include "supervisord/uvx/handle.h"
 
 class Probe {
  public:
@@ -35,8 +35,7 @@ class Probe {
   uv_loop_t* loop_;
   config::Endpoint target_;
   uint64_t timeout_ms_;
-  uv_timer_t* deadline_;
+  uvx::Handle<uv_timer_t> deadline_;
   Attempt* attempt_ = nullptr;
   std::function<void(bool, const std::string&)> done_;
-  std::function<void()> close_done_;
 };

@@ -33,6 +33,13 @@ int64_t wall_ms() {
 
 constexpr int kStdin = 0, kStdout = 1, kStderr = 2;
 
+// A socket call failed: errno's text, after closing the socket.
+Status close_failed(int fd) {
+  Status st = Status::fail(strerror(errno));
+  ::close(fd);
+  return st;
+}
+
 }  // namespace
 
 // One read buffer for every pipe: libuv hands the bytes to the read callback, which
@@ -40,9 +47,10 @@ constexpr int kStdin = 0, kStdout = 1, kStderr = 2;
 // a buffer of its own (64 KiB x 3 pipes x 1000 processes would be 190 MiB of heap).
 static char g_read_buffer[64 * 1024];
 
-// One parent end of a child pipe. `handle` first: the uv_handle_t* is the Pipe*.
+// One parent end of a child pipe (handle->data is the Pipe). Freed once its handle closed:
+// a read callback may close the pipe while it still uses it.
 struct Process::Pipe {
-  uv_pipe_t handle;
+  uvx::Handle<uv_pipe_t> handle;
   Process* owner;
   int which;
   int fd;
@@ -51,13 +59,6 @@ struct Process::Pipe {
   size_t burst = 0;
   size_t capacity = 65536;
   uint64_t pause_ms = kOutputPauseMs;
-};
-
-// The NOTIFY_SOCKET of one instance. `handle` first: the uv_handle_t* is the NotifyWatch*.
-struct Process::NotifyWatch {
-  uv_poll_t handle;
-  Process* owner;
-  int fd;
 };
 
 Process::Process(uv_loop_t* loop, Reaper& reaper,
@@ -81,27 +82,26 @@ Process::Process(uv_loop_t* loop, Reaper& reaper,
 
 Process::~Process() {
   auto none = [](const auto& handles) {
-    return std::all_of(handles.begin(), handles.end(), [](const auto* h) { return !h; });
+    return std::all_of(handles.begin(), handles.end(), [](const auto& h) { return !h; });
   };
   INVARIANT(pending_closes_ == 0 && none(timers_) && none(pipes_) && !notify_ && !probe_timer_ &&
                 !output_timer_ && !probe_,
             name() + " destroyed before its close() completed");
 }
 
-// A timer of ours: its data is this Process, close_handle() frees it.
-uv_timer_t* Process::new_timer() {
-  auto* t = new uv_timer_t;
-  uv_timer_init(loop_, t);
-  t->data = this;
+// A timer of ours: its data is this Process.
+uvx::Handle<uv_timer_t> Process::new_timer() {
+  uvx::Handle<uv_timer_t> t;
+  if (t.init(loop_, uv_timer_init)) t->data = this;  // uv_timer_init cannot fail
   return t;
 }
 
 // The fsm's timers are made on first use: most processes only ever arm one or two of the
 // three, and a uv_timer_t is 152 bytes (numprocs=1000 kept 456 KB of them).
 uv_timer_t* Process::fsm_timer(fsm::TimerId id) {
-  uv_timer_t*& t = timers_[static_cast<int>(id)];
-  if (t == nullptr && !closing_) t = new_timer();
-  return t;
+  uvx::Handle<uv_timer_t>& t = timers_[static_cast<int>(id)];
+  if (!t && !closing_) t = new_timer();
+  return t.get();
 }
 
 fsm::Event Process::event(fsm::EventKind kind) const {
@@ -175,7 +175,7 @@ CommandStatus Process::write_stdin(std::string_view bytes) {
   }
   Pipe* in = pipes_[kStdin];
   if (!in) return {Fault::NoFile, "Process' stdin channel is closed"};
-  auto* stream = reinterpret_cast<uv_stream_t*>(&in->handle);
+  auto* stream = reinterpret_cast<uv_stream_t*>(in->handle.get());
   uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
   int n = uv_try_write(stream, &buf, 1);
   if (n == UV_EPIPE) return {Fault::NoFile, "Process' stdin channel is closed"};
@@ -273,7 +273,7 @@ void Process::perform(const fsm::Action& a) {
       break;
     }
     case fsm::Action::Kind::CancelTimer:
-      if (uv_timer_t* t = timers_[static_cast<int>(a.timer)]) uv_timer_stop(t);
+      if (uv_timer_t* t = timers_[static_cast<int>(a.timer)].get()) uv_timer_stop(t);
       break;
     case fsm::Action::Kind::Log:
       if (hooks_.on_log) hooks_.on_log(a.level, a.text);
@@ -309,24 +309,25 @@ void Process::do_spawn() {
   }
   status_text_.clear();
   if (ready_.kind == config::Endpoint::Kind::Notify) {
-    std::string err = notify_ ? "" : open_notify();
-    if (!err.empty()) {
-      result.error = "cannot create NOTIFY_SOCKET for '" + name() + "': " + err;
+    Status st = notify_ ? Status::success() : open_notify();
+    if (!st) {
+      result.error = "cannot create NOTIFY_SOCKET for '" + name() + "': " + st.error();
       queue_.push_back(std::move(result));
       return;
     }
     spawn::set_env(*plan, "NOTIFY_SOCKET", notify_path_);
   }
   if (!config_->listen_socket.empty()) {
-    std::string err = listen_fd_ >= 0 ? "" : open_listen();
-    if (!err.empty()) {
-      result.error = "cannot listen on " + config_->listen_socket + " for '" + name() + "': " + err;
+    Status st = listen_fd_ >= 0 ? Status::success() : open_listen();
+    if (!st) {
+      result.error =
+          "cannot listen on " + config_->listen_socket + " for '" + name() + "': " + st.error();
       queue_.push_back(std::move(result));
       return;
     }
     plan->listen_fd = listen_fd_;
   }
-  auto child = spawn::fork_exec(*plan);
+  auto child = spawner().spawn(*plan);
   if (!child.ok()) {
     result.error = child.error();
     queue_.push_back(std::move(result));
@@ -348,7 +349,7 @@ void Process::do_signal(pid_t target, int sig) {
   INVARIANT(target != 0 && target != -1, name() + " in " + std::string(state_name(facts_.state)) +
                                              ": signal " + std::to_string(sig) + " to " +
                                              std::to_string(target));
-  if (kill(target, sig) == 0) return;
+  if (spawner().kill(target, sig) == 0) return;
   int e = errno;
   if (e == ESRCH) {
     // The master already exited on its own: the reaper will tell (Supervisor does the
@@ -369,13 +370,14 @@ void Process::on_exit(pid_t pid, int wait_status) {
   e.pid = pid;
   e.wait_status = wait_status;
   if (config_->reap_group && pid == facts_.pid)
-    e.group_alive = kill(-pid, 0) == 0 || errno == EPERM;
+    e.group_alive = spawner().kill(-pid, 0) == 0 || errno == EPERM;
   run(std::move(e));
 }
 
 void Process::check_group() {
   if (!facts_.draining || facts_.pgid <= 0) return;
-  if (kill(-facts_.pgid, 0) != 0 && errno == ESRCH) run(event(fsm::EventKind::GroupEmpty));
+  if (spawner().kill(-facts_.pgid, 0) != 0 && errno == ESRCH)
+    run(event(fsm::EventKind::GroupEmpty));
 }
 
 void Process::sync_group_watcher() {
@@ -410,7 +412,7 @@ void Process::resume_output() {
 
 void Process::start_reading(Pipe* p) {
   uv_read_start(
-      reinterpret_cast<uv_stream_t*>(&p->handle),
+      reinterpret_cast<uv_stream_t*>(p->handle.get()),
       [](uv_handle_t* h, size_t, uv_buf_t* buf) {
         auto* pipe = static_cast<Pipe*>(h->data);
         (void)pipe;
@@ -431,9 +433,9 @@ void Process::start_reading(Pipe* p) {
             uint64_t pause = self->next_pause(*pipe);
             if (pause > 0) {
               uv_read_stop(s);
-              if (!uv_is_active(reinterpret_cast<uv_handle_t*>(self->output_timer_)))
+              if (!uv_is_active(self->output_timer_.handle()))
                 uv_timer_start(
-                    self->output_timer_,
+                    self->output_timer_.get(),
                     [](uv_timer_t* t) { static_cast<Process*>(t->data)->resume_output(); }, pause,
                     0);
             }
@@ -479,9 +481,10 @@ Process::Pipe* Process::attach_pipe(int fd, int which) {
   p->owner = this;
   p->which = which;
   p->fd = fd;
-  uv_pipe_init(loop_, &p->handle, 0);
-  p->handle.data = p;
-  uv_pipe_open(&p->handle, fd);
+  if (p->handle.init(loop_, uv_pipe_init, 0)) {  // uv_pipe_init cannot fail
+    p->handle->data = p;
+    uv_pipe_open(p->handle.get(), fd);
+  }
   pipes_[which] = p;
   return p;
 }
@@ -491,46 +494,14 @@ void Process::close_pipe(int which) {
     ::close(stdin_fd_);
     stdin_fd_ = -1;
   }
-  Pipe* p = pipes_[which];
-  if (!p) return;
-  pipes_[which] = nullptr;
-  close_handle(reinterpret_cast<uv_handle_t*>(&p->handle));
+  Pipe* p = std::exchange(pipes_[which], nullptr);
+  if (p) close_handle(p->handle, [p] { delete p; });
 }
 
-// Every uv_close of ours goes through here so close() knows when the last one is done.
-// The handle's data points to the object to free: a Pipe or a uv_timer_t.
-void Process::close_handle(uv_handle_t* h) {
-  ++pending_closes_;
-  if (h->type == UV_POLL) {
-    uv_close(h, [](uv_handle_t* handle) {
-      auto* w = static_cast<NotifyWatch*>(handle->data);
-      Process* self = w->owner;
-      ::close(w->fd);
-      delete w;
-      if (--self->pending_closes_ == 0 && self->closing_ && self->close_done_) {
-        auto done = std::move(self->close_done_);
-        done();
-      }
-    });
-  } else if (h->type == UV_NAMED_PIPE) {
-    uv_close(h, [](uv_handle_t* handle) {
-      auto* pipe = static_cast<Pipe*>(handle->data);
-      Process* self = pipe->owner;
-      delete pipe;
-      if (--self->pending_closes_ == 0 && self->closing_ && self->close_done_) {
-        auto done = std::move(self->close_done_);
-        done();
-      }
-    });
-  } else {
-    uv_close(h, [](uv_handle_t* handle) {
-      auto* self = static_cast<Process*>(handle->data);
-      delete reinterpret_cast<uv_timer_t*>(handle);
-      if (--self->pending_closes_ == 0 && self->closing_ && self->close_done_) {
-        auto done = std::move(self->close_done_);
-        done();
-      }
-    });
+void Process::handle_closed() {
+  if (--pending_closes_ == 0 && closing_ && close_done_) {
+    auto done = std::move(close_done_);
+    done();
   }
 }
 
@@ -540,25 +511,16 @@ void Process::close(std::function<void()> done) {
   if (facts_.pid > 0) reaper_.unwatch(facts_.pid);
   if (group_watcher_) reaper_.remove_group_watcher(group_watcher_);
   group_watcher_ = 0;
-  for (uv_timer_t*& t : timers_) {
-    if (t) close_handle(reinterpret_cast<uv_handle_t*>(t));
-    t = nullptr;
-  }
+  for (auto& t : timers_) close_handle(t);
   for (int i = 0; i < 3; ++i) close_pipe(i);
-  if (notify_) close_handle(reinterpret_cast<uv_handle_t*>(&notify_->handle));
-  notify_ = nullptr;
-  if (probe_timer_) close_handle(reinterpret_cast<uv_handle_t*>(probe_timer_));
-  probe_timer_ = nullptr;
-  if (output_timer_) close_handle(reinterpret_cast<uv_handle_t*>(output_timer_));
-  output_timer_ = nullptr;
+  close_handle(notify_, [fd = std::exchange(notify_fd_, -1)] { ::close(fd); });
+  close_handle(probe_timer_);
+  close_handle(output_timer_);
   if (probe_) {
     ++pending_closes_;
     probe_->close([this]() {
       probe_.reset();
-      if (--pending_closes_ == 0 && closing_ && close_done_) {
-        auto done = std::move(close_done_);
-        done();
-      }
+      handle_closed();
     });
   }
   if (listen_fd_ >= 0) {
@@ -585,9 +547,9 @@ std::string Process::description(int64_t now_s) const {
 
 // ---- zero-downtime extensions: notify socket, probes, held listening socket ------------
 
-std::string Process::open_notify() {
+Status Process::open_notify() {
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return strerror(errno);
+  if (fd < 0) return Status::fail(strerror(errno));
   int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);  // SCM_CREDENTIALS on each datagram
   // An abstract name (no file to clean up), unique per supervisord and instance.
@@ -599,22 +561,18 @@ std::string Process::open_notify() {
   addr.sun_path[0] = '\0';
   memcpy(addr.sun_path + 1, name.data(), name.size());
   auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
-    std::string err = strerror(errno);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) return close_failed(fd);
+  if (Status st = notify_.init(loop_, uv_poll_init, fd); !st) {
     ::close(fd);
-    return err;
+    return st;
   }
-  notify_ = new NotifyWatch;
-  notify_->owner = this;
-  notify_->fd = fd;
-  uv_poll_init(loop_, &notify_->handle, fd);
-  notify_->handle.data = notify_;
-  uv_poll_start(&notify_->handle, UV_READABLE, [](uv_poll_t* h, int status, int) {
-    auto* w = static_cast<NotifyWatch*>(h->data);
-    if (status == 0) w->owner->on_notify();
+  notify_fd_ = fd;
+  notify_->data = this;
+  uv_poll_start(notify_.get(), UV_READABLE, [](uv_poll_t* h, int status, int) {
+    if (status == 0) static_cast<Process*>(h->data)->on_notify();
   });
   notify_path_ = "@" + name;
-  return "";
+  return Status::success();
 }
 
 bool Process::from_instance(pid_t sender) const {
@@ -634,7 +592,7 @@ void Process::on_notify() {
     msg.msg_iovlen = 1;
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
-    ssize_t n = recvmsg(notify_->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    ssize_t n = recvmsg(notify_fd_, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0) break;
     const ucred* cred = nullptr;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
@@ -663,23 +621,19 @@ void Process::on_notify() {
   }
 }
 
-std::string Process::open_listen() {
-  if (!listen_) return config::parse_listen(config_->listen_socket).error();
+Status Process::open_listen() {
+  if (!listen_) return Status::fail(config::parse_listen(config_->listen_socket).error());
   const std::optional<config::Endpoint>& ep = listen_;
   int fd = -1;
   if (ep->kind == config::Endpoint::Kind::Unix) {
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return strerror(errno);
+    if (fd < 0) return Status::fail(strerror(errno));
     struct stat st;
     if (lstat(ep->path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(ep->path.c_str());
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     memcpy(addr.sun_path, ep->path.data(), ep->path.size());
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      std::string err = strerror(errno);
-      ::close(fd);
-      return err;
-    }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return close_failed(fd);
   } else {
     sockaddr_storage ss{};
     socklen_t len = 0;
@@ -697,25 +651,17 @@ std::string Process::open_listen() {
       v6->sin6_port = htons(static_cast<uint16_t>(ep->port));
       len = sizeof *v6;
     } else {
-      return "not a numeric address: " + ep->host;
+      return Status::fail("not a numeric address: " + ep->host);
     }
     fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return strerror(errno);
+    if (fd < 0) return Status::fail(strerror(errno));
     int on = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-      std::string err = strerror(errno);
-      ::close(fd);
-      return err;
-    }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) return close_failed(fd);
   }
-  if (listen(fd, SOMAXCONN) != 0) {
-    std::string err = strerror(errno);
-    ::close(fd);
-    return err;
-  }
+  if (listen(fd, SOMAXCONN) != 0) return close_failed(fd);
   listen_fd_ = fd;
-  return "";
+  return Status::success();
 }
 
 // Probing follows the state: readiness attempts every 250 ms while STARTING, liveness
@@ -731,12 +677,12 @@ void Process::sync_probe() {
   probe_phase_ = phase;
   probe_failures_ = 0;
   probe_->cancel();
-  uv_timer_stop(probe_timer_);
+  uv_timer_stop(probe_timer_.get());
   uv_timer_cb cb = [](uv_timer_t* h) { static_cast<Process*>(h->data)->probe_tick(); };
-  if (phase == 1) uv_timer_start(probe_timer_, cb, 100, 250);
+  if (phase == 1) uv_timer_start(probe_timer_.get(), cb, 100, 250);
   if (phase == 2) {
     auto ms = static_cast<uint64_t>(config_->liveness_interval) * 1000;
-    uv_timer_start(probe_timer_, cb, ms, ms);
+    uv_timer_start(probe_timer_.get(), cb, ms, ms);
   }
 }
 

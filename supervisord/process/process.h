@@ -1,7 +1,7 @@
 // process.h — one supervised instance at runtime: feeds libuv happenings (reaped exits,
 // timers, pipe bytes) into the pure fsm and performs the actions it returns (spawn, kill,
 // arm/cancel timers, publish state changes and log lines). Owns its uv_timer_t's and the
-// parent ends of its pipes (one owner; uv_close before free; freed in the close callback).
+// parent ends of its pipes (each a uvx::Handle: closed before freed, in its callback).
 // Zero-downtime extensions, each only when configured: the instance's NOTIFY_SOCKET
 // (a datagram socket + uv_poll_t), its readiness/liveness Probe and probe timer, and the
 // listening socket= it passes to every start as fd 3 (bound once, kept across restarts).
@@ -28,6 +28,7 @@
 #include "supervisord/process/probe.h"
 #include "supervisord/process/reaper.h"
 #include "supervisord/process/spawn.h"
+#include "supervisord/uvx/handle.h"
 
 // The answer to a command, in the RPC's fault vocabulary (common/faults.h). `detail` empty
 // for ALREADY_STARTED / NOT_RUNNING / SPAWN_ERROR / ABNORMAL_TERMINATION: the RPC handler
@@ -100,7 +101,7 @@ class Process {
  private:
   struct Pipe;
   uint64_t next_pause(Pipe& p);
-  uv_timer_t* new_timer();
+  uvx::Handle<uv_timer_t> new_timer();
   uv_timer_t* fsm_timer(fsm::TimerId id);
   void run(fsm::Event event, fsm::Step* out = nullptr);
   void perform(const fsm::Action& action);
@@ -115,16 +116,29 @@ class Process {
   ino_t stdin_ino_ = 0;  // stdin on demand (spawn::ExecPlan::stdin_on_demand): the pipe
   void drain_pipes();
   void close_pipe(int which);
-  void close_handle(uv_handle_t* handle);
+  // Every handle of ours closes through here, so close() knows when the last one is done;
+  // `then` runs from the close callback.
+  template <class T>
+  void close_handle(uvx::Handle<T>& handle, std::function<void()> then = {}) {
+    if (!handle) return;
+    ++pending_closes_;
+    handle.close([this, then = std::move(then)] {
+      if (then) then();
+      handle_closed();
+    });
+  }
+  void handle_closed();
   // extensions
-  struct NotifyWatch;
-  std::string open_notify();  // "" or the error
+  Status open_notify();
   void on_notify();
   bool from_instance(pid_t sender) const;
-  std::string open_listen();  // "" or the error
+  Status open_listen();
   void sync_probe();
   void probe_tick();
   fsm::Event event(fsm::EventKind kind) const;
+  spawn::Spawner& spawner() const {
+    return context_.spawner ? *context_.spawner : spawn::real_spawner();
+  }
 
   uv_loop_t* loop_;
   Reaper& reaper_;
@@ -132,7 +146,7 @@ class Process {
   spawn::SpawnContext context_;
   Hooks hooks_;
   fsm::Facts facts_;
-  std::array<uv_timer_t*, fsm::kTimerCount> timers_{};
+  std::array<uvx::Handle<uv_timer_t>, fsm::kTimerCount> timers_;
   std::array<Pipe*, 3> pipes_{};  // stdin, stdout, stderr
   // Events produced by actions, run in order after the current step. A vector, not a
   // deque: libstdc++'s deque allocates ~600 bytes even empty, per process.
@@ -146,15 +160,16 @@ class Process {
 
   config::Endpoint ready_;                  // parsed config_->ready
   std::optional<config::Endpoint> listen_;  // parsed config_->listen_socket, if valid
-  NotifyWatch* notify_ = nullptr;
+  uvx::Handle<uv_poll_t> notify_;           // the NOTIFY_SOCKET's datagram socket, notify_fd_
+  int notify_fd_ = -1;
   std::string notify_path_;
   int listen_fd_ = -1;
   std::unique_ptr<Probe> probe_;
-  uv_timer_t* probe_timer_ = nullptr;
+  uvx::Handle<uv_timer_t> probe_timer_;
   // Output coalescing: after a read that emptied a pipe, reading pauses for
   // kOutputPauseMs so a chatty child's small writes are read as one chunk (one wake-up
   // and one log write per pause instead of one per line).
-  uv_timer_t* output_timer_ = nullptr;
+  uvx::Handle<uv_timer_t> output_timer_;
   void resume_output();
   void start_reading(Pipe* p);
   static constexpr uint64_t kOutputPauseMs = 2;

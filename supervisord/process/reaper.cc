@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 
 #include <utility>
-#include <vector>
 
 Reaper::Reaper(uv_loop_t* loop) : loop_(loop) {}
 
@@ -15,10 +14,10 @@ Reaper::~Reaper() = default;
 
 Status Reaper::start() {
   if (signal_) return Status::success();
-  signal_ = new uv_signal_t;
-  uv_signal_init(loop_, signal_);
+  if (Status st = signal_.init(loop_, uv_signal_init); !st)
+    return Status::fail("cannot watch SIGCHLD: " + st.error());
   signal_->data = this;
-  int rc = uv_signal_start(signal_, &Reaper::on_signal, SIGCHLD);
+  int rc = uv_signal_start(signal_.get(), &Reaper::on_signal, SIGCHLD);
   if (rc != 0) return Status::fail(std::string("cannot watch SIGCHLD: ") + uv_strerror(rc));
   // Children that exited before we started watching would otherwise wait for the next one.
   reap();
@@ -30,13 +29,7 @@ void Reaper::close(std::function<void()> done) {
     if (done) done();
     return;
   }
-  close_done_ = std::move(done);
-  uv_close(reinterpret_cast<uv_handle_t*>(signal_), [](uv_handle_t* h) {
-    auto* self = static_cast<Reaper*>(h->data);
-    delete reinterpret_cast<uv_signal_t*>(h);
-    self->signal_ = nullptr;
-    if (auto done = std::move(self->close_done_)) done();
-  });
+  signal_.close(std::move(done));
 }
 
 void Reaper::watch(pid_t pid, ExitFn on_exit) {
@@ -72,7 +65,14 @@ void Reaper::reap() {
     if (pid < 0 && errno == EINTR) continue;
     break;  // 0: children left but none exited; ECHILD: no children at all
   }
-  if (reaped.empty()) return;
+  if (!reaped.empty()) dispatch(reaped);
+}
+
+void Reaper::deliver(pid_t pid, int wait_status) {
+  dispatch({{pid, wait_status}});
+}
+
+void Reaper::dispatch(const std::vector<std::pair<pid_t, int>>& reaped) {
   for (auto [pid, status] : reaped) {
     auto it = owners_.find(pid);
     if (it != owners_.end()) {

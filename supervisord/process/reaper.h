@@ -13,8 +13,11 @@
 #include <functional>
 #include <map>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
+#include "supervisord/uvx/handle.h"
 
 class Reaper {
  public:
@@ -27,7 +30,7 @@ class Reaper {
   Reaper& operator=(const Reaper&) = delete;
 
   Status start();                          // begin watching SIGCHLD
-  void close(std::function<void()> done);  // uv_close the signal handle; `done` from its callback
+  void close(std::function<void()> done);  // closes the signal handle; `done` from its callback
 
   void watch(pid_t pid, ExitFn on_exit);  // one owner per pid; replaced if registered again
   void unwatch(pid_t pid);
@@ -38,18 +41,21 @@ class Reaper {
 
   // Drain now (the SIGCHLD callback calls this; tests and spawn may too).
   void reap();
+  // Handles (pid, wait_status) exactly as a reaped exit: its owner (or the unknown-pid
+  // callback), then the group watchers. For a test's fake children (spawn::Spawner).
+  void deliver(pid_t pid, int wait_status);
 
   // prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of our children come back to us.
   static Status become_subreaper();
 
  private:
   static void on_signal(uv_signal_t* handle, int signum);
+  void dispatch(const std::vector<std::pair<pid_t, int>>& reaped);
 
   uv_loop_t* loop_;
-  uv_signal_t* signal_ = nullptr;  // heap: freed in the close callback
+  uvx::Handle<uv_signal_t> signal_;
   std::unordered_map<pid_t, ExitFn> owners_;
   ExitFn unknown_;
   std::map<uint64_t, WatcherFn> watchers_;
   uint64_t next_watcher_ = 1;
-  std::function<void()> close_done_;
 };

@@ -542,4 +542,13 @@ Result<Child> fork_exec(const ExecPlan& plan) {
   return Child{pid, in[1], out[0], err[0], stdin_ino};
 }
 
+int Spawner::kill(pid_t pid, int sig) {
+  return ::kill(pid, sig);
+}
+
+Spawner& real_spawner() {
+  static Spawner* real = new Spawner;  // never destroyed: no exit-time order to get wrong
+  return *real;
+}
+
 }  // namespace spawn

@@ -19,13 +19,19 @@
 
 namespace spawn {
 
-// What supervisord adds to every child's environment, beyond its own environ.
+class Spawner;
+
+// What supervisord adds to every child's environment, beyond its own environ, and who
+// makes the children.
 struct SpawnContext {
   std::string server_url;  // SUPERVISOR_SERVER_URL; "" = none (no HTTP server)
   std::vector<std::pair<std::string, std::string>>
       supervisord_environment;  // [supervisord] environment=
   // loglevel=debug: the daemon log shows every chunk of output, so no channel goes nowhere.
   bool output_to_daemon_log = false;
+  // Who forks and signals; null = the real one (real_spawner()). Not owned: it outlives
+  // every Process given this context. Unit tests pass a fake (no fork).
+  Spawner* spawner = nullptr;
 };
 
 // The switch to `user=` in the child: setgroups(groups), setgid(gid), setuid(uid).
@@ -96,5 +102,19 @@ int open_stdin_of(pid_t pid, ino_t ino);
 // Supervisor's parent-side texts ("too many open files to spawn 'x'", ...); child-side
 // failures arrive later as exit status 127 with `supervisor: ...` lines on its stderr.
 Result<Child> fork_exec(const ExecPlan& plan);
+
+// The seam between a Process and the kernel: every child it makes and every signal it
+// sends (kill, killpg, the kill(-pgid, 0) probe of a draining group) goes through one.
+// The real one forks and calls kill(2); a test's fake hands out pids of its own.
+class Spawner {
+ public:
+  virtual ~Spawner() = default;
+  virtual Result<Child> spawn(const ExecPlan& plan) { return fork_exec(plan); }
+  // As kill(2): 0, or -1 with errno set.
+  virtual int kill(pid_t pid, int sig);
+};
+
+// The real spawner (fork_exec and kill(2)); one per process, never destroyed.
+Spawner& real_spawner();
 
 }  // namespace spawn

@@ -59,17 +59,16 @@ bool Connection::adopt(std::shared_ptr<ServerCore> core, int fd, bool is_pipe,
                        const Credentials& credentials) {
   auto* c = new Connection(core, credentials);
   uv_loop_t* loop = core->loop;
-  if (is_pipe)
-    uv_pipe_init(loop, &c->handle_.pipe, 0);
-  else
-    uv_tcp_init(loop, &c->handle_.tcp);
-  uv_timer_init(loop, &c->timer_);
+  // Neither init can fail (no socket is made: the fd is opened below).
+  (void)c->stream_.init(loop, [is_pipe](uv_loop_t* l, StreamHandle* h) {
+    return is_pipe ? uv_pipe_init(l, &h->pipe, 0) : uv_tcp_init(l, &h->tcp);
+  });
+  (void)c->timer_.init(loop, uv_timer_init);
   c->stream()->data = c;
-  c->timer_.data = c;
-  c->handles_open_ = 2;
+  c->timer_->data = c;
   ++core->open_objects;
   core->connections.insert(c);
-  int rc = is_pipe ? uv_pipe_open(&c->handle_.pipe, fd) : uv_tcp_open(&c->handle_.tcp, fd);
+  int rc = is_pipe ? uv_pipe_open(&c->stream_->pipe, fd) : uv_tcp_open(&c->stream_->tcp, fd);
   if (rc != 0) {
     ::close(fd);
     c->close();
@@ -123,7 +122,7 @@ void Connection::process_input() {
 
 void Connection::dispatch(http::Request request) {
   // A complete request restarts the idle clock whether or not it is answered right away.
-  uv_timer_stop(&timer_);
+  uv_timer_stop(timer_.get());
   timer_mode_ = TimerMode::None;
   auto slot = std::make_shared<Slot>();
   slot->conn = this;
@@ -257,11 +256,11 @@ void Connection::update_timer() {
                                            : TimerMode::Idle;
   if (want == timer_mode_) return;
   timer_mode_ = want;
-  uv_timer_stop(&timer_);
+  uv_timer_stop(timer_.get());
   if (want == TimerMode::Idle)
-    uv_timer_start(&timer_, on_timer, core_->limits.idle_timeout_ms, 0);
+    uv_timer_start(timer_.get(), on_timer, core_->limits.idle_timeout_ms, 0);
   else if (want == TimerMode::Request)
-    uv_timer_start(&timer_, on_timer, core_->limits.request_timeout_ms, 0);
+    uv_timer_start(timer_.get(), on_timer, core_->limits.request_timeout_ms, 0);
 }
 
 void Connection::on_timer(uv_timer_t* t) {
@@ -292,7 +291,7 @@ void Connection::drop_slots() {
 void Connection::graceful_close() {
   // The last answer is queued: let libuv finish writing it, then close.
   closing_ = true;
-  uv_timer_stop(&timer_);
+  uv_timer_stop(timer_.get());
   drop_slots();
   if (linger_) {
     // A client refused with 413 is usually still sending the body: closing now would fail
@@ -300,7 +299,7 @@ void Connection::graceful_close() {
     // (on_read drops input once input_done_) until it hangs up, for at most
     // request_timeout_ms; this costs reads, not memory.
     if (!reading_ && uv_read_start(stream(), on_alloc, on_read) == 0) reading_ = true;
-    uv_timer_start(&timer_, on_timer, core_->limits.request_timeout_ms, 0);
+    uv_timer_start(timer_.get(), on_timer, core_->limits.request_timeout_ms, 0);
   } else {
     stop_reading();
   }
@@ -322,25 +321,22 @@ void Connection::close() {
   }
   closing_ = true;
   stop_reading();
-  uv_timer_stop(&timer_);
+  uv_timer_stop(timer_.get());
   drop_slots();
   close_handles();
 }
 
+// Only once closing_ is set: nothing touches the handles after this.
 void Connection::close_handles() {
-  auto* s = reinterpret_cast<uv_handle_t*>(stream());
-  auto* t = reinterpret_cast<uv_handle_t*>(&timer_);
-  if (!uv_is_closing(s)) uv_close(s, on_handle_closed);
-  if (!uv_is_closing(t)) uv_close(t, on_handle_closed);
-}
-
-void Connection::on_handle_closed(uv_handle_t* h) {
-  auto* c = static_cast<Connection*>(h->data);
-  if (--c->handles_open_ > 0) return;
-  std::shared_ptr<ServerCore> core = std::move(c->core_);
-  core->connections.erase(c);
-  delete c;
-  core->object_closed();
+  if (!stream_ && !timer_) return;  // already closing
+  uvx::close_all(
+      [this] {
+        std::shared_ptr<ServerCore> core = std::move(core_);
+        core->connections.erase(this);
+        delete this;
+        core->object_closed();
+      },
+      stream_, timer_);
 }
 
 }  // namespace rpc

@@ -1,7 +1,7 @@
 // connection.h — one accepted client of the control plane: reads bytes, frames requests
 // (via common/http), checks credentials, hands each request to the handler and writes the
 // answers back in request order, however late each one comes. Owns its stream and timer
-// handles and frees itself in their close callbacks. Internal to rpc/server; must not know
+// handles (uvx::Handles) and frees itself once both closed. Internal to rpc/server; must not know
 // XML-RPC, paths or anything the handler decides.
 #pragma once
 
@@ -17,6 +17,7 @@
 
 #include "common/http.h"
 #include "supervisord/rpc/responder.h"
+#include "supervisord/uvx/handle.h"
 
 namespace rpc {
 
@@ -96,7 +97,11 @@ class Connection {
 
   Connection(std::shared_ptr<ServerCore> core, Credentials credentials);
   ~Connection() = default;
-  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
+  union StreamHandle {
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  };
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(stream_.get()); }
 
   void process_input();
   void dispatch(http::Request request);
@@ -115,17 +120,12 @@ class Connection {
   static void on_write(uv_write_t* req, int status);
   static void on_shutdown(uv_shutdown_t* req, int status);
   static void on_timer(uv_timer_t* t);
-  static void on_handle_closed(uv_handle_t* h);
 
   std::shared_ptr<ServerCore> core_;
   Credentials credentials_;
-  union {
-    uv_tcp_t tcp;
-    uv_pipe_t pipe;
-  } handle_;
-  uv_timer_t timer_;
+  uvx::Handle<StreamHandle> stream_;
+  uvx::Handle<uv_timer_t> timer_;
   uv_shutdown_t shutdown_req_;
-  int handles_open_ = 0;
   http::RequestParser parser_;  // queues complete requests while reading is paused
   std::deque<std::shared_ptr<Slot>> slots_;
   TimerMode timer_mode_ = TimerMode::None;

@@ -1,5 +1,5 @@
-// server.cc — see server.h. Listeners are heap objects owned by their uv handles: created
-// in listen(), freed in the last close callback. They accept() themselves (a uv_poll on the
+// server.cc — see server.h. Listeners are heap objects: created in listen(), freed once
+// both their handles closed. They accept() themselves (a uv_poll on the
 // listening socket) rather than through uv_listen, so that running out of descriptors can
 // be met with the reserve (FdReserve) instead of libuv's close-the-client trick.
 #include "supervisord/rpc/server.h"
@@ -16,18 +16,15 @@
 namespace rpc {
 
 struct Server::Listener {
-  uv_poll_t poll;    // readable: clients are waiting in the backlog
-  uv_timer_t retry;  // out of descriptors with the reserve spent: accept again later
+  uvx::Handle<uv_poll_t> poll;    // readable: clients are waiting in the backlog
+  uvx::Handle<uv_timer_t> retry;  // out of descriptors with the reserve spent: accept later
   int fd = -1;
-  int handles_open = 0;
   std::shared_ptr<ServerCore> core;
   bool is_pipe = false;
   Credentials credentials;
   std::string unlink_path;  // the UNIX socket file we created, removed on close
   bool out_of_fds = false;  // told once per episode
   LogLine log;
-
-  uv_handle_t* as_handle() { return reinterpret_cast<uv_handle_t*>(&poll); }
 };
 
 namespace {
@@ -91,21 +88,21 @@ Status Server::add_listener(int fd, bool is_pipe, const std::string& username,
   l->unlink_path = unlink_path;
   l->fd = fd;
   l->log = options_.log;
-  int rc = uv_poll_init(core_->loop, &l->poll, fd);
-  if (rc != 0) {
+  Status st = l->poll.init(core_->loop, uv_poll_init, fd);
+  if (st) st = l->retry.init(core_->loop, uv_timer_init);
+  if (!st) {
+    l->poll.close();  // frees in its callback, after the Listener is gone
     ::close(fd);
     if (!unlink_path.empty()) ::unlink(unlink_path.c_str());
     delete l;
-    return Status::fail(std::string("Cannot open an HTTP server: ") + uv_strerror(rc));
+    return Status::fail("Cannot open an HTTP server: " + st.error());
   }
-  uv_timer_init(core_->loop, &l->retry);
-  l->poll.data = l;
-  l->retry.data = l;
-  l->handles_open = 2;
+  l->poll->data = l;
+  l->retry->data = l;
   ++core_->open_objects;
   listeners_.push_back(l);  // from here close() owns the cleanup
   core_->reserve.fill();
-  rc = uv_poll_start(&l->poll, UV_READABLE, on_readable);
+  int rc = uv_poll_start(l->poll.get(), UV_READABLE, on_readable);
   if (rc != 0) return Status::fail(std::string("Cannot open an HTTP server: ") + uv_strerror(rc));
   return Status::success();
 }
@@ -135,28 +132,19 @@ void Server::on_readable(uv_poll_t* handle, int status, int) {
                " (every reserved descriptor is in use); retrying every " +
                std::to_string(kAcceptRetryMs) + " ms");
       }
-      uv_poll_stop(&l->poll);
+      uv_poll_stop(l->poll.get());
       uv_timer_start(
-          &l->retry,
+          l->retry.get(),
           [](uv_timer_t* t) {
             auto* l = static_cast<Listener*>(t->data);
             if (l->core->closing) return;
             l->core->reserve.fill();
-            uv_poll_start(&l->poll, UV_READABLE, on_readable);
+            uv_poll_start(l->poll.get(), UV_READABLE, on_readable);
           },
           kAcceptRetryMs, 0);
     }
     return;  // EAGAIN: the backlog is empty
   }
-}
-
-void Server::on_listener_closed(uv_handle_t* h) {
-  auto* l = static_cast<Listener*>(h->data);
-  if (--l->handles_open > 0) return;
-  ::close(l->fd);
-  std::shared_ptr<ServerCore> core = std::move(l->core);
-  delete l;
-  core->object_closed();
 }
 
 void Server::close(std::function<void()> done) {
@@ -166,10 +154,14 @@ void Server::close(std::function<void()> done) {
   for (Listener* l : listeners_) {
     // Unlink now, not in the callback: a new daemon may be about to bind the same path.
     if (!l->unlink_path.empty()) ::unlink(l->unlink_path.c_str());
-    if (!uv_is_closing(l->as_handle())) {
-      uv_close(l->as_handle(), on_listener_closed);
-      uv_close(reinterpret_cast<uv_handle_t*>(&l->retry), on_listener_closed);
-    }
+    uvx::close_all(
+        [l] {
+          ::close(l->fd);
+          std::shared_ptr<ServerCore> core = std::move(l->core);
+          delete l;
+          core->object_closed();
+        },
+        l->poll, l->retry);
   }
   listeners_.clear();
   // close() erases from the set only in the close callback; copy to iterate safely.

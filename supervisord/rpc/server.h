@@ -61,7 +61,6 @@ class Server {
  private:
   struct Listener;
   static void on_readable(uv_poll_t* handle, int status, int events);
-  static void on_listener_closed(uv_handle_t* h);
   Status add_listener(int fd, bool is_pipe, const std::string& username,
                       const std::string& password, const std::string& unlink_path);
 

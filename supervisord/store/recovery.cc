@@ -11,6 +11,7 @@
 #include <map>
 
 #include "supervisord/store/proc_stat.h"
+#include "supervisord/uvx/handle.h"
 
 namespace store {
 namespace {
@@ -87,8 +88,9 @@ const char* fate_name(RecoveryOutcome::Fate fate) {
   return "?";
 }
 
+// Freed once its poll handle closed (then its pidfd is closed too).
 struct Recovery::Watch {
-  uv_poll_t poll;
+  uvx::Handle<uv_poll_t> poll;
   int fd = -1;
   pid_t pid = 0;
   Job* job = nullptr;
@@ -99,10 +101,10 @@ struct Recovery::Job {
   Recovery* self = nullptr;
   RecoveryOutcome outcome;
   bool finished = false;
-  bool killed = false;             // SIGKILL was sent
-  bool signalled_group = false;    // the stop signal reached -pgid
-  uv_timer_t* stopwait = nullptr;  // stopwaitsecs, then the SIGKILL grace
-  uv_timer_t* tick = nullptr;      // fallback rescans
+  bool killed = false;               // SIGKILL was sent
+  bool signalled_group = false;      // the stop signal reached -pgid
+  uvx::Handle<uv_timer_t> stopwait;  // stopwaitsecs, then the SIGKILL grace
+  uvx::Handle<uv_timer_t> tick;      // fallback rescans
   std::map<pid_t, Watch*> watches;
 };
 
@@ -160,12 +162,10 @@ void Recovery::start_job(Job& job) {
   if (::kill(target, r.stopsignal) != 0 && errno != ESRCH)
     log(kError, "crash recovery: kill(" + std::to_string(target) + ", " + signame(r.stopsignal) +
                     "): " + strerror(errno));
-  job.stopwait = new uv_timer_t;
-  uv_timer_init(loop_, job.stopwait);
+  if (job.stopwait.init(loop_, uv_timer_init)) ++open_handles_;  // cannot fail
   job.stopwait->data = &job;
-  ++open_handles_;
   uv_timer_start(
-      job.stopwait,
+      job.stopwait.get(),
       [](uv_timer_t* h) {
         Job* j = static_cast<Job*>(h->data);
         j->self->on_stopwait(*j);
@@ -221,11 +221,16 @@ void Recovery::refresh(Job& job) {
       w->pid = m.pid;
       w->job = &job;
       w->self = this;
-      uv_poll_init(loop_, &w->poll, fd);
-      w->poll.data = w;
+      if (Status st = w->poll.init(loop_, uv_poll_init, fd); !st) {
+        ::close(fd);
+        delete w;
+        need_tick = true;
+        continue;
+      }
+      w->poll->data = w;
       ++open_handles_;
       job.watches[m.pid] = w;
-      uv_poll_start(&w->poll, UV_READABLE, [](uv_poll_t* h, int, int) {
+      uv_poll_start(w->poll.get(), UV_READABLE, [](uv_poll_t* h, int, int) {
         // Readable (or an error): that process exited. Re-read the whole group.
         auto* watch = static_cast<Watch*>(h->data);
         Job& j = *watch->job;
@@ -233,13 +238,11 @@ void Recovery::refresh(Job& job) {
         j.self->refresh(j);
       });
     }
-    if (need_tick && !job.tick) {
-      job.tick = new uv_timer_t;
-      uv_timer_init(loop_, job.tick);
+    if (need_tick && !job.tick && job.tick.init(loop_, uv_timer_init)) {
       job.tick->data = &job;
       ++open_handles_;
       uv_timer_start(
-          job.tick,
+          job.tick.get(),
           [](uv_timer_t* h) {
             Job* j = static_cast<Job*>(h->data);
             j->self->refresh(*j);
@@ -274,7 +277,7 @@ void Recovery::on_stopwait(Job& job) {
   if (s.group_trusted) (void)::kill(-r.pgid, SIGKILL);
   for (const ProcStat& m : s.members) (void)::kill(m.pid, SIGKILL);  // a master outside its group
   uv_timer_start(
-      job.stopwait,
+      job.stopwait.get(),
       [](uv_timer_t* h) {
         Job* j = static_cast<Job*>(h->data);
         j->self->on_stopwait(*j);
@@ -288,12 +291,10 @@ void Recovery::unwatch(Job& job, pid_t pid) {
   if (it == job.watches.end()) return;
   Watch* w = it->second;
   job.watches.erase(it);
-  uv_poll_stop(&w->poll);
-  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), [](uv_handle_t* h) {
-    auto* watch = static_cast<Watch*>(h->data);
-    Recovery* self = watch->self;
-    ::close(watch->fd);
-    delete watch;
+  w->poll.close([w] {
+    Recovery* self = w->self;
+    ::close(w->fd);
+    delete w;
     self->handle_closed();
   });
 }
@@ -309,19 +310,8 @@ void Recovery::finish_job(Job& job, RecoveryOutcome::Fate fate) {
   std::vector<pid_t> pids;
   for (const auto& [pid, w] : job.watches) pids.push_back(pid);
   for (pid_t pid : pids) unwatch(job, pid);
-  auto close_timer = [this](uv_timer_t*& t) {
-    if (!t) return;
-    uv_timer_stop(t);
-    t->data = this;
-    uv_close(reinterpret_cast<uv_handle_t*>(t), [](uv_handle_t* h) {
-      auto* self = static_cast<Recovery*>(h->data);
-      delete reinterpret_cast<uv_timer_t*>(h);
-      self->handle_closed();
-    });
-    t = nullptr;
-  };
-  close_timer(job.stopwait);
-  close_timer(job.tick);
+  for (uvx::Handle<uv_timer_t>* t : {&job.stopwait, &job.tick})
+    if (*t) t->close([this] { handle_closed(); });
   --jobs_left_;
   // Abandoned work (close()) starts nothing: the daemon is going down.
   if (instance_done_ && !closing_) instance_done_(job.outcome);

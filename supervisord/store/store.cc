@@ -312,15 +312,16 @@ Status Store::open_file() {
   disabled_reason_.clear();
   (void)prune();
 
-  prepare_ = new uv_prepare_t;
-  uv_prepare_init(loop_, prepare_);
-  prepare_->data = this;
-  // Unreferenced: pending writes alone must not keep the loop running (close() flushes).
-  uv_unref(reinterpret_cast<uv_handle_t*>(prepare_));
-  retry_ = new uv_timer_t;
-  uv_timer_init(loop_, retry_);
-  retry_->data = this;
-  uv_unref(reinterpret_cast<uv_handle_t*>(retry_));
+  // Neither init can fail. Unreferenced: pending writes alone must not keep the loop
+  // running (close() flushes).
+  if (prepare_.init(loop_, uv_prepare_init)) {
+    prepare_->data = this;
+    uv_unref(prepare_.handle());
+  }
+  if (retry_.init(loop_, uv_timer_init)) {
+    retry_->data = this;
+    uv_unref(retry_.handle());
+  }
 
   std::string prev =
       reset_                 ? "new file"
@@ -338,8 +339,8 @@ Status Store::open_file() {
 // ---- the queue -------------------------------------------------------------------------
 
 void Store::request_flush() {
-  if (!prepare_ || uv_is_active(reinterpret_cast<uv_handle_t*>(prepare_)) || !enabled()) return;
-  uv_prepare_start(prepare_, [](uv_prepare_t* h) { static_cast<Store*>(h->data)->flush(); });
+  if (!prepare_ || uv_is_active(prepare_.handle()) || !enabled()) return;
+  uv_prepare_start(prepare_.get(), [](uv_prepare_t* h) { static_cast<Store*>(h->data)->flush(); });
 }
 
 void Store::record_history(HistoryEntry entry) {
@@ -421,15 +422,15 @@ bool Store::flush() {
   if (before_flush_ && enabled()) before_flush_();
   bool done = !enabled() || commit_queue();
   in_flush_ = false;
-  if (done && prepare_) uv_prepare_stop(prepare_);
+  if (done && prepare_) uv_prepare_stop(prepare_.get());
   return done && enabled();
 }
 
 void Store::arm_retry() {
-  if (prepare_) uv_prepare_stop(prepare_);
-  if (retry_ && !uv_is_active(reinterpret_cast<uv_handle_t*>(retry_)))
+  if (prepare_) uv_prepare_stop(prepare_.get());
+  if (retry_ && !uv_is_active(retry_.handle()))
     uv_timer_start(
-        retry_, [](uv_timer_t* h) { static_cast<Store*>(h->data)->flush(); }, kRetryMs, 0);
+        retry_.get(), [](uv_timer_t* h) { static_cast<Store*>(h->data)->flush(); }, kRetryMs, 0);
 }
 
 bool Store::commit_queue() {
@@ -586,28 +587,7 @@ void Store::close(bool clean, std::function<void()> done) {
   stmts_.reset();
   db_.reset();
   if (disabled_reason_.empty()) disabled_reason_ = "closed";
-  close_done_ = std::move(done);
-  auto on_closed = [](uv_handle_t* h) {
-    auto* self = static_cast<Store*>(h->data);
-    if (h->type == UV_PREPARE)
-      delete reinterpret_cast<uv_prepare_t*>(h);
-    else
-      delete reinterpret_cast<uv_timer_t*>(h);
-    if (--self->closing_ == 0)
-      if (auto fn = std::move(self->close_done_)) fn();
-  };
-  if (prepare_) {
-    ++closing_;
-    uv_close(reinterpret_cast<uv_handle_t*>(prepare_), on_closed);
-    prepare_ = nullptr;
-  }
-  if (retry_) {
-    ++closing_;
-    uv_close(reinterpret_cast<uv_handle_t*>(retry_), on_closed);
-    retry_ = nullptr;
-  }
-  if (closing_ == 0)
-    if (auto fn = std::move(close_done_)) fn();
+  uvx::close_all(std::move(done), prepare_, retry_);
 }
 
 }  // namespace store

@@ -27,6 +27,7 @@
 #include "common/result.h"
 #include "supervisord/store/db.h"
 #include "supervisord/store/records.h"
+#include "supervisord/uvx/handle.h"
 
 namespace store {
 
@@ -150,10 +151,8 @@ class Store {
 
   std::function<void()> before_flush_;
   bool in_flush_ = false;
-  uv_prepare_t* prepare_ = nullptr;  // heap: freed in its close callback
-  uv_timer_t* retry_ = nullptr;
-  int closing_ = 0;
-  std::function<void()> close_done_;
+  uvx::Handle<uv_prepare_t> prepare_;
+  uvx::Handle<uv_timer_t> retry_;
 };
 
 }  // namespace store
