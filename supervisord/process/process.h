@@ -24,6 +24,7 @@
 #include "common/states.h"
 #include "supervisord/config/endpoint.h"
 #include "supervisord/config/model.h"
+#include "supervisord/process/describe.h"
 #include "supervisord/process/fsm.h"
 #include "supervisord/process/probe.h"
 #include "supervisord/process/reaper.h"
@@ -99,6 +100,7 @@ class Process {
   const std::string& notify_socket() const { return notify_path_; }  // "@..." or ""
 
  private:
+  static constexpr int kStdin = 0, kStdout = 1, kStderr = 2;  // pipes_ indexes
   struct Pipe;
   uint64_t next_pause(Pipe& p);
   uvx::Handle<uv_timer_t> new_timer();
@@ -178,10 +180,3 @@ class Process {
   int probe_failures_ = 0;
   std::string status_text_;
 };
-
-// getProcessInfo's `description` ("pid 42, uptime 0:00:08", "Not started", ...) from its fields.
-std::string process_description(ProcessState state, pid_t pid, int64_t start_s, int64_t stop_s,
-                                int64_t now_s, const std::string& spawnerr,
-                                const std::string& name);
-// Python's str(timedelta(seconds=s)): "0:00:08", "1 day, 2:03:04", "2 days, 0:00:01".
-std::string format_uptime(int64_t seconds);
