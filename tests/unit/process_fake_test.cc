@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,14 +27,6 @@ int64_t steady_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-std::shared_ptr<config::ProcessConfig> make_config() {
-  auto c = std::make_shared<config::ProcessConfig>();
-  c->name = "fake_00";
-  c->group = "fake";
-  c->command = "/bin/true";  // prepare() still finds and checks it; nothing runs it
-  return c;
-}
-
 struct Harness {
   uv_loop_t loop;
   std::unique_ptr<Reaper> reaper;
@@ -49,7 +42,14 @@ struct Harness {
     fake = std::make_unique<FakeSpawner>(&loop, *reaper);
   }
 
-  Process& make(std::shared_ptr<config::ProcessConfig> cfg) {
+  // A process "fake_00" of /bin/true (prepare() still finds and checks it; nothing runs
+  // it) with the options `set` gives.
+  Process& make(const std::function<void(config::ProcessConfig&)>& set) {
+    auto cfg = std::make_shared<config::ProcessConfig>();
+    cfg->name = "fake_00";
+    cfg->group = "fake";
+    cfg->command = "/bin/true";
+    set(*cfg);
     Process::Hooks hooks;
     hooks.on_state_change = [this](Process&, S from, S to) { changes.emplace_back(from, to); };
     hooks.on_output = [this](Process&, bool is_stderr, std::string_view bytes) {
@@ -104,9 +104,7 @@ struct Harness {
 
 TEST_CASE("start_spawns_a_fake_child_starting_then_running_after_startsecs") {
   Harness h;
-  auto cfg = make_config();
-  cfg->startsecs = 1;
-  Process& p = h.make(cfg);
+  Process& p = h.make([](config::ProcessConfig& c) { c.startsecs = 1; });
   int64_t t0 = steady_ms();
   REQUIRE(p.start().ok());
   CHECK(p.state() == S::Starting);
@@ -130,9 +128,7 @@ TEST_CASE("start_spawns_a_fake_child_starting_then_running_after_startsecs") {
 
 TEST_CASE("stop_sends_sigterm_to_the_pid_and_its_exit_makes_it_stopped") {
   Harness h;
-  auto cfg = make_config();
-  cfg->startsecs = 0;  // RUNNING at the spawn
-  Process& p = h.make(cfg);
+  Process& p = h.make([](config::ProcessConfig& c) { c.startsecs = 0; });  // RUNNING at once
   REQUIRE(p.start().ok());
   REQUIRE(p.state() == S::Running);
   pid_t pid = p.pid();
@@ -150,9 +146,7 @@ TEST_CASE("stop_sends_sigterm_to_the_pid_and_its_exit_makes_it_stopped") {
 
 TEST_CASE("an_exit_before_startsecs_goes_backoff_then_respawns") {
   Harness h;
-  auto cfg = make_config();
-  cfg->startsecs = 1;
-  Process& p = h.make(cfg);
+  Process& p = h.make([](config::ProcessConfig& c) { c.startsecs = 1; });
   REQUIRE(p.start().ok());
   pid_t first = p.pid();
   h.fake->exit(first, FakeSpawner::exited(3));
@@ -168,10 +162,10 @@ TEST_CASE("an_exit_before_startsecs_goes_backoff_then_respawns") {
 
 TEST_CASE("startretries_exhausted_goes_fatal") {
   Harness h;
-  auto cfg = make_config();
-  cfg->startsecs = 1;
-  cfg->startretries = 1;
-  Process& p = h.make(cfg);
+  Process& p = h.make([](config::ProcessConfig& c) {
+    c.startsecs = 1;
+    c.startretries = 1;
+  });
   REQUIRE(p.start().ok());
   h.fake->exit(p.pid(), FakeSpawner::exited(1));
   REQUIRE(h.turn_until([&] { return h.fake->spawned.size() == 2; }));
@@ -184,10 +178,10 @@ TEST_CASE("startretries_exhausted_goes_fatal") {
 
 TEST_CASE("a_child_ignoring_sigterm_gets_sigkill_to_its_group_after_stopwaitsecs") {
   Harness h;
-  auto cfg = make_config();
-  cfg->startsecs = 0;
-  cfg->stopwaitsecs = 1;
-  Process& p = h.make(cfg);
+  Process& p = h.make([](config::ProcessConfig& c) {
+    c.startsecs = 0;
+    c.stopwaitsecs = 1;
+  });
   h.fake->term_kills = false;
   REQUIRE(p.start().ok());
   pid_t pid = p.pid();
@@ -203,9 +197,7 @@ TEST_CASE("a_child_ignoring_sigterm_gets_sigkill_to_its_group_after_stopwaitsecs
 
 TEST_CASE("a_spawn_error_is_spawn_error_and_backoff_with_the_error_text") {
   Harness h;
-  auto cfg = make_config();
-  cfg->startretries = 0;
-  Process& p = h.make(cfg);
+  Process& p = h.make([](config::ProcessConfig& c) { c.startretries = 0; });
   h.fake->fail_next = "too many open files to spawn 'fake_00'";
   CommandStatus st = p.start();
   CHECK(st.fault == Fault::SpawnError);
