@@ -7,6 +7,7 @@
 
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/supervisor.h"
+#include "supervisord/uvx/handle.h"
 
 namespace {
 
@@ -22,9 +23,7 @@ class Roll : public std::enable_shared_from_this<Roll> {
         done_(std::move(done)) {}
 
   void begin() {
-    timer_ = new uv_timer_t;
-    uv_timer_init(s_.loop(), timer_);
-    timer_->data = this;
+    if (timer_.init(s_.loop(), uv_timer_init)) timer_->data = this;
     self_ = shared_from_this();  // released when the timer is closed
     s_.log().info("rolling restart of " + group_ + ": " + std::to_string(names_.size()) +
                   " processes, " + std::to_string(batch_) + " at a time");
@@ -118,11 +117,11 @@ class Roll : public std::enable_shared_from_this<Roll> {
     }
     if (!all_running) return false;
     for (const auto& name : current_) result_.lines.push_back(spec(name) + ": restarted");
-    if (at_ >= names_.size() || pause_ms_ == 0) {
+    if (at_ >= names_.size() || pause_ms_ == 0 || !timer_) {
       next_batch();
     } else {
       uv_timer_start(
-          timer_, [](uv_timer_t* t) { static_cast<Roll*>(t->data)->next_batch(); },
+          timer_.get(), [](uv_timer_t* t) { static_cast<Roll*>(t->data)->next_batch(); },
           static_cast<uint64_t>(pause_ms_), 0);
     }
     return true;
@@ -134,11 +133,8 @@ class Roll : public std::enable_shared_from_this<Roll> {
     if (result_.ok) s_.log().info("rolling restart of " + group_ + " done");
     auto done = std::move(done_);
     if (done) done(result_);
-    uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* h) {
-      auto* roll = static_cast<Roll*>(h->data);
-      delete reinterpret_cast<uv_timer_t*>(h);
-      roll->self_.reset();  // may free the Roll
-    });
+    if (!timer_) return self_.reset();        // may free the Roll
+    timer_.close([this] { self_.reset(); });  // may free the Roll
   }
 
   Supervisor& s_;
@@ -148,7 +144,7 @@ class Roll : public std::enable_shared_from_this<Roll> {
   int pause_ms_;
   std::function<void(RolloutResult)> done_;
   std::shared_ptr<Roll> self_;
-  uv_timer_t* timer_ = nullptr;
+  uvx::Handle<uv_timer_t> timer_;
   size_t at_ = 0;
   std::vector<std::string> current_;
   std::vector<std::string> failed_;

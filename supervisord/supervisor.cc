@@ -344,7 +344,11 @@ void Supervisor::apply(const config::Diff& diff, ApplyOptions options,
 std::shared_ptr<Instance> Supervisor::make_instance(
     std::shared_ptr<const config::ProcessConfig> pc) {
   const auto& sd = config_->supervisord;
-  spawn::SpawnContext sc{server_url_, sd.environment, log_.enabled(logs::kLevelDebug)};
+  spawn::SpawnContext sc;
+  sc.server_url = server_url_;
+  sc.supervisord_environment = sd.environment;
+  sc.output_to_daemon_log = log_.enabled(logs::kLevelDebug);
+  sc.spawner = spawner_;
   Instance::Context ctx{loop_, reaper_, bus_, log_, sc, sd};
   return std::make_shared<Instance>(ctx, std::move(pc));
 }
@@ -444,14 +448,12 @@ void Supervisor::autostart_slice() {
   const uint64_t deadline = uv_hrtime() + kAutostartSliceNs;
   while (autostart_next_ < autostart_queue_.size() && state_ == SupervisorState::Running) {
     if (auto inst = autostart_queue_[autostart_next_++].lock()) inst->autostart();
-    if (autostart_next_ < autostart_queue_.size() && uv_hrtime() >= deadline) {
-      if (!autostart_idle_) {
-        autostart_idle_ = new uv_idle_t;
-        uv_idle_init(loop_, autostart_idle_);
-        autostart_idle_->data = this;
-      }
+    // (Without an idle handle, which libuv cannot fail to make, the rest go at once.)
+    if (autostart_next_ < autostart_queue_.size() && uv_hrtime() >= deadline &&
+        (autostart_idle_ || autostart_idle_.init(loop_, uv_idle_init))) {
+      autostart_idle_->data = this;
       // An active idle handle makes the loop poll without blocking, then call us again.
-      uv_idle_start(autostart_idle_, [](uv_idle_t* h) {
+      uv_idle_start(autostart_idle_.get(), [](uv_idle_t* h) {
         uv_idle_stop(h);
         static_cast<Supervisor*>(h->data)->autostart_slice();
       });
@@ -518,11 +520,7 @@ void Supervisor::close_instances(std::vector<std::shared_ptr<Instance>> instance
 void Supervisor::close(std::function<void()> done) {
   autostart_queue_.clear();
   autostart_next_ = 0;
-  if (autostart_idle_) {
-    uv_close(reinterpret_cast<uv_handle_t*>(autostart_idle_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
-    autostart_idle_ = nullptr;
-  }
+  autostart_idle_.close();
   std::vector<std::shared_ptr<Instance>> all;
   for (auto& g : groups_)
     for (auto& inst : g->take_all()) all.push_back(std::move(inst));

@@ -28,6 +28,7 @@
 #include "supervisord/process/bus.h"
 #include "supervisord/process/group.h"
 #include "supervisord/process/instance.h"
+#include "supervisord/uvx/handle.h"
 
 namespace logs {
 class DaemonLog;
@@ -134,6 +135,8 @@ class Supervisor {
 
   uv_loop_t* loop() const { return loop_; }
   logs::DaemonLog& log() { return log_; }
+  // Tests: instances made from now on fork and signal through `spawner` (no fork).
+  void use_spawner(spawn::Spawner* spawner) { spawner_ = spawner; }
 
  private:
   // A command's answer for one instance: now, or a check run on the instance's state
@@ -169,6 +172,7 @@ class Supervisor {
   std::vector<std::unique_ptr<Group>> groups_;
   std::vector<std::weak_ptr<Instance>> autostart_queue_;  // see autostart_slice()
   size_t autostart_next_ = 0;
-  uv_idle_t* autostart_idle_ = nullptr;
-  int closing_ = 0;  // instances whose handles are still closing
+  uvx::Handle<uv_idle_t> autostart_idle_;
+  spawn::Spawner* spawner_ = nullptr;  // null: the real one
+  int closing_ = 0;                    // instances whose handles are still closing
 };

@@ -1,0 +1,355 @@
+// supervisor_test.cc — the Supervisor facade behind FakeSpawner (no fork): commands over a
+// namespec and their outcomes, the group forms' answer order, waiting calls completed by
+// the instances they wait on, apply() for update / add / remove / scale, the bus, shutdown.
+// Configs are real INI text through config::load; timers are real (startsecs=1 where a
+// test needs a STARTING phase), the loop runs a bounded number of turns.
+#include "supervisord/supervisor.h"
+
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "supervisord/config/loader.h"
+#include "supervisord/logs/daemon_log.h"
+#include "supervisord/uvx/handle.h"
+#include "tests/unit/fake_spawner.h"
+
+namespace fs = std::filesystem;
+using S = ProcessState;
+using Outcome = Supervisor::Outcome;
+using Selector = Supervisor::Selector;
+
+namespace {
+
+struct Harness {
+  fs::path dir;
+  uv_loop_t loop;
+  logs::DaemonLog log;
+  std::unique_ptr<Reaper> reaper;
+  std::unique_ptr<FakeSpawner> fake;
+  std::unique_ptr<Supervisor> sup;
+  std::vector<std::string> changes;  // "g:n FROM->TO" from the bus
+  std::vector<std::string> groups;   // "+g" / "-g" from the bus
+
+  Harness() {
+    char tmpl[] = "/tmp/supervisor_test.XXXXXX";
+    dir = mkdtemp(tmpl);
+    uv_loop_init(&loop);
+    log.set_level(logs::kLevelCritical);
+    reaper = std::make_unique<Reaper>(&loop);  // not started: no real child to reap
+    fake = std::make_unique<FakeSpawner>(&loop, *reaper);
+    sup = std::make_unique<Supervisor>(&loop, *reaper, log);
+    sup->use_spawner(fake.get());
+    sup->bus().subscribe<happened::StateChange>([this](const happened::StateChange& e) {
+      changes.push_back(e.instance.group() + ":" + e.instance.name() + " " +
+                        std::string(state_name(e.from)) + "->" + std::string(state_name(e.to)));
+    });
+    sup->bus().subscribe<happened::GroupChange>([this](const happened::GroupChange& e) {
+      groups.push_back((e.added ? "+" : "-") + e.group.name());
+    });
+  }
+  ~Harness() {
+    bool closed = false;
+    sup->close([&] { closed = true; });
+    turn_until([&] { return closed; });
+    sup.reset();
+    fake.reset();
+    bool reaped = false;
+    reaper->close([&] { reaped = true; });
+    for (int i = 0; i < 10 && !reaped; ++i) uv_run(&loop, UV_RUN_NOWAIT);
+    uv_run(&loop, UV_RUN_NOWAIT);
+    CHECK(uv_loop_close(&loop) == 0);
+    fs::remove_all(dir);
+  }
+
+  std::shared_ptr<const config::Config> load(const std::string& programs) {
+    fs::path conf = dir / "supervisord.conf";
+    std::ofstream(conf) << "[supervisord]\nlogfile=" << (dir / "d.log").string()
+                        << "\nchildlogdir=" << dir.string() << "\n"
+                        << programs;
+    config::LoadOptions lo;
+    lo.config_path = conf.string();
+    auto r = config::load(lo);
+    REQUIRE_MESSAGE(r.ok(), r.error());
+    return std::make_shared<config::Config>(std::move(*r));
+  }
+
+  template <class Pred>
+  bool turn_until(Pred pred, int turns = 200, uint64_t deadline_ms = 5000) {
+    uvx::Handle<uv_timer_t> deadline;
+    REQUIRE(deadline.init(&loop, uv_timer_init).ok());
+    uv_timer_start(
+        deadline.get(), [](uv_timer_t*) {}, deadline_ms, 0);
+    for (int i = 0; i < turns && !pred() && uv_is_active(deadline.handle()); ++i)
+      uv_run(&loop, UV_RUN_ONCE);
+    return pred();
+  }
+
+  // Runs a command and waits (bounded) for its completion.
+  template <class Cmd>
+  Outcome run(Cmd cmd) {
+    std::optional<Outcome> got;
+    cmd([&](Outcome o) { got = std::move(o); });
+    REQUIRE(turn_until([&] { return got.has_value(); }));
+    return *got;
+  }
+
+  S state(const std::string& spec) {
+    auto i = sup->find(spec);
+    REQUIRE(i);
+    return i->state();
+  }
+  pid_t pid(const std::string& spec) { return sup->find(spec)->process().pid(); }
+};
+
+const char* kTwo =
+    "[program:web]\ncommand=/bin/true\nprocess_name=%(program_name)s_%(process_num)d\n"
+    "numprocs=2\nautostart=false\nstartsecs=0\n";
+
+std::vector<std::string> names_of(const Outcome& o) {
+  std::vector<std::string> v;
+  for (auto& e : o.each) v.push_back(e.group + ":" + e.name);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("start and stop one process by namespec: outcome, states, faults") {
+  Harness h;
+  h.sup->set_config(h.load(kTwo), "");
+  CHECK(h.groups == std::vector<std::string>{"+web"});
+  Outcome o = h.run([&](auto done) { h.sup->start(Selector::namespec("web:web_0"), true, done); });
+  CHECK(o.status.ok());
+  CHECK_FALSE(o.many);
+  CHECK(h.state("web:web_0") == S::Running);
+  CHECK(h.state("web:web_1") == S::Stopped);
+  CHECK(h.fake->spawned.size() == 1);
+
+  // Starting it again: ALREADY_STARTED naming what was asked for.
+  o = h.run([&](auto done) { h.sup->start(Selector::namespec("web:web_0"), true, done); });
+  CHECK(o.status.fault == Fault::AlreadyStarted);
+  CHECK(o.status.detail == "web:web_0");
+
+  // Unknown names: BAD_NAME with the text given.
+  o = h.run([&](auto done) { h.sup->start(Selector::namespec("web:nope"), true, done); });
+  CHECK(o.status.fault == Fault::BadName);
+  CHECK(o.status.detail == "web:nope");
+  o = h.run([&](auto done) { h.sup->stop(Selector::group("nogroup"), true, done); });
+  CHECK(o.status.fault == Fault::BadName);
+
+  // stop with wait completes once the fake child died of the SIGTERM.
+  pid_t pid = h.pid("web:web_0");
+  o = h.run([&](auto done) { h.sup->stop(Selector::namespec("web:web_0"), true, done); });
+  CHECK(o.status.ok());
+  CHECK(h.state("web:web_0") == S::Stopped);
+  CHECK(h.fake->targets_of(SIGTERM) == std::vector<pid_t>{pid});
+  o = h.run([&](auto done) { h.sup->stop(Selector::namespec("web:web_0"), true, done); });
+  CHECK(o.status.fault == Fault::NotRunning);
+}
+
+TEST_CASE("a waiting start completes when its instance is RUNNING, not before") {
+  Harness h;
+  h.sup->set_config(h.load("[program:slow]\ncommand=/bin/true\nautostart=false\nstartsecs=1\n"),
+                    "");
+  std::optional<Outcome> got;
+  h.sup->start(Selector::namespec("slow"), true, [&](Outcome o) { got = std::move(o); });
+  CHECK_FALSE(got);
+  CHECK(h.state("slow:slow") == S::Starting);
+  REQUIRE(h.turn_until([&] { return got.has_value(); }, 200, 5000));
+  CHECK(got->status.ok());
+  CHECK(h.state("slow:slow") == S::Running);
+
+  // Without wait the answer comes at once, in STARTING.
+  h.run([&](auto done) { h.sup->stop(Selector::namespec("slow"), true, done); });
+  got.reset();
+  h.sup->start(Selector::namespec("slow"), false, [&](Outcome o) { got = std::move(o); });
+  REQUIRE(got);
+  CHECK(got->status.ok());
+  CHECK(h.state("slow:slow") == S::Starting);
+}
+
+TEST_CASE("a start that exits before startsecs fails the waiting call") {
+  Harness h;
+  h.sup->set_config(h.load("[program:crash]\ncommand=/bin/true\nautostart=false\nstartsecs=5\n"
+                           "startretries=0\n"),
+                    "");
+  std::optional<Outcome> got;
+  h.sup->start(Selector::namespec("crash"), true, [&](Outcome o) { got = std::move(o); });
+  REQUIRE(h.state("crash:crash") == S::Starting);
+  h.fake->exit(h.pid("crash:crash"), FakeSpawner::exited(1));
+  REQUIRE(h.turn_until([&] { return got.has_value(); }));
+  // Supervisor's spawnerr "Exited too quickly" makes it SPAWN_ERROR, naming what was asked.
+  CHECK(got->status.fault == Fault::SpawnError);
+  CHECK(got->status.detail == "crash");
+  CHECK(h.state("crash:crash") == S::Fatal);
+  // The exit was recorded as data (diagnosis) and published on the bus.
+  auto inst = h.sup->find("crash:crash");
+  REQUIRE(inst->exits().size() == 1);
+  CHECK(inst->exits()[0].exit.code() == 1);
+}
+
+TEST_CASE("group forms: one result per eligible process, answered in group order") {
+  Harness h;
+  h.sup->set_config(h.load(kTwo), "");
+  Outcome o = h.run([&](auto done) { h.sup->start(Selector::group("web"), true, done); });
+  CHECK(o.status.ok());
+  CHECK(o.many);
+  CHECK(names_of(o) == std::vector<std::string>{"web:web_0", "web:web_1"});
+  for (auto& e : o.each) CHECK(e.status.ok());
+
+  // "web:*" is the group form too; RUNNING ones are not eligible for start.
+  o = h.run([&](auto done) { h.sup->start(Selector::namespec("web:*"), true, done); });
+  CHECK(o.many);
+  CHECK(o.each.empty());
+
+  // signal: to each master, results in order; a stopped one is not chosen.
+  h.run([&](auto done) { h.sup->stop(Selector::namespec("web:web_1"), true, done); });
+  h.fake->term_kills = false;
+  o = h.run([&](auto done) { h.sup->signal(Selector::all(), SIGHUP, done); });
+  CHECK(names_of(o) == std::vector<std::string>{"web:web_0"});
+  CHECK(h.fake->targets_of(SIGHUP) == std::vector<pid_t>{h.pid("web:web_0")});
+}
+
+TEST_CASE("group stop: those stopped at once first, then the others as they stop") {
+  Harness h;
+  h.sup->set_config(
+      h.load("[program:a]\ncommand=/bin/true\nautostart=false\nstartsecs=0\npriority=1\n"
+             "[program:b]\ncommand=/bin/true\nautostart=false\nstartsecs=0\npriority=2\n"),
+      "");
+  h.run([&](auto done) { h.sup->start(Selector::all(), true, done); });
+  REQUIRE(h.state("a:a") == S::Running);
+  REQUIRE(h.state("b:b") == S::Running);
+  // a ignores SIGTERM until the test kills it; b dies of it on the next turn.
+  h.fake->term_kills = false;
+  std::optional<Outcome> got;
+  h.sup->stop(Selector::all(), true, [&](Outcome o) { got = std::move(o); });
+  pid_t a = h.pid("a:a"), b = h.pid("b:b");
+  h.fake->exit(b, FakeSpawner::killed_by(SIGTERM));
+  CHECK_FALSE(got);
+  // More than Supervisor's 50 ms re-check apart: b's answer comes before a's.
+  uvx::Handle<uv_timer_t> pause;
+  REQUIRE(pause.init(&h.loop, uv_timer_init).ok());
+  bool paused = false;
+  pause->data = &paused;
+  uv_timer_start(
+      pause.get(), [](uv_timer_t* t) { *static_cast<bool*>(t->data) = true; }, 80, 0);
+  REQUIRE(h.turn_until([&] { return paused; }));
+  CHECK_FALSE(got);
+  h.fake->exit(a, FakeSpawner::killed_by(SIGTERM));
+  REQUIRE(h.turn_until([&] { return got.has_value(); }));
+  CHECK(names_of(*got) == std::vector<std::string>{"b:b", "a:a"});
+}
+
+TEST_CASE("commands refuse with SHUTDOWN_STATE unless the daemon runs") {
+  Harness h;
+  h.sup->set_config(h.load(kTwo), "");
+  h.sup->set_state(SupervisorState::Shutdown);
+  Outcome o = h.run([&](auto done) { h.sup->start(Selector::all(), true, done); });
+  CHECK(o.status.fault == Fault::ShutdownState);
+  CHECK(h.fake->spawned.empty());
+}
+
+TEST_CASE("apply: update adds, removes and replaces down to the instance") {
+  Harness h;
+  h.sup->set_config(h.load(std::string(kTwo) +
+                           "[program:old]\ncommand=/bin/true\nautostart=false\nstartsecs=0\n"),
+                    "");
+  h.run([&](auto done) { h.sup->start(Selector::all(), true, done); });
+  pid_t kept = h.pid("web:web_0");
+  pid_t old_pid = h.pid("old:old");
+  h.groups.clear();
+
+  // web grows to 3 (web_0/web_1 untouched), old goes, new comes.
+  config::Diff df = h.sup->reread(
+      h.load("[program:web]\ncommand=/bin/true\nprocess_name=%(program_name)s_%(process_num)d\n"
+             "numprocs=3\nautostart=false\nstartsecs=0\n"
+             "[program:new]\ncommand=/bin/true\nstartsecs=0\n"));
+  CHECK(df.added == std::vector<std::string>{"new"});
+  CHECK(df.changed == std::vector<std::string>{"web"});
+  CHECK(df.removed == std::vector<std::string>{"old"});
+  // reread alone changes nothing that runs.
+  CHECK(h.state("old:old") == S::Running);
+
+  std::optional<std::vector<std::string>> lines;
+  h.sup->apply(df, {}, [&](std::vector<std::string> l) { lines = std::move(l); });
+  REQUIRE(h.turn_until([&] { return lines.has_value(); }));
+  CHECK(*lines == std::vector<std::string>{"old: stopped", "old: removed process group",
+                                           "web: updated process group",
+                                           "new: added process group"});
+  CHECK(h.fake->targets_of(SIGTERM) == std::vector<pid_t>{old_pid});
+  CHECK(h.pid("web:web_0") == kept);
+  CHECK_FALSE(h.sup->find("old:old"));
+  CHECK(h.state("web:web_2") == S::Stopped);  // autostart=false
+  REQUIRE(h.turn_until([&] { return h.state("new:new") == S::Running; }));
+  CHECK(h.groups == std::vector<std::string>{"-old", "+new"});
+}
+
+TEST_CASE("apply: scale-like options start what is added, whatever autostart says") {
+  Harness h;
+  h.sup->set_config(h.load(kTwo), "");
+  auto next = h.load(
+      "[program:web]\ncommand=/bin/true\nprocess_name=%(program_name)s_%(process_num)d\n"
+      "numprocs=3\nautostart=false\nstartsecs=0\n");
+  config::Diff df = h.sup->reread(next);
+  Supervisor::ApplyOptions options;
+  options.only = {"web", "ghost"};
+  options.start_added = true;
+  std::optional<std::vector<std::string>> lines;
+  h.sup->apply(df, options, [&](std::vector<std::string> l) { lines = std::move(l); });
+  REQUIRE(h.turn_until([&] { return lines.has_value(); }));
+  CHECK(lines->front() == "ERROR: no such group: ghost");
+  REQUIRE(h.turn_until([&] { return h.state("web:web_2") == S::Running; }));
+  CHECK(h.state("web:web_0") == S::Stopped);
+}
+
+TEST_CASE("a waiting call on an instance that is removed is answered, not lost") {
+  Harness h;
+  h.sup->set_config(h.load("[program:slow]\ncommand=/bin/true\nautostart=false\nstartsecs=5\n"),
+                    "");
+  std::optional<Outcome> got;
+  h.sup->start(Selector::namespec("slow"), true, [&](Outcome o) { got = std::move(o); });
+  REQUIRE(h.state("slow:slow") == S::Starting);
+  // The group goes (its process stopped first by apply).
+  config::Diff df = h.sup->reread(h.load(""));
+  std::optional<std::vector<std::string>> lines;
+  h.sup->apply(df, {}, [&](std::vector<std::string> l) { lines = std::move(l); });
+  REQUIRE(h.turn_until([&] { return lines.has_value() && got.has_value(); }));
+  CHECK(got->status.fault == Fault::AbnormalTermination);
+  CHECK_FALSE(h.sup->find("slow:slow"));
+}
+
+TEST_CASE("restart: stop then start, one call") {
+  Harness h;
+  h.sup->set_config(h.load(kTwo), "");
+  h.run([&](auto done) { h.sup->start(Selector::group("web"), true, done); });
+  pid_t before = h.pid("web:web_1");
+  Outcome o = h.run([&](auto done) { h.sup->restart(Selector::namespec("web:web_1"), done); });
+  CHECK(o.status.ok());
+  CHECK(h.state("web:web_1") == S::Running);
+  CHECK(h.pid("web:web_1") != before);
+}
+
+TEST_CASE("ordered shutdown: groups by descending priority, each waited for") {
+  Harness h;
+  h.sup->set_config(h.load("[program:first]\ncommand=/bin/true\nstartsecs=0\npriority=1\n"
+                           "[program:last]\ncommand=/bin/true\nstartsecs=0\npriority=9\n"),
+                    "");
+  h.sup->autostart();
+  REQUIRE(h.turn_until(
+      [&] { return h.state("first:first") == S::Running && h.state("last:last") == S::Running; }));
+  h.changes.clear();
+  bool done = false;
+  h.sup->set_state(SupervisorState::Shutdown);
+  h.sup->stop_all_ordered([&] { done = true; });
+  REQUIRE(h.turn_until([&] { return done; }));
+  CHECK(h.changes ==
+        std::vector<std::string>{"last:last RUNNING->STOPPING", "last:last STOPPING->STOPPED",
+                                 "first:first RUNNING->STOPPING", "first:first STOPPING->STOPPED"});
+}
