@@ -1,22 +1,15 @@
 #include "supervisord/daemon.h"
 
-#include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <set>
 #include <utility>
 
 #include "common/invariant.h"
 #include "common/text_io.h"
-#include "supervisord/cli.h"
 #include "supervisord/events/event_system.h"
 #include "supervisord/logs/child_log.h"
 #include "supervisord/logs/daemon_log.h"
@@ -30,92 +23,27 @@
 #include "supervisord/rpc/routes.h"
 #include "supervisord/rpc/server.h"
 #include "supervisord/scaling.h"
+#include "supervisord/startup/cli.h"
+#include "supervisord/startup/daemonize.h"
+#include "supervisord/startup/limits.h"
+#include "supervisord/startup/notes.h"
+#include "supervisord/startup/privileges.h"
 #include "supervisord/store/observer.h"
 #include "supervisord/store/recovery.h"
 #include "supervisord/store/store.h"
 #include "supervisord/supervisor.h"
 #include "supervisord/uvx/handle.h"
 
+// Start-up's steps (argv texts, privileges, rlimits, daemonize, pidfile) live in
+// supervisord/startup/; run_daemon calls them in order.
+using limits::raise_limit;
+using startup::cli_error_text;
+using startup::daemonize;
+using startup::drop_privileges;
+using startup::EarlyNotes;
+using startup::write_pidfile;
+
 namespace {
-
-// What start-up says before the log is open (privileges are dropped first, so the log
-// file belongs to the user): logged once it is, in Supervisor's order — criticals, the
-// config's warnings, then infos.
-struct EarlyNotes {
-  std::vector<std::string> critical;
-  std::vector<std::string> info;
-};
-
-// Drops privileges to [supervisord] user: after the config, before rlimits and the log.
-Status drop_privileges(const config::SupervisordConfig& sd, EarlyNotes& notes) {
-  if (!sd.user) {
-    if (::getuid() == 0)
-      notes.critical.push_back(
-          "Supervisor is running as root.  Privileges were not dropped because no user is "
-          "specified in the config file.  If you intend to run as root, you can set user=root "
-          "in the config file to avoid this message.");
-    return Status::success();
-  }
-  uid_t uid = sd.user->uid;
-  if (uid == ::getuid()) return Status::success();
-  if (::getuid() != 0) return Status::fail("Can't drop privilege as nonroot user");
-  gid_t gid = sd.user->gid;
-  if (::initgroups(sd.user->name.c_str(), gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
-    return Status::fail(std::string("Could not set user id: ") + std::strerror(errno));
-  notes.info.push_back("Set uid to user " + std::to_string(uid) + " succeeded");
-  return Status::success();
-}
-
-// Raises RLIMIT_NOFILE / RLIMIT_NPROC soft limits to minfds / minprocs (first run only).
-Status raise_limit(int resource, int64_t minimum, const char* name, EarlyNotes& notes) {
-  struct rlimit rl;
-  if (::getrlimit(resource, &rl) != 0) return Status::success();
-  if (rl.rlim_cur != RLIM_INFINITY && static_cast<int64_t>(rl.rlim_cur) < minimum) {
-    struct rlimit want = rl;
-    want.rlim_cur = static_cast<rlim_t>(minimum);
-    if (rl.rlim_max != RLIM_INFINITY && static_cast<int64_t>(rl.rlim_max) < minimum)
-      want.rlim_max = static_cast<rlim_t>(minimum);
-    if (::setrlimit(resource, &want) != 0)
-      return Status::fail(std::string("The minimum number of ") + name +
-                          " required to run this process is " + std::to_string(minimum) +
-                          " as per the config; the current limit could not be raised (" +
-                          std::strerror(errno) + ")");
-    notes.info.push_back(std::string("Increased ") +
-                         (resource == RLIMIT_NOFILE ? "RLIMIT_NOFILE" : "RLIMIT_NPROC") +
-                         " limit to " + std::to_string(minimum));
-  }
-  return Status::success();
-}
-
-// Single fork, as Supervisor: the parent exits at once; the child leads a new session.
-void daemonize(uv_loop_t* loop, const config::SupervisordConfig& sd, logs::DaemonLog& log) {
-  log.info("daemonizing the supervisord process");
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    log.critical(std::string("could not fork: ") + std::strerror(errno));
-    return;
-  }
-  if (pid > 0) ::_exit(0);
-  uv_loop_fork(loop);
-  if (sd.directory && ::chdir(sd.directory->c_str()) != 0)
-    log.critical("can't chdir into " + *sd.directory + ": " + std::strerror(errno));
-  int devnull = ::open("/dev/null", O_RDWR);
-  if (devnull >= 0) {
-    ::dup2(devnull, 0);
-    ::dup2(devnull, 1);
-    ::dup2(devnull, 2);
-    if (devnull > 2) ::close(devnull);
-  }
-  ::setsid();
-  ::umask(sd.umask);
-}
-
-void write_pidfile(const std::string& path, logs::DaemonLog& log) {
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (!f || std::fprintf(f, "%d\n", static_cast<int>(::getpid())) < 0 || std::fclose(f) != 0) {
-    log.critical("could not write pidfile " + path);
-  }
-}
 
 struct SignalHandles {
   uvx::Handle<uv_signal_t> handles[5];

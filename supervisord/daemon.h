@@ -7,7 +7,6 @@
 #include <memory>
 #include <string>
 
-#include "supervisord/cli.h"
 #include "supervisord/config/loader.h"
 #include "supervisord/config/model.h"
 

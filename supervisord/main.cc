@@ -6,18 +6,18 @@
 #include <vector>
 
 #include "common/text_io.h"
-#include "supervisord/cli.h"
 #include "supervisord/config/check.h"
 #include "supervisord/config/loader.h"
 #include "supervisord/config/sample.h"
 #include "supervisord/daemon.h"
+#include "supervisord/startup/cli.h"
 
 namespace {
 
 constexpr const char* kVersion = "4.2.5";  // what Supervisor's tools expect to read
 
 int usage_error(const std::string& argv0, const std::string& message) {
-  textio::write_all(2, cli_error_text(argv0, message));
+  textio::write_all(2, startup::cli_error_text(argv0, message));
   return 2;
 }
 
@@ -29,10 +29,10 @@ int main(int argc, char** argv) {
   // keeps megabytes of them in the heap.
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   std::string argv0 = argc > 0 ? argv[0] : "supervisord";
-  auto cli = parse_cli(std::vector<std::string>(argv + 1, argv + argc));
+  auto cli = startup::parse_cli(std::vector<std::string>(argv + 1, argv + argc));
   if (!cli) return usage_error(argv0, cli.error());
   if (cli->help) {
-    textio::write_all(1, cli_usage(argv0));
+    textio::write_all(1, startup::cli_usage(argv0));
     return 0;
   }
   if (cli->version) {

@@ -6,7 +6,7 @@
 
 #include "common/namespec.h"
 #include "supervisord/logs/daemon_log.h"
-#include "supervisord/resource_limits.h"
+#include "supervisord/startup/limits.h"
 
 namespace {
 

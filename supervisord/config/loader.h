@@ -25,7 +25,7 @@ struct LoadOptions {
   // supervisord command line values by [supervisord] option key ("logfile" -> {"-l",
   // "/x.log"}, "nodaemon" -> {"-n", "true"}); they win over the file, as in Supervisor, and are
   // not %-expanded. A bad one fails with "invalid value for -l '10xb': <why>" (flag as given;
-  // empty flag: the schema row's). Same shape as cli.h's CliOverride.
+  // empty flag: the schema row's). Same shape as startup/cli.h's CliOverride.
   struct Override {
     std::string flag;
     std::string value;

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "supervisorctl/commands.h"
-#include "supervisord/cli.h"
 #include "supervisord/config/loader.h"
 #include "supervisord/config/sample.h"
 #include "supervisord/config/schema.h"
+#include "supervisord/startup/cli.h"
 
 namespace {
 
@@ -170,7 +170,7 @@ TEST_CASE("every_supervisorctl_command_has_an_entry_in_supervisorctl_1") {
 
 TEST_CASE("every_supervisord_flag_of_the_usage_text_is_in_supervisord_8") {
   std::string page = read_text(std::string(MAN_DIR) + "/supervisord.8");
-  for (const auto& line : lines_of(cli_usage("supervisord"))) {
+  for (const auto& line : lines_of(startup::cli_usage("supervisord"))) {
     // "-c/--configuration FILENAME -- ..." and "--check-config -- ...": the long names.
     for (size_t at = line.find("--"); at != std::string::npos && at < line.find(" -- ");
          at = line.find("--", at + 2)) {

@@ -1,5 +1,5 @@
-// resource_limits.cc — see resource_limits.h.
-#include "supervisord/resource_limits.h"
+// startup/limits.cc — see limits.h.
+#include "supervisord/startup/limits.h"
 
 #include <sys/resource.h>
 
@@ -42,6 +42,26 @@ void raise_toward_hard(int resource, const char* name, int64_t need, const std::
 }
 
 }  // namespace
+
+Status raise_limit(int resource, int64_t minimum, const char* name, startup::EarlyNotes& notes) {
+  struct rlimit rl;
+  if (::getrlimit(resource, &rl) != 0) return Status::success();
+  if (rl.rlim_cur != RLIM_INFINITY && static_cast<int64_t>(rl.rlim_cur) < minimum) {
+    struct rlimit want = rl;
+    want.rlim_cur = static_cast<rlim_t>(minimum);
+    if (rl.rlim_max != RLIM_INFINITY && static_cast<int64_t>(rl.rlim_max) < minimum)
+      want.rlim_max = static_cast<rlim_t>(minimum);
+    if (::setrlimit(resource, &want) != 0)
+      return Status::fail(std::string("The minimum number of ") + name +
+                          " required to run this process is " + std::to_string(minimum) +
+                          " as per the config; the current limit could not be raised (" +
+                          std::strerror(errno) + ")");
+    notes.info.push_back(std::string("Increased ") +
+                         (resource == RLIMIT_NOFILE ? "RLIMIT_NOFILE" : "RLIMIT_NPROC") +
+                         " limit to " + std::to_string(minimum));
+  }
+  return Status::success();
+}
 
 void fit(const config::Config& config, const Log& log) {
   config::ResourceEstimate e = config::estimate_resources(config);

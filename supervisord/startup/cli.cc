@@ -1,7 +1,9 @@
-#include "supervisord/cli.h"
+// startup/cli.cc — see cli.h.
+#include "supervisord/startup/cli.h"
 
 #include <cstring>
 
+namespace startup {
 namespace {
 
 struct Flag {
@@ -186,3 +188,5 @@ std::string cli_usage(const std::string& argv0) {
          "                  would run (fully expanded), exit 0; on error exit 2\n"
          "--json -- with --check-config: print JSON for tools\n";
 }
+
+}  // namespace startup

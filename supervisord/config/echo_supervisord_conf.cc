@@ -1,4 +1,4 @@
-// echo_supervisord_conf.cc — prints the sample config (as Supervisor's script of that name
+// config/echo_supervisord_conf.cc — prints the sample config (as Supervisor's script of that name
 // does); the text is config::sample_config(), the same as `supervisord --sample-config`.
 #include <iostream>
 

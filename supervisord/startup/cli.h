@@ -1,7 +1,9 @@
-// cli.h — supervisord's command line (supervisord.org running.html), parsed like Python's getopt:
-// `-cFILE`, `-c FILE`, `--configuration=FILE`, `--configuration FILE`. Values are kept as
-// text keyed by the [supervisord] option they override; the config loader types them and
-// reports a bad one as `invalid value for -y '10xb': ...`. Knows nothing of config files.
+// startup/cli.h — supervisord's command line (supervisord.org running.html), parsed like
+// Python's getopt: `-cFILE`, `-c FILE`, `--configuration=FILE`, `--configuration FILE`.
+// Values are kept as text keyed by the [supervisord] option they override; the config
+// loader types them and reports a bad one as `invalid value for -y '10xb': ...`.
+// Owns: argv, the -h text and the "Error: ... / For help" text. Must not depend on config
+// files, the config model or anything that runs (the loop, processes, logs).
 #pragma once
 
 #include <map>
@@ -9,6 +11,8 @@
 #include <vector>
 
 #include "common/result.h"
+
+namespace startup {
 
 struct CliOverride {
   std::string flag;   // as Supervisor names it in errors: "-y" (short form)
@@ -35,3 +39,5 @@ std::string cli_usage(const std::string& argv0);
 // What a bad command line (or a config refused at start-up) prints on stderr before
 // exiting 2: "Error: <message>\nFor help, use <argv0> -h\n".
 std::string cli_error_text(const std::string& argv0, const std::string& message);
+
+}  // namespace startup
