@@ -327,4 +327,15 @@ std::variant<std::string, ExpandError> expand(std::string_view text, const Scope
   return Format::parse(text).evaluate(scope);
 }
 
+std::string error_text(const ExpandError& error, std::string_view format, std::string_view where,
+                       const Scope& scope) {
+  std::string head = "Format string " + pystr::repr(format) + " for " + pystr::repr(where);
+  if (error.kind == ExpandError::Kind::BadFormat)
+    return head + " is badly formatted: " + error.detail;
+  std::string names;
+  for (const auto& n : scope.sorted_names()) names += (names.empty() ? "" : ", ") + n;
+  return head + " contains names (" + pystr::repr(error.detail) +
+         ") which cannot be expanded. Available names: " + names;
+}
+
 }  // namespace expand

@@ -71,4 +71,11 @@ class Format {
 // One-shot helper: parse + evaluate. Errors come back as ExpandError.
 std::variant<std::string, ExpandError> expand(std::string_view text, const Scope& scope);
 
+// Supervisor's words for a failed expansion of `format` for the option `where` (Python's
+// "section.option", e.g. "program:x.command"): "Format string '...' for '...' contains
+// names ('x') which cannot be expanded. Available names: ..." or "... is badly formatted:
+// <detail>". The same text in supervisord and supervisorctl.
+std::string error_text(const ExpandError& error, std::string_view format, std::string_view where,
+                       const Scope& scope);
+
 }  // namespace expand

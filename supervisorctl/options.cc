@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <variant>
 
+#include "common/ctl_section.h"
 #include "common/expand.h"
 #include "common/ini.h"
+#include "common/pystr.h"
 
 namespace ctl {
 namespace {
@@ -125,19 +127,6 @@ Result<std::vector<Opt>> getopt(std::vector<std::string>& args) {
   return opts;
 }
 
-// Python %r of a str (single-quoted; enough for option values in messages).
-std::string repr(std::string_view s) {
-  bool single = s.find('\'') == std::string_view::npos || s.find('"') != std::string_view::npos;
-  char q = single ? '\'' : '"';
-  std::string out(1, q);
-  for (char c : s) {
-    if (c == '\\' || c == q) out += '\\';
-    out += c;
-  }
-  out += q;
-  return out;
-}
-
 expand::Scope env_scope() {
   expand::Scope scope;
   for (char** e = environ; e && *e; ++e) {
@@ -147,26 +136,6 @@ expand::Scope env_scope() {
     scope.set("ENV_" + std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
   }
   return scope;
-}
-
-// UnhosedConfigParser.saneget's expansion with options.expand's error texts.
-Result<std::string> expand_value(const std::string& value, const expand::Scope& scope,
-                                 std::string_view option) {
-  auto r = expand::expand(value, scope);
-  if (auto* s = std::get_if<std::string>(&r)) return *s;
-  const auto& err = std::get<expand::ExpandError>(r);
-  std::string where = "supervisorctl." + std::string(option);
-  if (err.kind == expand::ExpandError::Kind::UnknownName) {
-    std::string names;
-    for (const auto& n : scope.sorted_names()) {
-      if (!names.empty()) names += ", ";
-      names += n;
-    }
-    return Error{"Format string " + repr(value) + " for " + repr(where) + " contains names (" +
-                 repr(err.detail) + ") which cannot be expanded. Available names: " + names};
-  }
-  return Error{"Format string " + repr(value) + " for " + repr(where) +
-               " is badly formatted: " + err.detail};
 }
 
 // ClientOptions.read_config: fills `out` from the [supervisorctl] section (priority 0).
@@ -179,42 +148,21 @@ Status read_config(const std::string& path, Options& out) {
       return Status::fail("could not read config file " + path);
     return st;
   }
-  const ini::Section* section = doc.find("supervisorctl");
+  const ini::Section* section = doc.find(ctl_section::kName);
   if (section == nullptr) return Status::fail(".ini file does not include supervisorctl section");
 
-  expand::Scope env = env_scope();
-  expand::Scope with_here = env;
-  with_here.set("here", here);
-  auto get = [&](std::string_view key) -> std::optional<std::string> {
-    const ini::Entry* e = doc.get(*section, key);
-    if (e == nullptr) return std::nullopt;
-    return e->value;
-  };
-
-  auto url =
-      expand_value(get("serverurl").value_or("http://localhost:9001"), with_here, "serverurl");
-  if (!url) return Status::fail(url.error());
-  out.serverurl = *url;
+  auto values = ctl_section::read(doc, *section, env_scope(), here);
+  if (!values) return Status::fail(values.error());
+  // serverurl and prompt always have a value (a default); the others stay unset if absent.
+  out.serverurl = *values->serverurl;
   if (out.serverurl.rfind("unix://", 0) == 0) {
     out.serverurl = "unix://" + normalize_path(out.serverurl.substr(7));
   }
-  if (auto v = get("prompt")) {
-    auto p = expand_value(*v, env, "prompt");
-    if (!p) return Status::fail(p.error());
-    out.prompt = *p;
-  }
-  for (auto [key, field] : {std::pair{"username", &out.username}, {"password", &out.password}}) {
-    if (auto v = get(key)) {
-      auto p = expand_value(*v, env, key);
-      if (!p) return Status::fail(p.error());
-      *field = *p;
-    }
-  }
-  if (auto v = get("history_file")) {
-    auto p = expand_value(*v, with_here, "history_file");
-    if (!p) return Status::fail(p.error());
-    if (!p->empty()) out.history_file = normalize_path(*p);
-  }
+  out.prompt = *values->prompt;
+  if (values->username) out.username = values->username;
+  if (values->password) out.password = values->password;
+  if (values->history_file && !values->history_file->empty())
+    out.history_file = normalize_path(*values->history_file);
   return Status::success();
 }
 
@@ -301,7 +249,7 @@ Result<CommandLine> parse_command_line(const std::vector<std::string>& argv) {
   for (const Opt& o : *opts) {
     const std::string& k = o.key;
     auto set = [&](std::optional<std::string>& field, std::string value) -> Status {
-      if (field) return Status::fail("conflicting command line option " + repr(k));
+      if (field) return Status::fail("conflicting command line option " + pystr::repr(k));
       field = std::move(value);
       return Status::success();
     };
@@ -312,12 +260,12 @@ Result<CommandLine> parse_command_line(const std::vector<std::string>& argv) {
     } else if (k == "-c" || k == "--configuration") {
       st = set(cl.configfile, o.value);
     } else if (k == "-i" || k == "--interactive") {
-      if (interactive_set) st = Status::fail("conflicting command line option " + repr(k));
+      if (interactive_set) st = Status::fail("conflicting command line option " + pystr::repr(k));
       interactive_set = cl.interactive = true;
     } else if (k == "-s" || k == "--serverurl") {
       if (!is_url(o.value)) {
-        return Error{"invalid value for " + k + " " + repr(o.value) + ": value " + repr(o.value) +
-                     " is not a URL"};
+        return Error{"invalid value for " + k + " " + pystr::repr(o.value) + ": value " +
+                     pystr::repr(o.value) + " is not a URL"};
       }
       st = set(cl.serverurl, o.value);
     } else if (k == "-u" || k == "--username") {

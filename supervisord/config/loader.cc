@@ -404,7 +404,7 @@ class Loader {
         ctx_.config.warnings.push_back(ctx_.at_section(sec, "", "unknown section ignored"));
         continue;
       }
-      if (kind == schema::kRpcInterface || kind == schema::kSupervisorctl) continue;
+      if (kind == schema::kRpcInterface) continue;
       for (const auto& e : sec.entries) {
         if (schema::find(kind, e.key)) continue;
         ctx_.config.warnings.push_back(ini::render_error(

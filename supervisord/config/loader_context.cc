@@ -2,7 +2,6 @@
 // Supervisor's messages, and pinpoint error rendering.
 #include "supervisord/config/loader_context.h"
 
-#include "common/pystr.h"
 #include "supervisord/config/schema.h"
 
 namespace config {
@@ -90,26 +89,15 @@ expand::Scope SectionSource::program_scope(const std::string& program,
   return a;
 }
 
-std::string LoadContext::expand_message(const expand::ExpandError& error, std::string_view raw,
-                                        std::string_view python_name, const expand::Scope& scope) {
-  std::string head = "Format string " + pystr::repr(raw) + " for " + pystr::repr(python_name);
-  if (error.kind == expand::ExpandError::Kind::BadFormat) {
-    return head + " is badly formatted: " + error.detail;
-  }
-  std::string names;
-  for (const auto& n : scope.sorted_names()) names += (names.empty() ? "" : ", ") + n;
-  return head + " contains names (" + pystr::repr(error.detail) +
-         ") which cannot be expanded. Available names: " + names;
-}
-
 Result<std::string> LoadContext::expand(const ini::Section& section, std::string_view key,
                                         const OptionText& text, const expand::Scope& scope,
                                         const std::string& python_name) {
   auto result = expand::expand(text.text, scope);
   if (auto* ok = std::get_if<std::string>(&result)) return std::move(*ok);
   const auto& error = std::get<expand::ExpandError>(result);
-  return Result<std::string>::fail(at_text(section, key, text, text.source_offset(error.offset),
-                                           expand_message(error, text.text, python_name, scope)));
+  return Result<std::string>::fail(
+      at_text(section, key, text, text.source_offset(error.offset),
+              expand::error_text(error, text.text, python_name, scope)));
 }
 
 Result<std::string> LoadContext::expand_again(const ini::Section& section, std::string_view key,
@@ -122,7 +110,7 @@ Result<std::string> LoadContext::expand_again(const ini::Section& section, std::
   size_t offset = text.entry ? text.entry->value.find("%%") : std::string::npos;
   if (offset == std::string::npos) offset = 0;
   return Result<std::string>::fail(
-      at_text(section, key, text, offset, expand_message(error, once, python_name, scope)));
+      at_text(section, key, text, offset, expand::error_text(error, once, python_name, scope)));
 }
 
 std::string LoadContext::at_text(const ini::Section& section, std::string_view key,

@@ -92,9 +92,6 @@ struct LoadContext {
                              const OptionText& text, size_t offset, std::string_view message);
   static std::string at_section(const ini::Section& section, std::string_view key,
                                 std::string_view message);
-  // The message for an expansion error, Supervisor's words.
-  static std::string expand_message(const expand::ExpandError& error, std::string_view raw,
-                                    std::string_view python_name, const expand::Scope& scope);
 };
 
 // programs.cc: [group:x], [program:x], [eventlistener:x], [fcgi-program:x] -> config.groups.

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 
+#include "common/ctl_section.h"
 #include "common/pystr.h"
 
 namespace config::schema {
@@ -122,15 +123,6 @@ const Row kRows[] = {
    "basic auth user (needs password too)", INET(i.username = as_text(v))},
   {kInetHttpServer, "password", Type::Text, nullptr, Names::Env,
    "basic auth password, plain or {SHA}hex", INET(i.password = as_text(v))},
-
-  // ---- [supervisorctl] (read by supervisorctl only) ----------------------------------
-  {kSupervisorctl, "serverurl", Type::Text, "http://localhost:9001", Names::HereEnv,
-   "URL of supervisord (unix:///path or http://host:port)", nullptr},
-  {kSupervisorctl, "username", Type::Text, nullptr, Names::Env, "basic auth user", nullptr},
-  {kSupervisorctl, "password", Type::Text, nullptr, Names::Env, "basic auth password", nullptr},
-  {kSupervisorctl, "prompt", Type::Text, "supervisor", Names::Env, "interactive prompt", nullptr},
-  {kSupervisorctl, "history_file", Type::Text, nullptr, Names::HereEnv,
-   "readline history file", nullptr},
 
   // ---- [program:x], [eventlistener:x], [fcgi-program:x] -------------------------------
   {kAnyProgram, "command", Type::Text, nullptr, Names::PerProcess,
@@ -336,14 +328,28 @@ std::string strip(std::string_view v) {
   return std::string(v.substr(b, e - b + 1));
 }
 
+// kRows, then the [supervisorctl] rows made from the table supervisorctl reads the section
+// with (common/ctl_section.h): the daemon only names them (sample, man page, warnings).
+const std::vector<Row>& all_rows() {
+  static const std::vector<Row> all = [] {
+    std::vector<Row> v(std::begin(kRows), std::end(kRows));
+    for (const ctl_section::Option& o : ctl_section::options()) {
+      Names names = o.names == ctl_section::Names::HereEnv ? Names::HereEnv : Names::Env;
+      v.push_back(Row{kSupervisorctl, o.key, Type::Text, o.default_text, names, o.doc, nullptr});
+    }
+    return v;
+  }();
+  return all;
+}
+
 }  // namespace
 
 std::span<const Row> rows() {
-  return kRows;
+  return all_rows();
 }
 
 const Row* find(unsigned kind, std::string_view key) {
-  for (const auto& row : kRows) {
+  for (const auto& row : all_rows()) {
     if ((row.sections & kind) != 0 && row.key == key) return &row;
   }
   return nullptr;

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/ctl_section.h"
 #include "supervisord/config/check.h"
 #include "supervisord/config/diff.h"
 #include "supervisord/config/loader.h"
@@ -382,6 +383,32 @@ TEST_CASE("unknown_option_is_ignored_with_a_warning") {
   REQUIRE(c.ok());
   REQUIRE(c->warnings.size() == 1);
   CHECK(contains(c->warnings[0], "supervisord.conf:4: [program:x] autorestrat: unknown option"));
+}
+
+TEST_CASE("supervisorctl_section_is_not_expanded_but_a_misspelt_key_is_warned") {
+  Dir d;
+  // A value the ctl could not expand does not stop the daemon (Supervisor's ignores it).
+  auto c = d.load_text(
+      "[supervisord]\n[supervisorctl]\nserverurl=unix://%(nope)s\nprompt=p\nusename=u\n");
+  REQUIRE(c.ok());
+  REQUIRE(c->warnings.size() == 1);
+  CHECK(contains(c->warnings[0], "supervisord.conf:5: [supervisorctl] usename: unknown option"));
+}
+
+TEST_CASE("supervisorctl_rows_are_the_table_supervisorctl_reads") {
+  size_t n = 0;
+  for (const auto& row : schema::rows()) {
+    if (row.sections != schema::kSupervisorctl) continue;
+    CAPTURE(row.key);
+    const ctl_section::Option* o = ctl_section::find(row.key);
+    REQUIRE(o != nullptr);
+    CHECK(std::string(row.default_text ? row.default_text : "-") ==
+          (o->default_text ? o->default_text : "-"));
+    const bool lands = row.land != nullptr;
+    CHECK_FALSE(lands);  // the daemon only names them
+    ++n;
+  }
+  CHECK(n == ctl_section::options().size());
 }
 
 TEST_CASE("invalid_program_name_is_refused") {

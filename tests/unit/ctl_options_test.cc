@@ -113,6 +113,34 @@ TEST_CASE("config_errors_are_python_usage_messages") {
   std::remove(path.c_str());
 }
 
+TEST_CASE("config_values_are_expanded_with_supervisors_texts_in_its_order") {
+  ::setenv("CTL_TEST_WORD", "w", 1);
+  // Supervisor reads prompt before username: its error is the one reported.
+  std::string path = write_temp("[supervisorctl]\nusername=%(nope)s\nprompt=%(here)s\n");
+  auto r = realize("supervisorctl", {"-c", path, "status"});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().rfind("Format string '%(here)s' for 'supervisorctl.prompt' contains names "
+                        "('here') which cannot be expanded. Available names: ",
+                        0) == 0);
+  std::remove(path.c_str());
+  path = write_temp("[supervisorctl]\npassword=%(ENV_CTL_TEST_WORD)d\nhistory_file=\n");
+  r = realize("supervisorctl", {"-c", path, "status"});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error() ==
+        "Format string '%(ENV_CTL_TEST_WORD)d' for 'supervisorctl.password' is badly "
+        "formatted: %d format: a real number is required, not str");
+  std::remove(path.c_str());
+  // Defaults: serverurl and prompt always; an empty history_file is none.
+  path = write_temp("[supervisorctl]\nhistory_file=\n");
+  r = realize("supervisorctl", {"-c", path, "status"});
+  REQUIRE(r.ok());
+  CHECK(r->options.serverurl == "http://localhost:9001");
+  CHECK(r->options.prompt == "supervisor");
+  CHECK_FALSE(r->options.history_file.has_value());
+  CHECK_FALSE(r->options.username.has_value());
+  std::remove(path.c_str());
+}
+
 TEST_CASE("usage_error_text_points_at_dash_h") {
   CHECK(usage_error_text("/usr/bin/supervisorctl", "option -x not recognized") ==
         "Error: option -x not recognized\nFor help, use /usr/bin/supervisorctl -h\n");
