@@ -9,7 +9,7 @@
 #include "supervisord/config/check.h"
 #include "supervisord/config/loader.h"
 #include "supervisord/config/sample.h"
-#include "supervisord/daemon.h"
+#include "supervisord/run/daemon.h"
 #include "supervisord/startup/cli.h"
 
 namespace {

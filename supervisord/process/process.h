@@ -26,7 +26,7 @@
 #include "supervisord/config/model.h"
 #include "supervisord/process/describe.h"
 #include "supervisord/process/fsm.h"
-#include "supervisord/process/probe.h"
+#include "supervisord/zero_downtime/probe.h"
 #include "supervisord/process/reaper.h"
 #include "supervisord/process/spawn.h"
 #include "supervisord/uvx/handle.h"

@@ -7,9 +7,9 @@
 #include "supervisord/config/diff.h"
 #include "supervisord/config/loader.h"
 #include "supervisord/logs/daemon_log.h"
-#include "supervisord/rollout.h"
+#include "supervisord/zero_downtime/rollout.h"
 #include "supervisord/rpc/util.h"
-#include "supervisord/scaling.h"
+#include "supervisord/zero_downtime/scaling.h"
 #include "supervisord/supervisor.h"
 
 namespace rpc {

@@ -40,4 +40,8 @@ void write_pidfile(const std::string& path, logs::DaemonLog& log) {
   }
 }
 
+void remove_pidfile(const std::string& path) {
+  ::unlink(path.c_str());
+}
+
 }  // namespace startup

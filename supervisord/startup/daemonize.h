@@ -22,5 +22,7 @@ void daemonize(uv_loop_t* loop, const config::SupervisordConfig& sd, logs::Daemo
 
 // "<pid>\n" into `path`; a failure is logged (CRIT) and not fatal.
 void write_pidfile(const std::string& path, logs::DaemonLog& log);
+// At exit: the pidfile goes (one already gone is fine).
+void remove_pidfile(const std::string& path);
 
 }  // namespace startup

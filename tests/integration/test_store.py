@@ -75,7 +75,7 @@ def has_history(d):
 def require_store(d):
     if not has_history(d):
         pytest.skip("the daemon does not expose supervisor.getProcessHistory yet "
-                    "(store not wired into supervisord/daemon.cc)")
+                    "(store not wired into supervisord/run/daemon.cc)")
 
 
 def read_pids(outdir, num):

@@ -1,6 +1,6 @@
 // readiness_test.cc — the pure parts of the zero-downtime extensions: ready=/socket= texts
 // (config/endpoint), sd_notify datagrams and the HTTP probe's status line (process/readiness).
-#include "supervisord/process/readiness.h"
+#include "supervisord/zero_downtime/readiness.h"
 
 #include <doctest/doctest.h>
 

@@ -2,7 +2,7 @@
 // same text with that numprocs, its error texts, the template kept in the model (not read
 // again, not compared), and scaling::apply_counts / scaling::load with the state store's
 // remembered counts.
-#include "supervisord/scaling.h"
+#include "supervisord/zero_downtime/scaling.h"
 
 #include <doctest/doctest.h>
 #include <sys/inotify.h>

@@ -1,5 +1,5 @@
 // readiness.cc — sd_notify datagram and HTTP status line parsing.
-#include "supervisord/process/readiness.h"
+#include "supervisord/zero_downtime/readiness.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // rollout.cc — the rolling restart: batch -> stop -> start -> wait for RUNNING -> pause.
-#include "supervisord/rollout.h"
+#include "supervisord/zero_downtime/rollout.h"
 
 #include <uv.h>
 

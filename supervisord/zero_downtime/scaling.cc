@@ -1,5 +1,5 @@
 // scaling.cc — instance counts from the store applied to the loaded config model.
-#include "supervisord/scaling.h"
+#include "supervisord/zero_downtime/scaling.h"
 
 #include <cctype>
 #include <map>

@@ -1,10 +1,10 @@
 // probe.cc — connect (+ GET) with a deadline on libuv.
-#include "supervisord/process/probe.h"
+#include "supervisord/zero_downtime/probe.h"
 
 #include <string_view>
 #include <utility>
 
-#include "supervisord/process/readiness.h"
+#include "supervisord/zero_downtime/readiness.h"
 
 // One connection attempt (tcp->data is the Attempt). Detached (owner = null) when the
 // probe is done with it; freed once its tcp handle closed (after its requests' callbacks).

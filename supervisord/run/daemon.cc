@@ -1,4 +1,4 @@
-#include "supervisord/daemon.h"
+#include "supervisord/run/daemon.h"
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -15,14 +15,12 @@
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/logs/syslog_client.h"
 #include "supervisord/process/reaper.h"
-#include "supervisord/rollout.h"
 #include "supervisord/rpc/dispatch.h"
 #include "supervisord/rpc/methods.h"
 #include "supervisord/rpc/methods_store.h"
 #include "supervisord/rpc/methods_zero_downtime.h"
 #include "supervisord/rpc/routes.h"
 #include "supervisord/rpc/server.h"
-#include "supervisord/scaling.h"
 #include "supervisord/startup/cli.h"
 #include "supervisord/startup/daemonize.h"
 #include "supervisord/startup/limits.h"
@@ -33,15 +31,8 @@
 #include "supervisord/store/store.h"
 #include "supervisord/supervisor.h"
 #include "supervisord/uvx/handle.h"
-
-// Start-up's steps (argv texts, privileges, rlimits, daemonize, pidfile) live in
-// supervisord/startup/; run_daemon calls them in order.
-using limits::raise_limit;
-using startup::cli_error_text;
-using startup::daemonize;
-using startup::drop_privileges;
-using startup::EarlyNotes;
-using startup::write_pidfile;
+#include "supervisord/zero_downtime/rollout.h"
+#include "supervisord/zero_downtime/scaling.h"
 
 namespace {
 
@@ -85,7 +76,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   const config::Config& cfg = *input.config;
   const config::SupervisordConfig& sd = cfg.supervisord;
   auto fail = [&](const std::string& message) {
-    textio::write_all(2, cli_error_text(input.argv0, message));
+    textio::write_all(2, startup::cli_error_text(input.argv0, message));
     exit_code = 2;
     return RunOutcome::Shutdown;
   };
@@ -102,12 +93,14 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   struct ForgetReporter {
     ~ForgetReporter() { invariant::set_reporter(nullptr); }
   } forget_reporter;
-  EarlyNotes notes;
-  if (Status st = drop_privileges(sd, notes); !st) return fail(st.error());
+  // Start-up's steps (supervisord/startup/), in order.
+  startup::EarlyNotes notes;
+  if (Status st = startup::drop_privileges(sd, notes); !st) return fail(st.error());
   if (input.first_run) {
-    if (Status st = raise_limit(RLIMIT_NOFILE, sd.minfds, "file descriptors", notes); !st)
+    if (Status st = limits::raise_limit(RLIMIT_NOFILE, sd.minfds, "file descriptors", notes); !st)
       return fail(st.error());
-    if (Status st = raise_limit(RLIMIT_NPROC, sd.minprocs, "available processes", notes); !st)
+    if (Status st = limits::raise_limit(RLIMIT_NPROC, sd.minprocs, "available processes", notes);
+        !st)
       return fail(st.error());
   }
   if (Status st = log.open(sd.logfile, sd.logfile_maxbytes, sd.logfile_backups, sd.loglevel,
@@ -211,8 +204,8 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   event_system.attach();
   supervisor.set_config(input.config, server.server_url());
 
-  if (input.first_run && !sd.nodaemon) daemonize(&loop, sd, log);
-  write_pidfile(sd.pidfile, log);
+  if (input.first_run && !sd.nodaemon) startup::daemonize(&loop, sd, log);
+  startup::write_pidfile(sd.pidfile, log);
 
   // Signals (http://supervisord.org/running.html, "Signals").
   struct SigSpec {
@@ -320,7 +313,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   uvx::check_all_closed(&loop);  // every handle closed and freed, or a bug (INVARIANT)
   uv_loop_close(&loop);
 
-  ::unlink(sd.pidfile.c_str());
+  startup::remove_pidfile(sd.pidfile);
   if (outcome == RunOutcome::Shutdown) {
     log.info("exiting");
     logs::SyslogClient::instance().finish(1000);  // bounded: never hangs an exit

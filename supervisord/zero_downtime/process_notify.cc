@@ -14,7 +14,7 @@
 #include <string>
 
 #include "supervisord/process/process.h"
-#include "supervisord/process/readiness.h"
+#include "supervisord/zero_downtime/readiness.h"
 
 namespace {
 
