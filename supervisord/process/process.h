@@ -26,10 +26,10 @@
 #include "supervisord/config/model.h"
 #include "supervisord/process/describe.h"
 #include "supervisord/process/fsm.h"
-#include "supervisord/zero_downtime/probe.h"
 #include "supervisord/process/reaper.h"
 #include "supervisord/process/spawn.h"
 #include "supervisord/uvx/handle.h"
+#include "supervisord/zero_downtime/probe.h"
 
 // The answer to a command, in the RPC's fault vocabulary (common/faults.h). `detail` empty
 // for ALREADY_STARTED / NOT_RUNNING / SPAWN_ERROR / ABNORMAL_TERMINATION: the RPC handler

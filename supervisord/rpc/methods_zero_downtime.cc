@@ -7,10 +7,10 @@
 #include "supervisord/config/diff.h"
 #include "supervisord/config/loader.h"
 #include "supervisord/logs/daemon_log.h"
-#include "supervisord/zero_downtime/rollout.h"
 #include "supervisord/rpc/util.h"
-#include "supervisord/zero_downtime/scaling.h"
 #include "supervisord/supervisor.h"
+#include "supervisord/zero_downtime/rollout.h"
+#include "supervisord/zero_downtime/scaling.h"
 
 namespace rpc {
 namespace {
