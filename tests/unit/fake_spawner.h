@@ -21,6 +21,19 @@
 #include "supervisord/process/spawn.h"
 #include "supervisord/uvx/handle.h"
 
+// Runs turns of `loop` until pred() holds: at most `turns` of them, and a deadline timer
+// makes sure no turn waits longer than `deadline_ms` in all. Returns pred().
+template <class Pred>
+bool turn_until(uv_loop_t* loop, Pred pred, int turns, uint64_t deadline_ms) {
+  uvx::Handle<uv_timer_t> deadline;
+  if (!deadline.init(loop, uv_timer_init)) return pred();
+  uv_timer_start(
+      deadline.get(), [](uv_timer_t*) {}, deadline_ms, 0);
+  for (int i = 0; i < turns && !pred() && uv_is_active(deadline.handle()); ++i)
+    uv_run(loop, UV_RUN_ONCE);
+  return pred();
+}
+
 class FakeSpawner : public spawn::Spawner {
  public:
   // Linux's pid_max cannot exceed 4194304 (PID_MAX_LIMIT): no real process has these pids.

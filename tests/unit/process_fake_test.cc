@@ -66,13 +66,7 @@ struct Harness {
   // makes sure no turn waits longer than `deadline_ms` in all.
   template <class Pred>
   bool turn_until(Pred pred, int turns = 50, uint64_t deadline_ms = 5000) {
-    uvx::Handle<uv_timer_t> deadline;
-    REQUIRE(deadline.init(&loop, uv_timer_init).ok());
-    uv_timer_start(
-        deadline.get(), [](uv_timer_t*) {}, deadline_ms, 0);
-    for (int i = 0; i < turns && !pred() && uv_is_active(deadline.handle()); ++i)
-      uv_run(&loop, UV_RUN_ONCE);
-    return pred();
+    return ::turn_until(&loop, pred, turns, deadline_ms);
   }
 
   bool has_log(const std::string& text) const {

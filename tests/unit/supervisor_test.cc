@@ -83,13 +83,7 @@ struct Harness {
 
   template <class Pred>
   bool turn_until(Pred pred, int turns = 200, uint64_t deadline_ms = 5000) {
-    uvx::Handle<uv_timer_t> deadline;
-    REQUIRE(deadline.init(&loop, uv_timer_init).ok());
-    uv_timer_start(
-        deadline.get(), [](uv_timer_t*) {}, deadline_ms, 0);
-    for (int i = 0; i < turns && !pred() && uv_is_active(deadline.handle()); ++i)
-      uv_run(&loop, UV_RUN_ONCE);
-    return pred();
+    return ::turn_until(&loop, pred, turns, deadline_ms);
   }
 
   // Runs a command and waits (bounded) for its completion.
