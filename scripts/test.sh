@@ -87,6 +87,26 @@ else
   tail -n 40 build-asan.log
   failed=$((failed + 1)); failures+=("asan build failed")
 fi
+
+# The daemon itself under ASan+UBSan, once, on the integration files that drive the facade
+# hardest (every RPC method, update/scale/apply, event listeners, exits, stop deadlines):
+# ~75 s of mostly waiting, run in the background beside the bench smoke and the fuzz
+# targets below. Reports go to files (the daemon's stderr is the test's): any report fails
+# the step. The child helper stays the plain build's (tests send it SIGSEGV on purpose).
+asan_integration=""
+if [ "$(cat build-asan.status 2>/dev/null)" = 0 ]; then
+  asan_reports=$(mktemp -d)
+  asan_out=$(mktemp)
+  ( ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$asan_reports/asan" \
+    UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$asan_reports/ubsan" \
+    SUPERVISOR_CPP_BUILD="$root/build-asan" SUPERVISOR_CPP_TESTCHILD="$root/build/tests/testchild" \
+      /usr/bin/python3 -m pytest -p no:cacheprovider -q --timeout=150 \
+        tests/integration/test_rpc_sweep.py tests/integration/test_update.py \
+        tests/integration/test_zero_downtime.py tests/integration/test_exit_records.py \
+        tests/integration/test_stop_timing.py tests/integration/test_events.py \
+      > "$asan_out" 2>&1 ) &
+  asan_integration=$!
+fi
 rm -f build-asan.log build-asan.status
 
 # The benchmark is never part of the test, but one tiny case keeps it from rotting: it
@@ -104,6 +124,23 @@ rm -f "$smoke" "$smoke.out"
 if [ -x scripts/fuzz.sh ]; then
   step "fuzz targets (bounded)"
   if scripts/fuzz.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("fuzz"); fi
+fi
+
+if [ -n "$asan_integration" ]; then
+  step "integration subset against the ASan+UBSan daemon"
+  wait "$asan_integration"
+  tail -n 15 "$asan_out"
+  summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed)' "$asan_out" | tail -n 1)
+  p=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+  f=$(echo "$summary" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
+  [ -z "$summary" ] && f=1
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  [ "${f:-0}" -gt 0 ] && failures+=("asan integration: $f failed")
+  if compgen -G "$asan_reports/*" > /dev/null; then
+    head -n 40 "$asan_reports"/*
+    failed=$((failed + 1)); failures+=("asan integration: sanitizer reports (above)")
+  fi
+  rm -rf "$asan_reports" "$asan_out"
 fi
 
 echo

@@ -19,7 +19,9 @@ BUILD = os.path.abspath(BUILD)
 OUR_SUPERVISORD = os.path.join(BUILD, "supervisord", "supervisord")
 OUR_SUPERVISORCTL = os.path.join(BUILD, "supervisorctl", "supervisorctl")
 OUR_PIDPROXY = os.path.join(BUILD, "pidproxy", "pidproxy")
-TESTCHILD = os.path.join(BUILD, "tests", "testchild")
+# The child helper; the sanitized run keeps the plain one (signals it is sent on purpose,
+# SIGSEGV among them, would be sanitizer reports).
+TESTCHILD = os.environ.get("SUPERVISOR_CPP_TESTCHILD", os.path.join(BUILD, "tests", "testchild"))
 PY_SUPERVISORD = "/usr/bin/supervisord"
 PY_SUPERVISORCTL = "/usr/bin/supervisorctl"
 PY_PIDPROXY = "/usr/bin/pidproxy"
