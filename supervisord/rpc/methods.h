@@ -1,6 +1,6 @@
 // methods.h — the supervisor.* XML-RPC methods (supervisord.org api.html), registered into a
 // Dispatcher. They call the Supervisor's public API and answer through Reply, later for
-// calls that wait (start/stop with wait): waiters re-check on each state change.
+// calls that wait (start/stop with wait): the facade completes them from the instances.
 #pragma once
 
 #include <functional>

@@ -80,8 +80,6 @@ Value config_info(Supervisor& s, const config::GroupConfig& g, const config::Pro
   };
 }
 
-// `update` runs its steps one after another; a step that stops processes continues from
-// a waiter. The pending callbacks own the job; steps get it by reference (no cycle).
 }  // namespace
 
 void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {

@@ -1,5 +1,5 @@
 // methods_process.cc — start/stop/signal/info/stdin methods of supervisor.* (supervisord.org
-// api.html, "Process Control"). Waiting calls are answered from the Supervisor's waiters.
+// api.html, "Process Control"). Waiting calls complete from the facade.
 #include <algorithm>
 #include <memory>
 

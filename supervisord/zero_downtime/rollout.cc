@@ -33,7 +33,7 @@ class Roll : public std::enable_shared_from_this<Roll> {
  private:
   std::string spec(const std::string& name) const { return group_ + ":" + name; }
 
-  std::shared_ptr<Instance> slot(const std::string& name) {
+  std::shared_ptr<Instance> instance(const std::string& name) {
     Group* g = s_.find_group(group_);
     return g ? g->find(name) : nullptr;
   }
@@ -45,7 +45,7 @@ class Roll : public std::enable_shared_from_this<Roll> {
     auto finished = std::make_shared<bool>(false);
     std::vector<std::shared_ptr<Instance>> batch;
     for (const auto& name : current_)
-      if (auto sl = slot(name)) batch.push_back(std::move(sl));
+      if (auto sl = instance(name)) batch.push_back(std::move(sl));
     if (batch.empty()) {
       (this->*check)();
       return;
@@ -63,7 +63,7 @@ class Roll : public std::enable_shared_from_this<Roll> {
     current_.clear();
     for (size_t i = 0; i < static_cast<size_t>(batch_) && at_ < names_.size(); ++i, ++at_) {
       const std::string& name = names_[at_];
-      auto sl = slot(name);
+      auto sl = instance(name);
       if (!sl) {
         result_.lines.push_back(spec(name) + ": ERROR (no such process)");
         result_.ok = false;
@@ -78,11 +78,11 @@ class Roll : public std::enable_shared_from_this<Roll> {
   // Waiter: every process of the batch is down -> start them.
   bool stopped() {
     for (const auto& name : current_) {
-      auto sl = slot(name);
+      auto sl = instance(name);
       if (sl && !is_stopped_state(sl->state())) return false;
     }
     for (const auto& name : current_) {
-      auto sl = slot(name);
+      auto sl = instance(name);
       if (!sl) continue;
       CommandStatus st = sl->start();
       if (!st.ok() && st.fault != Fault::AlreadyStarted) failed_.push_back(name);
@@ -95,7 +95,7 @@ class Roll : public std::enable_shared_from_this<Roll> {
   bool started() {
     bool all_running = true;
     for (const auto& name : current_) {
-      auto sl = slot(name);
+      auto sl = instance(name);
       ProcessState st = sl ? sl->state() : ProcessState::Stopped;
       bool failed = !sl || st == ProcessState::Backoff || st == ProcessState::Fatal ||
                     st == ProcessState::Exited || st == ProcessState::Stopped ||
