@@ -150,10 +150,7 @@ void EventSystem::group_changed(const Group& g, bool added) {
       bus_.unsubscribe(it->second.subscription);
       pools_.erase(it);
     }
-    for (const auto& inst : g.instances()) {
-      last_pid_.erase(key(inst->process()));
-      starting_tries_.erase(key(inst->process()));
-    }
+    for (const auto& inst : g.instances()) starting_tries_.erase(key(inst->process()));
     bus_.publish(EventType::ProcessGroupRemoved, group_payload(name));
   }
   kick();
@@ -161,15 +158,14 @@ void EventSystem::group_changed(const Group& g, bool added) {
 
 void EventSystem::state_changed(const Process& p, ProcessState from, ProcessState to) {
   const std::string k = key(p);
-  if (p.pid() != 0) last_pid_[k] = p.pid();
+  // STOPPED/EXITED (and STOPPING while a master's group drains) come after the master's
+  // pid was cleared: they name the master of the run that ended.
   pid_t pid = p.pid();
-  if (pid == 0) {
-    auto it = last_pid_.find(k);
-    if (it != last_pid_.end()) pid = it->second;
-  }
+  if (pid == 0 && (from == ProcessState::Starting || from == ProcessState::Running ||
+                   from == ProcessState::Stopping || from == ProcessState::Unknown))
+    pid = p.facts().run_pid;
   int tries = p.backoff();
   if (to == ProcessState::Starting) {
-    last_pid_.erase(k);
     starting_tries_[k] = tries;
   } else if (to == ProcessState::Backoff) {
     // BACKOFF only follows STARTING and counts one more try; read from the STARTING event

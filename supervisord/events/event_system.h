@@ -72,9 +72,7 @@ class EventSystem {
   Ticker ticker_;
   std::map<std::string, PoolEntry> pools_;
   bool dispatching_ = false;
-  // Per "group:name": the last pid seen (STOPPED/EXITED are reported after the process
-  // forgot its pid) and `tries` at the last STARTING (BACKOFF reports tries + 1).
-  std::map<std::string, pid_t> last_pid_;
+  // Per "group:name": `tries` at the last STARTING (BACKOFF reports tries + 1).
   std::map<std::string, int> starting_tries_;
 };
 

@@ -410,6 +410,7 @@ void spawned_arms_startsecs(Ctx& c) {
   Facts& f = c.f();
   f.pid = c.ev.pid;
   f.pgid = c.ev.pid;  // the child called setpgid(0,0)
+  f.run_pid = c.ev.pid;
   f.spawnerr.clear();
   c.log(kInfo, "spawned: '" + c.name() + "' with pid " + std::to_string(c.ev.pid));
   if (!c.cfg.ready.empty()) {  // readiness extension: the timer is the ready deadline
@@ -422,6 +423,7 @@ void spawned_arms_startsecs(Ctx& c) {
 }
 
 void spawn_failed_to_backoff(Ctx& c) {
+  c.f().run_pid = 0;  // this run had no master
   c.f().spawnerr = c.ev.error;
   c.log(kInfo, "spawnerr: " + c.ev.error);
   c.change(ProcessState::Backoff);

@@ -65,6 +65,8 @@ struct Facts {
   ProcessState state = ProcessState::Stopped;
   pid_t pid = 0;             // master pid while it lives; 0 otherwise
   pid_t pgid = 0;            // process group of the last master (= its pid); kept while draining
+  pid_t run_pid = 0;         // the master of the last run, kept after it ended (events and
+                             // history name the pid that ended); 0 when a spawn failed
   int backoff = 0;           // Supervisor's counter; `tries` in events
   int64_t laststart_ms = 0;  // wall clock, ms since epoch; 0 = never started
   int64_t laststop_ms = 0;   // 0 = never stopped

@@ -58,6 +58,8 @@ void Observer::on_change(const Process& p, ProcessState from, ProcessState to) {
   h.from = from;
   h.to = to;
   h.pid = p.pid();
+  // An exit is reported after the master's pid was cleared: name the pid that exited.
+  if (h.pid == 0 && ends_instance(to) && has_master(from)) h.pid = p.facts().run_pid;
   h.tries = p.backoff();
   if (ends_instance(to)) {
     // A run that ended in this change: its exit as the fsm decoded it (the facts' own
@@ -102,12 +104,6 @@ void Observer::resolve() {
         }
       }
     }
-    // An exit is reported after the master's pid was cleared: name the pid that exited.
-    auto key = std::make_pair(h.group, h.name);
-    if (h.pid > 0)
-      last_pid_[key] = h.pid;
-    else if (ends_instance(h.to) && has_master(h.from))
-      h.pid = last_pid_[key];
     store_.record_history(std::move(h));
   }
 }

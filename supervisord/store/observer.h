@@ -43,7 +43,6 @@ class Observer {
   Store& store_;
   bool remember_state_;
   std::vector<Pending> pending_;  // in order; entries of STARTING wait for their pid
-  std::map<std::pair<std::string, std::string>, pid_t> last_pid_;
   uint64_t subscription_ = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -346,4 +347,25 @@ TEST_CASE("ordered shutdown: groups by descending priority, each waited for") {
   CHECK(h.changes ==
         std::vector<std::string>{"last:last RUNNING->STOPPING", "last:last STOPPING->STOPPED",
                                  "first:first RUNNING->STOPPING", "first:first STOPPING->STOPPED"});
+}
+
+TEST_CASE("an exit names the master that ended, even when the restart follows at once") {
+  // Events (PROCESS_STATE_EXITED's pid) and history read run_pid at the state change,
+  // after the fsm already began the restart in the same step.
+  Harness h;
+  h.sup->set_config(h.load("[program:again]\ncommand=/bin/true\nautostart=false\nstartsecs=0\n"
+                           "autorestart=true\n"),
+                    "");
+  std::vector<std::pair<std::string, pid_t>> seen;
+  h.sup->bus().subscribe<happened::StateChange>([&](const happened::StateChange& e) {
+    seen.emplace_back(std::string(state_name(e.to)), e.instance.process().facts().run_pid);
+  });
+  h.run([&](auto done) { h.sup->start(Selector::namespec("again"), true, done); });
+  pid_t first = h.pid("again:again");
+  h.fake->exit(first, FakeSpawner::exited(3));
+  REQUIRE(h.turn_until([&] { return h.pid("again:again") != 0 && h.pid("again:again") != first; }));
+  auto exited = std::find_if(seen.begin(), seen.end(), [](auto& s) { return s.first == "EXITED"; });
+  REQUIRE(exited != seen.end());
+  CHECK(exited->second == first);
+  CHECK(h.sup->find("again:again")->process().facts().run_pid == h.pid("again:again"));
 }
