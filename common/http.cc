@@ -338,13 +338,18 @@ std::string head(const Request* req, int status, std::time_t now, const Headers&
   return out;
 }
 
-// Ends the head of a response that has a Content-Length.
-Reply finish(const Request* req, std::string out, std::string_view body) {
+// Ends the head of a response that has a Content-Length and puts it before the body, in
+// the body's own buffer when that has room (a 1 MB answer is not copied into another).
+Reply finish(const Request* req, std::string out, std::string body) {
   bool keep = req != nullptr && req->keep_alive;
   if (keep && is_http10(req)) add_header(out, "Connection", "Keep-Alive");
   out += "\r\n";
-  out.append(body);
-  return Reply{std::move(out), !keep};
+  if (body.capacity() - body.size() < out.size()) {
+    out += body;
+    return Reply{std::move(out), !keep};
+  }
+  body.insert(0, out);
+  return Reply{std::move(body), !keep};
 }
 
 std::string error_page(int status, std::string_view detail) {
@@ -364,12 +369,12 @@ std::string error_page(int status, std::string_view detail) {
 
 }  // namespace
 
-Reply respond(const Request* req, int status, std::string_view content_type, std::string_view body,
+Reply respond(const Request* req, int status, std::string_view content_type, std::string body,
               std::time_t now, const Headers& extra) {
   std::string out = head(req, status, now, extra);
   add_header(out, "Content-Type", content_type);
   add_header(out, "Content-Length", std::to_string(body.size()));
-  return finish(req, std::move(out), body);
+  return finish(req, std::move(out), std::move(body));
 }
 
 Reply error_reply(const Request* req, int status, std::time_t now, const Headers& extra,
@@ -378,7 +383,7 @@ Reply error_reply(const Request* req, int status, std::time_t now, const Headers
   std::string out = head(req, status, now, extra);
   add_header(out, "Content-Length", std::to_string(page.size()));
   add_header(out, "Content-Type", "text/html");
-  return finish(req, std::move(out), page);
+  return finish(req, std::move(out), std::move(page));
 }
 
 Reply unauthorized_reply(const Request* req, std::time_t now) {

@@ -100,11 +100,15 @@ struct Reply {
   bool close = true;
 };
 
+// Room enough for respond's head (status line, Server, Date, Content-Type, Content-Length):
+// a body built with this much spare capacity becomes the reply without being copied.
+constexpr size_t kHeadRoom = 256;
+
 // Status line echoing the request's version ("HTTP/None" without one, HTTP/1.0 when
 // req is null: the request could not be parsed), Server, Date, `extra` headers in
 // order, Content-Type, Content-Length, and "Connection: Keep-Alive" for a kept
 // HTTP/1.0 connection — Medusa's order.
-Reply respond(const Request* req, int status, std::string_view content_type, std::string_view body,
+Reply respond(const Request* req, int status, std::string_view content_type, std::string body,
               std::time_t now, const Headers& extra = {});
 // Medusa's text/html error page ("Error code N." / "Message: <reason>.");
 // Content-Length precedes Content-Type here, as in Medusa. A non-empty `detail` follows

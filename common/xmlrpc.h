@@ -105,7 +105,9 @@ Result<Response> parse_response(std::string_view xml, const Limits& limits = {})
 
 // Encoding as Python's xmlrpc.client.dumps(..., methodresponse=True) / dumps(params, name).
 // Integers outside int32 are clamped by the caller; the encoder writes what it is given.
-std::string encode_response(const Value& value);
+// headroom: bytes the answer's buffer can still take without moving (an HTTP head put in
+// front of it: see http::respond), so a large answer is allocated and written once.
+std::string encode_response(const Value& value, size_t headroom = 0);
 std::string encode_fault(int code, std::string_view message);
 std::string encode_call(const Call& call);
 

@@ -1,7 +1,5 @@
 // main.cc — supervisord's entry point: argv, the config, then runs of the daemon until
 // one ends in shutdown (SIGHUP / restart start another run in the same process).
-#include <malloc.h>
-
 #include <string>
 #include <vector>
 
@@ -24,10 +22,6 @@ int usage_error(const std::string& argv0, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Blocks of 128 KiB and more (XML answers, log reads) come from mmap and go back to the
-  // system when freed; glibc's default threshold grows after the first such free and then
-  // keeps megabytes of them in the heap.
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   std::string argv0 = argc > 0 ? argv[0] : "supervisord";
   auto cli = startup::parse_cli(std::vector<std::string>(argv + 1, argv + argc));
   if (!cli) return usage_error(argv0, cli.error());

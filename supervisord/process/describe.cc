@@ -3,24 +3,50 @@
 
 #include <time.h>
 
-#include <cstdio>
+#include <charconv>
 
-std::string format_uptime(int64_t s) {
+namespace {
+
+// Appends format_uptime(s) to out; without printf, as getAllProcessInfo writes one for
+// every running process.
+void append_uptime(std::string& out, int64_t s) {
   if (s < 0) s = 0;
   int64_t days = s / 86400, rest = s % 86400;
-  char hms[32];
-  snprintf(hms, sizeof hms, "%lld:%02lld:%02lld", static_cast<long long>(rest / 3600),
-           static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60));
-  if (days == 0) return hms;
-  return std::to_string(days) + (days == 1 ? " day, " : " days, ") + hms;
+  char buf[48];
+  char* end = buf + sizeof buf;
+  if (days != 0) {
+    end = std::to_chars(buf, end, days).ptr;
+    out.append(buf, end);
+    out += days == 1 ? " day, " : " days, ";
+  }
+  end = std::to_chars(buf, buf + sizeof buf, rest / 3600).ptr;
+  for (int64_t two : {rest / 60 % 60, rest % 60}) {
+    *end++ = ':';
+    *end++ = static_cast<char>('0' + two / 10);
+    *end++ = static_cast<char>('0' + two % 10);
+  }
+  out.append(buf, end);
+}
+
+}  // namespace
+
+std::string format_uptime(int64_t s) {
+  std::string out;
+  append_uptime(out, s);
+  return out;
 }
 
 std::string process_description(ProcessState state, pid_t pid, int64_t start_s, int64_t stop_s,
                                 int64_t now_s, const std::string& spawnerr,
                                 const std::string& name) {
   switch (state) {
-    case ProcessState::Running:
-      return "pid " + std::to_string(pid) + ", uptime " + format_uptime(now_s - start_s);
+    case ProcessState::Running: {
+      std::string out = "pid ";
+      out += std::to_string(pid);
+      out += ", uptime ";
+      append_uptime(out, now_s - start_s);
+      return out;
+    }
     case ProcessState::Backoff:
     case ProcessState::Fatal:
       return spawnerr.empty() ? "unknown error (try \"tail " + name + "\")" : spawnerr;

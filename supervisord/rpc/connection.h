@@ -63,6 +63,12 @@ struct ServerCore {
   std::string read_buffer = std::string(64 * 1024, '\0');
   FdReserve reserve;
   std::function<void(const std::string&)> log;  // notices: a request refused as too large
+  // Heap pages freed by big answers go back to the system once answers stop coming
+  // (malloc_trim, kTrimDelayMs after the last big one): back-to-back calls reuse warm
+  // pages instead of faulting a megabyte in again each time. Opened on first use, counted
+  // in open_objects, closed by Server::close.
+  uvx::Handle<uv_timer_t> trim_timer;
+  void trim_later();
   void object_closed();
 };
 

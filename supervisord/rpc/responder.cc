@@ -22,7 +22,7 @@ bool Responder::alive() const {
   return slot_->conn != nullptr && slot_->state != Slot::State::Done;
 }
 
-void Responder::respond(int status, const Headers& headers, std::string_view body) {
+void Responder::respond(int status, const Headers& headers, std::string body) {
   if (!slot_->conn || slot_->state != Slot::State::Waiting) return;
   // http::respond places Content-Type itself (Medusa's header order); the rest go first.
   std::string content_type = "text/html";  // Medusa's default
@@ -33,11 +33,12 @@ void Responder::respond(int status, const Headers& headers, std::string_view bod
     else
       extra.push_back(h);
   }
-  complete(http::respond(&slot_->request, status, content_type, body, std::time(nullptr), extra));
+  complete(http::respond(&slot_->request, status, content_type, std::move(body), std::time(nullptr),
+                         extra));
 }
 
-void Responder::respond_xml(std::string_view body) {
-  respond(200, {{"Content-Type", "text/xml"}}, body);
+void Responder::respond_xml(std::string body) {
+  respond(200, {{"Content-Type", "text/xml"}}, std::move(body));
 }
 
 void Responder::respond_error(int status) {

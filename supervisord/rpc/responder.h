@@ -28,9 +28,10 @@ class Responder : public std::enable_shared_from_this<Responder> {
 
   // One complete answer; Content-Length, Server, Date and keep-alive headers are added.
   // Content-Type comes from `headers` (Medusa's default text/html when absent).
-  void respond(int status, const Headers& headers, std::string_view body);
-  void respond_xml(std::string_view body);  // 200 text/xml
-  void respond_error(int status);           // Supervisor's text/html error page
+  // The body is moved into the answer: see http::respond.
+  void respond(int status, const Headers& headers, std::string body);
+  void respond_xml(std::string body);  // 200 text/xml
+  void respond_error(int status);      // Supervisor's text/html error page
 
   // A body of unknown length (logtail): chunked for HTTP/1.1, raw then close for 1.0.
   // While streaming, the connection keeps this Responder alive (a follower may hold only

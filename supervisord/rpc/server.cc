@@ -164,6 +164,10 @@ void Server::close(std::function<void()> done) {
         l->poll, l->retry);
   }
   listeners_.clear();
+  if (core_->trim_timer) {
+    uv_timer_stop(core_->trim_timer.get());
+    core_->trim_timer.close([core = core_] { core->object_closed(); });
+  }
   // close() erases from the set only in the close callback; copy to iterate safely.
   std::vector<Connection*> open(core_->connections.begin(), core_->connections.end());
   for (Connection* c : open) c->close();
