@@ -165,6 +165,9 @@ constexpr std::string_view kXmlHeader = "<?xml version='1.0'?>\n";
 // What encode_value writes, before escaping (which only lengthens text, and rarely): the
 // answer's buffer is reserved once rather than doubled and copied on the way to 1 MB.
 size_t encoded_size(const Value& root) {
+  // Each kind's tags, and the longest text of the fixed-size ones.
+  constexpr size_t kString = 33, kArray = 45, kStruct = 34, kMember = 33, kDateTime = 53,
+                   kBase64 = 34, kScalar = 33 + 32;  // <double> with repr's longest text
   size_t size = 0;
   std::vector<const Value*> stack{&root};
   while (!stack.empty()) {
@@ -172,22 +175,23 @@ size_t encoded_size(const Value& root) {
     stack.pop_back();
     const auto& s = v->storage();
     if (const auto* str = std::get_if<std::string>(&s)) {
-      size += 32 + str->size();
+      size += kString + str->size();
     } else if (const auto* a = std::get_if<std::shared_ptr<Array>>(&s)) {
-      size += 48;
+      size += kArray;
       for (const Value& e : **a) stack.push_back(&e);
     } else if (const auto* st = std::get_if<std::shared_ptr<Struct>>(&s)) {
-      size += 40;
+      size += kStruct;
       for (const auto& [name, value] : **st) {
-        size += 36 + name.size();
+        size += kMember + name.size();
         stack.push_back(&value);
       }
     } else if (const auto* dt = std::get_if<DateTime>(&s)) {
-      size += 44 + dt->iso8601.size();
+      size += kDateTime + dt->iso8601.size();
     } else if (const auto* bin = std::get_if<Binary>(&s)) {
-      size += 32 + bin->bytes.size() * 4 / 3 + bin->bytes.size() / 38;
+      const size_t n = bin->bytes.size();
+      size += kBase64 + (n + 2) / 3 * 4 + n / 57 + 1;  // 76-column lines of 57 bytes
     } else {
-      size += 48;  // bool, int, double
+      size += kScalar;  // bool, int, double
     }
   }
   return size;

@@ -236,6 +236,16 @@ TEST_CASE("respond_writes_medusa_headers_in_order") {
   CHECK_FALSE(reply.close);
 }
 
+TEST_CASE("respond_puts_the_head_in_a_roomy_body_buffer_with_the_same_bytes") {
+  Request r = parse_one(post("HTTP/1.1"));
+  std::string body = "<x/>";
+  body.reserve(body.size() + kHeadRoom);
+  const char* buffer = body.data();
+  Reply roomy = respond(&r, 200, "text/xml", std::move(body), kNow);
+  CHECK(roomy.bytes.data() == buffer);  // not copied into another buffer
+  CHECK(roomy.bytes == respond(&r, 200, "text/xml", "<x/>", kNow).bytes);
+}
+
 TEST_CASE("respond_adds_keep_alive_for_http10_keep_alive_only") {
   Request kept = parse_one(post("HTTP/1.0", "Connection: keep-alive\r\n"));
   Reply a = respond(&kept, 200, "text/xml", "b", kNow);

@@ -484,6 +484,9 @@ TEST_CASE("description_texts_match_supervisor") {
   CHECK(format_uptime(8) == "0:00:08");
   CHECK(format_uptime(86400 + 2 * 3600 + 3 * 60 + 4) == "1 day, 2:03:04");
   CHECK(format_uptime(2 * 86400 + 1) == "2 days, 0:00:01");
+  CHECK(format_uptime(23 * 3600 + 59 * 60 + 59) == "23:59:59");
+  CHECK(format_uptime(400 * 86400 + 10 * 3600) == "400 days, 10:00:00");
+  CHECK(format_uptime(-5) == "0:00:00");
   CHECK(process_description(S::Stopped, 0, 0, 0, 100, "", "x") == "Not started");
   CHECK(process_description(S::Fatal, 0, 5, 6, 100, "", "x") == "unknown error (try \"tail x\")");
   CHECK(process_description(S::Starting, 9, 5, 0, 100, "", "x").empty());

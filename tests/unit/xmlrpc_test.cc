@@ -151,6 +151,17 @@ TEST_CASE("encode_call_like_python_dumps_with_methodname") {
         "</param>\n</params>\n</methodCall>\n");
 }
 
+TEST_CASE("encode_response_reserves_the_answer_and_the_headroom_once") {
+  Value v(Array{Value(Struct{{"name", Value("ab")}, {"pid", Value(int64_t{-2147483648LL})}}),
+                Value(Array{}), Value(Binary{std::string(100, 'x')}),
+                Value(DateTime{"20261129T10:15:10"}), Value(-1.2345678901234567e-300),
+                Value(true)});
+  std::string plain = encode_response(v);
+  std::string roomy = encode_response(v, 256);
+  CHECK(roomy == plain);
+  CHECK(roomy.capacity() - roomy.size() >= 256);  // the estimate is an upper bound
+}
+
 TEST_CASE("encode_then_parse_round_trips_every_type") {
   Value v(Array{Value(true), Value(-7), Value(2.5), Value("x<&>y \xc3\xa9"),
                 Value(DateTime{"20261129T10:15:10"}), Value(Array{}), Value(Struct{}),
