@@ -26,7 +26,7 @@ count_meson() {   # $1 = build dir, $2 = label; reads meson's testlog
   fi
 }
 
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf "\n=== %s (at %d s)\n" "$*" "$SECONDS"; }
 
 step "build (warnings are errors)"
 if ! scripts/build.sh build -Dwerror=true; then
@@ -63,20 +63,34 @@ step "unit tests"
 meson test -C build --suite unit --print-errorlogs --num-processes 2 | tail -n 6
 count_meson build "unit"
 
-step "integration and e2e tests"
+step "integration and e2e tests (two files at a time)"
 export SUPERVISOR_CPP_BUILD="$root/build"
-out=$(mktemp)
-# A test that hangs fails after 150 s with its stack (pytest-timeout) instead of stalling
-# the run; every wait inside the tests is bounded well below that.
-/usr/bin/python3 -m pytest -p no:cacheprovider -q --timeout=150 tests/integration tests/e2e 2>&1 \
-  | tee "$out" | tail -n 40
-summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed)' "$out" | tail -n 1)
-p=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
-f=$(echo "$summary" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
-[ -z "$summary" ] && { f=1; failures+=("pytest: no summary line"); }
-passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
-[ "${f:-0}" -gt 0 ] && failures+=("integration: $f failed")
-rm -f "$out"
+# The files run two at a time, each in its own pytest: they mostly wait on children,
+# sockets and deadlines, so two streams halve the wall time on 2 cores. Every file keeps
+# to its own temporary directory, sockets, ports and process groups, so they cannot meet.
+# Longest first (Python's supervisorctl runs ~300 times in test_ctl_vs_python), then the
+# rest by size, so that the two streams end together. A test that hangs fails after 150 s
+# with its stack (pytest-timeout); every wait inside the tests is bounded well below that.
+shard_out=$(mktemp -d)
+{ echo tests/integration/test_ctl_vs_python.py
+  wc -l tests/integration/test_*.py tests/e2e/test_*.py | grep -v ' total$' | sort -rn \
+    | awk '{print $2}' | grep -v test_ctl_vs_python.py; } \
+  | xargs -P 2 -I{} sh -c 'f={}; n=$(echo "$f" | tr / _); start=$(date +%s)
+      /usr/bin/python3 -m pytest -p no:cacheprovider -q --timeout=150 \
+        ${JUNIT_DIR:+--junitxml=$JUNIT_DIR/$n.xml} "$f" > "$0/$n.log" 2>&1
+      echo "$(( $(date +%s) - start )) s  $f"' "$shard_out"
+for log in "$shard_out"/*.log; do
+  summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed|errors?|skipped)' "$log" | tail -n 1)
+  p=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+  f=$(echo "$summary" | grep -oE '[0-9]+ (failed|errors?)' | awk '{s += $1} END {print s + 0}')
+  name=$(basename "$log" .log)
+  [ -z "$summary" ] && { f=1; failures+=("pytest $name: no summary line"); }
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  if [ "${f:-0}" -gt 0 ]; then
+    failures+=("integration $name: $f failed"); tail -n 60 "$log"
+  fi
+done
+rm -rf "$shard_out"
 
 step "unit tests under ASan+UBSan"
 wait "$asan_build"
@@ -146,5 +160,6 @@ fi
 echo
 for d in "${details[@]}"; do echo "$d"; done
 for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "took $SECONDS s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -234,7 +234,9 @@ void Connection::send(std::string bytes) {
   if (rc != 0) {
     delete w;
     close();
+    return;
   }
+  ++writes_in_flight_;
 }
 
 void Connection::on_write(uv_write_t* req, int status) {
@@ -246,8 +248,13 @@ void Connection::on_write(uv_write_t* req, int status) {
   // leaves free chunks all over the heap; their pages go back once the burst is over
   // (measured: +2 MiB RSS after one `status` of 1000 processes without a trim).
   if (big) c->core_->trim_later();
+  --c->writes_in_flight_;
   // ECANCELED arrives while closing; any other error means the peer is gone.
-  if (status < 0 && status != UV_ECANCELED) c->close();
+  if (status < 0 && status != UV_ECANCELED) return c->close();
+  if (c->writes_in_flight_ == 0 && c->timer_mode_ == TimerMode::Idle) {
+    c->timer_mode_ = TimerMode::None;  // the answer is out: idle from now, not from before
+    c->update_timer();
+  }
 }
 
 void Connection::resume_reading() {
@@ -264,7 +271,8 @@ void Connection::stop_reading() {
 void Connection::update_timer() {
   if (closing_) return;
   // Pending answers (deferred calls, streams) have no deadline: Supervisor's clients wait
-  // as long as a start/stop takes. Only silence from the client is timed.
+  // as long as a start/stop takes. Only silence from the client is timed, counted from
+  // the end of the last answer's write (on_write).
   TimerMode want = !slots_.empty()         ? TimerMode::None
                    : parser_.in_progress() ? TimerMode::Request
                    : input_done_           ? TimerMode::None
@@ -272,6 +280,9 @@ void Connection::update_timer() {
   if (want == timer_mode_) return;
   timer_mode_ = want;
   uv_timer_stop(timer_.get());
+  // The loop's clock was read before the handlers ran; one that worked for long (a big
+  // answer) would otherwise have the deadline counted from before it.
+  if (want != TimerMode::None) uv_update_time(core_->loop);
   if (want == TimerMode::Idle)
     uv_timer_start(timer_.get(), on_timer, core_->limits.idle_timeout_ms, 0);
   else if (want == TimerMode::Request)

@@ -135,6 +135,7 @@ class Connection {
   http::RequestParser parser_;  // queues complete requests while reading is paused
   std::deque<std::shared_ptr<Slot>> slots_;
   TimerMode timer_mode_ = TimerMode::None;
+  size_t writes_in_flight_ = 0;  // uv_write requests not yet completed
   bool reading_ = false;
   bool input_done_ = false;  // no more requests will be read (close or error)
   bool closing_ = false;

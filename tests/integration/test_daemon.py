@@ -11,7 +11,7 @@ import xmlrpc.client
 
 import pytest
 
-from support import TESTCHILD, OUR_SUPERVISORD, wait_for, pid_alive, Daemon, raw_request
+from support import TESTCHILD, OUR_SUPERVISORD, wait_for, pid_alive, proc_pids, Daemon, raw_request
 
 
 def prog(name, command, **opts):
@@ -86,18 +86,7 @@ def test_stop_escalates_to_sigkill_after_stopwaitsecs(daemon_factory):
 
 def worker_pids(master):
     """Pids in the master's process group other than the master (read from /proc)."""
-    out = []
-    for e in os.listdir("/proc"):
-        if not e.isdigit():
-            continue
-        try:
-            with open(f"/proc/{e}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[2]) == master and int(e) != master:
-            out.append(int(e))
-    return out
+    return [p for p in proc_pids(lambda f: f[0] != "Z" and int(f[2]) == master) if p != master]
 
 
 def test_sigkilled_master_workers_are_gone_before_the_new_master_starts(daemon_factory):

@@ -793,3 +793,28 @@ TEST_CASE("stream_outlives_its_handler_until_the_client_leaves") {
   CHECK(received.find("late") != std::string::npos);
   CHECK(weak.expired());  // released once the client left
 }
+
+TEST_CASE("a_handler_that_worked_long_still_gets_its_big_answer_out") {
+  // The idle deadline is counted from when the answer was written, not from the loop's
+  // clock before the handler ran: a handler busy for longer than the idle timeout, then
+  // answering more than the socket buffer holds, must not have its answer cut.
+  rpc::ServerOptions options;
+  options.idle_timeout_ms = 200;
+  Fixture f(options);
+  f.listen();
+  const std::string big(4 << 20, 'x');
+  f.server->set_handler([&big](const http::Request&, std::shared_ptr<rpc::Responder> out) {
+    std::this_thread::sleep_for(300ms);  // stands for a long synchronous piece of work
+    out->respond(200, {{"Content-Type", "text/plain"}}, big);
+  });
+  Reply reply;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, get("/big"));
+    reply = rd.next();
+    ::close(fd);
+  });
+  CHECK(reply.status == 200);
+  CHECK(reply.body.size() == big.size());
+}
