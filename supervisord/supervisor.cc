@@ -76,8 +76,13 @@ Group* Supervisor::find_group(const std::string& name) const {
 
 std::shared_ptr<Instance> Supervisor::find(const std::string& namespec) const {
   auto [group, process] = namespec::parse(namespec);
+  return process ? find(group, *process) : nullptr;
+}
+
+std::shared_ptr<Instance> Supervisor::find(const std::string& group,
+                                           const std::string& name) const {
   Group* g = find_group(group);
-  return (g && process) ? g->find(*process) : nullptr;
+  return g ? g->find(name) : nullptr;
 }
 
 std::vector<const Instance*> Supervisor::instances_by_name() const {

@@ -63,6 +63,8 @@ class Supervisor {
   Group* find_group(const std::string& name) const;
   // "group:name" (or "name" for the group of that name): null unless it names one process.
   std::shared_ptr<Instance> find(const std::string& namespec) const;
+  // The instance `name` of group `group` (as events and history name them), or null.
+  std::shared_ptr<Instance> find(const std::string& group, const std::string& name) const;
   // Every instance, ordered by (group, name) as getAllProcessInfo lists them.
   std::vector<const Instance*> instances_by_name() const;
 

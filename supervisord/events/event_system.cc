@@ -105,11 +105,6 @@ EventPool* EventSystem::pool(const std::string& name) {
   return it == pools_.end() ? nullptr : it->second.pool.get();
 }
 
-Instance* EventSystem::find_instance(const std::string& group, const std::string& name) {
-  Group* g = supervisor_.find_group(group);
-  return g ? g->find(name).get() : nullptr;
-}
-
 void EventSystem::group_changed(const Group& g, bool added) {
   const std::string name = g.name();
   if (added) {
@@ -123,11 +118,11 @@ void EventSystem::group_changed(const Group& g, bool added) {
       for (const auto& inst : g.instances()) listeners.push_back(inst->name());
       EventPool::Io io;
       io.running = [this, name](const std::string& l) {
-        Instance* i = find_instance(name, l);
+        auto i = supervisor_.find(name, l);
         return i && i->state() == ProcessState::Running;
       };
       io.write = [this, name](const std::string& l, std::string_view bytes) {
-        Instance* i = find_instance(name, l);
+        auto i = supervisor_.find(name, l);
         return i && i->write_stdin(bytes).ok();
       };
       io.log = [this](int level, const std::string& text) { log_.log(level, text); };

@@ -63,7 +63,6 @@ class EventSystem {
   void supervisor_stopping();  // SUPERVISOR_STATE_CHANGE_STOPPING
   void kick();
   void dispatch_all();
-  Instance* find_instance(const std::string& group, const std::string& name);
   std::vector<uint64_t> subscriptions_;  // on the Supervisor's bus
 
   Supervisor& supervisor_;

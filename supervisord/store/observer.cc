@@ -94,8 +94,7 @@ void Observer::resolve() {
     if (h.to == ProcessState::Starting) {
       // The spawn this entry announced: still the same one (laststart) and forked?
       const Process* p = nullptr;
-      if (Group* g = supervisor_.find_group(h.group))
-        if (auto inst = g->find(h.name)) p = &inst->process();
+      if (auto inst = supervisor_.find(h.group, h.name)) p = &inst->process();
       if (p && p->facts().laststart_ms == item.laststart_ms) {
         if (p->pid() > 0) h.pid = p->pid();
         if (p->pid() > 0 && has_master(p->state())) {

@@ -33,10 +33,7 @@ class Roll : public std::enable_shared_from_this<Roll> {
  private:
   std::string spec(const std::string& name) const { return group_ + ":" + name; }
 
-  std::shared_ptr<Instance> instance(const std::string& name) {
-    Group* g = s_.find_group(group_);
-    return g ? g->find(name) : nullptr;
-  }
+  std::shared_ptr<Instance> instance(const std::string& name) { return s_.find(group_, name); }
 
   // Runs `check` now and on every state change of the batch's instances until it is done
   // (returns true) once.
