@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -102,6 +103,12 @@ Result<Call> parse_call_in_place(std::string& xml, const Limits& limits = {});
 // checked as in parse_call, but raw bytes are not: Python's supervisord writes a process's
 // control characters and other bytes as they are, and the client shows them rather than fail.
 Result<Response> parse_response(std::string_view xml, const Limits& limits = {});
+// parse_response is the first of these that answers. _fast: one pass, no tree, for the
+// usual shape (no comments, CDATA, attributes, CR); nullopt for anything else, errors
+// included. _tree: through a document tree, any well-formed XML, with the error named.
+// Public for the tests and the fuzz target, which check that the two agree.
+std::optional<Response> parse_response_fast(std::string_view xml, const Limits& limits = {});
+Result<Response> parse_response_tree(std::string_view xml, const Limits& limits = {});
 
 // Encoding as Python's xmlrpc.client.dumps(..., methodresponse=True) / dumps(params, name).
 // Integers outside int32 are clamped by the caller; the encoder writes what it is given.

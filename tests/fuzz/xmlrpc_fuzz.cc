@@ -1,6 +1,8 @@
 // libFuzzer target for the XML-RPC decoder: any bytes must give a value or an error,
 // never a crash, hang or throw. Whatever decodes must re-encode to text an XML parser
 // accepts (valid UTF-8, XML 1.0 characters only), and a re-encoded call must decode again.
+// parse_response's one-pass reader and the tree decoder must agree wherever the first
+// answers (it gives up on anything unusual, never guesses).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -19,6 +21,14 @@ bool xml_text(std::string_view s) {
   return true;
 }
 
+bool same(const xmlrpc::Response& a, const xmlrpc::Response& b) {
+  if (a.index() != b.index()) return false;
+  if (const auto* v = std::get_if<xmlrpc::Value>(&a)) return *v == std::get<xmlrpc::Value>(b);
+  const auto& fa = std::get<xmlrpc::FaultValue>(a);
+  const auto& fb = std::get<xmlrpc::FaultValue>(b);
+  return fa.code == fb.code && fa.string == fb.string;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -31,6 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!xml_text(encoded) || !xmlrpc::parse_call(encoded, limits).ok()) __builtin_trap();
   }
   auto response = xmlrpc::parse_response(xml, limits);
+  auto tree = xmlrpc::parse_response_tree(xml, limits);
+  if (response.ok() != tree.ok()) __builtin_trap();
+  if (response.ok() && !same(*response, *tree)) __builtin_trap();
   if (response.ok() && std::holds_alternative<xmlrpc::Value>(*response)) {
     // parse_response keeps raw bytes (see xmlrpc.h); the encoder must still clean them.
     if (!xml_text(xmlrpc::encode_response(std::get<xmlrpc::Value>(*response)))) __builtin_trap();

@@ -377,3 +377,81 @@ TEST_CASE("clamp_int32_bounds_timestamps") {
   CHECK(clamp_int32(-(int64_t{1} << 40)) == kInt32Min);
   CHECK(clamp_int32(1234) == 1234);
 }
+
+TEST_CASE("parse_response_one_pass_and_tree_agree_and_the_usual_shape_takes_one_pass") {
+  auto same = [](const Response& a, const Response& b) {
+    if (a.index() != b.index()) return false;
+    if (const auto* v = std::get_if<Value>(&a)) return *v == std::get<Value>(b);
+    return std::get<FaultValue>(a).code == std::get<FaultValue>(b).code &&
+           std::get<FaultValue>(a).string == std::get<FaultValue>(b).string;
+  };
+  Limits shallow;
+  shallow.max_depth = 2;
+  const std::string deep =
+      "<value><array><data><value><array><data><value><array><data>"
+      "</data></array></value></data></array></value></data></array></value>";
+  // Documents the one-pass reader takes (servers' answers, as Python and we write them).
+  const std::vector<std::string> usual = {
+      encode_response(Value(Struct{{"name", Value("a&b <c>")},
+                                   {"pid", Value(int64_t{42})},
+                                   {"spawnerr", Value("")},
+                                   {"ok", Value(true)},
+                                   {"load", Value(0.25)},
+                                   {"list", Value(Array{Value(1), Value("x"), Value(Array{})})},
+                                   {"empty", Value(Struct{})}})),
+      encode_fault(10, "BAD_NAME: x"),
+      response_body("<value>  untyped  &amp; &#233; &#x41;</value>\n"),
+      response_body("<value/>\n"),
+      response_body("<value><string/></value>\n"),
+      response_body("<value><struct><member><name>k</name><value><i4>1</i4></value></member>"
+                    "<member><name>k</name><value><i8>2</i8></value></member></struct></value>"),
+      response_body("<value><base64>aGk=</base64></value>\n"),
+      response_body("<value><dateTime.iso8601> 20260101T00:00:00 </dateTime.iso8601></value>"),
+      response_body("<value><array><data/></array></value>"),
+      response_body("<value><struct/></value>"),
+      response_body("<value><boolean> 1 </boolean></value>"),
+      response_body("<value>\xff raw bytes \x01</value>"),
+  };
+  for (const std::string& xml : usual) {
+    CAPTURE(xml);
+    auto fast = parse_response_fast(xml);
+    auto tree = parse_response_tree(xml);
+    REQUIRE(fast.has_value());
+    REQUIRE(tree.ok());
+    CHECK(same(*fast, *tree));
+    CHECK(parse_response(xml).ok());
+  }
+  // Anything else: the reader gives up and the tree decoder has the last word, answer or
+  // error (the same error text as before the reader existed).
+  const std::vector<std::string> other = {
+      response_body("<value>a\r\nb</value>"),
+      response_body("<value><!-- c --><int>1</int></value>"),
+      response_body("<value><string><![CDATA[<x>]]></string></value>"),
+      response_body("<value type=\"x\"><int>1</int></value>"),
+      response_body("<value ><int>1</int></value >"),
+      response_body("<value><nil/></value>"),
+      response_body("<value><int>x</int></value>"),
+      response_body("<value><frob>1</frob></value>"),
+      response_body("<value>&bogus;</value>"),
+      response_body("<value><int>1</int>stray</value>"),
+      response_body("<value><array><value>1</value></array></value>"),
+      response_body("<value><struct><member><value>1</value></member></struct></value>"),
+      kHead + "<value>1</value></param><param><value>2</value>" + kTail,
+      "<methodResponse><fault><value><struct></struct></value></fault></methodResponse>",
+      "<methodResponse><params></params></methodResponse>",
+      "<!DOCTYPE x><methodResponse/>",
+      response_body("<value>1</value>") + "trailing",
+      response_body(deep),
+  };
+  for (const std::string& xml : other) {
+    CAPTURE(xml);
+    CHECK_FALSE(parse_response_fast(xml, shallow).has_value());
+    auto tree = parse_response_tree(xml, shallow);
+    auto both = parse_response(xml, shallow);
+    REQUIRE(tree.ok() == both.ok());
+    if (tree.ok())
+      CHECK(same(*tree, *both));
+    else
+      CHECK(tree.error() == both.error());
+  }
+}
