@@ -86,13 +86,22 @@ std::shared_ptr<Instance> Supervisor::find(const std::string& group,
 }
 
 std::vector<const Instance*> Supervisor::instances_by_name() const {
+  // Groups by name (a few), then each group's instances, which are usually in name order
+  // already (numprocs fans out name_00, name_01, ...): checked in one pass, sorted only
+  // when not. A sort of all 1000 by (group, name) was a fifth of getAllProcessInfo.
+  std::vector<const Group*> by_group;
+  by_group.reserve(groups_.size());
+  for (auto& g : groups_) by_group.push_back(g.get());
+  std::sort(by_group.begin(), by_group.end(),
+            [](const Group* x, const Group* y) { return x->name() < y->name(); });
   std::vector<const Instance*> all;
-  for (auto& g : groups_)
+  for (const Group* g : by_group) {
+    const size_t first = all.size();
     for (auto& i : g->instances()) all.push_back(i.get());
-  std::sort(all.begin(), all.end(), [](const Instance* x, const Instance* y) {
-    int c = x->group().compare(y->group());
-    return c != 0 ? c < 0 : x->name() < y->name();
-  });
+    auto by_name = [](const Instance* x, const Instance* y) { return x->name() < y->name(); };
+    if (!std::is_sorted(all.begin() + first, all.end(), by_name))
+      std::sort(all.begin() + first, all.end(), by_name);
+  }
   return all;
 }
 

@@ -369,3 +369,21 @@ TEST_CASE("an exit names the master that ended, even when the restart follows at
   CHECK(exited->second == first);
   CHECK(h.sup->find("again:again")->process().facts().run_pid == h.pid("again:again"));
 }
+
+TEST_CASE("instances_by_name: groups by name, instances by name, whatever the priorities") {
+  Harness h;
+  // Runtime order is by priority (zeta first); names sort otherwise. web's instances are
+  // made in process_num order, which is not name order past 9 (web_10 < web_2).
+  h.sup->set_config(h.load("[program:zeta]\ncommand=/bin/true\nautostart=false\npriority=1\n"
+                           "[program:web]\ncommand=/bin/true\nautostart=false\nnumprocs=12\n"
+                           "process_name=%(program_name)s_%(process_num)d\n"
+                           "[program:alpha]\ncommand=/bin/true\nautostart=false\npriority=999\n"),
+                    "");
+  std::vector<std::string> got;
+  for (const Instance* i : h.sup->instances_by_name()) got.push_back(i->group() + ":" + i->name());
+  std::vector<std::string> want = {"alpha:alpha", "web:web_0", "web:web_1", "web:web_10",
+                                   "web:web_11",  "web:web_2", "web:web_3", "web:web_4",
+                                   "web:web_5",   "web:web_6", "web:web_7", "web:web_8",
+                                   "web:web_9",   "zeta:zeta"};
+  CHECK(got == want);
+}
