@@ -799,12 +799,12 @@ TEST_CASE("a_handler_that_worked_long_still_gets_its_big_answer_out") {
   // clock before the handler ran: a handler busy for longer than the idle timeout, then
   // answering more than the socket buffer holds, must not have its answer cut.
   rpc::ServerOptions options;
-  options.idle_timeout_ms = 200;
+  options.idle_timeout_ms = 1000;  // the client has that long to read 4 MiB, even under load
   Fixture f(options);
   f.listen();
   const std::string big(4 << 20, 'x');
   f.server->set_handler([&big](const http::Request&, std::shared_ptr<rpc::Responder> out) {
-    std::this_thread::sleep_for(300ms);  // stands for a long synchronous piece of work
+    std::this_thread::sleep_for(1200ms);  // stands for a long synchronous piece of work
     out->respond(200, {{"Content-Type", "text/plain"}}, big);
   });
   Reply reply;
