@@ -12,6 +12,8 @@ packages=(
   clang libclang-rt-14-dev clang-format git
   # differential tests against the reference implementation, and the e2e scenario
   supervisor python3-pytest python3-pytest-timeout gunicorn python3-flask openssl procps
+  # the web interface's browser test (headless chromium through selenium)
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

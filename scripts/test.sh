@@ -103,7 +103,8 @@ else
 fi
 
 # The daemon itself under ASan+UBSan, once, on the integration files that drive the facade
-# hardest (every RPC method, update/scale/apply, event listeners, exits, stop deadlines):
+# hardest (every RPC method, update/scale/apply, event listeners, exits, stop deadlines,
+# the web page's live streams):
 # ~75 s of mostly waiting, run in the background beside the bench smoke and the fuzz
 # targets below. Reports go to files (the daemon's stderr is the test's): any report fails
 # the step. The child helper stays the plain build's (tests send it SIGSEGV on purpose).
@@ -118,6 +119,7 @@ if [ "$(cat build-asan.status 2>/dev/null)" = 0 ]; then
         tests/integration/test_rpc_sweep.py tests/integration/test_update.py \
         tests/integration/test_zero_downtime.py tests/integration/test_exit_records.py \
         tests/integration/test_stop_timing.py tests/integration/test_events.py \
+        tests/integration/test_web.py \
       > "$asan_out" 2>&1 ) &
   asan_integration=$!
 fi

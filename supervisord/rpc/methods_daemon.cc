@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/version.h"
 #include "supervisord/config/diff.h"
 #include "supervisord/rpc/methods.h"
 #include "supervisord/rpc/util.h"
@@ -18,7 +19,6 @@ using xmlrpc::Struct;
 using xmlrpc::Value;
 
 constexpr const char* kApiVersion = "3.0";
-constexpr const char* kSupervisorVersion = "4.2.5";
 
 Value log_path_value(const config::LogConfig& log, const std::string& active_path, bool inuse) {
   using K = values::LogfileName::Kind;

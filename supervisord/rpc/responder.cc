@@ -33,8 +33,13 @@ void Responder::respond(int status, const Headers& headers, std::string body) {
     else
       extra.push_back(h);
   }
-  complete(http::respond(&slot_->request, status, content_type, std::move(body), std::time(nullptr),
-                         extra));
+  http::Reply reply = http::respond(&slot_->request, status, content_type, std::move(body),
+                                    std::time(nullptr), extra);
+  // HEAD: the same head (Content-Length included), no body.
+  if (slot_->request.method == "HEAD")
+    if (size_t end = reply.bytes.find("\r\n\r\n"); end != std::string::npos)
+      reply.bytes.resize(end + 4);
+  complete(std::move(reply));
 }
 
 void Responder::respond_xml(std::string body) {

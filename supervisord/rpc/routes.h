@@ -1,6 +1,7 @@
 // routes.h — what the HTTP server answers per path, as Supervisor's: POST /RPC2* is
 // XML-RPC through the Dispatcher; GET /logtail/<name>[/stdout|/stderr] and /mainlogtail
-// stream a log as it grows; / shows a plain status page. Everything else is 404.
+// stream a log as it grows; /, /index.html, /tail.html and the rest of the web interface
+// go to web::Site. Everything else is 404.
 #pragma once
 
 #include <uv.h>
