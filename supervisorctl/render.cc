@@ -127,6 +127,8 @@ std::string start_failure_line(const ResultRow& row, const ProcInfo& info,
   std::string why;
   // A retry may already be STARTING (pid set): stop >= start still means the
   // last run ended after the last spawn.
+  // A process still waiting for its dependencies (depends_on) says for which.
+  if (info.description.rfind("waiting for ", 0) == 0) return base + ": " + info.description + ")";
   bool ran = info.start > 0 && info.stop >= info.start;
   bool spawn_failed =
       info.spawnerr.rfind("can't", 0) == 0 || info.spawnerr.rfind("couldn't", 0) == 0;

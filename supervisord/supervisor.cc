@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "common/namespec.h"
+#include "supervisord/config/depends.h"
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/startup/limits.h"
 
@@ -43,7 +44,9 @@ void Supervisor::set_config(std::shared_ptr<const config::Config> config, std::s
   config_ = std::move(config);
   fit_limits();
   server_url_ = std::move(server_url);
+  any_depends_ = config::depends::any(config_->groups);
   for (auto& gc : config_->groups) add_group(gc, ApplyOptions{{}, /*autostart=*/false, false});
+  refresh_dependencies();
   bus_.publish(happened::ConfigApplied{*config_});
 }
 
@@ -55,6 +58,7 @@ config::Diff Supervisor::reread(std::shared_ptr<const config::Config> next) {
   for (auto& g : groups_) live.groups.push_back(g->config_ptr());
   config::Diff df = config::diff(live, *next);
   config_ = std::move(next);
+  any_depends_ = any_depends_ || config::depends::any(config_->groups);
   fit_limits();
   return df;
 }
@@ -110,25 +114,56 @@ std::vector<const Instance*> Supervisor::instances_by_name() const {
 void Supervisor::start(const Selector& sel, bool wait, Completion done) {
   run_command(
       sel, is_not_running,
-      [wait](Instance& inst, const std::string& name) -> Answer {
-        CommandStatus st = inst.start();
+      [this, wait](Instance& inst, const std::string& name) -> Answer {
+        CommandStatus st =
+            any_depends_ ? start_one(find_group(inst.group())->find(inst.name())) : inst.start();
         if (!st.ok()) return {named(st, name), {}};
         if (inst.state() == ProcessState::Running || !wait) return {CommandStatus::success(), {}};
-        return {std::nullopt, [name](const Instance* i) -> std::optional<CommandStatus> {
+        return {std::nullopt, [this, name](const Instance* i) -> std::optional<CommandStatus> {
                   if (!i) return CommandStatus{Fault::AbnormalTermination, name};
-                  if (!i->process().spawnerr().empty())
-                    return CommandStatus{Fault::SpawnError, name};
                   ProcessState state = i->state();
                   if (state == ProcessState::Running) return CommandStatus::success();
+                  // Waiting for its dependencies: fails once one of them gave up.
+                  if (is_stopped_state(state) && !i->process().waiting().empty()) {
+                    if (!dependency_failed(*i)) return std::nullopt;
+                    return CommandStatus{Fault::AbnormalTermination, name};
+                  }
+                  if (!i->process().spawnerr().empty())
+                    return CommandStatus{Fault::SpawnError, name};
                   if (state != ProcessState::Starting)
                     return CommandStatus{Fault::AbnormalTermination, name};
                   return std::nullopt;
                 }};
       },
-      std::move(done));
+      std::move(done), /*deps_first=*/true);
 }
 
 void Supervisor::stop(const Selector& sel, bool wait, Completion done) {
+  if (any_depends_ && state_ == SupervisorState::Running) {
+    // A waiting instance stops waiting; stopping a dependency leaves its dependents
+    // running (unless they are bound to it: depends_on_bind) but says so.
+    auto chosen = selected(sel);
+    bool was_waiting = false;
+    for (auto& inst : chosen) was_waiting = cancel_wait(*inst) || was_waiting;
+    for (auto& inst : chosen) {
+      if (!is_running_state(inst->state())) continue;
+      for (auto& d : dependents(*inst)) {
+        const Depends* dd = depends_of(*d);
+        if (!is_running_state(d->state()) || (dd && dd->bind) ||
+            std::find(chosen.begin(), chosen.end(), d) != chosen.end())
+          continue;
+        log_.warn("stopping " + namespec::make(inst->group(), inst->name()) + " while " +
+                  namespec::make(d->group(), d->name()) +
+                  " depends on it; it keeps running (depends_on_bind=false)");
+      }
+    }
+    if (sel.kind == Selector::Kind::Namespec && chosen.size() == 1 && was_waiting &&
+        !is_running_state(chosen[0]->state())) {
+      Outcome out;
+      out.status = CommandStatus::success();
+      return done(std::move(out));
+    }
+  }
   run_command(
       sel, is_running_state,
       [wait](Instance& inst, const std::string& name) -> Answer {
@@ -161,7 +196,7 @@ void Supervisor::restart(const Selector& sel, Completion done) {
 }
 
 void Supervisor::run_command(const Selector& sel, bool (*eligible)(ProcessState),
-                             const Command& one, Completion done) {
+                             const Command& one, Completion done, bool deps_first) {
   Outcome out;
   if (state_ != SupervisorState::Running) {
     out.status = {Fault::ShutdownState, ""};
@@ -229,19 +264,43 @@ void Supervisor::run_command(const Selector& sel, bool (*eligible)(ProcessState)
   call->out.many = true;
   call->done = std::move(done);
   std::vector<std::pair<std::shared_ptr<Instance>, Answer>> waiting;
+  // Chosen before any runs: a start may start another one's dependencies first.
+  std::vector<std::pair<const Group*, std::shared_ptr<Instance>>> chosen;
   for (auto& g : groups_) {
     if (only && g.get() != only) continue;
-    for (auto& inst : g->instances()) {
-      if (!eligible(inst->state())) continue;
-      Each each{g->name(), inst->name(), {}};
-      Answer a = one(*inst, namespec::make(each.group, each.name));
-      if (a.now) {
-        each.status = std::move(*a.now);
-        call->out.each.push_back(std::move(each));
-      } else {
-        call->items.push_back(std::move(each));
-        waiting.emplace_back(inst, std::move(a));
+    for (auto& inst : g->instances())
+      if (eligible(inst->state())) chosen.emplace_back(g.get(), inst);
+  }
+  if (deps_first && any_depends_) {
+    // Dependencies before their dependents (stable otherwise), so that a start does not
+    // pull in one that this call starts anyway.
+    std::vector<std::pair<const Group*, std::shared_ptr<Instance>>> ordered;
+    while (!chosen.empty()) {
+      size_t pick = 0;
+      for (size_t i = 0; i < chosen.size(); ++i) {
+        auto deps = dependencies(*chosen[i].second);
+        bool ready = std::none_of(chosen.begin(), chosen.end(), [&deps](const auto& c) {
+          return std::find(deps.begin(), deps.end(), c.second) != deps.end();
+        });
+        if (ready) {
+          pick = i;
+          break;
+        }
       }
+      ordered.push_back(chosen[pick]);
+      chosen.erase(chosen.begin() + static_cast<std::ptrdiff_t>(pick));
+    }
+    chosen.swap(ordered);
+  }
+  for (auto& [g, inst] : chosen) {
+    Each each{g->name(), inst->name(), {}};
+    Answer a = one(*inst, namespec::make(each.group, each.name));
+    if (a.now) {
+      each.status = std::move(*a.now);
+      call->out.each.push_back(std::move(each));
+    } else {
+      call->items.push_back(std::move(each));
+      waiting.emplace_back(inst, std::move(a));
     }
   }
   call->pending = waiting.size();
@@ -349,6 +408,7 @@ void Supervisor::apply(const config::Diff& diff, ApplyOptions options,
         });
   }
   job->steps.push_back([this](std::function<void()> next) {
+    refresh_dependencies();
     bus_.publish(happened::ConfigApplied{*config_});
     next();
   });
@@ -378,9 +438,9 @@ void Supervisor::add_group(std::shared_ptr<const config::GroupConfig> gc,
   if (state_ != SupervisorState::Running) return;
   for (auto& inst : added->instances()) {
     if (options.start_added)
-      (void)inst->start();
+      (void)start_one(inst);
     else if (options.autostart)
-      inst->autostart();
+      autostart_one(inst);
   }
 }
 
@@ -432,9 +492,9 @@ void Supervisor::update_group(const config::ProcessDiff& diff,
         bool added =
             std::find(diff.added.begin(), diff.added.end(), inst->name()) != diff.added.end();
         if (options.start_added && added)
-          (void)inst->start();
+          (void)start_one(inst);
         else if (options.autostart)
-          inst->autostart();
+          autostart_one(inst);
       }
     }
     done();
@@ -461,7 +521,7 @@ void Supervisor::autostart(const std::function<bool(const Instance&)>& skip) {
 void Supervisor::autostart_slice() {
   const uint64_t deadline = uv_hrtime() + kAutostartSliceNs;
   while (autostart_next_ < autostart_queue_.size() && state_ == SupervisorState::Running) {
-    if (auto inst = autostart_queue_[autostart_next_++].lock()) inst->autostart();
+    if (auto inst = autostart_queue_[autostart_next_++].lock()) autostart_one(inst);
     // (Without an idle handle, which libuv cannot fail to make, the rest go at once.)
     if (autostart_next_ < autostart_queue_.size() && uv_hrtime() >= deadline &&
         (autostart_idle_ || autostart_idle_.init(loop_, uv_idle_init))) {
@@ -501,10 +561,12 @@ void Supervisor::stop_next_group(std::shared_ptr<std::vector<std::string>> order
     if (!g) continue;
     // Within a group every process is told at once, in the reverse of the group's order
     // (priority, then name): Supervisor's stop_all sorts by priority and reverses.
+    // Continue outside the state change that completes the group.
+    auto next = [this, order, done]() { stop_next_group(order, done); };
+    if (any_depends_) return shutdown_with_dependents(g->instances(), next);
     const auto& instances = g->instances();
     for (auto it = instances.rbegin(); it != instances.rend(); ++it) (*it)->shutdown();
-    // Continue outside the state change that completes the group.
-    when_stopped(instances, [this, order, done]() { stop_next_group(order, done); });
+    when_stopped(instances, next);
     return;
   }
   done();
@@ -532,6 +594,8 @@ void Supervisor::close_instances(std::vector<std::shared_ptr<Instance>> instance
 }
 
 void Supervisor::close(std::function<void()> done) {
+  waiting_.clear();
+  bound_.clear();
   autostart_queue_.clear();
   autostart_next_ = 0;
   autostart_idle_.close();
@@ -540,4 +604,243 @@ void Supervisor::close(std::function<void()> done) {
     for (auto& inst : g->take_all()) all.push_back(std::move(inst));
   groups_.clear();
   close_instances(std::move(all), std::move(done));
+}
+
+// ---- start-order dependencies (extension) ----
+
+const Supervisor::Depends* Supervisor::depends_of(const Instance& inst) const {
+  auto it = depends_.find(namespec::make(inst.group(), inst.name()));
+  return it == depends_.end() ? nullptr : &it->second;
+}
+
+// What each running instance depends on, from the last config read: an update applies a
+// changed depends_on without replacing the instance (ProcessConfig's == leaves it out).
+// Then every waiting instance is looked at again, and bindings follow the new lists.
+void Supervisor::refresh_dependencies() {
+  depends_.clear();
+  for (auto& g : groups_) {
+    const config::GroupConfig* gc = config_->find_group(g->name());
+    for (auto& inst : g->instances()) {
+      const config::ProcessConfig* pc = &inst->config();
+      if (gc)
+        for (auto& p : gc->processes)
+          if (p->name == inst->name()) pc = p.get();
+      if (pc->depends_on.empty()) continue;
+      depends_[namespec::make(inst->group(), inst->name())] =
+          Depends{pc->depends_on, pc->depends_on_bind};
+    }
+  }
+  std::vector<std::shared_ptr<Instance>> waiters, bound;
+  for (auto& [raw, w] : waiting_)
+    if (auto inst = w.inst.lock(); inst && inst.get() == raw) waiters.push_back(inst);
+  for (auto& [raw, w] : bound_)
+    if (auto inst = w.inst.lock(); inst && inst.get() == raw) bound.push_back(inst);
+  waiting_.clear();
+  bound_.clear();
+  for (auto& inst : waiters) {
+    if (!is_stopped_state(inst->state()) || blocked_by(*inst).empty()) {
+      inst->set_waiting("");
+      if (is_stopped_state(inst->state())) (void)start_one(inst);
+    } else {
+      wait_for_dependencies(inst);
+    }
+  }
+  for (auto& inst : bound)
+    if (is_running_state(inst->state())) bind_to_dependencies(inst);
+}
+
+std::vector<std::shared_ptr<Instance>> Supervisor::dependencies(const Instance& inst) const {
+  std::vector<std::shared_ptr<Instance>> out;
+  const Depends* d = depends_of(inst);
+  const std::vector<std::string>& items = d ? d->items : inst.config().depends_on;
+  if (items.empty()) return out;
+  config::depends::Groups running;
+  for (auto& g : groups_) running.push_back(g->config_ptr());
+  for (const auto& item : items) {
+    for (const config::ProcessConfig* pc : config::depends::resolve(running, item)) {
+      Group* g = find_group(pc->group);
+      auto dep = g ? g->find(pc->name) : nullptr;
+      if (dep && dep.get() != &inst && std::find(out.begin(), out.end(), dep) == out.end())
+        out.push_back(std::move(dep));
+    }
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<Instance>> Supervisor::dependents(const Instance& inst) const {
+  std::vector<std::shared_ptr<Instance>> out;
+  for (auto& g : groups_)
+    for (auto& other : g->instances()) {
+      if (other.get() == &inst) continue;
+      auto deps = dependencies(*other);
+      if (std::any_of(deps.begin(), deps.end(),
+                      [&inst](const auto& d) { return d.get() == &inst; }))
+        out.push_back(other);
+    }
+  return out;
+}
+
+std::string Supervisor::blocked_by(const Instance& inst) const {
+  std::string out;
+  for (auto& d : dependencies(inst)) {
+    if (d->state() == ProcessState::Running) continue;
+    out += out.empty() ? "waiting for " : ", ";
+    out += namespec::make(d->group(), d->name()) + " (" + std::string(state_name(d->state()));
+    // A dependency that waits itself says for what, so the reason reaches every level
+    // (and a change of it runs the dependents' watches).
+    if (is_stopped_state(d->state()) && !d->process().waiting().empty())
+      out += ", " + d->process().waiting();
+    out += ")";
+  }
+  return out;
+}
+
+// A dependency that will not come up by itself: FATAL, stopped with nothing starting it,
+// or waiting for one that will not (no cycles: this ends).
+bool Supervisor::dependency_failed(const Instance& inst) const {
+  for (auto& d : dependencies(inst)) {
+    ProcessState st = d->state();
+    if (st == ProcessState::Fatal) return true;
+    if (st != ProcessState::Stopped && st != ProcessState::Exited) continue;
+    if (!waiting_.count(d.get()) || dependency_failed(*d)) return true;
+  }
+  return false;
+}
+
+void Supervisor::autostart_one(const std::shared_ptr<Instance>& inst) {
+  if (!any_depends_ || !inst->config().autostart || inst->process().start_time() != 0 ||
+      blocked_by(*inst).empty()) {
+    bool fresh = inst->process().start_time() == 0;
+    inst->autostart();
+    if (fresh && any_depends_ && inst->process().start_time() != 0) bind_to_dependencies(inst);
+    return;
+  }
+  wait_for_dependencies(inst);
+}
+
+// A start command on one instance: at once when its dependencies are RUNNING; else its
+// stopped dependencies are started first (systemd's Requires= pulls them in the same way)
+// and it waits for them.
+CommandStatus Supervisor::start_one(const std::shared_ptr<Instance>& inst) {
+  if (!any_depends_) return inst->start();
+  if (blocked_by(*inst).empty()) {
+    CommandStatus st = inst->start();
+    if (st.ok()) bind_to_dependencies(inst);
+    return st;
+  }
+  for (auto& d : dependencies(*inst))
+    if (!is_running_state(d->state()) && d->state() != ProcessState::Stopping) (void)start_one(d);
+  wait_for_dependencies(inst);
+  return CommandStatus::success();
+}
+
+// The instance waits: each of its dependencies' state changes (after the Bus subscribers,
+// through a watch) looks again, and so does its own (a bound instance may still be
+// stopping). No polling, no timer.
+void Supervisor::wait_for_dependencies(const std::shared_ptr<Instance>& inst) {
+  uint64_t epoch = ++epoch_;
+  waiting_[inst.get()] = Waiter{inst, epoch};
+  inst->set_waiting(blocked_by(*inst));
+  std::weak_ptr<Instance> w = inst;
+  for (auto& d : dependencies(*inst))
+    d->watch([this, w, epoch](const Instance* dep) { return !dep || recheck(w, epoch); });
+  inst->watch([this, w, epoch](const Instance* self) { return !self || recheck(w, epoch); });
+}
+
+// true: this watch is done (the wait ended, or a newer one replaced it).
+bool Supervisor::recheck(const std::weak_ptr<Instance>& waiter, uint64_t epoch) {
+  auto inst = waiter.lock();
+  if (!inst) return true;
+  auto it = waiting_.find(inst.get());
+  if (it == waiting_.end() || it->second.epoch != epoch) return true;
+  if (state_ != SupervisorState::Running) {
+    waiting_.erase(it);
+    inst->set_waiting("");
+    return true;
+  }
+  std::string why = blocked_by(*inst);
+  if (!why.empty()) {
+    inst->set_waiting(why);
+    return false;
+  }
+  if (!is_stopped_state(inst->state())) return false;  // still stopping: its own watch
+  waiting_.erase(it);
+  log_.info("dependencies of " + namespec::make(inst->group(), inst->name()) +
+            " are RUNNING: starting it");
+  CommandStatus st = inst->start();  // before clearing the text: a waiting start call
+  inst->set_waiting("");             // sees STARTING, not a stopped state without reason
+  if (st.ok()) bind_to_dependencies(inst);
+  return true;
+}
+
+// depends_on_bind: when one of its dependencies leaves RUNNING, the instance is stopped
+// and waits for them again (systemd's BindsTo=); a restart of the dependency restarts it.
+void Supervisor::bind_to_dependencies(const std::shared_ptr<Instance>& inst) {
+  const Depends* d = depends_of(*inst);
+  if (!(d ? d->bind : inst->config().depends_on_bind)) return;
+  uint64_t epoch = ++epoch_;
+  bound_[inst.get()] = Waiter{inst, epoch};
+  std::weak_ptr<Instance> w = inst;
+  for (auto& dep : dependencies(*inst)) {
+    dep->watch([this, w, epoch](const Instance* dep) {
+      auto inst = w.lock();
+      auto it = inst ? bound_.find(inst.get()) : bound_.end();
+      if (!dep || it == bound_.end() || it->second.epoch != epoch) return true;
+      if (dep->state() == ProcessState::Running || dep->state() == ProcessState::Starting)
+        return false;
+      bound_.erase(it);
+      if (!is_running_state(inst->state()) || state_ != SupervisorState::Running) return true;
+      log_.info("stopping " + namespec::make(inst->group(), inst->name()) + ": " +
+                namespec::make(dep->group(), dep->name()) + " is " +
+                std::string(state_name(dep->state())) + " (depends_on_bind)");
+      (void)inst->stop();
+      wait_for_dependencies(inst);
+      return true;
+    });
+  }
+}
+
+bool Supervisor::cancel_wait(const Instance& inst) {
+  bound_.erase(&inst);
+  auto it = waiting_.find(&inst);
+  if (it == waiting_.end()) return false;
+  waiting_.erase(it);
+  const_cast<Instance&>(inst).set_waiting("");
+  return true;
+}
+
+std::vector<std::shared_ptr<Instance>> Supervisor::selected(const Selector& sel) const {
+  std::vector<std::shared_ptr<Instance>> out;
+  if (sel.kind == Selector::Kind::Namespec) {
+    auto [group, process] = namespec::parse(sel.text);
+    if (process) {
+      if (auto inst = find(sel.text)) out.push_back(std::move(inst));
+      return out;
+    }
+  }
+  for (auto& g : groups_) {
+    if (sel.kind != Selector::Kind::All && g->name() != namespec::parse(sel.text).group) continue;
+    for (auto& inst : g->instances()) out.push_back(inst);
+  }
+  return out;
+}
+
+// Shutdown with dependencies: the running dependents of `instances` (wherever they are)
+// stop first, theirs before them, then `instances` all at once. The graph has no cycle
+// (refused at load), so each level goes up it and ends.
+void Supervisor::shutdown_with_dependents(std::vector<std::shared_ptr<Instance>> instances,
+                                          std::function<void()> done) {
+  std::vector<std::shared_ptr<Instance>> above;
+  for (auto& inst : instances)
+    for (auto& d : dependents(*inst))
+      if (!is_stopped_state(d->state()) &&
+          std::find(instances.begin(), instances.end(), d) == instances.end() &&
+          std::find(above.begin(), above.end(), d) == above.end())
+        above.push_back(d);
+  auto stop_these = [instances, done]() {
+    for (auto it = instances.rbegin(); it != instances.rend(); ++it) (*it)->shutdown();
+    when_stopped(instances, done);
+  };
+  if (above.empty()) return stop_these();
+  shutdown_with_dependents(std::move(above), stop_these);
 }

@@ -8,7 +8,10 @@
 // - lookups (find a group, an instance by namespec, every instance by name);
 // - apply(): the one path that changes running groups (update, add/remove a group, scale,
 //   remembered instance counts at start), down to the instance;
-// - ordered autostart and shutdown (by priority), log reopening, closing.
+// - ordered autostart and shutdown (by priority), log reopening, closing;
+// - start-order dependencies (depends_on, an extension): an instance whose dependencies
+//   are not all RUNNING waits, says why, and starts when they are; shutdown stops
+//   dependents first.
 // Knows nothing of HTTP or XML-RPC (rpc/ maps outcomes to answers) and nothing of
 // fork/exec (process/ does that).
 #pragma once
@@ -16,6 +19,7 @@
 #include <uv.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -135,6 +139,13 @@ class Supervisor {
   // Closes every instance's handles (all must be stopped); `done` once all closed.
   void close(std::function<void()> done);
 
+  // ---- start-order dependencies (extension) ----
+  // The running instances `inst`'s depends_on names, and those whose depends_on names it.
+  std::vector<std::shared_ptr<Instance>> dependencies(const Instance& inst) const;
+  std::vector<std::shared_ptr<Instance>> dependents(const Instance& inst) const;
+  // "waiting for db (FATAL), cache (STARTING)": the dependencies not RUNNING; "" if none.
+  std::string blocked_by(const Instance& inst) const;
+
   uv_loop_t* loop() const { return loop_; }
   logs::DaemonLog& log() { return log_; }
   // Tests: instances made from now on fork and signal through `spawner` (no fork).
@@ -149,8 +160,9 @@ class Supervisor {
   };
   // `name`: what fault details name (the namespec asked for, or "group:name").
   using Command = std::function<Answer(Instance&, const std::string& name)>;
+  // `deps_first`: a group form runs dependencies before their dependents.
   void run_command(const Selector& sel, bool (*eligible)(ProcessState), const Command& one,
-                   Completion done);
+                   Completion done, bool deps_first = false);
   void add_group(std::shared_ptr<const config::GroupConfig> gc, const ApplyOptions& options);
   void remove_group(const std::string& name);
   void update_group(const config::ProcessDiff& diff,
@@ -163,6 +175,26 @@ class Supervisor {
                        std::function<void()> done);
   void autostart_slice();
   static constexpr uint64_t kAutostartSliceNs = 2'000'000;
+  // Dependencies: what each running instance's depends_on says (from the last config
+  // applied, as an update applies them without replacing the instance).
+  struct Depends {
+    std::vector<std::string> items;
+    bool bind = false;
+  };
+  const Depends* depends_of(const Instance& inst) const;
+  void refresh_dependencies();
+  // The autostart of one instance, or its start command's first step: now, or once its
+  // dependencies are RUNNING. `pull`: start stopped dependencies first (a start command).
+  void autostart_one(const std::shared_ptr<Instance>& inst);
+  CommandStatus start_one(const std::shared_ptr<Instance>& inst);
+  void wait_for_dependencies(const std::shared_ptr<Instance>& inst);
+  bool recheck(const std::weak_ptr<Instance>& waiter, uint64_t epoch);
+  void bind_to_dependencies(const std::shared_ptr<Instance>& inst);
+  bool dependency_failed(const Instance& inst) const;
+  bool cancel_wait(const Instance& inst);
+  std::vector<std::shared_ptr<Instance>> selected(const Selector& sel) const;
+  void shutdown_with_dependents(std::vector<std::shared_ptr<Instance>> instances,
+                                std::function<void()> done);
 
   uv_loop_t* loop_;
   Reaper& reaper_;
@@ -175,6 +207,15 @@ class Supervisor {
   std::vector<std::weak_ptr<Instance>> autostart_queue_;  // see autostart_slice()
   size_t autostart_next_ = 0;
   uvx::Handle<uv_idle_t> autostart_idle_;
-  spawn::Spawner* spawner_ = nullptr;  // null: the real one
-  int closing_ = 0;                    // instances whose handles are still closing
+  spawn::Spawner* spawner_ = nullptr;       // null: the real one
+  int closing_ = 0;                         // instances whose handles are still closing
+  std::map<std::string, Depends> depends_;  // by namespec; empty: no dependencies at all
+  struct Waiter {
+    std::weak_ptr<Instance> inst;
+    uint64_t epoch = 0;
+  };
+  std::map<const Instance*, Waiter> waiting_;  // instances waiting for their dependencies
+  std::map<const Instance*, Waiter> bound_;    // depends_on_bind: the live binding
+  uint64_t epoch_ = 0;
+  bool any_depends_ = false;  // some config read had a depends_on: gating is on
 };

@@ -94,6 +94,14 @@ struct ProcessConfig {
   // [program:x] socket: "tcp://HOST:PORT" or "unix:///path" bound by supervisord once and
   // passed to every start as fd 3 (LISTEN_FDS=1, LISTEN_PID); "" = none.
   std::string listen_socket;
+  // Extension (start-order dependencies), off when empty: the processes this one waits
+  // for, as written ("db", "cache:*", "web:web_01"); checked at load (config/depends.h).
+  // Left out of operator== on purpose: an update that changes only these applies them
+  // without restarting the process.
+  std::vector<std::string> depends_on;
+  // With depends_on: stop this process when a dependency leaves RUNNING and start it
+  // again once every dependency is RUNNING (systemd's BindsTo=). Also left out of ==.
+  bool depends_on_bind = false;
   Origin origin;  // the [program:x] header
 
   // eventlistener only

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "supervisord/config/depends.h"
 #include "supervisord/config/endpoint.h"
 #include "supervisord/config/loader.h"
 #include "supervisord/config/loader_context.h"
@@ -256,10 +257,29 @@ class Programs {
       }
     }
     finish();
-    return Status::success();
+    return check_dependencies();
   }
 
  private:
+  // depends_on (extension): an unknown name, a process depending on itself or a cycle is
+  // refused here, pointing at the depends_on line of the section concerned.
+  Status check_dependencies() {
+    auto problem = depends::check(ctx_.config.groups);
+    if (!problem) return Status::success();
+    const ProcessConfig& p = *problem->process;
+    const ini::Section* sec = nullptr;
+    for (const char* prefix : {"program:", "eventlistener:", "fcgi-program:"}) {
+      sec = ctx_.doc.find(prefix + p.program);
+      if (sec && schema::section_kind(sec->name) != 0) break;
+    }
+    if (!sec) return Status::fail(problem->message);
+    auto text = ctx_.option_text(*sec, "depends_on", "");
+    size_t at = problem->item.empty() ? std::string::npos : text->text.find(problem->item);
+    return Status::fail(ctx_.at_text(*sec, "depends_on", *text,
+                                     at == std::string::npos ? 0 : text->source_offset(at),
+                                     problem->message));
+  }
+
   expand::Scope here_env() const {
     expand::Scope scope = ctx_.env;
     scope.set("here", ctx_.here);

@@ -240,6 +240,14 @@ const Row kRows[] = {
    "extension: tcp://HOST:PORT or unix:///path bound by supervisord once and passed to each "
    "start as fd 3 with LISTEN_FDS=1 and LISTEN_PID (systemd socket activation)",
    PROC(p.listen_socket = as_text(v)), false, true},
+  {kAnyProgram, "depends_on", Type::StringList, "", Names::ProgramOnce,
+   "extension: comma list of programs (NAME, GROUP:* or GROUP:NAME) that must be RUNNING, "
+   "and ready where they have ready=, before this one starts; they stop after it",
+   PROC(p.depends_on = std::get<std::vector<std::string>>(v)), false, true},
+  {kAnyProgram, "depends_on_bind", Type::Boolean, "false", Names::ProgramOnce,
+   "extension: stop this program when a dependency stops or restarts, and start it again "
+   "when every dependency is RUNNING (systemd's BindsTo=)",
+   PROC(p.depends_on_bind = as_bool(v)), false, true},
   {kEventListener, "events", Type::StringList, nullptr, Names::HereEnv,
    "comma list of event type names the pool subscribes to", nullptr, true},
   {kEventListener, "buffer_size", Type::Integer, "10", Names::HereEnv,

@@ -111,6 +111,12 @@ void Instance::on_exit(const fsm::ExitInfo& e) {
   bus_.publish(happened::Exit{*this, e});
 }
 
+void Instance::set_waiting(std::string text) {
+  if (text == process_->waiting()) return;
+  process_->set_waiting(std::move(text));
+  run_watches();
+}
+
 void Instance::watch(Watch w) {
   if (w(retired_ ? nullptr : this)) return;
   INVARIANT(!retired_, "a watch on retired instance " + name() + " did not finish");

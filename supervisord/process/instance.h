@@ -55,6 +55,9 @@ class Instance {
   CommandStatus write_stdin(std::string_view bytes) { return process_->write_stdin(bytes); }
   void autostart() { process_->autostart(); }
   void shutdown() { process_->shutdown(); }
+  // Dependencies extension: the facade says why this instance waits ("" = not waiting);
+  // calls waiting on it are told (its watches run).
+  void set_waiting(std::string text);
 
   // The channel's log ("": none; a NONE log still serves events and capture).
   const std::string& log_path(bool is_stderr) const;

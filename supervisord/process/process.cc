@@ -352,6 +352,7 @@ void Process::close(std::function<void()> done) {
 // ---- description -----------------------------------------------------------------------
 
 std::string Process::description(int64_t now_s) const {
+  if (!waiting_.empty() && is_stopped_state(facts_.state)) return waiting_;
   std::string d = process_description(facts_.state, facts_.pid, start_time(), stop_time(), now_s,
                                       facts_.spawnerr, name());
   // Readiness extension: what the instance said (STATUS=), while it runs.

@@ -98,6 +98,10 @@ class Process {
   // Readiness extension: the last STATUS= text of this start ("" = none).
   const std::string& status_text() const { return status_text_; }
   const std::string& notify_socket() const { return notify_path_; }  // "@..." or ""
+  // Dependencies extension: why a stopped process has not started yet ("waiting for db
+  // (FATAL)"; "" = it is not waiting). Set by the facade; the description shows it.
+  const std::string& waiting() const { return waiting_; }
+  void set_waiting(std::string text) { waiting_ = std::move(text); }
 
  private:
   static constexpr int kStdin = 0, kStdout = 1, kStderr = 2;  // pipes_ indexes
@@ -179,4 +183,5 @@ class Process {
   int probe_phase_ = 0;  // 0 off, 1 readiness (STARTING), 2 liveness (RUNNING)
   int probe_failures_ = 0;
   std::string status_text_;
+  std::string waiting_;
 };

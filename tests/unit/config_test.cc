@@ -11,6 +11,7 @@
 
 #include "common/ctl_section.h"
 #include "supervisord/config/check.h"
+#include "supervisord/config/depends.h"
 #include "supervisord/config/diff.h"
 #include "supervisord/config/loader.h"
 #include "supervisord/config/schema.h"
@@ -612,4 +613,90 @@ TEST_CASE("check_config_reports_the_error_and_exits_two") {
   CHECK(run_check_config(d.options("s.conf"), true, out, err) == 2);
   CHECK(contains(err, "Error: "));
   CHECK(contains(out, "\"ok\": false"));
+}
+
+// ---- depends_on (extension) ----
+
+TEST_CASE("depends_on: items resolve to processes, groups and numprocs programs") {
+  Dir d;
+  auto c = d.load_text(
+      "[supervisord]\n"
+      "[program:db]\ncommand=/bin/true\n"
+      "[program:web]\ncommand=/bin/true\nnumprocs=2\nprocess_name=web_%(process_num)d\n"
+      "[program:app]\ncommand=/bin/true\ndepends_on = db, web:* ,\ndepends_on_bind=true\n"
+      "[program:one]\ncommand=/bin/true\ndepends_on=web:web_1\n");
+  REQUIRE_MESSAGE(c.ok(), c.error());
+  const ProcessConfig& app = process(*c, "app");
+  CHECK(app.depends_on == std::vector<std::string>{"db", "web:*", ""});
+  CHECK(app.depends_on_bind);
+  CHECK(depends::resolve(c->groups, "db").size() == 1);
+  CHECK(depends::resolve(c->groups, "web").size() == 2);  // bare name of a numprocs program
+  CHECK(depends::resolve(c->groups, "web:*").size() == 2);
+  CHECK(depends::resolve(c->groups, "web:").size() == 2);
+  REQUIRE(depends::resolve(c->groups, "web:web_1").size() == 1);
+  CHECK(depends::resolve(c->groups, "web:web_1")[0]->name == "web_1");
+  CHECK(depends::resolve(c->groups, "nope").empty());
+  CHECK(depends::resolve(c->groups, "web:web_7").empty());
+  CHECK_FALSE(process(*c, "db").depends_on_bind);
+  CHECK(depends::any(c->groups));
+}
+
+TEST_CASE("depends_on: a change to it alone is no change of the process") {
+  Dir d;
+  auto a = d.load_text(
+      "[supervisord]\n[program:db]\ncommand=/bin/true\n"
+      "[program:app]\ncommand=/bin/true\n");
+  REQUIRE(a.ok());
+  auto b = d.load_text(
+      "[supervisord]\n[program:db]\ncommand=/bin/true\n"
+      "[program:app]\ncommand=/bin/true\ndepends_on=db\ndepends_on_bind=true\n");
+  REQUIRE(b.ok());
+  Diff df = diff(*a, *b);
+  CHECK(df.changed.empty());
+  CHECK(df.added.empty());
+  CHECK(df.removed.empty());
+}
+
+TEST_CASE("depends_on: unknown names, itself and cycles are refused at the line") {
+  Dir d;
+  auto unknown = d.load_text(
+      "[supervisord]\n[program:app]\ncommand=/bin/true\n"
+      "depends_on=db\n");
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().find("supervisord.conf:4") != std::string::npos);
+  CHECK(unknown.error().find("[program:app] depends_on: no program or group named db") !=
+        std::string::npos);
+
+  auto self = d.load_text(
+      "[supervisord]\n[program:web]\ncommand=/bin/true\nnumprocs=2\n"
+      "process_name=w%(process_num)d\ndepends_on=web:*\n");
+  REQUIRE_FALSE(self.ok());
+  CHECK(self.error().find("supervisord.conf:6") != std::string::npos);
+  CHECK(self.error().find("web:w0 depends on itself (web:*)") != std::string::npos);
+
+  auto cycle = d.load_text(
+      "[supervisord]\n"
+      "[program:a]\ncommand=/bin/true\ndepends_on=b\n"
+      "[program:b]\ncommand=/bin/true\ndepends_on=c\n"
+      "[program:c]\ncommand=/bin/true\ndepends_on=a\n");
+  REQUIRE_FALSE(cycle.ok());
+  CHECK(cycle.error().find("supervisord.conf:4: [program:a] depends_on: dependency cycle: "
+                           "a -> b -> c -> a") != std::string::npos);
+
+  // An acyclic diamond is fine.
+  auto diamond = d.load_text(
+      "[supervisord]\n"
+      "[program:a]\ncommand=/bin/true\ndepends_on=b,c\n"
+      "[program:b]\ncommand=/bin/true\ndepends_on=d\n"
+      "[program:c]\ncommand=/bin/true\ndepends_on=d\n"
+      "[program:d]\ncommand=/bin/true\n");
+  CHECK_MESSAGE(diamond.ok(), diamond.error());
+}
+
+TEST_CASE("depends_on: a config without it has no dependencies") {
+  Dir d;
+  auto c = d.load_text("[supervisord]\n[program:db]\ncommand=/bin/true\n");
+  REQUIRE(c.ok());
+  CHECK(process(*c, "db").depends_on.empty());
+  CHECK_FALSE(depends::any(c->groups));
 }

@@ -370,6 +370,143 @@ TEST_CASE("an exit names the master that ended, even when the restart follows at
   CHECK(h.sup->find("again:again")->process().facts().run_pid == h.pid("again:again"));
 }
 
+// ---- start-order dependencies (extension) ----
+
+namespace {
+
+const char* kChain =
+    "[program:db]\ncommand=/bin/true\nstartsecs=1\nstartretries=0\n"
+    "[program:cache]\ncommand=/bin/true\nstartsecs=0\ndepends_on=db\n"
+    "[program:app]\ncommand=/bin/true\nstartsecs=0\ndepends_on=cache\npriority=1\n";
+
+// The position of a bus line in h.changes (changes.size() if absent).
+size_t at(const Harness& h, const std::string& line) {
+  return static_cast<size_t>(std::find(h.changes.begin(), h.changes.end(), line) -
+                             h.changes.begin());
+}
+
+}  // namespace
+
+TEST_CASE("depends_on: autostart waits for each dependency to be RUNNING, in chain order") {
+  Harness h;
+  h.sup->set_config(h.load(kChain), "");
+  h.sup->autostart();
+  // app has the lowest priority number but waits, and says for what.
+  CHECK(h.state("app:app") == S::Stopped);
+  CHECK(h.sup->find("app:app")->process().description(0) ==
+        "waiting for cache (STOPPED, waiting for db (STARTING))");
+  CHECK(h.sup->find("cache:cache")->process().description(0) == "waiting for db (STARTING)");
+  CHECK(h.state("db:db") == S::Starting);
+  REQUIRE(h.turn_until([&] { return h.state("app:app") == S::Running; }));
+  CHECK(at(h, "db:db STARTING->RUNNING") < at(h, "cache:cache STOPPED->STARTING"));
+  CHECK(at(h, "cache:cache STARTING->RUNNING") < at(h, "app:app STOPPED->STARTING"));
+  CHECK(h.sup->find("app:app")->process().waiting().empty());
+
+  // Shutdown: dependents first, whatever the priorities say.
+  h.changes.clear();
+  bool done = false;
+  h.sup->set_state(SupervisorState::Shutdown);
+  h.sup->stop_all_ordered([&] { done = true; });
+  REQUIRE(h.turn_until([&] { return done; }));
+  CHECK(at(h, "app:app STOPPING->STOPPED") < at(h, "cache:cache RUNNING->STOPPING"));
+  CHECK(at(h, "cache:cache STOPPING->STOPPED") < at(h, "db:db RUNNING->STOPPING"));
+}
+
+TEST_CASE("depends_on: a FATAL dependency leaves dependents waiting; they start after it") {
+  Harness h;
+  h.sup->set_config(h.load(kChain), "");
+  h.sup->autostart();
+  h.fake->exit(h.pid("db:db"), FakeSpawner::exited(1));
+  REQUIRE(h.turn_until([&] { return h.state("db:db") == S::Fatal; }));
+  CHECK(h.sup->find("cache:cache")->process().description(0) == "waiting for db (FATAL)");
+  CHECK(h.sup->blocked_by(*h.sup->find("cache:cache")) == "waiting for db (FATAL)");
+  // start app pulls db in again; when db fails again, the waiting call fails and app
+  // keeps waiting.
+  std::optional<Outcome> got;
+  h.sup->start(Selector::namespec("app"), true, [&](Outcome o) { got = std::move(o); });
+  REQUIRE(h.state("db:db") == S::Starting);
+  CHECK_FALSE(got);
+  h.fake->exit(h.pid("db:db"), FakeSpawner::exited(1));
+  REQUIRE(h.turn_until([&] { return got.has_value(); }));
+  CHECK(got->status.fault == Fault::AbnormalTermination);
+  CHECK(h.sup->find("app:app")->process().description(0) ==
+        "waiting for cache (STOPPED, waiting for db (FATAL))");
+  // Starting db (fixed) brings up the chain.
+  Outcome o = h.run([&](auto done) { h.sup->start(Selector::namespec("db"), true, done); });
+  CHECK(o.status.ok());
+  REQUIRE(h.turn_until([&] { return h.state("app:app") == S::Running; }));
+  CHECK(h.state("cache:cache") == S::Running);
+}
+
+TEST_CASE("depends_on: start of a dependent starts its stopped dependencies first") {
+  Harness h;
+  h.sup->set_config(h.load(std::string("[DEFAULT]\nautostart=false\n") + kChain), "");
+  Outcome o = h.run([&](auto done) { h.sup->start(Selector::namespec("app"), true, done); });
+  CHECK(o.status.ok());
+  CHECK(h.state("db:db") == S::Running);
+  CHECK(h.state("cache:cache") == S::Running);
+  CHECK(h.state("app:app") == S::Running);
+  CHECK(at(h, "db:db STARTING->RUNNING") < at(h, "cache:cache STOPPED->STARTING"));
+
+  // stop db: app and cache keep running (no binding) ...
+  o = h.run([&](auto done) { h.sup->stop(Selector::namespec("db"), true, done); });
+  CHECK(o.status.ok());
+  CHECK(h.state("cache:cache") == S::Running);
+  // ... and start all orders dependencies first.
+  h.run([&](auto done) { h.sup->stop(Selector::all(), true, done); });
+  o = h.run([&](auto done) { h.sup->start(Selector::all(), true, done); });
+  CHECK(names_of(o) == std::vector<std::string>{"db:db", "cache:cache", "app:app"});
+  for (auto& e : o.each) CHECK(e.status.ok());
+}
+
+TEST_CASE("depends_on_bind: a dependency's restart restarts its dependent") {
+  Harness h;
+  h.sup->set_config(h.load("[program:db]\ncommand=/bin/true\nstartsecs=0\n"
+                           "[program:app]\ncommand=/bin/true\nstartsecs=0\ndepends_on=db\n"
+                           "depends_on_bind=true\n"),
+                    "");
+  h.sup->autostart();
+  REQUIRE(h.turn_until([&] { return h.state("app:app") == S::Running; }));
+  pid_t app = h.pid("app:app");
+  Outcome o = h.run([&](auto done) { h.sup->restart(Selector::namespec("db"), done); });
+  CHECK(o.status.ok());
+  REQUIRE(
+      h.turn_until([&] { return h.state("app:app") == S::Running && h.pid("app:app") != app; }));
+  // Stopping the dependency stops it and leaves it waiting; a stop of app ends the wait.
+  h.run([&](auto done) { h.sup->stop(Selector::namespec("db"), true, done); });
+  REQUIRE(h.turn_until([&] { return h.state("app:app") == S::Stopped; }));
+  CHECK(h.sup->find("app:app")->process().description(0) == "waiting for db (STOPPED)");
+  o = h.run([&](auto done) { h.sup->stop(Selector::namespec("app"), true, done); });
+  CHECK(o.status.ok());
+  CHECK(h.sup->find("app:app")->process().waiting().empty());
+  h.run([&](auto done) { h.sup->start(Selector::namespec("db"), true, done); });
+  CHECK(h.state("app:app") == S::Stopped);
+}
+
+TEST_CASE("depends_on: update adds a dependency without restarting the program") {
+  Harness h;
+  h.sup->set_config(h.load("[program:db]\ncommand=/bin/true\nstartsecs=0\nautostart=false\n"
+                           "[program:app]\ncommand=/bin/true\nstartsecs=0\n"),
+                    "");
+  h.sup->autostart();
+  REQUIRE(h.turn_until([&] { return h.state("app:app") == S::Running; }));
+  pid_t app = h.pid("app:app");
+  config::Diff df =
+      h.sup->reread(h.load("[program:db]\ncommand=/bin/true\nstartsecs=0\nautostart=false\n"
+                           "[program:app]\ncommand=/bin/true\nstartsecs=0\ndepends_on=db\n"));
+  CHECK(df.changed.empty());
+  bool applied = false;
+  h.sup->apply(df, {}, [&](std::vector<std::string>) { applied = true; });
+  REQUIRE(h.turn_until([&] { return applied; }));
+  CHECK(h.pid("app:app") == app);
+  REQUIRE(h.sup->dependencies(*h.sup->find("app:app")).size() == 1);
+  CHECK(h.sup->dependents(*h.sup->find("db:db")).size() == 1);
+  // The new dependency counts from now on: a restart of app pulls db in first.
+  Outcome o = h.run([&](auto done) { h.sup->restart(Selector::namespec("app"), done); });
+  CHECK(o.status.ok());
+  CHECK(h.state("db:db") == S::Running);
+}
+
 TEST_CASE("instances_by_name: groups by name, instances by name, whatever the priorities") {
   Harness h;
   // Runtime order is by priority (zeta first); names sort otherwise. web's instances are
