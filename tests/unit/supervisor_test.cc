@@ -485,15 +485,13 @@ TEST_CASE("depends_on_bind: a dependency's restart restarts its dependent") {
 
 TEST_CASE("depends_on: update adds a dependency without restarting the program") {
   Harness h;
-  h.sup->set_config(h.load("[program:db]\ncommand=/bin/true\nstartsecs=0\nautostart=false\n"
-                           "[program:app]\ncommand=/bin/true\nstartsecs=0\n"),
-                    "");
+  const std::string db = "[program:db]\ncommand=/bin/true\nstartsecs=0\nautostart=false\n";
+  h.sup->set_config(h.load(db + "[program:app]\ncommand=/bin/true\nstartsecs=0\n"), "");
   h.sup->autostart();
   REQUIRE(h.turn_until([&] { return h.state("app:app") == S::Running; }));
   pid_t app = h.pid("app:app");
   config::Diff df =
-      h.sup->reread(h.load("[program:db]\ncommand=/bin/true\nstartsecs=0\nautostart=false\n"
-                           "[program:app]\ncommand=/bin/true\nstartsecs=0\ndepends_on=db\n"));
+      h.sup->reread(h.load(db + "[program:app]\ncommand=/bin/true\nstartsecs=0\ndepends_on=db\n"));
   CHECK(df.changed.empty());
   bool applied = false;
   h.sup->apply(df, {}, [&](std::vector<std::string>) { applied = true; });
