@@ -207,3 +207,29 @@ def test_held_socket_restart_under_load_loses_no_connection(daemon_factory, app_
     print(f"held socket, 2 restarts under load: {load.ok} ok, {load.failed} failed, "
           f"{load.retried} refused")
     assert load.failed == 0 and load.retried == 0, load.errors[:5]
+
+
+# ---- start-order dependencies ------------------------------------------------------------
+
+def test_gunicorns_wait_for_a_tcp_ready_dependency(daemon_factory, app_dir):
+    # A tiny helper (standing in for a database) opens its port only after 0.5 s; the
+    # gunicorns depend on it and start only once its tcp probe succeeded.
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    helper = ("import socket, time; time.sleep(0.5); s = socket.socket(); "
+              "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
+              f"s.bind(('127.0.0.1', {port})); s.listen(); time.sleep(3600)")
+    body = (f"[program:helper]\ncommand=/usr/bin/python3 -c \"{helper}\"\n"
+            f"ready=tcp://127.0.0.1:{port}\n"
+            + program(app_dir, 57, numprocs=2, extra="depends_on=helper\n")
+            .replace("autostart=false", "autostart=true"))
+    d = daemon_factory(body)
+    wait_for(lambda: all(p["statename"] == "RUNNING" for p in infos(d).values()), timeout=30,
+             what="helper and both gunicorns running")
+    h = d.rpc.supervisor.getProcessHistory("", 100)
+    ready = min(e["time"] for e in h if e["name"] == "helper" and e["to"] == "RUNNING")
+    starts = [e["time"] for e in h if e["name"].startswith("my_app") and e["to"] == "STARTING"]
+    assert len(starts) == 2 and min(starts) >= ready, h
+    wait_for(lambda: get(5700) and get(5701), timeout=30, what="both serve")
