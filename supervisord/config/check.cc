@@ -248,6 +248,12 @@ std::string render_text(const Config& config) {
       o << "    directory  " << (p.directory ? *p.directory : "(supervisord's)") << "\n";
       o << "    user       " << (p.user ? p.user_text : "(supervisord's)") << "\n";
       if (p.umask) o << "    umask      " << octal_text(*p.umask) << "\n";
+      if (!p.depends_on.empty()) {
+        o << "    depends_on";
+        for (const auto& item : p.depends_on)
+          if (!item.empty()) o << " " << item;
+        o << (p.depends_on_bind ? "  (bound)\n" : "\n");
+      }
       for (auto [log, channel] :
            {std::pair{&p.stdout_log, "stdout"}, std::pair{&p.stderr_log, "stderr"}}) {
         o << "    " << channel << "     ";
