@@ -800,12 +800,12 @@ void Supervisor::bind_to_dependencies(const std::shared_ptr<Instance>& inst) {
   }
 }
 
-bool Supervisor::cancel_wait(const Instance& inst) {
+bool Supervisor::cancel_wait(Instance& inst) {
   bound_.erase(&inst);
   auto it = waiting_.find(&inst);
   if (it == waiting_.end()) return false;
   waiting_.erase(it);
-  const_cast<Instance&>(inst).set_waiting("");
+  inst.set_waiting("");
   return true;
 }
 

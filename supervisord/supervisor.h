@@ -191,7 +191,7 @@ class Supervisor {
   bool recheck(const std::weak_ptr<Instance>& waiter, uint64_t epoch);
   void bind_to_dependencies(const std::shared_ptr<Instance>& inst);
   bool dependency_failed(const Instance& inst) const;
-  bool cancel_wait(const Instance& inst);
+  bool cancel_wait(Instance& inst);
   std::vector<std::shared_ptr<Instance>> selected(const Selector& sel) const;
   void shutdown_with_dependents(std::vector<std::shared_ptr<Instance>> instances,
                                 std::function<void()> done);
