@@ -7,6 +7,7 @@
 #include "supervisord/config/check.h"
 #include "supervisord/config/loader.h"
 #include "supervisord/config/sample.h"
+#include "supervisord/process/cgroup.h"
 #include "supervisord/run/daemon.h"
 #include "supervisord/startup/cli.h"
 
@@ -45,7 +46,9 @@ int main(int argc, char** argv) {
 
   if (cli->check_config) {
     std::string out, err;
-    int rc = config::run_check_config(lo, cli->json, out, err);
+    int rc = config::run_check_config(lo, cli->json, out, err, [](const config::Config& c) {
+      return cgroup::Manager::describe(c.supervisord.cgroups);
+    });
     textio::write_all(1, out);
     textio::write_all(2, err);
     return rc;

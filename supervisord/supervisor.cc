@@ -423,6 +423,7 @@ std::shared_ptr<Instance> Supervisor::make_instance(
   sc.supervisord_environment = sd.environment;
   sc.output_to_daemon_log = log_.enabled(logs::kLevelDebug);
   sc.spawner = spawner_;
+  sc.cgroups = cgroups_;
   Instance::Context ctx{loop_, reaper_, bus_, log_, sc, sd};
   return std::make_shared<Instance>(ctx, std::move(pc));
 }

@@ -150,6 +150,8 @@ class Supervisor {
   logs::DaemonLog& log() { return log_; }
   // Tests: instances made from now on fork and signal through `spawner` (no fork).
   void use_spawner(spawn::Spawner* spawner) { spawner_ = spawner; }
+  // Extension: instances made from now on start in their own cgroup (not owned; null = none).
+  void use_cgroups(cgroup::Manager* cgroups) { cgroups_ = cgroups; }
 
  private:
   // A command's answer for one instance: now, or a check run on the instance's state
@@ -207,7 +209,8 @@ class Supervisor {
   std::vector<std::weak_ptr<Instance>> autostart_queue_;  // see autostart_slice()
   size_t autostart_next_ = 0;
   uvx::Handle<uv_idle_t> autostart_idle_;
-  spawn::Spawner* spawner_ = nullptr;       // null: the real one
+  spawn::Spawner* spawner_ = nullptr;  // null: the real one
+  cgroup::Manager* cgroups_ = nullptr;
   int closing_ = 0;                         // instances whose handles are still closing
   std::map<std::string, Depends> depends_;  // by namespec; empty: no dependencies at all
   struct Waiter {

@@ -284,14 +284,24 @@ std::string render_text(const Config& config) {
   return o.str();
 }
 
-int run_check_config(const LoadOptions& options, bool json, std::string& out, std::string& err) {
+int run_check_config(const LoadOptions& options, bool json, std::string& out, std::string& err,
+                     const std::function<std::string(const Config&)>& containment) {
   auto config = load(options);
   if (!config) {
     err += "Error: " + config.error() + "\n";
     if (json) out += "{\"ok\": false, \"error\": " + json_string(config.error()) + "}\n";
     return 2;
   }
-  out += json ? render_json(*config) : render_text(*config);
+  std::string text = json ? render_json(*config) : render_text(*config);
+  if (containment) {
+    std::string mode = containment(*config);
+    size_t end = text.rfind('}');
+    if (!json)
+      text += "containment: " + mode + "\n";
+    else if (end != std::string::npos)
+      text.insert(end, ", \"containment\": " + json_string(mode));
+  }
+  out += text;
   return 0;
 }
 

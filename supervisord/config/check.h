@@ -5,6 +5,7 @@
 // it is given (main.cc decides the exit code from run_check_config's result).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "supervisord/config/loader.h"
@@ -17,7 +18,9 @@ std::string render_json(const Config& config);  // one JSON object, "ok": true
 
 // Loads and renders to `out`. Returns 0 if the config is valid, 2 if not (the error goes to
 // `err` as "Error: <message>"; with json, `out` also gets {"ok": false, "error": ...}).
-// What it prints goes to `out` and `err`; the caller writes them.
-int run_check_config(const LoadOptions& options, bool json, std::string& out, std::string& err);
+// What it prints goes to `out` and `err`; the caller writes them. `containment`, if given,
+// says how instances would be contained (cgroups): a last line, or a JSON field.
+int run_check_config(const LoadOptions& options, bool json, std::string& out, std::string& err,
+                     const std::function<std::string(const Config&)>& containment = {});
 
 }  // namespace config

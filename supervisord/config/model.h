@@ -102,6 +102,12 @@ struct ProcessConfig {
   // With depends_on: stop this process when a dependency leaves RUNNING and start it
   // again once every dependency is RUNNING (systemd's BindsTo=). Also left out of ==.
   bool depends_on_bind = false;
+  // Extension (cgroups): limits written to the instance's cgroup where the controller is
+  // delegated; -1 / "" = not set. cpu_max is cpu.max's text ("QUOTA PERIOD" or "max").
+  int64_t memory_max = -1;
+  int64_t memory_high = -1;
+  int64_t pids_max = -1;
+  std::string cpu_max;
   Origin origin;  // the [program:x] header
 
   // eventlistener only
@@ -180,6 +186,8 @@ struct SupervisordConfig {
   bool remember_state = false;
   // extension: largest HTTP request body the control plane reads (413 beyond)
   int64_t http_request_maxbytes = 64 * 1024 * 1024;
+  // extension: each instance in its own cgroup v2 where cgroups are writable
+  bool cgroups = true;
 };
 
 // The environment a process is configured with: [supervisord] environment, then the

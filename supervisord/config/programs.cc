@@ -38,6 +38,20 @@ Origin origin_of(const ini::Section& sec) {
   return Origin{sec.source ? sec.source->path : std::string(), sec.line};
 }
 
+// The cgroup limits' values (extension): numbers within the row's bounds, cpu_max in one
+// of its forms. "" when fine.
+std::string check_limit(const Row& row, const schema::Value& value) {
+  if (row.key == "cpu_max") {
+    auto cpu = schema::cpu_max(std::get<std::string>(value));
+    return cpu ? "" : cpu.error();
+  }
+  if (row.key != "memory_max" && row.key != "memory_high" && row.key != "pids_max") return "";
+  const auto* n = std::get_if<int64_t>(&value);
+  if (n && *n < row.min)
+    return std::to_string(*n) + " is below lower bound (" + std::to_string(row.min) + ")";
+  return "";
+}
+
 bool by_priority_then_name(const ProcessConfig& a, const ProcessConfig& b) {
   return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
 }
@@ -85,9 +99,12 @@ Status read_processes(ProgramTemplate& t, std::optional<int64_t> count,
     if (row.key == "numprocs") numprocs = std::get<int64_t>(*converted);
     if (row.key == "numprocs_start") start = std::get<int64_t>(*converted);
     if (row.key == "killasgroup") killasgroup_set = true;
+    if (auto bad = check_limit(row, *converted); !bad.empty())
+      return Status::fail(LoadContext::at_text(sec, row.key, *text, 0, bad));
     if (row.land) row.land(target, *converted, *value);
   }
   if (!killasgroup_set) proto.killasgroup = proto.stopasgroup;
+  if (!proto.cpu_max.empty()) proto.cpu_max = *schema::cpu_max(proto.cpu_max);
   proto.numprocs = static_cast<int>(numprocs);
   t.program = *program;
   t.numprocs = numprocs;

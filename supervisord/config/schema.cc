@@ -105,6 +105,10 @@ const Row kRows[] = {
   {kSupervisord, "http_request_maxbytes", Type::ByteSize, "64MB", Names::HereEnv,
    "extension: largest request body the HTTP servers read; larger ones get 413",
    SUPD(s.http_request_maxbytes = as_int(v)), false, true, int64_t{1} << 10, int64_t{1} << 30},
+  {kSupervisord, "cgroups", Type::Boolean, "true", Names::HereEnv,
+   "extension: start each instance in its own cgroup v2 where the cgroup is writable "
+   "(stop reaches every descendant, limits apply); false = process groups only",
+   SUPD(s.cgroups = as_bool(v)), false, true},
 
   // ---- [unix_http_server] / [inet_http_server] -----------------------------------------
   {kUnixHttpServer, "file", Type::Text, nullptr, Names::HereEnv,
@@ -248,6 +252,20 @@ const Row kRows[] = {
    "extension: stop this program when a dependency stops or restarts, and start it again "
    "when every dependency is RUNNING (systemd's BindsTo=)",
    PROC(p.depends_on_bind = as_bool(v)), false, true},
+  {kAnyProgram, "memory_max", Type::ByteSize, nullptr, Names::ProgramOnce,
+   "extension: memory.max of each instance's cgroup (hard limit: the kernel's OOM killer "
+   "acts beyond it); needs cgroups and a delegated memory controller",
+   PROC(p.memory_max = as_int(v)), false, true, 0},
+  {kAnyProgram, "memory_high", Type::ByteSize, nullptr, Names::ProgramOnce,
+   "extension: memory.high of each instance's cgroup (throttled and reclaimed beyond it)",
+   PROC(p.memory_high = as_int(v)), false, true, 0},
+  {kAnyProgram, "cpu_max", Type::Text, nullptr, Names::ProgramOnce,
+   "extension: cpu.max of each instance's cgroup: 'QUOTA PERIOD' in microseconds, 'QUOTA' "
+   "(period 100000), 'N%' of one CPU, or 'max'",
+   PROC(p.cpu_max = as_text(v)), false, true},
+  {kAnyProgram, "pids_max", Type::Integer, nullptr, Names::ProgramOnce,
+   "extension: pids.max of each instance's cgroup (fork fails beyond it)",
+   PROC(p.pids_max = as_int(v)), false, true, 1},
   {kEventListener, "events", Type::StringList, nullptr, Names::HereEnv,
    "comma list of event type names the pool subscribes to", nullptr, true},
   {kEventListener, "buffer_size", Type::Integer, "10", Names::HereEnv,
@@ -446,6 +464,43 @@ std::string_view type_name(Type type) {
       return "host:port";
   }
   return "";
+}
+
+Result<std::string> cpu_max(std::string_view v) {
+  auto fail = [&] {
+    return Result<std::string>::fail(
+        "invalid cpu_max " + pystr::repr(v) +
+        ": expected 'QUOTA PERIOD' in microseconds (quota >= 1000, period 1000..1000000), "
+        "'QUOTA', 'N%' of one CPU or 'max'");
+  };
+  auto number = [](std::string_view s, int64_t& out) {
+    if (s.empty() || s.size() > 12) return false;
+    out = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + (c - '0');
+    }
+    return true;
+  };
+  std::vector<std::string> w;
+  for (size_t at = v.find_first_not_of(" \t"); at != std::string_view::npos;
+       at = v.find_first_not_of(" \t", at)) {
+    size_t end = std::min(v.find_first_of(" \t", at), v.size());
+    w.emplace_back(v.substr(at, end - at));
+    at = end;
+  }
+  if (w.empty() || w.size() > 2) return fail();
+  int64_t quota = 0, period = 100000;
+  if (w.size() == 2 && !number(w[1], period)) return fail();
+  if (period < 1000 || period > 1000000) return fail();
+  if (w[0] == "max") return "max " + std::to_string(period);
+  if (w.size() == 1 && w[0].ends_with('%')) {
+    if (!number(std::string_view(w[0]).substr(0, w[0].size() - 1), quota) || quota == 0)
+      return fail();
+    return std::to_string(quota * 1000) + " 100000";
+  }
+  if (!number(w[0], quota) || quota < 1000) return fail();
+  return std::to_string(quota) + " " + std::to_string(period);
 }
 
 Result<int> logging_level(std::string_view v) {

@@ -114,6 +114,9 @@ const Row* find(unsigned kind, std::string_view key);
 Result<Value> convert(Type type, std::string_view text);
 
 // Conversions values.h does not have (texts as Supervisor's datatypes):
+// cpu_max= (extension) as cpu.max wants it: "QUOTA PERIOD" (microseconds, quota >= 1000,
+// period 1000..1000000), "QUOTA" (period 100000), "N%" of one CPU, "max".
+Result<std::string> cpu_max(std::string_view v);
 Result<int> logging_level(std::string_view v);         // "bad logging level name 'x'"
 Result<Autorestart> auto_restart(std::string_view v);  // "invalid 'autorestart' value 'x'"
 std::vector<std::string> list_of_strings(std::string_view v);

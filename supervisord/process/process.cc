@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "common/invariant.h"
+#include "supervisord/process/cgroup.h"
 
 extern char** environ;
 
@@ -50,7 +51,7 @@ Process::~Process() {
     return std::all_of(handles.begin(), handles.end(), [](const auto& h) { return !h; });
   };
   INVARIANT(pending_closes_ == 0 && none(timers_) && none(pipes_) && !notify_ && !probe_timer_ &&
-                !output_timer_ && !probe_,
+                !cgroup_watch_ && !output_timer_ && !probe_,
             name() + " destroyed before its close() completed");
 }
 
@@ -209,6 +210,7 @@ void Process::perform(const fsm::Action& a) {
         drain_pipes();
         for (int i = 0; i < 3; ++i) close_pipe(i);
         stdin_ino_ = 0;
+        leave_cgroup();
       }
       if (hooks_.on_state_change) hooks_.on_state_change(*this, a.from, a.to);
       break;
@@ -251,6 +253,7 @@ void Process::do_spawn() {
     }
     plan->listen_fd = listen_fd_;
   }
+  join_cgroup(*plan);
   auto child = spawner().spawn(*plan);
   if (!child.ok()) {
     result.error = child.error();
@@ -273,6 +276,15 @@ void Process::do_signal(pid_t target, int sig) {
   INVARIANT(target != 0 && target != -1, name() + " in " + std::string(state_name(facts_.state)) +
                                              ": signal " + std::to_string(sig) + " to " +
                                              std::to_string(target));
+  if (!cgroup_dir_.empty() && target == -facts_.pgid) {
+    // The instance's cgroup holds its process group and whatever left it (setsid, double
+    // fork): the signal goes to every member; SIGKILL through cgroup.kill.
+    (void)spawner().kill(target, sig);
+    context_.cgroups->signal_all(cgroup_dir_, sig);
+    if (facts_.draining && !cgroup::Manager::populated(cgroup_dir_))
+      queue_.push_back(event(fsm::EventKind::GroupEmpty));
+    return;
+  }
   if (spawner().kill(target, sig) == 0) return;
   int e = errno;
   if (e == ESRCH) {
@@ -293,24 +305,72 @@ void Process::on_exit(pid_t pid, int wait_status) {
   fsm::Event e = event(fsm::EventKind::Exit);
   e.pid = pid;
   e.wait_status = wait_status;
-  if (config_->reap_group && pid == facts_.pid)
-    e.group_alive = spawner().kill(-pid, 0) == 0 || errno == EPERM;
+  if (config_->reap_group && pid == facts_.pid) e.group_alive = group_alive(pid);
   run(std::move(e));
+}
+
+// Anything left of the run: its cgroup is populated, or (not contained) its process group
+// still has a member.
+bool Process::group_alive(pid_t pgid) {
+  if (!cgroup_dir_.empty()) return cgroup::Manager::populated(cgroup_dir_);
+  return spawner().kill(-pgid, 0) == 0 || errno == EPERM;
 }
 
 void Process::check_group() {
   if (!facts_.draining || facts_.pgid <= 0) return;
-  if (spawner().kill(-facts_.pgid, 0) != 0 && errno == ESRCH)
-    run(event(fsm::EventKind::GroupEmpty));
+  if (!group_alive(facts_.pgid)) run(event(fsm::EventKind::GroupEmpty));
 }
 
 void Process::sync_group_watcher() {
   if (facts_.draining && group_watcher_ == 0) {
     group_watcher_ = reaper_.add_group_watcher([this] { check_group(); });
+    // An escaped member is not our child: its exit reaches us as a change of
+    // cgroup.events ("populated 0"), not as a SIGCHLD.
+    if (!cgroup_dir_.empty() && !closing_) {
+      if (!cgroup_watch_ && cgroup_watch_.init(loop_, uv_fs_event_init)) cgroup_watch_->data = this;
+      if (cgroup_watch_) {
+        std::string events = cgroup_dir_ + "/cgroup.events";
+        uv_fs_event_start(
+            cgroup_watch_.get(),
+            [](uv_fs_event_t* h, const char*, int, int) {
+              static_cast<Process*>(h->data)->check_group();
+            },
+            events.c_str(), 0);
+      }
+    }
   } else if (!facts_.draining && group_watcher_ != 0) {
     reaper_.remove_group_watcher(group_watcher_);
     group_watcher_ = 0;
+    if (cgroup_watch_) uv_fs_event_stop(cgroup_watch_.get());
   }
+}
+
+// Extension (cgroups): the start goes into the instance's cgroup. When it cannot be made,
+// the instance runs as without cgroups (one warning), rather than not at all.
+void Process::join_cgroup(spawn::ExecPlan& plan) {
+  cgroup::Manager* m = context_.cgroups;
+  if (!m || !m->contained()) return;
+  std::vector<std::string> skipped;
+  auto dir = m->prepare(*config_, &skipped);
+  if (!dir.ok() || !skipped.empty()) {
+    if (!cgroup_warned_ && hooks_.on_log) {
+      std::string why = dir.ok() ? "" : dir.error();
+      for (const auto& s : skipped) why += (why.empty() ? "limit not applied: " : "; ") + s;
+      hooks_.on_log(30, "cgroup for '" + name() + "': " + why);
+    }
+    cgroup_warned_ = true;
+    if (!dir.ok()) return;
+  }
+  cgroup_dir_ = *dir;
+  plan.cgroup_procs = cgroup_dir_ + "/cgroup.procs";
+}
+
+// The run is over and nothing of it is left: its cgroup goes (a cgroup still populated,
+// reap_group=false, stays for the next start to reuse).
+void Process::leave_cgroup() {
+  if (cgroup_dir_.empty()) return;
+  if (cgroup_watch_) uv_fs_event_stop(cgroup_watch_.get());
+  if (cgroup::Manager::remove(cgroup_dir_)) cgroup_dir_.clear();
 }
 
 void Process::handle_closed() {
@@ -327,6 +387,8 @@ void Process::close(std::function<void()> done) {
   if (group_watcher_) reaper_.remove_group_watcher(group_watcher_);
   group_watcher_ = 0;
   for (auto& t : timers_) close_handle(t);
+  close_handle(cgroup_watch_);
+  leave_cgroup();
   for (int i = 0; i < 3; ++i) close_pipe(i);
   close_handle(notify_, [fd = std::exchange(notify_fd_, -1)] { ::close(fd); });
   close_handle(probe_timer_);

@@ -102,6 +102,8 @@ class Process {
   // (FATAL)"; "" = it is not waiting). Set by the facade; the description shows it.
   const std::string& waiting() const { return waiting_; }
   void set_waiting(std::string text) { waiting_ = std::move(text); }
+  // Extension (cgroups): the current run's cgroup directory ("" = not contained).
+  const std::string& cgroup_dir() const { return cgroup_dir_; }
 
  private:
   static constexpr int kStdin = 0, kStdout = 1, kStderr = 2;  // pipes_ indexes
@@ -115,7 +117,10 @@ class Process {
   void do_signal(pid_t target, int sig);
   void on_exit(pid_t pid, int wait_status);
   void check_group();
+  bool group_alive(pid_t pgid);
   void sync_group_watcher();
+  void join_cgroup(spawn::ExecPlan& plan);
+  void leave_cgroup();
   void open_pipe(int fd, int which);
   Pipe* attach_pipe(int fd, int which);
   int stdin_fd_ = -1;    // our end of the child's stdin until write_stdin attaches a handle
@@ -159,6 +164,11 @@ class Process {
   std::vector<fsm::Event> queue_;
   bool running_ = false;
   uint64_t group_watcher_ = 0;
+  // Extension (cgroups): this run's cgroup, and an inotify watch on its cgroup.events
+  // while the instance drains (the kernel says when the last member leaves).
+  std::string cgroup_dir_;
+  uvx::Handle<uv_fs_event_t> cgroup_watch_;
+  bool cgroup_warned_ = false;
   int pending_closes_ = 0;
   bool closing_ = false;
   std::optional<spawn::ExecPlan> prepared_;  // start()'s plan for the spawn it causes

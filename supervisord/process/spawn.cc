@@ -1,6 +1,6 @@
 // spawn.cc — pre-check, environment, fork/exec. After fork() the child only touches memory
 // prepared here and calls async-signal-safe functions (dup2, setpgid, sigaction, close,
-// setgroups, setgid, setuid, chdir, umask, execve, write, _exit).
+// open, setgroups, setgid, setuid, chdir, umask, execve, write, _exit).
 #include "supervisord/process/spawn.h"
 
 #include <dirent.h>
@@ -135,6 +135,7 @@ struct ChildArgs {
   std::string setuid_prefix;
   std::string chdir_prefix;
   std::string exec_prefix;
+  std::string cgroup_prefix;
 };
 
 [[noreturn]] void run_child(const ChildArgs& a) {
@@ -179,6 +180,12 @@ struct ChildArgs {
   if (close_range(static_cast<unsigned>(first_closed), ~0U, 0) != 0)
     for (int fd : *a.open_fds)  // kernels before 5.9: the list the parent made
       if (fd >= first_closed) close(fd);
+  // Into the instance's cgroup before the exec: nothing of the program ever runs outside it.
+  if (!p.cgroup_procs.empty()) {
+    int fd = open(p.cgroup_procs.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1) child_fail(a.cgroup_prefix.c_str(), errno_name(errno));
+    close(fd);
+  }
 
   if (p.user) {
     const UserSwitch& u = *p.user;
@@ -475,7 +482,8 @@ Result<Child> fork_exec(const ExecPlan& plan) {
               0,
               "couldn't setuid to " + (plan.user ? std::to_string(plan.user->uid) : "") + ": ",
               "couldn't chdir to " + plan.directory.value_or("") + ": ",
-              "couldn't exec " + plan.argv[0] + ": "};
+              "couldn't exec " + plan.argv[0] + ": ",
+              "couldn't join cgroup " + plan.cgroup_procs + ": "};
 
   // vfork semantics, as posix_spawn: the child shares our memory (no page tables to copy,
   // no copy-on-write faults on either side) and runs at once on this CPU while we wait

@@ -17,6 +17,10 @@
 #include "common/result.h"
 #include "supervisord/config/model.h"
 
+namespace cgroup {
+class Manager;
+}
+
 namespace spawn {
 
 class Spawner;
@@ -32,6 +36,8 @@ struct SpawnContext {
   // Who forks and signals; null = the real one (real_spawner()). Not owned: it outlives
   // every Process given this context. Unit tests pass a fake (no fork).
   Spawner* spawner = nullptr;
+  // Extension: each start in its own cgroup when this is contained. Not owned; null = no.
+  cgroup::Manager* cgroups = nullptr;
 };
 
 // The switch to `user=` in the child: setgroups(groups), setgid(gid), setuid(uid).
@@ -64,6 +70,9 @@ struct ExecPlan {
   // Extension (socket=): a listening socket passed as fd 3. With it, env gets LISTEN_FDS=1
   // and LISTEN_PID=<the child's pid> (written in the child, the pid is known only there).
   int listen_fd = -1;
+  // Extension (cgroups): the instance's cgroup.procs; the child moves itself there (writes
+  // "0") before anything else of it runs. "" = stay in supervisord's cgroup.
+  std::string cgroup_procs;
 };
 
 // Adds `key=value` to plan.env, replacing an existing key.

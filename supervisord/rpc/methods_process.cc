@@ -5,6 +5,7 @@
 
 #include "common/namespec.h"
 #include "common/values.h"
+#include "supervisord/process/cgroup.h"
 #include "supervisord/process/proctree.h"
 #include "supervisord/rpc/methods.h"
 #include "supervisord/rpc/outcome.h"
@@ -65,6 +66,14 @@ Value tree_info(const Instance& inst, const proctree::Snapshot& snap) {
   pid_t master = p.pid();
   std::vector<pid_t> workers;
   if (master > 0) workers = snap.workers(master, p.pgid() > 0 ? p.pgid() : master);
+  // Contained (cgroups): every member of the instance's cgroup counts, also what left its
+  // process group (setsid, double fork), and after the master exited while draining.
+  if (!p.cgroup_dir().empty()) {
+    for (pid_t m : cgroup::Manager::members(p.cgroup_dir()))
+      if (m != master && snap.find(m)) workers.push_back(m);
+    std::sort(workers.begin(), workers.end());
+    workers.erase(std::unique(workers.begin(), workers.end()), workers.end());
+  }
   proctree::TreeMemory mem = proctree::tree_memory(snap, master, workers);
   Array wp;
   for (pid_t w : workers) wp.emplace_back(static_cast<int>(w));
@@ -77,6 +86,7 @@ Value tree_info(const Instance& inst, const proctree::Snapshot& snap) {
   out.emplace_back("pss_kb", clamp_int(mem.pss_kb));
   out.emplace_back("uptime", clamp_int(uptime));
   out.emplace_back("restarts", inst.restarts());
+  out.emplace_back("cgroup", p.cgroup_dir());
   return Value(std::move(out));
 }
 

@@ -14,6 +14,7 @@
 #include "supervisord/logs/child_log.h"
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/logs/syslog_client.h"
+#include "supervisord/process/cgroup.h"
 #include "supervisord/process/reaper.h"
 #include "supervisord/rpc/dispatch.h"
 #include "supervisord/rpc/methods.h"
@@ -130,6 +131,19 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   rpc::Server server(&loop, sopts);
   store::Store state_store(&loop);
   Supervisor supervisor(&loop, reaper, log);
+  // Extension: one cgroup per instance where cgroup v2 is writable; else one warning and
+  // process groups only (docs/ARCHITECTURE.md#process-trees).
+  cgroup::Manager cgroups = cgroup::Manager::detect(sd.cgroups);
+  struct CgroupsAtExit {
+    cgroup::Manager& m;
+    ~CgroupsAtExit() { m.close(); }
+  } cgroups_at_exit{cgroups};
+  if (cgroups.contained())
+    log.info("cgroups: each instance in its own cgroup under " + cgroups.root());
+  else if (cgroups.mode() == cgroup::Mode::Unavailable)
+    log.warn("cgroups unavailable (" + cgroups.reason() +
+             "): instances are contained by process group only");
+  supervisor.use_cgroups(&cgroups);
   store::Observer store_observer(supervisor, state_store, sd.remember_state);
   auto store_log = [&log](int level, const std::string& text) { log.log(level, text); };
   store::Recovery recovery(&loop, store_log);

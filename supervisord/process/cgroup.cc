@@ -1,0 +1,306 @@
+// cgroup.cc — cgroup v2 containment: the files of
+// https://docs.kernel.org/admin-guide/cgroup-v2.html (cgroup.procs, cgroup.events,
+// cgroup.kill, cgroup.subtree_control, memory.max, memory.high, cpu.max, pids.max).
+#include "supervisord/process/cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "common/text_io.h"
+
+namespace cgroup {
+namespace {
+
+// The controllers limits use, in the order they are enabled.
+constexpr const char* kControllers[] = {"cpu", "memory", "pids"};
+
+// Writes `text` to an existing file (as a cgroup interface file wants: one write); 0 or
+// errno. O_CREAT keeps the fake tree of unit tests simple (a cgroupfs ignores it).
+int write_text(const std::string& path, std::string_view text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return errno;
+  ssize_t n = ::write(fd, text.data(), text.size());
+  int e = n == static_cast<ssize_t>(text.size()) ? 0 : (n < 0 ? errno : EIO);
+  ::close(fd);
+  return e;
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string errno_text(int e) {
+  return strerror(e);
+}
+
+struct Found {
+  std::string own;  // the daemon's own cgroup directory
+  std::string error;
+};
+
+Found find_own(const Probe& probe) {
+  Found f;
+  auto mountinfo = textio::read_file(probe.mountinfo);
+  auto mount = mountinfo ? find_mount(*mountinfo) : std::nullopt;
+  if (!mount) {
+    f.error = "no cgroup2 filesystem is mounted";
+    return f;
+  }
+  auto self = textio::read_file(probe.self_cgroup);
+  auto path = self ? own_path(*self) : std::nullopt;
+  if (!path) {
+    f.error = "this process has no cgroup v2 path in " + probe.self_cgroup;
+    return f;
+  }
+  f.own = *mount + (*path == "/" ? "" : *path);
+  return f;
+}
+
+std::vector<std::string> words_of(const std::string& path) {
+  auto text = textio::read_file(path);
+  return text ? textio::words(*text) : std::vector<std::string>{};
+}
+
+bool has_word(const std::vector<std::string>& words, std::string_view w) {
+  for (const auto& x : words)
+    if (x == w) return true;
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::string> find_mount(std::string_view mountinfo) {
+  // "36 35 0:30 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw": field 5 is the mount
+  // point, the first field after " - " the filesystem type.
+  size_t at = 0;
+  while (at < mountinfo.size()) {
+    size_t end = mountinfo.find('\n', at);
+    if (end == std::string_view::npos) end = mountinfo.size();
+    std::string_view line = mountinfo.substr(at, end - at);
+    at = end + 1;
+    size_t dash = line.find(" - ");
+    if (dash == std::string_view::npos) continue;
+    auto after = textio::words(line.substr(dash + 3));
+    auto before = textio::words(line.substr(0, dash));
+    if (after.empty() || after[0] != "cgroup2" || before.size() < 5) continue;
+    // Octal escapes (\040 for a space) as the kernel writes them.
+    std::string point;
+    const std::string& raw = before[4];
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '\\' && i + 3 < raw.size()) {
+        int v = 0;
+        bool ok = true;
+        for (size_t k = 1; k <= 3; ++k) {
+          char c = raw[i + k];
+          if (c < '0' || c > '7') ok = false;
+          v = v * 8 + (c - '0');
+        }
+        if (ok) {
+          point += static_cast<char>(v);
+          i += 3;
+          continue;
+        }
+      }
+      point += raw[i];
+    }
+    return point;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> own_path(std::string_view self_cgroup) {
+  size_t at = 0;
+  while (at < self_cgroup.size()) {
+    size_t end = self_cgroup.find('\n', at);
+    if (end == std::string_view::npos) end = self_cgroup.size();
+    std::string_view line = self_cgroup.substr(at, end - at);
+    at = end + 1;
+    if (line.starts_with("0::/")) return std::string(line.substr(3));
+  }
+  return std::nullopt;
+}
+
+std::string instance_dir_name(std::string_view group, std::string_view name) {
+  auto escape = [](std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '.' || c == '-') {
+        out += static_cast<char>(c);
+      } else {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", c);
+        out += buf;
+      }
+    }
+    return out;
+  };
+  std::string dir = escape(group) + "@" + escape(name);
+  // NAME_MAX is 255: a longer name keeps its head and gets a hash of the whole.
+  if (dir.size() > 200) {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (unsigned char c : dir) h = (h ^ c) * 1099511628211ull;
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    dir = dir.substr(0, 180) + "~" + buf;
+  }
+  return dir;
+}
+
+std::optional<bool> populated_in(std::string_view events) {
+  auto w = textio::words(events);
+  for (size_t i = 0; i + 1 < w.size(); ++i)
+    if (w[i] == "populated") return w[i + 1] != "0";
+  return std::nullopt;
+}
+
+const char* mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::Disabled:
+      return "disabled";
+    case Mode::Unavailable:
+      return "unavailable";
+    case Mode::Contained:
+      return "contained";
+  }
+  return "?";
+}
+
+std::string Manager::describe(bool enabled, const Probe& probe) {
+  if (!enabled) return "disabled (cgroups=false): process groups only";
+  Found f = find_own(probe);
+  if (!f.error.empty()) return "unavailable (" + f.error + "): process groups only";
+  if (::access((f.own + "/cgroup.procs").c_str(), W_OK) != 0 || ::access(f.own.c_str(), W_OK) != 0)
+    return "unavailable (" + f.own + " is not writable: " + errno_text(errno) +
+           "): process groups only";
+  return "contained: one cgroup per instance under " + f.own;
+}
+
+Manager Manager::detect(bool enabled, const Probe& probe) {
+  Manager m;
+  if (!enabled) {
+    m.reason_ = "cgroups=false";
+    return m;
+  }
+  m.mode_ = Mode::Unavailable;
+  Found f = find_own(probe);
+  if (!f.error.empty()) {
+    m.reason_ = f.error;
+    return m;
+  }
+  pid_t pid = probe.pid ? probe.pid : getpid();
+  std::string root = f.own + "/supervisord." + std::to_string(pid);
+  if (::mkdir(root.c_str(), 0755) != 0 && errno != EEXIST) {
+    m.reason_ = "cannot create " + root + ": " + errno_text(errno);
+    return m;
+  }
+  m.mode_ = Mode::Contained;
+  m.root_ = root;
+  m.has_kill_ = exists(f.own + "/cgroup.kill");
+  // Delegate the limits' controllers down to the instances' cgroups. A cgroup that
+  // enables controllers for its children may hold no process itself, so when ours refuses
+  // (EBUSY: we are in it) the daemon moves into a leaf of its own first, as systemd's
+  // delegation expects (Delegate=yes).
+  auto available = words_of(f.own + "/cgroup.controllers");
+  auto enabled_here = words_of(f.own + "/cgroup.subtree_control");
+  for (const char* c : kControllers) {
+    if (!has_word(available, c)) continue;
+    std::string plus = std::string("+") + c;
+    bool ok = has_word(enabled_here, c) || has_word(enabled_here, plus);
+    if (!ok) {
+      int e = write_text(f.own + "/cgroup.subtree_control", plus);
+      if (e == EBUSY) {
+        std::string leaf = f.own + "/supervisord";
+        ::mkdir(leaf.c_str(), 0755);
+        if (write_text(leaf + "/cgroup.procs", std::to_string(pid)) == 0)
+          e = write_text(f.own + "/cgroup.subtree_control", plus);
+      }
+      ok = e == 0;
+    }
+    if (ok && write_text(root + "/cgroup.subtree_control", plus) == 0) m.controllers_.push_back(c);
+  }
+  return m;
+}
+
+Result<std::string> Manager::prepare(const config::ProcessConfig& config,
+                                     std::vector<std::string>* skipped) {
+  if (!contained())
+    return Result<std::string>::fail("cgroups are " + std::string(mode_name(mode_)));
+  std::string dir = root_ + "/" + instance_dir_name(config.group, config.name);
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    return Result<std::string>::fail("cannot create cgroup " + dir + ": " + errno_text(errno));
+  struct Limit {
+    const char* controller;
+    const char* file;
+    std::string value;
+  };
+  std::vector<Limit> limits;
+  if (config.memory_max >= 0)
+    limits.push_back({"memory", "memory.max", std::to_string(config.memory_max)});
+  if (config.memory_high >= 0)
+    limits.push_back({"memory", "memory.high", std::to_string(config.memory_high)});
+  if (!config.cpu_max.empty()) limits.push_back({"cpu", "cpu.max", config.cpu_max});
+  if (config.pids_max >= 0) limits.push_back({"pids", "pids.max", std::to_string(config.pids_max)});
+  for (const Limit& l : limits) {
+    if (!has_word(controllers_, l.controller)) {
+      if (skipped)
+        skipped->push_back(std::string(l.file) + " (the " + l.controller +
+                           " controller is not delegated to " + root_ + ")");
+      continue;
+    }
+    if (int e = write_text(dir + "/" + l.file, l.value); e != 0)
+      return Result<std::string>::fail("cannot write " + l.value + " to " + dir + "/" + l.file +
+                                       ": " + errno_text(e));
+  }
+  return dir;
+}
+
+bool Manager::populated(const std::string& dir) {
+  auto text = textio::read_file(dir + "/cgroup.events");
+  if (!text) return false;
+  return populated_in(*text).value_or(false);
+}
+
+std::vector<pid_t> Manager::members(const std::string& dir) {
+  std::vector<pid_t> out;
+  for (const auto& w : words_of(dir + "/cgroup.procs")) {
+    long v = std::strtol(w.c_str(), nullptr, 10);
+    if (v > 0) out.push_back(static_cast<pid_t>(v));
+  }
+  return out;
+}
+
+int Manager::signal_all(const std::string& dir, int sig) const {
+  if (sig == SIGKILL && has_kill_) {
+    if (!populated(dir)) return 0;
+    return write_text(dir + "/cgroup.kill", "1") == 0 ? 1 : 0;
+  }
+  int n = 0;
+  for (pid_t p : members(dir))
+    if (::kill(p, sig) == 0) ++n;
+  return n;
+}
+
+bool Manager::remove(const std::string& dir) {
+  return ::rmdir(dir.c_str()) == 0 || errno == ENOENT;
+}
+
+void Manager::close() {
+  if (!contained()) return;
+  if (DIR* d = ::opendir(root_.c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (e->d_type == DT_DIR && e->d_name[0] != '.') remove(root_ + "/" + e->d_name);
+    ::closedir(d);
+  }
+  remove(root_);
+}
+
+}  // namespace cgroup

@@ -1,0 +1,79 @@
+// cgroup.h — cgroup v2 containment (docs/ARCHITECTURE.md#process-trees): finds the v2
+// mount and the daemon's own cgroup, makes one child cgroup per instance under a directory
+// of this daemon's, writes the program's limits there, and answers "is anything of the
+// instance left" (cgroup.events), "who is in it" (cgroup.procs), "kill all of it"
+// (cgroup.kill). Every path goes through `Paths`, so unit tests run against a directory
+// tree of plain files. Must not depend on: libuv, fsm, Process, the Supervisor.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "supervisord/config/model.h"
+
+namespace cgroup {
+
+// Where the files that describe this process are read (a test points them at its own).
+struct Probe {
+  std::string mountinfo = "/proc/self/mountinfo";
+  std::string self_cgroup = "/proc/self/cgroup";
+  pid_t pid = 0;  // 0: getpid()
+};
+
+// The mount point of the cgroup2 filesystem in a /proc/self/mountinfo text; nullopt if none.
+std::optional<std::string> find_mount(std::string_view mountinfo);
+// The v2 path of this process ("0::/a/b" -> "/a/b") in a /proc/self/cgroup text.
+std::optional<std::string> own_path(std::string_view self_cgroup);
+// A cgroup directory name for an instance: group and name with every byte outside
+// [A-Za-z0-9_.-] written %XX, joined by '@' (which the escape never leaves), so two
+// instances never share a directory and no name reaches outside it ("..", "/").
+std::string instance_dir_name(std::string_view group, std::string_view name);
+// "populated 0|1" of a cgroup.events text; nullopt if the line is missing.
+std::optional<bool> populated_in(std::string_view events);
+
+enum class Mode { Disabled, Unavailable, Contained };
+const char* mode_name(Mode mode);  // "disabled", "unavailable", "contained"
+
+class Manager {
+ public:
+  // cgroups=false: Disabled. Otherwise finds the v2 mount and our cgroup and makes this
+  // daemon's directory there; any failure is Unavailable with `reason()` saying why.
+  static Manager detect(bool enabled, const Probe& probe = {});
+  // What detect would say, without creating anything (--check-config).
+  static std::string describe(bool enabled, const Probe& probe = {});
+
+  Mode mode() const { return mode_; }
+  bool contained() const { return mode_ == Mode::Contained; }
+  const std::string& reason() const { return reason_; }
+  const std::string& root() const { return root_; }  // this daemon's directory of instances
+  bool has_kill() const { return has_kill_; }        // the kernel has cgroup.kill
+
+  // The instance's cgroup, made if missing, with the program's limits written (those whose
+  // controller is delegated; the others are named in `skipped`).
+  Result<std::string> prepare(const config::ProcessConfig& config,
+                              std::vector<std::string>* skipped = nullptr);
+  // True while any process is in the cgroup (cgroup.events; a missing file reads empty).
+  static bool populated(const std::string& dir);
+  static std::vector<pid_t> members(const std::string& dir);
+  // Sends `sig` to every member; SIGKILL through cgroup.kill when the kernel has it.
+  // Returns how many were signalled (cgroup.kill: 1 if populated).
+  int signal_all(const std::string& dir, int sig) const;
+  // Removes the cgroup if empty (rmdir); false if it is still there.
+  static bool remove(const std::string& dir);
+  // Removes this daemon's directory (at exit; what is left of instances first).
+  void close();
+
+ private:
+  Mode mode_ = Mode::Disabled;
+  std::string reason_;
+  std::string root_;
+  bool has_kill_ = false;
+  std::vector<std::string> controllers_;  // enabled for the instances' cgroups
+};
+
+}  // namespace cgroup
