@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/text_io.h"
@@ -69,6 +70,17 @@ std::vector<std::string> words_of(const std::string& path) {
   return text ? textio::words(*text) : std::vector<std::string>{};
 }
 
+// The lines of a /proc text, without their '\n'.
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = std::min(text.find('\n', at), text.size());
+    out.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
 bool has_word(const std::vector<std::string>& words, std::string_view w) {
   for (const auto& x : words)
     if (x == w) return true;
@@ -80,12 +92,7 @@ bool has_word(const std::vector<std::string>& words, std::string_view w) {
 std::optional<std::string> find_mount(std::string_view mountinfo) {
   // "36 35 0:30 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw": field 5 is the mount
   // point, the first field after " - " the filesystem type.
-  size_t at = 0;
-  while (at < mountinfo.size()) {
-    size_t end = mountinfo.find('\n', at);
-    if (end == std::string_view::npos) end = mountinfo.size();
-    std::string_view line = mountinfo.substr(at, end - at);
-    at = end + 1;
+  for (std::string_view line : lines_of(mountinfo)) {
     size_t dash = line.find(" - ");
     if (dash == std::string_view::npos) continue;
     auto after = textio::words(line.substr(dash + 3));
@@ -117,14 +124,8 @@ std::optional<std::string> find_mount(std::string_view mountinfo) {
 }
 
 std::optional<std::string> own_path(std::string_view self_cgroup) {
-  size_t at = 0;
-  while (at < self_cgroup.size()) {
-    size_t end = self_cgroup.find('\n', at);
-    if (end == std::string_view::npos) end = self_cgroup.size();
-    std::string_view line = self_cgroup.substr(at, end - at);
-    at = end + 1;
+  for (std::string_view line : lines_of(self_cgroup))
     if (line.starts_with("0::/")) return std::string(line.substr(3));
-  }
   return std::nullopt;
 }
 

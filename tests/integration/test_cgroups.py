@@ -230,3 +230,32 @@ def test_fork_bomb_is_bounded_by_pids_max(daemon_factory, tmp_path):
     del info
     r = d.ctl("stop", "bomb", timeout=20)
     assert r.stdout.strip() == "bomb: stopped"
+
+
+@needs_cgroups
+def test_fallback_when_cgroup2_is_read_only_for_the_daemon(daemon_factory, tmp_path):
+    """The daemon runs in a mount namespace where the cgroup2 mount is read-only (a
+    per-mount flag: the host's mount stays writable): one warning, process groups only."""
+    mount = cgroup2_dir()
+    while not os.path.ismount(mount):
+        mount = os.path.dirname(mount)
+    script = tmp_path / "escaper.py"
+    script.write_text(ESCAPER)
+    out = tmp_path / "escaped"
+    d = daemon_factory(f"[program:esc]\ncommand={sys.executable} {script} {out}\nstartsecs=0\n"
+                       "stopwaitsecs=1\nautorestart=false\n", start=False)
+    d.prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                'mount -o remount,bind,ro "$0" && exec "$@"', mount]
+    d.start()
+    wait_for(lambda: out.exists(), timeout=10, what="the escaped daemon's port file")
+    pid, port = map(int, out.read_text().split())
+    try:
+        log = open(d.logfile).read()
+        assert log.count("cgroups unavailable (cannot create ") == 1, log
+        assert "Read-only file system" in log
+        assert "/supervisord." not in cgroup_of(pid)
+        r = d.ctl("stop", "esc", timeout=20)
+        assert r.stdout.strip() == "esc: stopped", r.stdout + r.stderr
+        assert pid_alive(pid) and not port_free(port)   # today's process-group behaviour
+    finally:
+        kill_pids([pid])
