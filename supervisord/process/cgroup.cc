@@ -6,12 +6,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "common/text_io.h"
@@ -79,6 +82,55 @@ std::vector<std::string_view> lines_of(std::string_view text) {
     at = end + 1;
   }
   return out;
+}
+
+// Removes the empty subdirectories of `dir`, then `dir` if that left it empty.
+void remove_tree(const std::string& dir) {
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (e->d_type == DT_DIR && e->d_name[0] != '.') ::rmdir((dir + "/" + e->d_name).c_str());
+    ::closedir(d);
+  }
+  ::rmdir(dir.c_str());
+}
+
+// What a daemon that crashed left in `own`: supervisord.PID[.N] whose PID is not alive here.
+// Only empty cgroups can be removed, so nothing that still holds a process goes.
+void sweep_dead(const std::string& own) {
+  DIR* d = ::opendir(own.c_str());
+  if (!d) return;
+  std::vector<std::string> dead;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (e->d_type != DT_DIR || !name.starts_with("supervisord.")) continue;
+    long pid = std::strtol(e->d_name + 12, nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      dead.push_back(own + "/" + e->d_name);
+  }
+  ::closedir(d);
+  for (const auto& dir : dead) remove_tree(dir);
+}
+
+// Blocks until `dir`'s cgroup.events says empty, at most `ms` (inotify, no polling).
+void wait_empty(const std::string& dir, int ms) {
+  int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (fd < 0) return;
+  std::string events = dir + "/cgroup.events";
+  ::inotify_add_watch(fd, events.c_str(), IN_MODIFY);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (Manager::populated(dir)) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) > 0) {
+      char buf[4096];
+      while (::read(fd, buf, sizeof buf) > 0) {
+      }
+    }
+  }
+  ::close(fd);
 }
 
 bool has_word(const std::vector<std::string>& words, std::string_view w) {
@@ -198,8 +250,13 @@ Manager Manager::detect(bool enabled, const Probe& probe) {
     return m;
   }
   pid_t pid = probe.pid ? probe.pid : getpid();
-  std::string root = f.own + "/supervisord." + std::to_string(pid);
-  if (::mkdir(root.c_str(), 0755) != 0 && errno != EEXIST) {
+  sweep_dead(f.own);
+  // Ours alone: daemons in other PID namespaces can have the same pid (1 in containers).
+  std::string base = f.own + "/supervisord." + std::to_string(pid), root = base;
+  int made = -1;
+  for (int n = 2; (made = ::mkdir(root.c_str(), 0755)) != 0 && errno == EEXIST && n < 100; ++n)
+    root = base + "." + std::to_string(n);
+  if (made != 0) {
     m.reason_ = "cannot create " + root + ": " + errno_text(errno);
     return m;
   }
@@ -236,6 +293,7 @@ Result<std::string> Manager::prepare(const config::ProcessConfig& config,
   if (!contained())
     return Result<std::string>::fail("cgroups are " + std::string(mode_name(mode_)));
   std::string dir = root_ + "/" + instance_dir_name(config.group, config.name);
+  ::mkdir(root_.c_str(), 0755);  // gone if another daemon's crash sweep found it empty
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     return Result<std::string>::fail("cannot create cgroup " + dir + ": " + errno_text(errno));
   struct Limit {
@@ -296,12 +354,17 @@ bool Manager::remove(const std::string& dir) {
 
 void Manager::close() {
   if (!contained()) return;
+  // The daemon leaves nothing behind: what an instance left (reap_group=false, or a stop
+  // cut short) is killed now, and its cgroup removed once the kernel says it is empty.
   if (DIR* d = ::opendir(root_.c_str())) {
-    while (dirent* e = ::readdir(d))
-      if (e->d_type == DT_DIR && e->d_name[0] != '.') remove(root_ + "/" + e->d_name);
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
+      std::string dir = root_ + "/" + e->d_name;
+      if (populated(dir) && signal_all(dir, SIGKILL) > 0) wait_empty(dir, 2000);
+    }
     ::closedir(d);
   }
-  remove(root_);
+  remove_tree(root_);
 }
 
 }  // namespace cgroup

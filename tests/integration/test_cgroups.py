@@ -73,7 +73,7 @@ needs_cgroups = pytest.mark.skipif(writable_cgroup() is None,
                                    reason="cgroup v2 is not writable here")
 
 
-def start_escaper(daemon_factory, tmp_path, extra_main=""):
+def start_escaper(daemon_factory, tmp_path, extra_main="", extra_program=""):
     script = tmp_path / "escaper.py"
     script.write_text(ESCAPER)
     out = tmp_path / "escaped"
@@ -82,6 +82,7 @@ command={sys.executable} {script} {out}
 startsecs=0
 stopwaitsecs=1
 autorestart=false
+{extra_program}
 """, extra_main=extra_main)
     wait_for(lambda: out.exists(), timeout=10, what="the escaped daemon's port file")
     pid, port = map(int, out.read_text().split())
@@ -145,12 +146,17 @@ def test_stop_reaches_an_escaped_double_forked_daemon(daemon_factory, tmp_path):
 
 @needs_cgroups
 def test_daemon_exit_leaves_nothing_of_a_contained_instance(daemon_factory, tmp_path):
-    d, pid, port = start_escaper(daemon_factory, tmp_path)
+    # reap_group=false: the instance is STOPPED with its escaped daemon still in its
+    # cgroup; the daemon's exit kills it (cgroup.kill) and removes the cgroups.
+    d, pid, port = start_escaper(daemon_factory, tmp_path, extra_program="reap_group=false")
     try:
+        root = os.path.dirname(writable_cgroup() + cgroup_of(pid)[len(cgroup_of(os.getpid()).rstrip("/")):])
+        assert os.path.basename(root) == f"supervisord.{d.proc.pid}"
         d.proc.send_signal(signal.SIGTERM)
-        d.proc.wait(timeout=20)
+        assert d.proc.wait(timeout=20) == 0
         assert not pid_alive(pid)
         assert port_free(port)
+        assert not os.path.exists(root)
     finally:
         kill_pids([pid])
 
