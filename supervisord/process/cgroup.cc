@@ -337,6 +337,14 @@ std::vector<pid_t> Manager::members(const std::string& dir) {
   return out;
 }
 
+int64_t Manager::oom_kills(const std::string& dir) {
+  auto text = textio::read_file(dir + "/memory.events");
+  auto w = text ? textio::words(*text) : std::vector<std::string>{};
+  for (size_t i = 0; i + 1 < w.size(); ++i)
+    if (w[i] == "oom_kill") return std::strtoll(w[i + 1].c_str(), nullptr, 10);
+  return 0;
+}
+
 int Manager::signal_all(const std::string& dir, int sig) const {
   if (sig == SIGKILL && has_kill_) {
     if (!populated(dir)) return 0;

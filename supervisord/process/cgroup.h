@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,8 @@ class Manager {
   // True while any process is in the cgroup (cgroup.events; a missing file reads empty).
   static bool populated(const std::string& dir);
   static std::vector<pid_t> members(const std::string& dir);
+  // memory.events' oom_kill count (0 without the memory controller).
+  static int64_t oom_kills(const std::string& dir);
   // Sends `sig` to every member; SIGKILL through cgroup.kill when the kernel has it.
   // Returns how many were signalled (cgroup.kill: 1 if populated).
   int signal_all(const std::string& dir, int sig) const;

@@ -98,6 +98,10 @@ void Instance::on_output(bool is_stderr, std::string_view bytes) {
 
 void Instance::on_exit(const fsm::ExitInfo& e) {
   diagnosis::ExitRecord rec{e, diagnosis::code_meaning(config().command, e.code())};
+  // Extension (cgroups): memory_max reached, the kernel's OOM killer ended a member.
+  if (int64_t oom = process_->last_oom_kills(); oom > 0)
+    rec.meaning = "OOM killer: " + std::to_string(oom) + " process" + (oom > 1 ? "es" : "") +
+                  " of its cgroup killed at memory_max";
   exits_.push_back(rec);
   if (exits_.size() > kMaxExitRecords) exits_.erase(exits_.begin(), exits_.end() - kMaxExitRecords);
   if (!(e.kind == fsm::ExitInfo::Kind::Stopped ||

@@ -306,6 +306,8 @@ void Process::on_exit(pid_t pid, int wait_status) {
   e.pid = pid;
   e.wait_status = wait_status;
   if (config_->reap_group && pid == facts_.pid) e.group_alive = group_alive(pid);
+  if (pid == facts_.pid)
+    last_oom_kills_ = cgroup_dir_.empty() ? 0 : cgroup::Manager::oom_kills(cgroup_dir_) - oom_base_;
   run(std::move(e));
 }
 
@@ -362,6 +364,7 @@ void Process::join_cgroup(spawn::ExecPlan& plan) {
     if (!dir.ok()) return;
   }
   cgroup_dir_ = *dir;
+  oom_base_ = cgroup::Manager::oom_kills(cgroup_dir_);
   plan.cgroup_procs = cgroup_dir_ + "/cgroup.procs";
 }
 

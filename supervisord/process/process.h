@@ -104,6 +104,9 @@ class Process {
   void set_waiting(std::string text) { waiting_ = std::move(text); }
   // Extension (cgroups): the current run's cgroup directory ("" = not contained).
   const std::string& cgroup_dir() const { return cgroup_dir_; }
+  // Processes of the cgroup the kernel's OOM killer ended during the run whose master
+  // exited last (memory.events oom_kill, counted from the spawn).
+  int64_t last_oom_kills() const { return last_oom_kills_; }
 
  private:
   static constexpr int kStdin = 0, kStdout = 1, kStderr = 2;  // pipes_ indexes
@@ -169,6 +172,8 @@ class Process {
   std::string cgroup_dir_;
   uvx::Handle<uv_fs_event_t> cgroup_watch_;
   bool cgroup_warned_ = false;
+  int64_t oom_base_ = 0;
+  int64_t last_oom_kills_ = 0;
   int pending_closes_ = 0;
   bool closing_ = false;
   std::optional<spawn::ExecPlan> prepared_;  // start()'s plan for the spawn it causes

@@ -151,6 +151,9 @@ TEST_CASE("detect + prepare: controllers delegated, limits written per instance"
   put(*plain + "/cgroup.procs", "12\n34\n");
   CHECK(cgroup::Manager::populated(*plain));
   CHECK(cgroup::Manager::members(*plain) == std::vector<pid_t>{12, 34});
+  CHECK(cgroup::Manager::oom_kills(*plain) == 0);  // no memory controller: no file
+  put(*plain + "/memory.events", "low 0\nhigh 4\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n");
+  CHECK(cgroup::Manager::oom_kills(*plain) == 2);
   // SIGKILL goes through cgroup.kill when the kernel has it (no pid is signalled).
   CHECK(m.signal_all(*plain, SIGKILL) == 1);
   CHECK(slurp(*plain + "/cgroup.kill") == "1");
