@@ -133,6 +133,14 @@ void wait_empty(const std::string& dir, int ms) {
   ::close(fd);
 }
 
+// The number after `key` in a flat-keyed file ("key value" lines); -1 if absent.
+int64_t keyed_value(const std::string& path, std::string_view key) {
+  auto w = words_of(path);
+  for (size_t i = 0; i + 1 < w.size(); i += 2)
+    if (w[i] == key) return std::strtoll(w[i + 1].c_str(), nullptr, 10);
+  return -1;
+}
+
 bool has_word(const std::vector<std::string>& words, std::string_view w) {
   for (const auto& x : words)
     if (x == w) return true;
@@ -338,11 +346,11 @@ std::vector<pid_t> Manager::members(const std::string& dir) {
 }
 
 int64_t Manager::oom_kills(const std::string& dir) {
-  auto text = textio::read_file(dir + "/memory.events");
-  auto w = text ? textio::words(*text) : std::vector<std::string>{};
-  for (size_t i = 0; i + 1 < w.size(); ++i)
-    if (w[i] == "oom_kill") return std::strtoll(w[i + 1].c_str(), nullptr, 10);
-  return 0;
+  return std::max<int64_t>(0, keyed_value(dir + "/memory.events", "oom_kill"));
+}
+
+int64_t Manager::cpu_usec(const std::string& dir) {
+  return keyed_value(dir + "/cpu.stat", "usage_usec");
 }
 
 int Manager::signal_all(const std::string& dir, int sig) const {

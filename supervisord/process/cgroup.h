@@ -63,6 +63,8 @@ class Manager {
   static std::vector<pid_t> members(const std::string& dir);
   // memory.events' oom_kill count (0 without the memory controller).
   static int64_t oom_kills(const std::string& dir);
+  // CPU time of every member, living and gone, in µs (cpu.stat usage_usec; -1 if none).
+  static int64_t cpu_usec(const std::string& dir);
   // Sends `sig` to every member; SIGKILL through cgroup.kill when the kernel has it.
   // Returns how many were signalled (cgroup.kill: 1 if populated).
   int signal_all(const std::string& dir, int sig) const;

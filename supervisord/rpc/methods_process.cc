@@ -87,6 +87,9 @@ Value tree_info(const Instance& inst, const proctree::Snapshot& snap) {
   out.emplace_back("uptime", clamp_int(uptime));
   out.emplace_back("restarts", inst.restarts());
   out.emplace_back("cgroup", p.cgroup_dir());
+  if (!p.cgroup_dir().empty())  // CPU of the whole run, escaped members and gone ones too
+    out.emplace_back("cpu_seconds",
+                     static_cast<double>(cgroup::Manager::cpu_usec(p.cgroup_dir())) / 1e6);
   return Value(std::move(out));
 }
 

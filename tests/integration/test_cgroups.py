@@ -120,6 +120,7 @@ def test_stop_reaches_an_escaped_double_forked_daemon(daemon_factory, tmp_path):
         # status -v counts members from the cgroup: the escaped daemon is a worker.
         tree = d.rpc.supervisor.getAllProcessTreeInfo()[0]
         assert pid in tree["workers"] and tree["cgroup"] == inst
+        assert tree["cpu_seconds"] > 0   # cpu.stat of the whole cgroup
         assert re.search(rf"workers 1 \({pid}\)", d.ctl("status", "-v", "esc").stdout)
         r = d.ctl("stop", "esc", timeout=20)
         assert r.stdout.strip() == "esc: stopped", r.stdout + r.stderr

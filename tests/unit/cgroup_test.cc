@@ -154,6 +154,9 @@ TEST_CASE("detect + prepare: controllers delegated, limits written per instance"
   CHECK(cgroup::Manager::oom_kills(*plain) == 0);  // no memory controller: no file
   put(*plain + "/memory.events", "low 0\nhigh 4\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n");
   CHECK(cgroup::Manager::oom_kills(*plain) == 2);
+  CHECK(cgroup::Manager::cpu_usec(*plain) == -1);
+  put(*plain + "/cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n");
+  CHECK(cgroup::Manager::cpu_usec(*plain) == 1500);
   // SIGKILL goes through cgroup.kill when the kernel has it (no pid is signalled).
   CHECK(m.signal_all(*plain, SIGKILL) == 1);
   CHECK(slurp(*plain + "/cgroup.kill") == "1");
