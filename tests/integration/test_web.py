@@ -88,7 +88,9 @@ def unix_get(d, target, method="GET", headers=(), body=b""):
         head += f"{k}: {v}\r\n"
     if body:
         head += f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
-    raw = raw_request(d.sock, head.encode() + b"\r\n" + body)
+    # Python's daemon answers an action after its next 1 s tick, later under load; the read
+    # ends at Content-Length or close, so a long bound costs nothing when all is well.
+    raw = raw_request(d.sock, head.encode() + b"\r\n" + body, read_timeout=30)
     top, _, rest = raw.partition(b"\r\n\r\n")
     lines = top.decode().split("\r\n")
     status = int(lines[0].split()[1])
