@@ -14,6 +14,9 @@ packages=(
   supervisor python3-pytest python3-pytest-timeout gunicorn python3-flask openssl procps
   # the web interface's browser test (headless chromium through selenium)
   chromium chromium-driver python3-selenium
+  # GET /metrics: promtool checks it, a real Prometheus scrapes it (tests start their own;
+  # policy-rc.d below keeps the package's service from starting)
+  prometheus
 )
 
 missing=()
@@ -29,7 +32,8 @@ SUDO=""
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# policy-rc.d keeps the reference supervisor package from starting its own daemon.
+# policy-rc.d keeps the reference supervisor and prometheus packages from starting their
+# own daemons.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
   $SUDO chmod +x /usr/sbin/policy-rc.d

@@ -105,6 +105,12 @@ EventPool* EventSystem::pool(const std::string& name) {
   return it == pools_.end() ? nullptr : it->second.pool.get();
 }
 
+std::vector<std::pair<std::string, const EventPool*>> EventSystem::pools() const {
+  std::vector<std::pair<std::string, const EventPool*>> out;
+  for (const auto& [name, entry] : pools_) out.emplace_back(name, entry.pool.get());
+  return out;
+}
+
 void EventSystem::group_changed(const Group& g, bool added) {
   const std::string name = g.name();
   if (added) {

@@ -49,6 +49,8 @@ class EventSystem {
 
   Bus& bus() { return bus_; }
   EventPool* pool(const std::string& name);
+  // Every listener pool, by name (metrics: queue depths and drops).
+  std::vector<std::pair<std::string, const EventPool*>> pools() const;
 
  private:
   void maybe_start_ticker();

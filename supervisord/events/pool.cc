@@ -197,6 +197,7 @@ void EventPool::accept(const EventPtr& e, bool head) {
   if (buffer_.size() >= buffer_size_ && !buffer_.empty()) {
     EventPtr dropped = buffer_.front();
     buffer_.pop_front();
+    ++dropped_;
     io_.log(40, "pool " + name_ + " event buffer overflowed, discarding event " +
                     std::to_string(*dropped->serial));
   }

@@ -108,6 +108,7 @@ class EventPool {
 
   ListenerState listener_state(const std::string& listener) const;
   size_t buffered() const { return buffer_.size(); }
+  uint64_t dropped() const { return dropped_; }  // events a full buffer discarded, in all
 
  private:
   struct Listener {
@@ -129,6 +130,7 @@ class EventPool {
   Io io_;
   std::deque<EventPtr> buffer_;
   uint64_t next_pool_serial_ = 0;
+  uint64_t dropped_ = 0;
 };
 
 }  // namespace events

@@ -48,6 +48,7 @@ void SyslogClient::reset() {
   pending_.clear();
   pending_bytes_ = 0;
   dropped_ = 0;
+  dropped_total_ = 0;
   failing_ = false;
 }
 
@@ -122,7 +123,7 @@ bool SyslogClient::send_now_(const std::string& record) {
     int e = errno;
     if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) return false;
     if (e == EMSGSIZE) {  // longer than the socket takes: it never will; counted, not kept
-      ++dropped_;
+      lose(1);
       return true;
     }
     // The syslog daemon went away or restarted (ECONNREFUSED, ENOTCONN): reconnect once.
@@ -136,6 +137,7 @@ void SyslogClient::sent_() {
   if (dropped_ == 0 && !failing_) return;
   unsigned long lost = dropped_;
   dropped_ = 0;
+  dropped_total_ = 0;
   failing_ = false;
   if (lost > 0)
     report("syslog: " + std::to_string(lost) + " record" + (lost == 1 ? "" : "s") +
@@ -155,7 +157,7 @@ void SyslogClient::send(int priority, std::string_view text) {
     return;
   }
   if (pending_bytes_ + record.size() > kMaxPendingBytes) {
-    ++dropped_;
+    lose(1);
     return;
   }
   pending_bytes_ += record.size();
@@ -193,7 +195,7 @@ void SyslogClient::finish(int timeout_ms) {
     pollfd p{fd_, POLLOUT, 0};
     ::poll(&p, 1, static_cast<int>(left));
   }
-  dropped_ += pending_.size();
+  lose(pending_.size());
   pending_.clear();
   pending_bytes_ = 0;
 }

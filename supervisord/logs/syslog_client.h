@@ -51,6 +51,7 @@ class SyslogClient {
 
   // Records dropped since the last report; records and bytes waiting.
   unsigned long dropped() const { return dropped_; }
+  unsigned long dropped_total() const { return dropped_total_; }  // since start (metrics)
   size_t pending() const { return pending_.size(); }
 
   // Calls f(line) for each record a message makes, as Supervisor's syslog handler splits
@@ -78,6 +79,10 @@ class SyslogClient {
                                               // (true: sent, or too long ever to be)
   void sent_();                               // a record went through: report losses
   void report(const std::string& message);
+  void lose(unsigned long n) {
+    dropped_ += n;
+    dropped_total_ += n;
+  }
 
   std::string path_ = "/dev/log";
   std::string ident_;
@@ -85,6 +90,7 @@ class SyslogClient {
   long long next_connect_ = 0;  // monotonic seconds: connect attempts at most once a second
   bool failing_ = false;        // a connection failure was reported; cleared on success
   unsigned long dropped_ = 0;
+  unsigned long dropped_total_ = 0;
   bool reporting_ = false;  // a report may itself go to syslog: no recursion
   std::deque<std::string> pending_;
   size_t pending_bytes_ = 0;

@@ -1,5 +1,6 @@
 #include "supervisord/process/proctree.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@ Snapshot Snapshot::take() {
     p.ppid = st.ppid;
     p.pgid = st.pgid;
     p.rss_kb = st.rss_pages * page_kb;
+    p.cpu_ticks = st.cpu_ticks;
     s.procs_[p.pid] = p;
     s.children_.emplace(p.ppid, p.pid);
   }
@@ -64,6 +66,16 @@ int64_t pss_kb(pid_t pid) {
   return std::strtoll(text->c_str() + at + 5, nullptr, 10);
 }
 
+int open_fds(pid_t pid) {
+  DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (!dir) return -1;
+  int n = 0;
+  while (dirent* e = readdir(dir))
+    if (e->d_name[0] != '.') ++n;
+  closedir(dir);
+  return n;
+}
+
 TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid_t>& workers) {
   TreeMemory m;
   int64_t pss = 0;
@@ -72,6 +84,7 @@ TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid
     const ProcEntry* e = snap.find(p);
     if (!e) return;
     m.rss_kb += e->rss_kb;
+    m.cpu_ticks += e->cpu_ticks;
     int64_t v = pss_kb(p);
     if (v < 0)
       pss_ok = false;

@@ -18,6 +18,7 @@ struct ProcEntry {
   pid_t pgid = 0;
   char state = '?';
   int64_t rss_kb = 0;
+  uint64_t cpu_ticks = 0;  // user + system, clock ticks
 };
 
 // A snapshot of every process visible in /proc.
@@ -37,9 +38,13 @@ class Snapshot {
 // PSS of one process in kB from /proc/PID/smaps_rollup; -1 when unavailable.
 int64_t pss_kb(pid_t pid);
 
+// Open descriptors of one process (entries of /proc/PID/fd); -1 when unreadable.
+int open_fds(pid_t pid);
+
 struct TreeMemory {
   int64_t rss_kb = 0;
-  int64_t pss_kb = -1;  // -1: smaps_rollup unavailable for some member
+  int64_t pss_kb = -1;     // -1: smaps_rollup unavailable for some member
+  uint64_t cpu_ticks = 0;  // user + system CPU of the members alive now
 };
 TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid_t>& workers);
 

@@ -1,6 +1,7 @@
 #include "supervisord/rpc/dispatch.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace rpc {
 
@@ -77,6 +78,20 @@ std::vector<std::string> Dispatcher::names() const {
 }
 
 void Dispatcher::dispatch(const xmlrpc::Call& call, Reply reply) const {
+  if (!observer_) return run(call, std::move(reply));
+  // A name outside the table is reported as "", so a client cannot grow the label set.
+  const std::string& name = call.method;
+  bool known = has(name) || find_system_method(name) != nullptr;
+  run(call,
+      [observer = observer_, method = known ? name : std::string(),
+       began = std::chrono::steady_clock::now(), reply = std::move(reply)](xmlrpc::Response r) {
+        observer(method,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+        reply(std::move(r));
+      });
+}
+
+void Dispatcher::run(const xmlrpc::Call& call, Reply reply) const {
   const std::string& name = call.method;
   const auto& params = call.params;
   auto count_ok = [&](size_t lo, size_t hi) {

@@ -46,8 +46,14 @@ class Dispatcher {
   void dispatch(const xmlrpc::Call& call, Reply reply) const;
   std::vector<std::string> names() const;
   bool has(const std::string& name) const { return methods_.count(name) != 0; }
+  // Told of every call once answered: the method (its table name, "system.*", or "" for
+  // a name not in the table) and the seconds from dispatch to answer (metrics).
+  using Observer = std::function<void(const std::string& method, double seconds)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
 
  private:
+  void run(const xmlrpc::Call& call, Reply reply) const;
+  Observer observer_;
   void multicall(const xmlrpc::Array& params, Reply reply) const;
   std::map<std::string, std::shared_ptr<const Method>> methods_;
 };

@@ -77,15 +77,17 @@ std::string percent_decode(std::string_view s) {
 
 }  // namespace
 
-Handler make_router(uv_loop_t* loop, const Dispatcher& dispatcher, Supervisor& supervisor) {
+Handler make_router(uv_loop_t* loop, const Dispatcher& dispatcher, Supervisor& supervisor,
+                    Handler metrics) {
   auto site = std::make_shared<web::Site>(supervisor);
-  return [loop, &dispatcher, &supervisor, site](const http::Request& req,
-                                                std::shared_ptr<Responder> responder) {
+  return [loop, &dispatcher, &supervisor, site, metrics](const http::Request& req,
+                                                         std::shared_ptr<Responder> responder) {
     std::string path = req.path;
     if (auto q = path.find('?'); q != std::string::npos) path = path.substr(0, q);
     if (path.rfind("/RPC2", 0) == 0) return serve_rpc(dispatcher, supervisor, req, responder);
     if (site->serve(req, responder)) return;  // the web interface (web/site.h)
     if (req.method != "GET") return responder->respond_error(400);
+    if (path == "/metrics" && metrics) return metrics(req, responder);
     if (path == "/mainlogtail") return serve_tail(loop, supervisor.log().path(), responder);
     if (path.rfind("/logtail/", 0) == 0) {
       std::string rest = percent_decode(path.substr(9));

@@ -14,6 +14,7 @@
 #include "supervisord/logs/child_log.h"
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/logs/syslog_client.h"
+#include "supervisord/metrics/collector.h"
 #include "supervisord/process/cgroup.h"
 #include "supervisord/process/reaper.h"
 #include "supervisord/rpc/dispatch.h"
@@ -149,6 +150,11 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   store::Recovery recovery(&loop, store_log);
   events::EventSystem event_system(&loop, supervisor, log);
   rpc::Dispatcher dispatcher;
+  metrics::Collector metrics(supervisor);  // GET /metrics
+  metrics.set_event_system(&event_system);
+  dispatcher.set_observer(
+      [&metrics](const std::string& m, double s) { metrics.observe_rpc(m, s); });
+  state_store.set_on_commit([&metrics](double s) { metrics.observe_store_commit(s); });
 
   RunOutcome outcome = RunOutcome::Shutdown;
   bool stopping = false;
@@ -196,7 +202,11 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   rpc::register_log_methods(dispatcher, supervisor);
   rpc::register_store_methods(dispatcher, state_store, recovery);
   rpc::register_zero_downtime_methods(dispatcher, supervisor, state_store);
-  server.set_handler(rpc::make_router(&loop, dispatcher, supervisor));
+  server.set_handler(
+      rpc::make_router(&loop, dispatcher, supervisor,
+                       [&metrics](const http::Request& r, std::shared_ptr<rpc::Responder> a) {
+                         metrics.serve(r, a);
+                       }));
 
   if (Status st = server.listen(cfg.unix_servers, cfg.inet_servers); !st) {
     server.close();

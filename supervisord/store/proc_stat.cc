@@ -20,13 +20,16 @@ std::optional<ProcStat> parse_proc_stat(const std::string& text) {
   ProcStat st;
   st.pid = static_cast<pid_t>(std::strtol(text.c_str(), nullptr, 10));
   std::vector<std::string> fields = textio::words(std::string_view(text).substr(close + 1));
-  // fields[0] is field 3 (state); starttime is field 22 -> fields[19], rss 24 -> [21].
+  // fields[0] is field 3 (state); utime 14 -> fields[11], stime 15 -> [12], starttime
+  // 22 -> [19], rss 24 -> [21].
   if (fields.size() < 22 || fields[0].size() != 1) return std::nullopt;
   st.state = fields[0][0];
   st.ppid = static_cast<pid_t>(std::strtol(fields[1].c_str(), nullptr, 10));
   st.pgid = static_cast<pid_t>(std::strtol(fields[2].c_str(), nullptr, 10));
   st.start_ticks = std::strtoull(fields[19].c_str(), nullptr, 10);
   st.rss_pages = std::strtoll(fields[21].c_str(), nullptr, 10);
+  st.cpu_ticks = std::strtoull(fields[11].c_str(), nullptr, 10) +
+                 std::strtoull(fields[12].c_str(), nullptr, 10);
   return st;
 }
 

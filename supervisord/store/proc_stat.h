@@ -20,7 +20,8 @@ struct ProcStat {
   pid_t ppid = 0;
   pid_t pgid = 0;
   uint64_t start_ticks = 0;
-  int64_t rss_pages = 0;  // field 24
+  int64_t rss_pages = 0;   // field 24
+  uint64_t cpu_ticks = 0;  // utime + stime (fields 14 and 15), clock ticks
   bool alive() const { return state != 'Z' && state != 'X'; }
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -438,6 +439,7 @@ bool Store::commit_queue() {
                count_queue_.empty() && !clear_previous_queued_ && !end_run_queued_;
   if (empty) return true;
   Statements& s = *stmts_;
+  auto began = std::chrono::steady_clock::now();
   DbStatus st = db_->exec("BEGIN IMMEDIATE");
   if (st) {
     for (const HistoryEntry& h : history_queue_) {
@@ -496,6 +498,8 @@ bool Store::commit_queue() {
     disable(st.error.message);
     return true;
   }
+  if (on_commit_)
+    on_commit_(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
   if (busy_logged_) log(kInfo, "statefile " + options_.path + ": writes resumed");
   if (dropped_history_ > 0)
     log(kWarn, "statefile " + options_.path + ": " + std::to_string(dropped_history_) +

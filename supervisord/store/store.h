@@ -91,6 +91,8 @@ class Store {
   // Runs at the start of every flush, so an adapter can add what it resolved late
   // (a STARTING process's pid is known only once the fork happened).
   void set_before_flush(std::function<void()> fn) { before_flush_ = std::move(fn); }
+  // Told the seconds each committed write transaction took (metrics).
+  void set_on_commit(std::function<void(double seconds)> fn) { on_commit_ = std::move(fn); }
   // Arms the flush for this loop iteration (record_* do it themselves).
   void request_flush();
   // Commits the queue now. false if something stays queued (busy) or the store is off.
@@ -150,6 +152,7 @@ class Store {
   std::map<std::string, int> counts_;
 
   std::function<void()> before_flush_;
+  std::function<void(double)> on_commit_;
   bool in_flush_ = false;
   uvx::Handle<uv_prepare_t> prepare_;
   uvx::Handle<uv_timer_t> retry_;

@@ -1,0 +1,283 @@
+#include "supervisord/metrics/collector.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "common/namespec.h"
+#include "common/text_io.h"
+#include "supervisord/events/event_system.h"
+#include "supervisord/logs/syslog_client.h"
+#include "supervisord/process/group.h"
+#include "supervisord/process/instance.h"
+#include "supervisord/process/proctree.h"
+#include "supervisord/store/proc_stat.h"
+#include "supervisord/supervisor.h"
+
+namespace metrics {
+namespace {
+
+// Exit kinds, as the `kind` label spells them.
+constexpr std::string_view kExitKinds[] = {"expected", "unexpected", "signal", "stopped"};
+
+size_t exit_kind(const fsm::ExitInfo& e) {
+  if (e.kind == fsm::ExitInfo::Kind::Stopped || e.kind == fsm::ExitInfo::Kind::Unhealthy) return 3;
+  if (e.signal() != 0) return 2;
+  return e.expected ? 0 : 1;
+}
+
+// RPC latency: from a status call on a small table (~0.1 ms) to a start that waits for
+// startsecs (seconds).
+const std::vector<double> kRpcBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+// A state-file commit: one fsync-free SQLite transaction, normally well under 10 ms.
+const std::vector<double> kStoreBounds = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                          0.01,   0.025,   0.05,   0.1,   0.25,   1};
+
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Boot time (epoch seconds) from /proc/stat's btime; 0 when unreadable.
+double boot_time() {
+  auto text = textio::read_file("/proc/stat");
+  if (!text) return 0;
+  auto at = text->find("\nbtime ");
+  return at == std::string::npos ? 0 : std::strtod(text->c_str() + at + 7, nullptr);
+}
+
+}  // namespace
+
+void Histogram::observe(double v) {
+  size_t i = 0;
+  while (i < bounds_->size() && v > (*bounds_)[i]) ++i;
+  ++buckets_[i];
+  sum_ += v;
+  ++count_;
+}
+
+Collector::Collector(Supervisor& supervisor)
+    : supervisor_(supervisor), store_commit_(&kStoreBounds), reload_time_(wall_seconds()) {
+  Bus& bus = supervisor.bus();
+  subscriptions_.push_back(bus.subscribe<happened::StateChange>([this](const auto& e) {
+    Counts& c = counts(e.instance.group(), e.instance.name());
+    if (e.to == ProcessState::Starting) ++c.starts;
+    // A spawn that failed leaves the run without a master (fsm: spawn_failed_to_backoff).
+    if (e.to == ProcessState::Backoff && e.from == ProcessState::Starting &&
+        e.instance.process().facts().run_pid == 0)
+      ++c.spawn_errors;
+  }));
+  subscriptions_.push_back(bus.subscribe<happened::Exit>([this](const auto& e) {
+    Counts& c = counts(e.instance.group(), e.instance.name());
+    ++c.exits[exit_kind(e.exit)];
+    if (e.exit.kind == fsm::ExitInfo::Kind::Unhealthy) ++c.liveness_failures;
+  }));
+  subscriptions_.push_back(bus.subscribe<happened::Output>([this](const auto& e) {
+    counts(e.instance.group(), e.instance.name()).output_bytes[e.is_stderr ? 1 : 0] +=
+        e.bytes.size();
+  }));
+}
+
+Collector::~Collector() {
+  for (uint64_t id : subscriptions_) supervisor_.bus().unsubscribe(id);
+}
+
+Collector::Counts& Collector::counts(const std::string& group, const std::string& name) {
+  key_.assign(group);
+  key_ += ':';
+  key_ += name;
+  return counts_[key_];
+}
+
+uint64_t Collector::monotonic(const std::string& key, uint64_t now) {
+  Carried& c = carried_[key];
+  if (now < c.last) c.base += c.last;  // the source was replaced and counts from zero
+  c.last = now;
+  return c.base + now;
+}
+
+void Collector::observe_rpc(const std::string& method, double seconds) {
+  auto it = rpc_.find(method);
+  if (it == rpc_.end()) it = rpc_.emplace(method, Rpc{0, Histogram(&kRpcBounds)}).first;
+  ++it->second.calls;
+  it->second.latency.observe(seconds);
+}
+
+std::string Collector::scrape(Format format) {
+  Writer w(format);
+  const double now = wall_seconds();
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const int64_t page = sysconf(_SC_PAGESIZE);
+  std::vector<const Instance*> all = supervisor_.instances_by_name();
+
+  // ---- per process: the facts ----
+  auto per_process = [&](std::string_view name, Type type, std::string_view help, auto value) {
+    w.family(name, type, help);
+    for (const Instance* i : all) w.sample({{"group", i->group()}, {"name", i->name()}}, value(*i));
+  };
+  per_process("supervisor_process_state", Type::Gauge,
+              "Process state as Supervisor's code: 0 STOPPED, 10 STARTING, 20 RUNNING, 30 "
+              "BACKOFF, 40 STOPPING, 100 EXITED, 200 FATAL, 1000 UNKNOWN.",
+              [](const Instance& i) { return static_cast<double>(static_cast<int>(i.state())); });
+  per_process("supervisor_process_ready", Type::Gauge,
+              "1 when the process is RUNNING (with ready= set: it has reported ready), else 0.",
+              [](const Instance& i) { return i.state() == ProcessState::Running ? 1.0 : 0.0; });
+  per_process("supervisor_process_pid", Type::Gauge, "Pid of the master process, 0 when none.",
+              [](const Instance& i) { return static_cast<double>(i.process().pid()); });
+  per_process("supervisor_process_start_time_seconds", Type::Gauge,
+              "Unix time of the last start, 0 when never started.",
+              [](const Instance& i) { return i.process().facts().laststart_ms / 1000.0; });
+  per_process("supervisor_process_uptime_seconds", Type::Gauge,
+              "Seconds since the last start while RUNNING, else 0.", [now](const Instance& i) {
+                int64_t ms = i.process().facts().laststart_ms;
+                return i.state() == ProcessState::Running && ms > 0 ? now - ms / 1000.0 : 0.0;
+              });
+  auto count_of = [this](const Instance& i) -> const Counts& {
+    return counts(i.group(), i.name());
+  };
+  per_process("supervisor_process_restarts", Type::Counter,
+              "Starts after the first one (automatic restarts and commands alike).",
+              [&](const Instance& i) {
+                uint64_t s = count_of(i).starts;
+                return static_cast<double>(s > 0 ? s - 1 : 0);
+              });
+  per_process("supervisor_process_spawn_errors", Type::Counter,
+              "Spawn attempts that failed before the program ran (fork, exec, setuid, ...).",
+              [&](const Instance& i) { return static_cast<double>(count_of(i).spawn_errors); });
+  per_process("supervisor_process_liveness_failures", Type::Counter,
+              "Restarts because liveness_failures probes in a row failed.", [&](const Instance& i) {
+                return static_cast<double>(count_of(i).liveness_failures);
+              });
+  w.family("supervisor_process_exits", Type::Counter,
+           "Runs that ended, by kind: expected (exit code in exitcodes), unexpected (other exit "
+           "code), signal (killed by a signal it was not sent by a stop), stopped (ended by a "
+           "stop, or a liveness restart).");
+  for (const Instance* i : all) {
+    const Counts& c = count_of(*i);
+    for (size_t k = 0; k < std::size(kExitKinds); ++k)
+      w.sample({{"group", i->group()}, {"name", i->name()}, {"kind", kExitKinds[k]}},
+               static_cast<double>(c.exits[k]));
+  }
+  w.family("supervisor_process_output_bytes", Type::Counter,
+           "Bytes the process wrote to its stdout or stderr pipe, read by supervisord.");
+  for (const Instance* i : all) {
+    const Counts& c = count_of(*i);
+    w.sample({{"group", i->group()}, {"name", i->name()}, {"stream", "stdout"}},
+             static_cast<double>(c.output_bytes[0]));
+    w.sample({{"group", i->group()}, {"name", i->name()}, {"stream", "stderr"}},
+             static_cast<double>(c.output_bytes[1]));
+  }
+
+  // ---- per instance tree: one /proc scan, then the members of each live tree ----
+  struct Tree {
+    const Instance* instance;
+    size_t workers;
+    proctree::TreeMemory mem;
+    int fds;
+  };
+  std::vector<Tree> trees;
+  proctree::Snapshot snap = proctree::Snapshot::take();
+  for (const Instance* i : all) {
+    pid_t master = i->process().pid();
+    if (master <= 0) continue;
+    pid_t pgid = i->process().pgid() > 0 ? i->process().pgid() : master;
+    std::vector<pid_t> workers = snap.workers(master, pgid);
+    Tree t{i, workers.size(), proctree::tree_memory(snap, master, workers), 0};
+    for (pid_t p : workers) t.fds += std::max(proctree::open_fds(p), 0);
+    t.fds += std::max(proctree::open_fds(master), 0);
+    trees.push_back(t);
+  }
+  auto per_tree = [&](std::string_view name, Type type, std::string_view help, auto value) {
+    w.family(name, type, help);
+    for (const Tree& t : trees) {
+      double v = value(t);
+      if (v >= 0) w.sample({{"group", t.instance->group()}, {"name", t.instance->name()}}, v);
+    }
+  };
+  per_tree("supervisor_process_tree_workers", Type::Gauge,
+           "Processes of the tree besides the master: its descendants and the other members of "
+           "its process group.",
+           [](const Tree& t) { return static_cast<double>(t.workers); });
+  per_tree("supervisor_process_tree_resident_memory_bytes", Type::Gauge,
+           "Resident memory (RSS) of the master and its workers, summed.",
+           [](const Tree& t) { return t.mem.rss_kb * 1024.0; });
+  per_tree("supervisor_process_tree_pss_bytes", Type::Gauge,
+           "Proportional set size (PSS) of the master and its workers, summed; absent where "
+           "/proc/PID/smaps_rollup is unreadable.",
+           [](const Tree& t) { return t.mem.pss_kb < 0 ? -1.0 : t.mem.pss_kb * 1024.0; });
+  per_tree("supervisor_process_tree_cpu_seconds", Type::Counter,
+           "User and system CPU of the tree's members alive now (falls when a member exits).",
+           [tick](const Tree& t) { return static_cast<double>(t.mem.cpu_ticks) / tick; });
+  per_tree("supervisor_process_tree_open_fds", Type::Gauge,
+           "Open file descriptors of the master and its workers, summed.",
+           [](const Tree& t) { return static_cast<double>(t.fds); });
+
+  // ---- per group ----
+  w.family("supervisor_group_instances", Type::Gauge, "Instances the group is configured with.");
+  for (const auto& g : supervisor_.groups())
+    w.sample({{"group", g->name()}}, static_cast<double>(g->instances().size()));
+  w.family("supervisor_group_running_instances", Type::Gauge,
+           "Instances of the group that are RUNNING (status --health's ready count).");
+  for (const auto& g : supervisor_.groups()) {
+    int running = 0;
+    for (const auto& i : g->instances()) running += i->state() == ProcessState::Running;
+    w.sample({{"group", g->name()}}, running);
+  }
+
+  // ---- the daemon ----
+  w.family("supervisor_state", Type::Gauge,
+           "supervisord's state code: 2 FATAL, 1 RUNNING, 0 RESTARTING, -1 SHUTDOWN.");
+  w.sample({}, static_cast<int>(supervisor_.state()));
+  w.family("supervisor_reload_time_seconds", Type::Gauge,
+           "Unix time this run of the daemon began (start or reload); counters start at zero "
+           "then.");
+  w.sample({}, reload_time_);
+  if (auto self = store::read_proc_stat(getpid())) {
+    w.family("process_resident_memory_bytes", Type::Gauge, "Resident memory of supervisord.");
+    w.sample({}, static_cast<double>(self->rss_pages * page));
+    w.family("process_cpu_seconds", Type::Counter, "User and system CPU of supervisord.");
+    w.sample({}, static_cast<double>(self->cpu_ticks) / tick);
+    w.family("process_start_time_seconds", Type::Gauge, "Unix time supervisord started.");
+    w.sample({}, boot_time() + static_cast<double>(self->start_ticks) / tick);
+  }
+  w.family("process_open_fds", Type::Gauge, "Open file descriptors of supervisord.");
+  w.sample({}, proctree::open_fds(getpid()));
+
+  w.family("supervisor_rpc_requests", Type::Counter,
+           "XML-RPC calls answered, by method (unknown: a name not in the method table).");
+  for (const auto& [method, r] : rpc_)
+    w.sample({{"method", method.empty() ? "unknown" : method}}, static_cast<double>(r.calls));
+  w.family("supervisor_rpc_request_duration_seconds", Type::Histogram,
+           "Seconds from an XML-RPC call's dispatch to its answer, by method.");
+  for (const auto& [method, r] : rpc_)
+    w.histogram({{"method", method.empty() ? "unknown" : method}}, r.latency.value());
+
+  w.family("supervisor_statefile_commit_duration_seconds", Type::Histogram,
+           "Seconds each state-file write transaction took.");
+  w.histogram({}, store_commit_.value());
+
+  w.family("supervisor_syslog_dropped_records", Type::Counter,
+           "Syslog records dropped because /dev/log could not take them.");
+  w.sample({}, static_cast<double>(logs::SyslogClient::instance().dropped_total()));
+
+  if (events_) {
+    auto pools = events_->pools();
+    w.family("supervisor_event_listener_queue_events", Type::Gauge,
+             "Events waiting in an event listener pool's buffer.");
+    for (const auto& [name, pool] : pools)
+      w.sample({{"pool", name}}, static_cast<double>(pool->buffered()));
+    w.family("supervisor_event_listener_dropped_events", Type::Counter,
+             "Events a full pool buffer discarded (buffer_size).");
+    for (const auto& [name, pool] : pools)
+      w.sample({{"pool", name}}, static_cast<double>(monotonic("pool:" + name, pool->dropped())));
+  }
+  return w.finish();
+}
+
+void Collector::serve(const http::Request& request, std::shared_ptr<rpc::Responder> responder) {
+  Format f = negotiate(request.header("Accept"));
+  responder->respond(200, {{"Content-Type", std::string(content_type(f))}}, scrape(f));
+}
+
+}  // namespace metrics

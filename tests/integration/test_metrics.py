@@ -1,0 +1,247 @@
+"""GET /metrics (extension) with the real thing: promtool accepts what we serve (text
+0.0.4; a real Prometheus 2.x negotiates OpenMetrics), a real Prometheus started here on
+127.0.0.1 scrapes our inet server running a gunicorn-style deployment (masters forking
+workers, tests/helpers/testchild.cc `workers`) and answers PromQL about it: the tree RSS of
+one instance, and the restarts after a SIGKILL of its master. Counters keep counting
+across an update that replaces the instance. The example scrape config and alert rules in
+docs/prometheus/ pass `promtool check config` and `promtool check rules`."""
+import base64
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import urllib.parse
+import urllib.request
+import json
+
+import pytest
+
+from support import TESTCHILD, wait_for, raw_request
+
+PROMETHEUS = shutil.which("prometheus")
+PROMTOOL = shutil.which("promtool")
+DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "prometheus")
+pytestmark = pytest.mark.skipif(not PROMETHEUS or not PROMTOOL,
+                                reason="Debian's prometheus package (scripts/setup.sh)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app(port):
+    """Two instances of a master with 3 workers, and a program that cannot spawn."""
+    return f"""[inet_http_server]
+port=127.0.0.1:{port}
+
+[program:my_app]
+command={TESTCHILD} workers 3
+numprocs=2
+process_name=%(program_name)s_%(process_num)02d
+startsecs=0
+autorestart=true
+
+[program:broken]
+command=/nonexistent/broken
+startretries=0
+"""
+
+
+def metrics(d, accept=None):
+    """(headers text, body) of GET /metrics over the UNIX socket."""
+    extra = f"Accept: {accept}\r\n" if accept else ""
+    raw = raw_request(d.sock, f"GET /metrics HTTP/1.1\r\nHost: x\r\n{extra}\r\n".encode())
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return head.decode(), body.decode()
+
+
+def sample(body, name, **labels):
+    """The value of the one sample of `name` whose labels include `labels`."""
+    for line in body.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            if all(f'{k}="{v}"' in line for k, v in labels.items()):
+                return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no sample {name} {labels}")
+
+
+def running(d, n):
+    return lambda: sum(p["statename"] == "RUNNING"
+                       for p in d.rpc.supervisor.getAllProcessInfo()) == n
+
+
+@pytest.fixture
+def deployment(daemon_factory):
+    port = free_port()
+    d = daemon_factory(app(port))
+    d.port = port
+    wait_for(running(d, 2), what="my_app's 2 instances RUNNING")
+    wait_for(lambda: sample(metrics(d)[1], "supervisor_process_tree_workers",
+                            name="my_app_01") == 3, what="3 workers each")
+    return d
+
+
+def test_promtool_accepts_both_formats_and_the_values_are_right(deployment):
+    d = deployment
+    head, body = metrics(d)
+    assert "Content-Type: text/plain; version=0.0.4; charset=utf-8" in head
+    r = subprocess.run([PROMTOOL, "check", "metrics"], input=body, capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    info = {p["name"]: p for p in d.rpc.supervisor.getAllProcessTreeInfo()}
+    one = info["my_app_01"]
+    assert sample(body, "supervisor_process_pid", name="my_app_01") == one["pid"]
+    assert sample(body, "supervisor_process_state", name="my_app_01") == 20
+    assert sample(body, "supervisor_process_ready", name="my_app_01") == 1
+    rss = sample(body, "supervisor_process_tree_resident_memory_bytes", name="my_app_01")
+    assert rss > 0 and abs(rss - one["rss_kb"] * 1024) <= 0.2 * rss
+    assert sample(body, "supervisor_process_tree_open_fds", name="my_app_01") >= 4 * 3
+    assert sample(body, "supervisor_group_instances", group="my_app") == 2
+    assert sample(body, "supervisor_group_running_instances", group="my_app") == 2
+    assert sample(body, "supervisor_process_spawn_errors_total", name="broken") >= 1
+    assert sample(body, "supervisor_process_state", name="broken") == 200  # FATAL
+    assert sample(body, "supervisor_rpc_requests_total",
+                  method="supervisor.getAllProcessInfo") >= 1
+    assert sample(body, "process_open_fds") > 0
+    # An unknown XML-RPC method does not add a label value of the client's choosing.
+    try:
+        d.rpc.supervisor.noSuchMethod()
+    except Exception:
+        pass
+    body = metrics(d)[1]
+    assert "noSuchMethod" not in body
+    assert sample(body, "supervisor_rpc_requests_total", method="unknown") == 1
+
+    head, om = metrics(d, "application/openmetrics-text;version=1.0.0,text/plain;q=0.5")
+    assert "Content-Type: application/openmetrics-text; version=1.0.0" in head
+    assert om.endswith("# EOF\n")
+    assert "# TYPE supervisor_process_restarts counter\n" in om
+
+
+def test_counters_never_go_backwards_across_update(deployment):
+    d = deployment
+    d.rpc.supervisor.stopProcess("my_app:my_app_01")
+    d.rpc.supervisor.startProcess("my_app:my_app_01")
+    before = metrics(d)[1]
+    restarts = sample(before, "supervisor_process_restarts_total", name="my_app_01")
+    stopped = sample(before, "supervisor_process_exits_total", name="my_app_01", kind="stopped")
+    assert restarts == 1 and stopped == 1
+    # A changed command replaces both instances (a new Instance each).
+    with open(d.conf) as f:
+        text = f.read()
+    with open(d.conf, "w") as f:
+        f.write(text.replace(f"{TESTCHILD} workers 3", f"{TESTCHILD} workers 2"))
+    r = d.ctl("update")
+    assert r.returncode == 0, r.stdout + r.stderr
+    wait_for(running(d, 2), what="replaced instances RUNNING")
+    after = metrics(d)[1]
+    assert sample(after, "supervisor_process_restarts_total", name="my_app_01") == restarts + 1
+    assert sample(after, "supervisor_process_exits_total", name="my_app_01",
+                  kind="stopped") == stopped + 1
+
+
+def test_metrics_needs_the_servers_credentials(daemon_factory):
+    d = daemon_factory(f"[program:a]\ncommand={TESTCHILD} sleep\nstartsecs=0\n",
+                       server_extra="username=u\npassword=p\n")
+    assert b" 401 " in raw_request(d.sock, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    auth = base64.b64encode(b"u:p").decode()
+    raw = raw_request(d.sock, f"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}"
+                              "\r\n\r\n".encode())
+    assert b" 200 " in raw.split(b"\r\n", 1)[0] and b"supervisor_process_state" in raw
+
+
+class Prometheus:
+    """A real Prometheus on 127.0.0.1, its own storage, scraping `target` every second."""
+
+    def __init__(self, tmp_path, target):
+        self.port = free_port()
+        conf = tmp_path / "prometheus.yml"
+        conf.write_text(f"""global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: supervisord
+    static_configs:
+      - targets: ['{target}']
+""")
+        self.log = open(tmp_path / "prometheus.log", "wb")
+        self.proc = subprocess.Popen(
+            [PROMETHEUS, f"--config.file={conf}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+             f"--web.listen-address=127.0.0.1:{self.port}"],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=str(tmp_path))
+
+    def api(self, path, **params):
+        url = f"http://127.0.0.1:{self.port}/api/v1/{path}?" + urllib.parse.urlencode(params)
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return json.load(r)["data"]
+
+    def value(self, query):
+        """The single result of an instant query, None while there is none."""
+        try:
+            result = self.api("query", query=query)["result"]
+        except OSError:
+            return None
+        return float(result[0]["value"][1]) if len(result) == 1 else None
+
+    def stop(self):
+        self.proc.kill()   # by pid: only the one we started
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def test_a_real_prometheus_scrapes_the_trees_and_sees_a_restart(deployment, tmp_path):
+    d = deployment
+    prom = Prometheus(tmp_path, f"127.0.0.1:{d.port}")
+    try:
+        def target_up():
+            try:
+                ts = prom.api("targets")["activeTargets"]
+            except OSError:
+                return False
+            return ts and ts[0]["health"] == "up" and ts
+        wait_for(target_up, timeout=15, interval=0.2, what="prometheus scraping us")
+
+        q_rss = 'supervisor_process_tree_resident_memory_bytes{name="my_app_01"}'
+        rss = wait_for(lambda: prom.value(q_rss), timeout=10, interval=0.2, what="tree RSS")
+        ours = sample(metrics(d)[1], "supervisor_process_tree_resident_memory_bytes",
+                      name="my_app_01")
+        assert rss > 0 and abs(rss - ours) <= 0.2 * ours, (rss, ours)
+
+        pid = d.rpc.supervisor.getProcessInfo("my_app:my_app_01")["pid"]
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: d.rpc.supervisor.getProcessInfo("my_app:my_app_01")["pid"] not in (0, pid)
+                 and running(d, 2)(), what="my_app_01 restarted")
+        q_changes = 'changes(supervisor_process_restarts_total{name="my_app_01"}[1m])'
+        wait_for(lambda: (prom.value(q_changes) or 0) >= 1, timeout=10, interval=0.2,
+                 what="prometheus seeing the restart")
+        q_inc = ('increase(supervisor_process_exits_total'
+                 '{name="my_app_01",kind="signal"}[1m])')
+        wait_for(lambda: (prom.value(q_inc) or 0) >= 1, timeout=10, interval=0.2,
+                 what="the SIGKILL counted as a signal exit")
+    finally:
+        prom.stop()
+
+
+def test_the_shipped_scrape_config_and_alert_rules_pass_promtool(tmp_path):
+    rules = os.path.join(DOCS, "alerts.yml")
+    r = subprocess.run([PROMTOOL, "check", "rules", rules], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 0 and "SUCCESS: 3 rules found" in r.stdout, r.stdout + r.stderr
+    # check config also checks the rule files it names; run it next to a copy of both.
+    shutil.copy(rules, tmp_path / "alerts.yml")
+    shutil.copy(os.path.join(DOCS, "prometheus.yml"), tmp_path / "prometheus.yml")
+    r = subprocess.run([PROMTOOL, "check", "config", str(tmp_path / "prometheus.yml")],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_every_metric_served_is_documented(deployment):
+    body = metrics(deployment)[1]
+    names = {line.split()[2] for line in body.splitlines() if line.startswith("# TYPE ")}
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    readme = open(os.path.join(root, "README.md")).read()
+    man = open(os.path.join(root, "man", "supervisord.8")).read()
+    missing = sorted(n for n in names if f"`{n}" not in readme or f".B {n}\n" not in man)
+    assert len(names) >= 29 and not missing, missing

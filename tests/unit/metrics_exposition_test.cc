@@ -1,0 +1,75 @@
+// metrics_exposition_test.cc — the Prometheus text writer: both formats' HELP/TYPE lines,
+// counters' `_total`, label escaping, numbers, histograms' cumulative buckets, Accept.
+#include <doctest/doctest.h>
+
+#include <limits>
+
+#include "supervisord/metrics/exposition.h"
+
+using namespace metrics;
+
+TEST_CASE("text 0.0.4: a counter's family and samples carry _total") {
+  Writer w(Format::Text004);
+  w.family("x_restarts", Type::Counter, "Restarts.");
+  w.sample({{"group", "g"}, {"name", "n"}}, 3);
+  CHECK(w.finish() ==
+        "# HELP x_restarts_total Restarts.\n# TYPE x_restarts_total counter\n"
+        "x_restarts_total{group=\"g\",name=\"n\"} 3\n");
+}
+
+TEST_CASE("OpenMetrics: the family has no _total, the text ends with # EOF") {
+  Writer w(Format::OpenMetrics);
+  w.family("x_restarts", Type::Counter, "Restarts.");
+  w.sample({}, 1);
+  w.family("x_up", Type::Gauge, "Up.");
+  w.sample({}, 0.5);
+  CHECK(w.finish() ==
+        "# HELP x_restarts Restarts.\n# TYPE x_restarts counter\nx_restarts_total 1\n"
+        "# HELP x_up Up.\n# TYPE x_up gauge\nx_up 0.5\n# EOF\n");
+}
+
+TEST_CASE("label values and help are escaped") {
+  Writer w(Format::Text004);
+  w.family("x", Type::Gauge, "a \\ b\nc");
+  w.sample({{"name", "q\"b\\n\nl"}}, 1);
+  CHECK(w.finish() == "# HELP x a \\\\ b\\nc\n# TYPE x gauge\nx{name=\"q\\\"b\\\\n\\nl\"} 1\n");
+}
+
+TEST_CASE("numbers: integers plain, fractions shortest, special values spelled") {
+  auto text = [](double v) {
+    std::string s;
+    append_value(s, v);
+    return s;
+  };
+  CHECK(text(0) == "0");
+  CHECK(text(-3) == "-3");
+  CHECK(text(1073741824.0 * 8) == "8589934592");
+  CHECK(text(0.1) == "0.1");
+  CHECK(text(1.5e-7) == "1.5e-07");
+  CHECK(text(std::numeric_limits<double>::infinity()) == "+Inf");
+  CHECK(text(-std::numeric_limits<double>::infinity()) == "-Inf");
+  CHECK(text(std::numeric_limits<double>::quiet_NaN()) == "NaN");
+}
+
+TEST_CASE("a histogram's buckets are cumulative and end with +Inf") {
+  std::vector<double> bounds{0.1, 1};
+  uint64_t buckets[] = {2, 0, 1};
+  Writer w(Format::Text004);
+  w.family("x_seconds", Type::Histogram, "Latency.");
+  w.histogram({{"method", "m"}}, {&bounds, buckets, 5.25, 3});
+  CHECK(w.finish() ==
+        "# HELP x_seconds Latency.\n# TYPE x_seconds histogram\n"
+        "x_seconds_bucket{method=\"m\",le=\"0.1\"} 2\n"
+        "x_seconds_bucket{method=\"m\",le=\"1\"} 2\n"
+        "x_seconds_bucket{method=\"m\",le=\"+Inf\"} 3\n"
+        "x_seconds_sum{method=\"m\"} 5.25\n"
+        "x_seconds_count{method=\"m\"} 3\n");
+}
+
+TEST_CASE("Accept picks OpenMetrics only when asked for") {
+  CHECK(negotiate("") == Format::Text004);
+  CHECK(negotiate("text/plain;version=0.0.4;q=0.5,*/*;q=0.1") == Format::Text004);
+  CHECK(negotiate("application/openmetrics-text;version=1.0.0,text/plain;q=0.5") ==
+        Format::OpenMetrics);
+  CHECK(content_type(Format::Text004) == "text/plain; version=0.0.4; charset=utf-8");
+}
