@@ -1,6 +1,7 @@
 #include "supervisord/process/proctree.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,7 @@ Snapshot Snapshot::take() {
     p.cpu_ticks = st.cpu_ticks;
     s.procs_[p.pid] = p;
     s.children_.emplace(p.ppid, p.pid);
+    s.members_.emplace(p.pgid, p.pid);
   }
   return s;
 }
@@ -47,9 +49,11 @@ std::vector<pid_t> Snapshot::workers(pid_t root, pid_t pgid) const {
       if (out.insert(it->second).second) stack.push_back(it->second);
     }
   }
-  if (pgid > 0)
-    for (const auto& [pid, e] : procs_)
-      if (e.pgid == pgid && pid != root) out.insert(pid);
+  if (pgid > 0) {
+    auto [lo, hi] = members_.equal_range(pgid);
+    for (auto it = lo; it != hi; ++it)
+      if (it->second != root) out.insert(it->second);
+  }
   std::vector<pid_t> v;
   for (pid_t p : out) {
     const ProcEntry* e = find(p);
@@ -67,7 +71,12 @@ int64_t pss_kb(pid_t pid) {
 }
 
 int open_fds(pid_t pid) {
-  DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  std::string path = "/proc/" + std::to_string(pid) + "/fd";
+  // Linux 6.2 and later give the count as the directory's size: one stat, no listing.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  if (st.st_size > 0) return static_cast<int>(st.st_size);
+  DIR* dir = opendir(path.c_str());
   if (!dir) return -1;
   int n = 0;
   while (dirent* e = readdir(dir))

@@ -33,6 +33,7 @@ class Snapshot {
  private:
   std::map<pid_t, ProcEntry> procs_;
   std::multimap<pid_t, pid_t> children_;
+  std::multimap<pid_t, pid_t> members_;  // pgid -> pid
 };
 
 // PSS of one process in kB from /proc/PID/smaps_rollup; -1 when unavailable.

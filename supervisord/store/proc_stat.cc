@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 
@@ -12,24 +13,41 @@ namespace store {
 
 std::optional<ProcStat> parse_proc_stat(const std::string& text) {
   // "pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
-  //  utime stime cutime cstime priority nice threads itrealvalue starttime ..."
-  // comm is whatever the program set: the last ')' ends it.
+  //  utime stime cutime cstime priority nice threads itrealvalue starttime vsize rss ..."
+  // comm is whatever the program set: the last ')' ends it. A scrape parses one per
+  // process on the machine: the fields are views, nothing is allocated.
   auto open = text.find('(');
   auto close = text.rfind(')');
   if (open == std::string::npos || close == std::string::npos || close < open) return std::nullopt;
-  ProcStat st;
-  st.pid = static_cast<pid_t>(std::strtol(text.c_str(), nullptr, 10));
-  std::vector<std::string> fields = textio::words(std::string_view(text).substr(close + 1));
   // fields[0] is field 3 (state); utime 14 -> fields[11], stime 15 -> [12], starttime
   // 22 -> [19], rss 24 -> [21].
-  if (fields.size() < 22 || fields[0].size() != 1) return std::nullopt;
+  constexpr size_t kNeeded = 22;
+  std::string_view fields[kNeeded];
+  size_t n = 0;
+  std::string_view rest = std::string_view(text).substr(close + 1);
+  while (n < kNeeded) {
+    size_t b = rest.find_first_not_of(" \t\n");
+    if (b == std::string_view::npos) break;
+    size_t e = rest.find_first_of(" \t\n", b);
+    fields[n++] = rest.substr(b, e == std::string_view::npos ? e : e - b);
+    if (e == std::string_view::npos) break;
+    rest.remove_prefix(e);
+  }
+  if (n < kNeeded || fields[0].size() != 1) return std::nullopt;
+  auto num = [](std::string_view f, auto& out) {
+    std::from_chars(f.data(), f.data() + f.size(), out);
+  };
+  ProcStat st;
+  num(std::string_view(text).substr(0, open), st.pid);
   st.state = fields[0][0];
-  st.ppid = static_cast<pid_t>(std::strtol(fields[1].c_str(), nullptr, 10));
-  st.pgid = static_cast<pid_t>(std::strtol(fields[2].c_str(), nullptr, 10));
-  st.start_ticks = std::strtoull(fields[19].c_str(), nullptr, 10);
-  st.rss_pages = std::strtoll(fields[21].c_str(), nullptr, 10);
-  st.cpu_ticks = std::strtoull(fields[11].c_str(), nullptr, 10) +
-                 std::strtoull(fields[12].c_str(), nullptr, 10);
+  num(fields[1], st.ppid);
+  num(fields[2], st.pgid);
+  num(fields[19], st.start_ticks);
+  num(fields[21], st.rss_pages);
+  uint64_t utime = 0, stime = 0;
+  num(fields[11], utime);
+  num(fields[12], stime);
+  st.cpu_ticks = utime + stime;
   return st;
 }
 

@@ -58,13 +58,13 @@ def metrics(d, accept=None):
     return head.decode(), body.decode()
 
 
-def sample(body, name, **labels):
-    """The value of the one sample of `name` whose labels include `labels`."""
+def sample(body, metric, **labels):
+    """The value of the one sample of `metric` whose labels include `labels`."""
     for line in body.splitlines():
-        if line.startswith(name + "{") or line.startswith(name + " "):
+        if line.startswith(metric + "{") or line.startswith(metric + " "):
             if all(f'{k}="{v}"' in line for k, v in labels.items()):
                 return float(line.rsplit(" ", 1)[1])
-    raise AssertionError(f"no sample {name} {labels}")
+    raise AssertionError(f"no sample {metric} {labels}")
 
 
 def running(d, n):

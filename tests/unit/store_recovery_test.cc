@@ -156,7 +156,7 @@ Run recover(std::vector<InstanceRecord> records, bool pidfd = true) {
 
 TEST_CASE("parse_proc_stat: comm with spaces and parentheses") {
   auto st = store::parse_proc_stat(
-      "1234 (a (b) c) S 1 1234 1234 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 98765 1000 10 "
+      "1234 (a (b) c) S 1 1234 1234 0 -1 4194560 100 0 0 0 7 5 0 0 20 0 1 0 98765 1000 10 "
       "18446744073709551615");
   REQUIRE(st);
   CHECK(st->pid == 1234);
@@ -164,6 +164,8 @@ TEST_CASE("parse_proc_stat: comm with spaces and parentheses") {
   CHECK(st->ppid == 1);
   CHECK(st->pgid == 1234);
   CHECK(st->start_ticks == 98765);
+  CHECK(st->cpu_ticks == 12);  // utime + stime
+  CHECK(st->rss_pages == 10);
   CHECK_FALSE(store::parse_proc_stat("garbage"));
 }
 
