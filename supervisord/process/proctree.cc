@@ -10,7 +10,6 @@
 #include <set>
 #include <string>
 
-#include "common/text_io.h"
 #include "supervisord/store/proc_stat.h"
 
 namespace proctree {
@@ -63,7 +62,7 @@ std::vector<pid_t> Snapshot::workers(pid_t root, pid_t pgid) const {
 }
 
 int64_t pss_kb(pid_t pid) {
-  auto text = textio::read_file("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  auto text = store::read_proc_record("/proc/" + std::to_string(pid) + "/smaps_rollup");
   if (!text) return -1;
   auto at = text->find("\nPss:");
   if (at == std::string::npos) return -1;

@@ -2,7 +2,10 @@
 #include "supervisord/store/proc_stat.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -51,9 +54,28 @@ std::optional<ProcStat> parse_proc_stat(const std::string& text) {
   return st;
 }
 
+std::optional<std::string> read_proc_record(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    text.append(buf, static_cast<size_t>(n));
+    if (static_cast<size_t>(n) < sizeof buf) break;
+  }
+  ::close(fd);
+  return text;
+}
+
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
   if (pid <= 0) return std::nullopt;
-  auto text = textio::read_file("/proc/" + std::to_string(pid) + "/stat");
+  auto text = read_proc_record("/proc/" + std::to_string(pid) + "/stat");
   if (!text) return std::nullopt;
   return parse_proc_stat(*text);
 }

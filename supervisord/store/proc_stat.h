@@ -27,6 +27,10 @@ struct ProcStat {
 
 // Parses one /proc/PID/stat text (the comm field may hold spaces and parentheses).
 std::optional<ProcStat> parse_proc_stat(const std::string& text);
+// A /proc file made of one record (PID/stat, PID/smaps_rollup): procfs hands a whole record
+// to one read, so a read shorter than the buffer is the end: open, read, close, where a
+// generic reader needs a second read to see EOF (a scrape makes one per process).
+std::optional<std::string> read_proc_record(const std::string& path);
 // nullopt when the pid does not exist (or /proc is unreadable).
 std::optional<ProcStat> read_proc_stat(pid_t pid);
 // Every process /proc lists (zombies included), in /proc order.
