@@ -57,20 +57,15 @@ std::optional<ProcStat> parse_proc_stat(const std::string& text) {
 std::optional<std::string> read_proc_record(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  std::string text;
   char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return std::nullopt;
-    }
-    text.append(buf, static_cast<size_t>(n));
-    if (static_cast<size_t>(n) < sizeof buf) break;
-  }
+  ssize_t n;
+  do n = ::read(fd, buf, sizeof buf);
+  while (n < 0 && errno == EINTR);
   ::close(fd);
-  return text;
+  if (n < 0) return std::nullopt;
+  // A record larger than the buffer: read it again, whole.
+  if (static_cast<size_t>(n) == sizeof buf) return textio::read_file(path);
+  return std::string(buf, static_cast<size_t>(n));
 }
 
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
