@@ -10,7 +10,7 @@
 #include "supervisord/rpc/util.h"
 #include "supervisord/supervisor.h"
 #include "supervisord/zero_downtime/rollout.h"
-#include "supervisord/zero_downtime/scaling.h"
+#include "supervisord/zero_downtime/scale_group.h"
 
 namespace rpc {
 namespace {
@@ -73,72 +73,30 @@ void register_zero_downtime_methods(Dispatcher& d, Supervisor& s, store::Store& 
          "@param int pause     Seconds to wait between batches (default 0)\n"
          "@return struct result  {ok: bool, lines: the lines supervisorctl prints}"});
 
-  d.add("supervisor.scaleGroup",
-        {[&s, &store, running](const Array& a, Reply reply) {
-           if (!running(reply)) return;
-           if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
-           std::string count_text = a[1].is_int()      ? std::to_string(a[1].as_int())
-                                    : a[1].is_string() ? a[1].as_string()
-                                                       : "";
-           const std::string name = a[0].as_string();
-           Group* g = s.find_group(name);
-           if (!g) return reply(bad_name(name));
-           auto base = config::scale_base(g->config());
-           if (!base)
-             return reply(
-                 fault(Fault::Failed, "scale needs a group made of one [program:x] section"));
-           int current = static_cast<int>(g->instances().size());
-           auto target = scaling::parse_count(count_text, current);
-           if (!target) return reply(fault(Fault::BadArguments, target.error()));
-           if (*target < 1 || *target > 1000)
-             return reply(fault(Fault::BadArguments, "count must be between 1 and 1000"));
-           // The group again with the new count, from the text it was loaded from: other
-           // changes pending in the file wait for update.
-           auto rescaled = config::rescale(g->config(), *target);
-           if (!rescaled) return reply(fault(Fault::BadArguments, rescaled.error()));
-           std::shared_ptr<const config::GroupConfig> ngc = *rescaled;
-           const int file_numprocs = base->numprocs;
-           scaling::remember(store, base->program, *target, file_numprocs);
-           // Only this group moves to the new config; other pending file changes wait for update.
-           auto merged = std::make_shared<config::Config>(s.config());
-           bool replaced = false;
-           for (auto& gc : merged->groups)
-             if (gc->name == name) gc = ngc, replaced = true;
-           if (!replaced) merged->groups.push_back(ngc);
-           config::Diff df = s.reread(merged);
-           std::vector<std::string> lines;
-           int now = static_cast<int>(ngc->processes.size());
-           lines.push_back(name + ": scaled " + std::to_string(current) + " -> " +
-                           std::to_string(now) +
-                           (now == file_numprocs ? " (numprocs of the config file)" : ""));
-           s.log().info("scaling " + name + " from " + std::to_string(current) + " to " +
-                        std::to_string(now));
-           for (size_t i = 0; i < df.changed.size(); ++i) {
-             if (df.changed[i] != name) continue;
-             const config::ProcessDiff& pd = df.processes[i];
-             for (auto& n : pd.added) lines.push_back(name + ":" + n + ": added");
-             for (auto& n : pd.removed) lines.push_back(name + ":" + n + ": removed");
-             for (auto& n : pd.changed)
-               lines.push_back(name + ":" + n + ": updated (its config file section changed)");
-           }
-           // Scaling up starts the new processes whatever their autostart says.
-           Supervisor::ApplyOptions options;
-           options.only = {name};
-           options.start_added = true;
-           s.apply(df, std::move(options), [reply, lines, now](auto) {
-             reply(Value(Struct{{"ok", true}, {"count", now}, {"lines", lines_value(lines)}}));
-           });
-         },
-         2,
-         2,
-         {"struct", "string", "string"},
-         "Extension. Set the number of processes of a group made of one [program:x]: 'N', '+N'\n"
-         "or '-N'. Only the difference is started or stopped (the lowest process_num are kept);\n"
-         "the count is kept in the state file across reread/update and restarts until the\n"
-         "config file's numprocs changes.\n\n"
-         "@param string name   Group name\n"
-         "@param string count  N, +N or -N\n"
-         "@return struct result  {ok, count, lines}"});
+  d.add(
+      "supervisor.scaleGroup",
+      {[&s, &store, running](const Array& a, Reply reply) {
+         if (!running(reply)) return;
+         if (!a[0].is_string()) return reply(fault(Fault::IncorrectParameters));
+         std::string count_text = a[1].is_int()      ? std::to_string(a[1].as_int())
+                                  : a[1].is_string() ? a[1].as_string()
+                                                     : "";
+         scaling::scale_group(s, store, a[0].as_string(), count_text, [reply](scaling::Scaled r) {
+           if (r.status.fault == Fault::BadName) return reply(bad_name(r.status.detail));
+           if (!r.status.ok()) return reply(fault(r.status.fault, r.status.detail));
+           reply(Value(Struct{{"ok", true}, {"count", r.count}, {"lines", lines_value(r.lines)}}));
+         });
+       },
+       2,
+       2,
+       {"struct", "string", "string"},
+       "Extension. Set the number of processes of a group made of one [program:x]: 'N', '+N'\n"
+       "or '-N'. Only the difference is started or stopped (the lowest process_num are kept);\n"
+       "the count is kept in the state file across reread/update and restarts until the\n"
+       "config file's numprocs changes.\n\n"
+       "@param string name   Group name\n"
+       "@param string count  N, +N or -N\n"
+       "@return struct result  {ok, count, lines}"});
 }
 
 }  // namespace rpc

@@ -8,7 +8,6 @@
 #include "supervisord/logs/follower.h"
 #include "supervisord/rpc/util.h"
 #include "supervisord/supervisor.h"
-#include "supervisord/web/site.h"
 
 namespace rpc {
 namespace {
@@ -78,8 +77,9 @@ std::string percent_decode(std::string_view s) {
 }  // namespace
 
 Handler make_router(uv_loop_t* loop, const Dispatcher& dispatcher, Supervisor& supervisor,
-                    Handler metrics) {
+                    Handler metrics, web::Site::Scale scale) {
   auto site = std::make_shared<web::Site>(supervisor);
+  site->set_scale(std::move(scale));
   return [loop, &dispatcher, &supervisor, site, metrics](const http::Request& req,
                                                          std::shared_ptr<Responder> responder) {
     std::string path = req.path;

@@ -10,14 +10,16 @@
 
 #include "supervisord/rpc/dispatch.h"
 #include "supervisord/rpc/responder.h"
+#include "supervisord/web/site.h"
 
 class Supervisor;
 
 namespace rpc {
 
 // The handler to give Server::set_handler. `dispatcher` and `supervisor` outlive it.
-// `metrics`, when given, answers GET /metrics (the metrics room's Collector).
+// `metrics`, when given, answers GET /metrics (the metrics room's Collector); `scale`,
+// when given, is how the web page's Scale form scales a group (web::Site::set_scale).
 Handler make_router(uv_loop_t* loop, const Dispatcher& dispatcher, Supervisor& supervisor,
-                    Handler metrics = {});
+                    Handler metrics = {}, web::Site::Scale scale = {});
 
 }  // namespace rpc

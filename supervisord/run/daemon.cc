@@ -34,6 +34,7 @@
 #include "supervisord/supervisor.h"
 #include "supervisord/uvx/handle.h"
 #include "supervisord/zero_downtime/rollout.h"
+#include "supervisord/zero_downtime/scale_group.h"
 #include "supervisord/zero_downtime/scaling.h"
 
 namespace {
@@ -202,11 +203,20 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   rpc::register_log_methods(dispatcher, supervisor);
   rpc::register_store_methods(dispatcher, state_store, recovery);
   rpc::register_zero_downtime_methods(dispatcher, supervisor, state_store);
-  server.set_handler(
-      rpc::make_router(&loop, dispatcher, supervisor,
-                       [&metrics](const http::Request& r, std::shared_ptr<rpc::Responder> a) {
-                         metrics.serve(r, a);
-                       }));
+  server.set_handler(rpc::make_router(
+      &loop, dispatcher, supervisor,
+      [&metrics](const http::Request& r, std::shared_ptr<rpc::Responder> a) {
+        metrics.serve(r, a);
+      },
+      [&](const std::string& group, const std::string& count,
+          std::function<void(std::string)> done) {
+        scaling::scale_group(
+            supervisor, state_store, group, count, [group, done](scaling::Scaled r) {
+              done(r.status.ok() ? r.lines.front()
+                                 : "ERROR: Group " + group + ": " +
+                                       fault_string(r.status.fault, r.status.detail));
+            });
+      }));
 
   if (Status st = server.listen(cfg.unix_servers, cfg.inet_servers); !st) {
     server.close();

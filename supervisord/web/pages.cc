@@ -161,6 +161,12 @@ std::string render_group_row(const Group& g, const PageContext& c) {
   button(out, "grouprestart", "Restart all");
   button(out, "rollout", "Rolling restart");
   button(out, "groupstop", "Stop all", "warn");
+  if (c.can_scale) {
+    out += "<input class=\"count\" type=\"number\" name=\"count\" min=\"1\" max=\"1000\" value=\"";
+    out += std::to_string(total);
+    out += "\" aria-label=\"instances\">";
+    button(out, "groupscale", "Scale");
+  }
   out += "</form></td></tr>";
   return out;
 }

@@ -17,9 +17,10 @@ namespace web {
 
 // What every page needs besides the process table.
 struct PageContext {
-  std::string token;    // the anti-forgery token the forms carry
-  std::string message;  // the status line (?message=), "" for none
-  int64_t now = 0;      // epoch seconds
+  std::string token;       // the anti-forgery token the forms carry
+  std::string message;     // the status line (?message=), "" for none
+  int64_t now = 0;         // epoch seconds
+  bool can_scale = false;  // group rows get a Scale form (the daemon gave a way to scale)
 };
 
 std::string render_status(const Supervisor& s, const PageContext& c);

@@ -119,9 +119,15 @@ void redirect(const std::shared_ptr<Responder>& r, const std::string& base,
 }
 
 // The action of index.html; false for an unknown one (the caller answers 500).
-bool act(Supervisor& s, const std::string& action, const Form& form,
+bool act(Supervisor& s, const Site::Scale& scale, const std::string& action, const Form& form,
          const std::shared_ptr<Responder>& r, const std::string& base) {
   auto done = [r, base](const std::string& m) { redirect(r, base, m); };
+  if (action == "groupscale" && scale) {
+    std::string g = form_value(form, "group").value_or("");
+    if (!s.find_group(g)) return done("No such group named " + g), true;
+    scale(g, form_value(form, "count").value_or(""), done);
+    return true;
+  }
   if (action == "refresh") return done("Page refreshed at " + ctime_now()), true;
   if (action == "stopall") {
     s.stop(Selector::all(), true,
@@ -319,10 +325,11 @@ bool Site::serve(const http::Request& req, const std::shared_ptr<Responder>& r) 
   if (action && !action->empty()) {
     std::string_view host = req.header("Host");
     std::string base = host.empty() ? "" : "http://" + std::string(host);
-    if (!act(s_, *action, *form, r, base)) r->respond_error(500);
+    if (!act(s_, scale_, *action, *form, r, base)) r->respond_error(500);
     return true;
   }
-  PageContext c{token_, form_value(*form, "message").value_or(""), std::time(nullptr)};
+  PageContext c{token_, form_value(*form, "message").value_or(""), std::time(nullptr),
+                bool(scale_)};
   r->respond(200, html, render_status(s_, c));
   return true;
 }
@@ -338,7 +345,7 @@ void Site::serve_events(const std::shared_ptr<Responder>& r) {
     // One rendering per change, written to every open page.
     subscriptions_.push_back(
         bus.subscribe<happened::StateChange>([this](const happened::StateChange& e) {
-          PageContext c{token_, "", std::time(nullptr)};
+          PageContext c{token_, "", std::time(nullptr), bool(scale_)};
           std::string out = sse("row", render_process_row(e.instance, c));
           if (const Group* g = s_.find_group(e.instance.group()))
             if (std::string row = render_group_row(*g, c); !row.empty()) out += sse("row", row);

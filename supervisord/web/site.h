@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,13 @@ class Site : public std::enable_shared_from_this<Site> {
 
   const std::string& token() const { return token_; }
 
+  // How the Scale form of a group row scales: (group, "N"|"+N"|"-N", done(message)).
+  // The composition root gives it (scaling needs the store, which this room must not
+  // know); without it the rows have no Scale form.
+  using Scale = std::function<void(const std::string& group, const std::string& count,
+                                   std::function<void(std::string message)> done)>;
+  void set_scale(Scale scale) { scale_ = std::move(scale); }
+
  private:
   void serve_events(const std::shared_ptr<rpc::Responder>& r);
   void broadcast(const std::string& event);
@@ -37,6 +45,7 @@ class Site : public std::enable_shared_from_this<Site> {
 
   Supervisor& s_;
   std::string token_;
+  Scale scale_;
   std::vector<std::weak_ptr<rpc::Responder>> streams_;
   std::vector<uint64_t> subscriptions_;  // Bus ids, held while a stream is open
 };

@@ -194,6 +194,34 @@ def test_group_actions(site):
     assert message_of(hdrs["location"]) == "No such group named nope"
 
 
+def test_group_scale_form(site):
+    """The group row's Scale form (a POST carrying the token) scales as `supervisorctl scale`
+    does: only the difference is started or stopped, and a bad count changes nothing."""
+    page = unix_get(site, "/")[2]
+    assert 'name="count"' in page and 'value="groupscale"' in page
+    token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
+    web = lambda: {i["name"]: i["pid"] for i in site.rpc.supervisor.getAllProcessInfo()
+                   if i["group"] == "web"}
+    before = web()
+
+    def scale(count):
+        status, hdrs, _ = unix_get(site, "/index.html", method="POST",
+                                   body=f"group=web&action=groupscale&count={count}"
+                                        f"&token={token}".encode())
+        assert status == 301
+        return message_of(hdrs["location"])
+
+    assert scale("4") == "web: scaled 3 -> 4"
+    after = web()
+    assert len(after) == 4 and all(after[n] == before[n] for n in before)
+    wait_for(lambda: state(site, "web:web_03") == "RUNNING", what="web_03 started")
+    assert scale("0") == "ERROR: Group web: BAD_ARGUMENTS: count must be between 1 and 1000"
+    assert len(web()) == 4
+    assert scale("-1") == "web: scaled 4 -> 3 (numprocs of the config file)"
+    assert web() == before
+    assert "3/3 ready" in unix_get(site, "/")[2]
+
+
 def test_messages_match_python_supervisor(tmp_path):
     """The same action links against Python Supervisor 4.2.5: the same status and message."""
     body = f"[program:y]\ncommand={TESTCHILD} sleep\nstartsecs=0\n"
