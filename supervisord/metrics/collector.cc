@@ -181,8 +181,7 @@ std::string Collector::scrape(Format format) {
   for (const Instance* i : all) {
     pid_t master = i->process().pid();
     if (master <= 0) continue;
-    pid_t pgid = i->process().pgid() > 0 ? i->process().pgid() : master;
-    std::vector<pid_t> workers = snap.workers(master, pgid);
+    std::vector<pid_t> workers = i->workers(snap);
     Tree t{i, workers.size(), proctree::tree_memory(snap, master, workers), 0};
     for (pid_t p : workers) t.fds += std::max(proctree::open_fds(p), 0);
     t.fds += std::max(proctree::open_fds(master), 0);

@@ -1,9 +1,12 @@
 #include "supervisord/process/instance.h"
 
+#include <algorithm>
+
 #include "common/invariant.h"
 #include "supervisord/events/bus.h"
 #include "supervisord/logs/child_log.h"
 #include "supervisord/logs/daemon_log.h"
+#include "supervisord/process/cgroup.h"
 
 Instance::Instance(const Context& context, std::shared_ptr<const config::ProcessConfig> config)
     : bus_(context.bus), log_(context.log) {
@@ -158,4 +161,18 @@ void Instance::retire() {
 
 void Instance::close(std::function<void()> done) {
   process_->close(std::move(done));
+}
+
+std::vector<pid_t> Instance::workers(const proctree::Snapshot& snap) const {
+  const Process& p = process();
+  const pid_t master = p.pid();
+  std::vector<pid_t> out;
+  if (master > 0) out = snap.workers(master, p.pgid() > 0 ? p.pgid() : master);
+  if (!p.cgroup_dir().empty()) {
+    for (pid_t m : cgroup::Manager::members(p.cgroup_dir()))
+      if (m != master && snap.find(m)) out.push_back(m);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }

@@ -17,6 +17,7 @@
 #include "supervisord/process/bus.h"
 #include "supervisord/process/diagnosis.h"
 #include "supervisord/process/process.h"
+#include "supervisord/process/proctree.h"
 
 namespace logs {
 class ChildLog;
@@ -69,6 +70,12 @@ class Instance {
   const diagnosis::OutputTail& tail() const { return tail_; }
   const std::vector<diagnosis::ExitRecord>& exits() const { return exits_; }
   int restarts() const { return spawns_ > 0 ? spawns_ - 1 : 0; }
+  // The processes of this instance besides its master, sorted, alive in `snap`: the
+  // master's descendants and the rest of its process group, and when contained every
+  // member of its cgroup (also what left the group: setsid, a double fork; and after the
+  // master exited, while the group drains). The one answer for the tree RPC, the web
+  // page and the metrics.
+  std::vector<pid_t> workers(const proctree::Snapshot& snap) const;
 
   // A call waiting on this instance: run now, then after each of its state changes (after
   // the Bus's subscribers) until it returns true. It gets null once the instance has left

@@ -64,16 +64,7 @@ Value tree_info(const Instance& inst, const proctree::Snapshot& snap) {
   const Process& p = inst.process();
   xmlrpc::Struct out = process_info(inst).as_struct();
   pid_t master = p.pid();
-  std::vector<pid_t> workers;
-  if (master > 0) workers = snap.workers(master, p.pgid() > 0 ? p.pgid() : master);
-  // Contained (cgroups): every member of the instance's cgroup counts, also what left its
-  // process group (setsid, double fork), and after the master exited while draining.
-  if (!p.cgroup_dir().empty()) {
-    for (pid_t m : cgroup::Manager::members(p.cgroup_dir()))
-      if (m != master && snap.find(m)) workers.push_back(m);
-    std::sort(workers.begin(), workers.end());
-    workers.erase(std::unique(workers.begin(), workers.end()), workers.end());
-  }
+  std::vector<pid_t> workers = inst.workers(snap);
   proctree::TreeMemory mem = proctree::tree_memory(snap, master, workers);
   Array wp;
   for (pid_t w : workers) wp.emplace_back(static_cast<int>(w));

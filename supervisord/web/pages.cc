@@ -243,7 +243,7 @@ std::string render_why(const Instance& inst, int64_t now) {
   b += "</dd>";
   if (p.pid() > 0) {
     proctree::Snapshot snap = proctree::Snapshot::take();
-    auto workers = snap.workers(p.pid(), p.pgid() > 0 ? p.pgid() : p.pid());
+    auto workers = inst.workers(snap);
     proctree::TreeMemory mem = proctree::tree_memory(snap, p.pid(), workers);
     b += "<dt>Worker tree</dt><dd>master " + std::to_string(p.pid());
     if (!workers.empty()) {
