@@ -143,7 +143,7 @@ def test_a_broken_app_goes_fatal_and_why_shows_the_python_error(daemon_factory, 
     (app_dir / "wsgi.py").write_text("from server import create_app\nimport no_such_module\n"
                                      "app = create_app()\n")
     d = daemon_factory(program(app_dir, workers=1).replace("numprocs=4", "numprocs=1")
-                       .replace("startsecs=1", "startsecs=3\nstartretries=1"))
+                       .replace("startsecs=1", "startsecs=10\nstartretries=1"))
     r = d.ctl("start", "my_app:my_app_00", timeout=90)
     assert r.returncode == 7
     assert r.stdout.startswith("my_app:my_app_00: ERROR (spawn error")

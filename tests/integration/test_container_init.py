@@ -134,7 +134,11 @@ def test_as_pid_1_it_reaps_adopted_orphans_and_output_goes_to_its_stdout(init):
 
 def test_sigterm_to_pid_1_stops_in_priority_order_exits_0_and_leaves_nothing(init):
     d, pid1, marker, seen = init
-    wait_for(lambda: len(children(pid1)) >= 4, what="the programs and the orphan running")
+    # The three programs and the orphan (the orphaner's shell comes and goes before it).
+    wait_for(lambda: marker.exists() and
+             {"sleep 1001", "sleep 1002", "sleep 1003", "sleep 1004"}
+             <= {cmdline(p) for p in children(pid1)},
+             what="the programs and the orphan running")
     everything = descendants(pid1)
     seen.update(everything)
     assert len(everything) >= 4

@@ -74,11 +74,12 @@ class Proxy:
         # Supervisor's source asks for unbuffered output (python -u); its installed script
         # lost that, and without this its messages would sit in a buffer until it exits.
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # Before Popen: the proxy's clock starts inside it, and Popen may return late (load).
+        self.started = time.monotonic()
         with open(d / "out", "wb") as out, open(d / "err", "wb") as err:
             self.proc = subprocess.Popen([IMPLS[impl], "pf", *command], cwd=d, stdout=out,
                                          stderr=err, start_new_session=True, env=env,
                                          preexec_fn=preexec_fn)
-        self.started = time.monotonic()
 
     def worker(self):
         return wait_for(lambda: read_pid(self.pidfile), timeout=10, what="the worker's pid")
