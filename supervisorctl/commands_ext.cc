@@ -158,6 +158,8 @@ void do_history(Controller& c, std::string_view arg) {
         line += " exit " + std::to_string(int_of(e, "exitstatus"));
       if (int64_t tries = int_of(e, "tries"); tries > 0) line += " tries " + std::to_string(tries);
       if (std::string err = str_of(e, "spawnerr"); !err.empty()) line += " (" + err + ")";
+      if (int64_t oom = int_of(e, "oom_kills"); oom > 0)  // cgroups: the run's OOM kills
+        line += " (OOM killer: " + std::to_string(oom) + " killed)";
       c.output(line);
     }
   }

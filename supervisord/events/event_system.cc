@@ -174,8 +174,15 @@ void EventSystem::state_changed(const Process& p, ProcessState from, ProcessStat
     auto it = starting_tries_.find(k);
     if (it != starting_tries_.end()) tries = it->second + 1;
   }
-  bus_.publish(process_state_event(to),
-               process_state_payload(p.name(), p.group(), from, to, tries, p.expected(), pid));
+  std::string payload =
+      process_state_payload(p.name(), p.group(), from, to, tries, p.expected(), pid);
+  // Extension (cgroups): a run the kernel's OOM killer cut short says so in one more
+  // key:value token after Supervisor's; childutils.get_headers and other parsers of the
+  // token list keep working, and other runs' payloads are Supervisor's byte for byte.
+  if (pid > 0 && p.last_oom_kills() > 0 &&
+      (to == ProcessState::Exited || to == ProcessState::Backoff || to == ProcessState::Stopped))
+    payload += " oom_kills:" + std::to_string(p.last_oom_kills());
+  bus_.publish(process_state_event(to), std::move(payload));
 
   auto it = pools_.find(p.group());
   if (it != pools_.end()) {

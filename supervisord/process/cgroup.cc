@@ -95,10 +95,12 @@ void remove_tree(const std::string& dir) {
 }
 
 // What a daemon that crashed left in `own`: supervisord.PID[.N] whose PID is not alive here.
-// Only empty cgroups can be removed, so nothing that still holds a process goes.
-void sweep_dead(const std::string& own) {
+// Only empty cgroups can be removed, so nothing that still holds a process goes: those
+// are returned (the daemon kills them once crash recovery is done with their instance).
+std::vector<std::string> sweep_dead(const std::string& own) {
+  std::vector<std::string> left;
   DIR* d = ::opendir(own.c_str());
-  if (!d) return;
+  if (!d) return left;
   std::vector<std::string> dead;
   while (dirent* e = ::readdir(d)) {
     std::string_view name = e->d_name;
@@ -108,7 +110,16 @@ void sweep_dead(const std::string& own) {
       dead.push_back(own + "/" + e->d_name);
   }
   ::closedir(d);
-  for (const auto& dir : dead) remove_tree(dir);
+  for (const auto& dir : dead) {
+    remove_tree(dir);
+    if (DIR* rest = ::opendir(dir.c_str())) {
+      while (dirent* e = ::readdir(rest))
+        if (e->d_type == DT_DIR && e->d_name[0] != '.') left.push_back(dir + "/" + e->d_name);
+      ::closedir(rest);
+    }
+  }
+  std::sort(left.begin(), left.end());
+  return left;
 }
 
 // Blocks until `dir`'s cgroup.events says empty, at most `ms` (inotify, no polling).
@@ -258,7 +269,7 @@ Manager Manager::detect(bool enabled, const Probe& probe) {
     return m;
   }
   pid_t pid = probe.pid ? probe.pid : getpid();
-  sweep_dead(f.own);
+  m.leftovers_ = sweep_dead(f.own);
   // Ours alone: daemons in other PID namespaces can have the same pid (1 in containers).
   std::string base = f.own + "/supervisord." + std::to_string(pid), root = base;
   int made = -1;
@@ -349,6 +360,14 @@ int64_t Manager::oom_kills(const std::string& dir) {
   return std::max<int64_t>(0, keyed_value(dir + "/memory.events", "oom_kill"));
 }
 
+int64_t Manager::memory_current(const std::string& dir) {
+  auto w = words_of(dir + "/memory.current");
+  if (w.size() != 1) return -1;
+  char* end = nullptr;
+  long long v = std::strtoll(w[0].c_str(), &end, 10);
+  return end && *end == '\0' && v >= 0 ? v : -1;
+}
+
 int64_t Manager::cpu_usec(const std::string& dir) {
   return keyed_value(dir + "/cpu.stat", "usage_usec");
 }
@@ -381,6 +400,35 @@ void Manager::close() {
     ::closedir(d);
   }
   remove_tree(root_);
+}
+
+std::vector<std::string> Manager::kill_leftover(const std::string& dir_name) {
+  return kill_leftovers_if([&](const std::string& name) { return name == dir_name; });
+}
+
+std::vector<std::string> Manager::kill_leftovers(const std::vector<std::string>& all_but) {
+  return kill_leftovers_if([&](const std::string& name) { return !has_word(all_but, name); });
+}
+
+std::vector<std::string> Manager::kill_leftovers_if(
+    const std::function<bool(const std::string&)>& pick) {
+  std::vector<std::string> lines, kept;
+  for (const std::string& dir : leftovers_) {
+    size_t slash = dir.rfind('/');
+    if (!pick(dir.substr(slash + 1))) {
+      kept.push_back(dir);
+      continue;
+    }
+    size_t n = members(dir).size();
+    if (populated(dir) && signal_all(dir, SIGKILL) > 0) wait_empty(dir, 500);
+    bool removed = remove(dir);
+    if (removed) ::rmdir(dir.substr(0, slash).c_str());  // the dead daemon's, once empty
+    lines.push_back("cgroups: killed " + std::to_string(n) + " process" + (n == 1 ? "" : "es") +
+                    " left in " + dir + " by a supervisord that died" +
+                    (removed ? "" : " (the cgroup is not empty yet: left in place)"));
+  }
+  leftovers_.swap(kept);
+  return lines;
 }
 
 }  // namespace cgroup

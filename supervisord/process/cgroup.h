@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +64,9 @@ class Manager {
   static std::vector<pid_t> members(const std::string& dir);
   // memory.events' oom_kill count (0 without the memory controller).
   static int64_t oom_kills(const std::string& dir);
+  // memory.current in bytes: all memory charged to the cgroup (anonymous, page cache,
+  // kernel); -1 without the memory controller.
+  static int64_t memory_current(const std::string& dir);
   // CPU time of every member, living and gone, in µs (cpu.stat usage_usec; -1 if none).
   static int64_t cpu_usec(const std::string& dir);
   // Sends `sig` to every member; SIGKILL through cgroup.kill when the kernel has it.
@@ -73,12 +77,23 @@ class Manager {
   // Removes this daemon's directory (at exit; what is left of instances first).
   void close();
 
+  // Instance cgroups that a daemon that died (its supervisord.PID directory, PID gone) left
+  // with processes in them, found by detect: their full paths.
+  const std::vector<std::string>& leftovers() const { return leftovers_; }
+  // Kills the members of the leftover cgroups (cgroup.kill, else SIGKILL to each) and
+  // removes them once empty: those of instance `dir_name` (instance_dir_name), or with
+  // `all_but`, every one whose name is not in the list. One log line per cgroup.
+  std::vector<std::string> kill_leftover(const std::string& dir_name);
+  std::vector<std::string> kill_leftovers(const std::vector<std::string>& all_but);
+
  private:
   Mode mode_ = Mode::Disabled;
   std::string reason_;
   std::string root_;
   bool has_kill_ = false;
   std::vector<std::string> controllers_;  // enabled for the instances' cgroups
+  std::vector<std::string> leftovers_;
+  std::vector<std::string> kill_leftovers_if(const std::function<bool(const std::string&)>& pick);
 };
 
 }  // namespace cgroup

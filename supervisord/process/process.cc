@@ -20,6 +20,14 @@ extern char** environ;
 
 namespace {
 
+// A change that ends a run whose master lived (its exit is announced with it).
+bool ends_run(ProcessState from, ProcessState to) {
+  bool had_master = from == ProcessState::Starting || from == ProcessState::Running ||
+                    from == ProcessState::Stopping;
+  return had_master &&
+         (to == ProcessState::Stopped || to == ProcessState::Exited || to == ProcessState::Backoff);
+}
+
 int64_t wall_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -210,6 +218,11 @@ void Process::perform(const fsm::Action& a) {
         drain_pipes();
         for (int i = 0; i < 3; ++i) close_pipe(i);
         stdin_ino_ = 0;
+        // A member the OOM killer ended while the group drained counts for this run too:
+        // read again before the state change and the exit record announce it.
+        if (!cgroup_dir_.empty() && ends_run(a.from, a.to))
+          last_oom_kills_ =
+              std::max<int64_t>(0, cgroup::Manager::oom_kills(cgroup_dir_) - oom_base_);
         leave_cgroup();
       }
       if (hooks_.on_state_change) hooks_.on_state_change(*this, a.from, a.to);

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "supervisord/process/cgroup.h"
 #include "supervisord/store/proc_stat.h"
 
 namespace proctree {
@@ -84,8 +85,12 @@ int open_fds(pid_t pid) {
   return n;
 }
 
-TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid_t>& workers) {
+TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid_t>& workers,
+                       const std::string& cgroup_dir) {
   TreeMemory m;
+  if (!cgroup_dir.empty())
+    if (int64_t bytes = cgroup::Manager::memory_current(cgroup_dir); bytes >= 0)
+      m.cgroup_kb = bytes / 1024;
   int64_t pss = 0;
   bool pss_ok = true;
   auto add = [&](pid_t p) {

@@ -1,13 +1,15 @@
 // proctree.h — what an instance is made of right now, read from /proc: its master, the
 // workers it forked (descendants, plus members of its process group that outlived their
 // parent), and the memory of the whole tree (RSS; PSS where smaps_rollup exists). One
-// scan of /proc serves every instance of a status call. Linux only; no libuv.
+// scan of /proc serves every instance of a status call; where the instance has a cgroup
+// with the memory controller, its memory.current too. Linux only; no libuv.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <map>
+#include <string>
 #include <vector>
 
 namespace proctree {
@@ -46,7 +48,16 @@ struct TreeMemory {
   int64_t rss_kb = 0;
   int64_t pss_kb = -1;     // -1: smaps_rollup unavailable for some member
   uint64_t cpu_ticks = 0;  // user + system CPU of the members alive now
+  // Extension (cgroups): memory.current of the instance's cgroup in kB; -1 when it is not
+  // contained or the memory controller is not delegated.
+  int64_t cgroup_kb = -1;
+  // The tree's memory: the cgroup's count where there is one (it also sees members that
+  // left the process tree, and page cache), else the members' RSS from /proc.
+  int64_t memory_kb() const { return cgroup_kb >= 0 ? cgroup_kb : rss_kb; }
 };
-TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid_t>& workers);
+// `cgroup_dir`: the instance's cgroup (Process::cgroup_dir; "" = not contained), read for
+// cgroup_kb.
+TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid_t>& workers,
+                       const std::string& cgroup_dir = {});
 
 }  // namespace proctree

@@ -2,13 +2,17 @@
 // statefile, oldest first. Each entry is a struct:
 //   time (double, epoch seconds with ms), group, name, from, to (state names),
 //   from_code, to_code (state codes), pid, exitstatus, signal (0 = none or unknown),
-//   signame ("" when signal is 0), spawnerr, tries.
+//   signame ("" when signal is 0), spawnerr, tries, oom_kills (processes of the
+//   instance's cgroup the OOM killer ended in the run this change ended; extension).
 // Faults: INCORRECT_PARAMETERS for a non-string name or a non-int / negative limit;
 // FAILED "state store unavailable: <why>" when the statefile is off or unusable.
 #include "supervisord/rpc/methods_store.h"
 
 #include <signal.h>
 #include <string.h>
+
+#include <algorithm>
+#include <cstdint>
 
 #include "supervisord/store/recovery.h"
 #include "supervisord/store/store.h"
@@ -41,6 +45,7 @@ Value entry_value(const store::HistoryEntry& h) {
       {"signame", signal_text(h.signal)},
       {"spawnerr", h.spawnerr},
       {"tries", h.tries},
+      {"oom_kills", static_cast<int>(std::min<int64_t>(h.oom_kills, INT32_MAX))},
   };
 }
 

@@ -332,12 +332,23 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
       [&](const store::RecoveryOutcome& o) {
         std::pair<std::string, std::string> key{o.record.group, o.record.name};
         recovering.erase(key);
+        // cgroups: what escaped the recovered group (setsid, double fork) goes too.
+        for (const auto& line :
+             cgroups.kill_leftover(cgroup::instance_dir_name(key.first, key.second)))
+          log.warn(line);
         if (!autostarted) return;  // the first autostart below will include it
         supervisor.autostart([&](const Instance& p) {
           return std::make_pair(p.group(), p.name()) != key || held_back(p);
         });
       });
   autostarted = true;
+  {
+    // cgroups: a dead daemon's instance cgroups that recovery does not stop are killed
+    // before anything starts (their processes could hold a successor's port).
+    std::vector<std::string> recovered;
+    for (const auto& [g, n] : recovering) recovered.push_back(cgroup::instance_dir_name(g, n));
+    for (const auto& line : cgroups.kill_leftovers(recovered)) log.warn(line);
+  }
   supervisor.autostart(held_back);
   {
     SyslogWatch syslog_watch(&loop);

@@ -67,6 +67,7 @@ void Observer::on_change(const Process& p, ProcessState from, ProcessState to) {
     if (has_master(from)) {
       h.exitstatus = p.last_exit().code();
       h.signal = p.last_exit().signal();
+      h.oom_kills = p.last_oom_kills();  // extension (cgroups)
     } else {
       h.exitstatus = p.exitstatus();
     }

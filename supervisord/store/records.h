@@ -24,6 +24,9 @@ struct HistoryEntry {
   int signal = 0;        // the signal that killed it, 0 = none or unknown
   std::string spawnerr;  // "" = none
   int tries = 0;         // Supervisor's backoff counter
+  // Extension (cgroups): processes of the instance's cgroup the kernel's OOM killer ended
+  // during the run this change ended (memory.events oom_kill); 0 otherwise.
+  int64_t oom_kills = 0;
 };
 
 // One live instance: enough to find it again after supervisord died, and to stop it the

@@ -6,7 +6,7 @@
 namespace store {
 namespace {
 
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 0 -> 1: runs, history, live instances, remembered admin state.
     R"sql(
 CREATE TABLE runs (
@@ -53,6 +53,10 @@ CREATE TABLE instance_counts (
   program TEXT PRIMARY KEY,
   count INTEGER NOT NULL
 );
+)sql",
+    // 1 -> 2: the OOM kills of the run a history entry ended (cgroups extension).
+    R"sql(
+ALTER TABLE history ADD COLUMN oom_kills INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -186,7 +186,8 @@ Status Store::open_file() {
     const char* text;
   };
   const char* kColumns =
-      "time_ms, grp, name, from_state, to_state, pid, exitstatus, signal, spawnerr, tries";
+      "time_ms, grp, name, from_state, to_state, pid, exitstatus, signal, spawnerr, tries, "
+      "oom_kills";
   std::string select = std::string("SELECT ") + kColumns + " FROM history ";
   std::string history_all = select + "ORDER BY id DESC LIMIT ?1";
   std::string history_group = select + "WHERE grp = ?2 ORDER BY id DESC LIMIT ?1";
@@ -195,7 +196,7 @@ Status Store::open_file() {
   const Sql sqls[] = {
       {&stmts->insert_history,
        "INSERT INTO history (time_ms, grp, name, from_state, to_state, pid, exitstatus, signal, "
-       "spawnerr, tries) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+       "spawnerr, tries, oom_kills) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
       {&stmts->upsert_instance,
        "INSERT OR REPLACE INTO instances (grp, name, run_id, pid, pgid, start_ticks, stopsignal, "
        "stopwaitsecs, stopasgroup) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
@@ -449,7 +450,7 @@ bool Store::commit_queue() {
       s.insert_history.bind(6, int64_t{h.pid})
           .bind(7, int64_t{h.exitstatus})
           .bind(8, int64_t{h.signal});
-      s.insert_history.bind(9, h.spawnerr).bind(10, int64_t{h.tries});
+      s.insert_history.bind(9, h.spawnerr).bind(10, int64_t{h.tries}).bind(11, h.oom_kills);
       if (st = s.insert_history.run(); !st) break;
     }
   }
@@ -571,6 +572,7 @@ Result<std::vector<HistoryEntry>> Store::history(const std::string& namespec, in
     h.signal = static_cast<int>(q->int_at(7));
     h.spawnerr = q->text_at(8);
     h.tries = static_cast<int>(q->int_at(9));
+    h.oom_kills = q->int_at(10);
     out.push_back(std::move(h));
   }
   DbStatus st = q->status();

@@ -200,3 +200,53 @@ TEST_CASE("close removes the daemon's empty directories") {
   struct stat st {};
   CHECK(::stat(m.root().c_str(), &st) != 0);
 }
+
+TEST_CASE("memory.current: bytes where the memory controller is, -1 without") {
+  FakeHost host("memory");
+  auto m = cgroup::Manager::detect(true, host.probe);
+  REQUIRE(m.contained());
+  auto dir = m.prepare(program("g", "p"));
+  REQUIRE(dir.ok());
+  CHECK(cgroup::Manager::memory_current(*dir) == -1);
+  put(*dir + "/memory.current", "7340032\n");
+  CHECK(cgroup::Manager::memory_current(*dir) == 7340032);
+  put(*dir + "/memory.current", "junk\n");
+  CHECK(cgroup::Manager::memory_current(*dir) == -1);
+}
+
+TEST_CASE("a dead daemon's instance cgroups: empty ones go, populated ones are killed") {
+  FakeHost host("");
+  // supervisord.5000000 died (no process can have that pid) and left two instances with
+  // processes and one empty one; supervisord.1 is alive (init) and is not touched.
+  std::string dead = host.own + "/supervisord.5000000";
+  for (const char* name : {"web@web_00", "web@web_01", "db@db"}) {
+    std::string dir = dead + "/" + name;
+    ::mkdir(dead.c_str(), 0755);
+    ::mkdir(dir.c_str(), 0755);
+  }
+  for (const char* name : {"web@web_00", "db@db"}) {
+    put(dead + "/" + name + "/cgroup.events", "populated 1\nfrozen 0\n");
+    put(dead + "/" + name + "/cgroup.procs", "5000001\n5000002\n");
+  }
+  std::string alive = host.own + "/supervisord.1/x@x";
+  ::mkdir((host.own + "/supervisord.1").c_str(), 0755);
+  ::mkdir(alive.c_str(), 0755);
+
+  auto m = cgroup::Manager::detect(true, host.probe);
+  REQUIRE(m.contained());
+  CHECK(m.leftovers() == std::vector<std::string>{dead + "/db@db", dead + "/web@web_00"});
+  struct stat st {};
+  CHECK(::stat((dead + "/web@web_01").c_str(), &st) != 0);  // empty: removed
+  CHECK(::stat(alive.c_str(), &st) == 0);
+
+  // The one crash recovery handles is killed when recovery is done with it.
+  auto lines = m.kill_leftovers({cgroup::instance_dir_name("web", "web_00")});
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].starts_with("cgroups: killed 2 processes left in " + dead + "/db@db"));
+  CHECK(slurp(dead + "/db@db/cgroup.kill") == "1");
+  CHECK(m.leftovers() == std::vector<std::string>{dead + "/web@web_00"});
+  CHECK(m.kill_leftover("web@web_01").empty());
+  CHECK(m.kill_leftover("web@web_00").size() == 1);
+  CHECK(slurp(dead + "/web@web_00/cgroup.kill") == "1");
+  CHECK(m.leftovers().empty());
+}
