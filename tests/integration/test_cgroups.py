@@ -266,3 +266,25 @@ def test_fallback_when_cgroup2_is_read_only_for_the_daemon(daemon_factory, tmp_p
         assert pid_alive(pid) and not port_free(port)   # today's process-group behaviour
     finally:
         kill_pids([pid])
+
+
+@needs_cgroups
+def test_a_crashed_daemons_escaped_process_is_killed_at_the_next_start(daemon_factory, tmp_path):
+    # SIGKILL to supervisord leaves the instance and its escaped setsid daemon running in the
+    # dead daemon's cgroup; the next start stops the recorded master (crash recovery) and
+    # kills what escaped its process group with it, before the successor starts.
+    d, pid, port = start_escaper(daemon_factory, tmp_path)
+    masters = d.child_pids()
+    try:
+        d.proc.kill()
+        d.proc.wait(timeout=10)
+        assert pid_alive(pid)
+        (tmp_path / "escaped").unlink()
+        d.start()
+        wait_for(lambda: not pid_alive(pid), timeout=10, what="the escaped daemon killed")
+        assert port_free(port)
+        log = open(d.logfile).read()
+        assert re.search(r"cgroups: killed 1 process left in \S+/supervisord\.\d+/esc@esc "
+                         r"by a supervisord that died", log), log
+    finally:
+        kill_pids([pid, *masters])

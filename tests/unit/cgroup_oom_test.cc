@@ -88,11 +88,7 @@ struct Harness {
     events.reset();
     sup.reset();
     fake.reset();
-    bool reaped = false;
-    reaper->close([&] { reaped = true; });
-    for (int i = 0; i < 10 && !reaped; ++i) uv_run(&loop, UV_RUN_NOWAIT);
-    uv_run(&loop, UV_RUN_NOWAIT);
-    CHECK(uv_loop_close(&loop) == 0);
+    CHECK(close_reaper_and_loop(&loop, *reaper));
   }
 
   template <class Pred>

@@ -34,6 +34,17 @@ bool turn_until(uv_loop_t* loop, Pred pred, int turns, uint64_t deadline_ms) {
   return pred();
 }
 
+// The end of a test's loop: closes the Reaper (its children's spawner already gone), runs
+// the close callbacks (a bounded number of turns) and closes the loop; false if a handle
+// was left open.
+inline bool close_reaper_and_loop(uv_loop_t* loop, Reaper& reaper) {
+  bool reaped = false;
+  reaper.close([&] { reaped = true; });
+  for (int i = 0; i < 10 && !reaped; ++i) uv_run(loop, UV_RUN_NOWAIT);
+  uv_run(loop, UV_RUN_NOWAIT);
+  return uv_loop_close(loop) == 0;
+}
+
 class FakeSpawner : public spawn::Spawner {
  public:
   // Linux's pid_max cannot exceed 4194304 (PID_MAX_LIMIT): no real process has these pids.
