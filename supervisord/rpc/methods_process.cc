@@ -65,7 +65,7 @@ Value tree_info(const Instance& inst, const proctree::Snapshot& snap) {
   xmlrpc::Struct out = process_info(inst).as_struct();
   pid_t master = p.pid();
   std::vector<pid_t> workers = inst.workers(snap);
-  proctree::TreeMemory mem = proctree::tree_memory(snap, master, workers);
+  proctree::TreeMemory mem = proctree::tree_memory(snap, master, workers, p.cgroup_dir());
   Array wp;
   for (pid_t w : workers) wp.emplace_back(static_cast<int>(w));
   int64_t uptime = (p.state() == ProcessState::Running && p.start_time() > 0)
@@ -75,6 +75,9 @@ Value tree_info(const Instance& inst, const proctree::Snapshot& snap) {
   out.emplace_back("worker_count", static_cast<int>(workers.size()));
   out.emplace_back("rss_kb", clamp_int(mem.rss_kb));
   out.emplace_back("pss_kb", clamp_int(mem.pss_kb));
+  // The cgroup's memory.current where the memory controller is delegated (page cache and
+  // kernel memory of the whole run included), the members' RSS otherwise.
+  out.emplace_back("memory_kb", clamp_int(mem.memory_kb()));
   out.emplace_back("uptime", clamp_int(uptime));
   out.emplace_back("restarts", inst.restarts());
   out.emplace_back("cgroup", p.cgroup_dir());

@@ -46,6 +46,10 @@ Observer::Observer(Supervisor& supervisor, Store& store, bool remember_state)
 
 Observer::~Observer() {
   supervisor_.bus().unsubscribe(subscription_);
+  // The store may flush after this observer is gone (close() flushes): its hook must not
+  // call back into freed memory. What is still pending is recorded now instead.
+  store_.set_before_flush(nullptr);
+  resolve();
 }
 
 void Observer::on_change(const Process& p, ProcessState from, ProcessState to) {

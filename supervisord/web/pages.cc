@@ -244,7 +244,7 @@ std::string render_why(const Instance& inst, int64_t now) {
   if (p.pid() > 0) {
     proctree::Snapshot snap = proctree::Snapshot::take();
     auto workers = inst.workers(snap);
-    proctree::TreeMemory mem = proctree::tree_memory(snap, p.pid(), workers);
+    proctree::TreeMemory mem = proctree::tree_memory(snap, p.pid(), workers, p.cgroup_dir());
     b += "<dt>Worker tree</dt><dd>master " + std::to_string(p.pid());
     if (!workers.empty()) {
       b += ", workers";
@@ -252,6 +252,7 @@ std::string render_why(const Instance& inst, int64_t now) {
     }
     b += " &middot; RSS " + std::to_string(mem.rss_kb) + " kB";
     if (mem.pss_kb >= 0) b += ", PSS " + std::to_string(mem.pss_kb) + " kB";
+    if (mem.cgroup_kb >= 0) b += ", cgroup memory " + std::to_string(mem.cgroup_kb) + " kB";
     b += "</dd>";
   }
   b += "<dt>Restarts</dt><dd>" + std::to_string(inst.restarts()) + "</dd>";
