@@ -20,11 +20,10 @@ extern char** environ;
 
 namespace {
 
-// A change that ends a run whose master lived (its exit is announced with it).
+// A change that ends a run whose master lived (its exit is announced with it): a master
+// lives exactly in Supervisor's SIGNALLABLE_STATES.
 bool ends_run(ProcessState from, ProcessState to) {
-  bool had_master = from == ProcessState::Starting || from == ProcessState::Running ||
-                    from == ProcessState::Stopping;
-  return had_master &&
+  return is_signallable_state(from) &&
          (to == ProcessState::Stopped || to == ProcessState::Exited || to == ProcessState::Backoff);
 }
 

@@ -15,10 +15,6 @@ bool ends_instance(ProcessState to) {
          to == ProcessState::Fatal;
 }
 
-bool has_master(ProcessState s) {
-  return s == ProcessState::Starting || s == ProcessState::Running || s == ProcessState::Stopping;
-}
-
 }  // namespace
 
 InstanceRecord instance_record(const Process& p) {
@@ -63,12 +59,12 @@ void Observer::on_change(const Process& p, ProcessState from, ProcessState to) {
   h.to = to;
   h.pid = p.pid();
   // An exit is reported after the master's pid was cleared: name the pid that exited.
-  if (h.pid == 0 && ends_instance(to) && has_master(from)) h.pid = p.facts().run_pid;
+  if (h.pid == 0 && ends_instance(to) && is_signallable_state(from)) h.pid = p.facts().run_pid;
   h.tries = p.backoff();
   if (ends_instance(to)) {
     // A run that ended in this change: its exit as the fsm decoded it (the facts' own
     // exitstatus may already belong to the restart that follows in the same step).
-    if (has_master(from)) {
+    if (is_signallable_state(from)) {
       h.exitstatus = p.last_exit().code();
       h.signal = p.last_exit().signal();
       h.oom_kills = p.last_oom_kills();  // extension (cgroups)
@@ -102,7 +98,7 @@ void Observer::resolve() {
       if (auto inst = supervisor_.find(h.group, h.name)) p = &inst->process();
       if (p && p->facts().laststart_ms == item.laststart_ms) {
         if (p->pid() > 0) h.pid = p->pid();
-        if (p->pid() > 0 && has_master(p->state())) {
+        if (p->pid() > 0 && is_signallable_state(p->state())) {
           InstanceRecord r = instance_record(*p);
           if (r.pid > 0) store_.record_instance(std::move(r));
         }
