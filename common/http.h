@@ -144,6 +144,14 @@ struct BasicCredentials {
 Result<BasicCredentials> parse_basic_auth(std::string_view header_value);
 // Compares without an early exit, so timing does not reveal the matching prefix.
 bool constant_time_equal(std::string_view a, std::string_view b);
+
+// The value of one hex digit of a %XX escape (either case), -1 for anything else.
+constexpr int hex_digit(char c) {
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
 // Supervisor's rule: `configured` is the clear password or "{SHA}" + sha1 hex
 // (lowercase, as hashlib's hexdigest).
 bool password_matches(std::string_view given, std::string_view configured);

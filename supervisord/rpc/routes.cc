@@ -51,18 +51,11 @@ void serve_tail(uv_loop_t* loop, const std::string& path, std::shared_ptr<Respon
   responder->on_close([shared]() { shared->close(); });
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string percent_decode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size()) {
-      int h = hex_value(s[i + 1]), l = hex_value(s[i + 2]);
+      int h = http::hex_digit(s[i + 1]), l = http::hex_digit(s[i + 2]);
       if (h >= 0 && l >= 0) {
         out += static_cast<char>(h * 16 + l);
         i += 2;

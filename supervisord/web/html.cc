@@ -1,6 +1,8 @@
 // html.cc — see html.h.
 #include "supervisord/web/html.h"
 
+#include "common/http.h"
+
 namespace web {
 
 std::string escape(std::string_view text) {
@@ -56,13 +58,6 @@ std::string quote(std::string_view text, bool slash) {
 
 namespace {
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Result<std::string> unquote_plus(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -70,8 +65,8 @@ Result<std::string> unquote_plus(std::string_view s) {
     if (s[i] == '+') {
       out += ' ';
     } else if (s[i] == '%') {
-      int h = i + 2 < s.size() ? hex_digit(s[i + 1]) : -1;
-      int l = h >= 0 ? hex_digit(s[i + 2]) : -1;
+      int h = i + 2 < s.size() ? http::hex_digit(s[i + 1]) : -1;
+      int l = h >= 0 ? http::hex_digit(s[i + 2]) : -1;
       if (h < 0 || l < 0) return Error{"malformed percent-encoding"};
       out += static_cast<char>(h * 16 + l);
       i += 2;
