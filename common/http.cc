@@ -42,7 +42,9 @@ bool wants_keep_alive(const Request& r) {
   return !iequals(connection, "close");
 }
 
-namespace {
+// Not in the anonymous namespace: both parsers' Impl (external linkage) hold one, and GCC
+// refuses that (-Wsubobject-linkage) when the file is compiled inside a unity source.
+namespace detail {
 
 // State shared by both parsers: the header being assembled (http-parser may split a
 // name or value across callbacks) and the byte and count limits.
@@ -75,6 +77,10 @@ struct HeaderAssembler {
   }
 };
 
+}  // namespace detail
+
+namespace {
+
 std::string_view view(const char* at, size_t len) {
   return {at, len};
 }
@@ -88,7 +94,7 @@ struct RequestParser::Impl {
   http_parser_settings settings{};
   RequestLimits limits;
   Request current;
-  HeaderAssembler assembler;
+  detail::HeaderAssembler assembler;
   bool in_message = false;
   bool closed = false;  // the last request said close: ignore the rest
   std::deque<Request>* ready = nullptr;
@@ -519,7 +525,7 @@ struct ResponseParser::Impl {
   http_parser_settings settings{};
   ResponseLimits limits;
   Response current;
-  HeaderAssembler assembler;
+  detail::HeaderAssembler assembler;
   size_t body_bytes = 0;
   bool headers_done = false;
   std::deque<Response>* ready = nullptr;
