@@ -349,6 +349,15 @@ class Loader {
       if (!address) return Status::fail(ctx_.at_text(sec, "port", *port, 0, address.error()));
       server.host = address->first;
       server.port = address->second;
+      if (auto metrics_auth = ctx_.option_text(sec, "metrics_auth", nullptr)) {
+        auto text =
+            ctx_.expand(sec, "metrics_auth", *metrics_auth, ctx_.env, sec.name + ".metrics_auth");
+        if (!text) return Status::fail(text.error());
+        auto on = values::boolean(*text);
+        if (!on)
+          return Status::fail(ctx_.at_text(sec, "metrics_auth", *metrics_auth, 0, on.error()));
+        server.metrics_auth = *on;
+      }
       ctx_.config.inet_servers.push_back(std::move(server));
     }
     for (const auto& sec : ctx_.doc.sections()) {

@@ -161,6 +161,9 @@ struct InetServerConfig {
   int port = 0;
   std::string username;
   std::string password;
+  // Extension: false = GET /metrics answers without the username and password (the other
+  // paths still ask for them), for a Prometheus that scrapes without credentials.
+  bool metrics_auth = true;
 };
 
 struct SupervisordConfig {

@@ -127,6 +127,9 @@ const Row kRows[] = {
    "basic auth user (needs password too)", INET(i.username = as_text(v))},
   {kInetHttpServer, "password", Type::Text, nullptr, Names::Env,
    "basic auth password, plain or {SHA}hex", INET(i.password = as_text(v))},
+  {kInetHttpServer, "metrics_auth", Type::Boolean, "true", Names::Env,
+   "extension: false = GET /metrics needs no username/password (other paths still do)",
+   INET(i.metrics_auth = as_bool(v)), false, true},
 
   // ---- [program:x], [eventlistener:x], [fcgi-program:x] -------------------------------
   {kAnyProgram, "command", Type::Text, nullptr, Names::PerProcess,

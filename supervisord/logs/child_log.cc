@@ -131,7 +131,8 @@ Result<std::unique_ptr<ChildLog>> ChildLog::create(const config::LogConfig& conf
 
 void ChildLog::log(std::string_view data) {
   if (data.empty()) return;
-  if (file_) file_->write(data);
+  if (file_)
+    if (size_t lost = file_->write(data); lost > 0 && callbacks_.on_lost) callbacks_.on_lost(lost);
   if (syslog_) {
     // One syslog record per line, "<process> <line>", as Supervisor's handler.
     SyslogClient::for_each_line(data, [&](std::string_view line) {

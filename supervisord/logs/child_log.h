@@ -38,6 +38,8 @@ struct ChildLogCallbacks {
   std::function<void(std::string data)> on_capture;
   // The file cannot be opened/written/rotated (once per failure episode).
   RotatingFile::ErrorCallback on_error;
+  // Bytes the file did not take (every time some were lost; syslog copies not included).
+  std::function<void(size_t bytes)> on_lost;
 };
 
 // "<dir>/<process>-<channel>---<identifier>-<8 random chars>.log", created empty with mode

@@ -94,10 +94,10 @@ Status RotatingFile::clear() {
   return open();
 }
 
-void RotatingFile::write(std::string_view bytes) {
-  if (bytes.empty()) return;
+size_t RotatingFile::write(std::string_view bytes) {
+  if (bytes.empty()) return 0;
   failed_ = false;
-  if (fd_ < 0 && !open_fd().ok()) return;
+  if (fd_ < 0 && !open_fd().ok()) return bytes.size();
   const char* p = bytes.data();
   size_t left = bytes.size();
   while (left > 0) {
@@ -122,6 +122,7 @@ void RotatingFile::write(std::string_view bytes) {
   maybe_rotate();
   // A clean write ends the error episode: the next failure is worth a new message.
   if (!failed_) error_reported_ = false;
+  return left;
 }
 
 void RotatingFile::maybe_rotate() {

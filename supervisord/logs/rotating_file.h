@@ -36,7 +36,9 @@ class RotatingFile {
   // Writes all of `bytes` with one write(2) per attempt on an O_APPEND descriptor, so
   // several writers sharing the path (numprocs) never interleave inside a chunk. A short
   // write loops. Rotates afterwards when due. Never throws, never gives up for good.
-  void write(std::string_view bytes);
+  // Returns how many of the bytes were not written (the file cannot be opened, a write
+  // failed, or a pipe stalled): lost, as the error callback said.
+  size_t write(std::string_view bytes);
 
   // Closes and opens the path again (SIGUSR2 after logrotate moved the file away).
   Status reopen();

@@ -1,7 +1,8 @@
 // collector.h — the daemon's Prometheus endpoint (GET /metrics): counts what happens on the
 // facade's Bus per namespec (starts, exits by kind, spawn errors, liveness restarts, output
 // bytes) and per RPC method (a latency histogram), and at scrape time only reads the rest:
-// the instances' facts, /proc for each instance's tree and for the daemon itself, the event
+// the instances' facts, /proc or cgroup files for each instance's tree and /proc for the
+// daemon itself, the event
 // listener pools, the syslog client. No timers: between scrapes it costs nothing but the
 // counting. Counters live here, keyed by namespec, not in the Instance an update replaces,
 // so they never go backwards while the daemon runs; they start at zero with each run of the
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -41,6 +43,15 @@ class Histogram {
   uint64_t count_ = 0;
 };
 
+// What a scrape reads besides the defaults: each costs one /proc read per process of every
+// tree (smaps_rollup, a stat of fd/), as much again as the rest of the scrape.
+struct ScrapeOptions {
+  bool pss = false;
+  bool fds = false;
+};
+// The options a GET /metrics query string (after '?') asks for: pss=1, fds=1.
+ScrapeOptions scrape_options(std::string_view query);
+
 class Collector {
  public:
   // Subscribes to `supervisor`'s Bus: make it before the first config is applied.
@@ -55,9 +66,10 @@ class Collector {
   // One state-file write transaction committed.
   void observe_store_commit(double seconds) { store_commit_.observe(seconds); }
 
-  // Everything, read now.
-  std::string scrape(Format format);
-  // GET /metrics: the scrape in the format the Accept header asks for.
+  // Everything, read now; the per-member extras only when asked for.
+  std::string scrape(Format format, ScrapeOptions options = {});
+  // GET /metrics: the scrape in the format the Accept header asks for; `?pss=1` and
+  // `?fds=1` (query parameters) add the trees' PSS and open descriptors.
   void serve(const http::Request& request, std::shared_ptr<rpc::Responder> responder);
 
  private:
@@ -67,6 +79,7 @@ class Collector {
     uint64_t spawn_errors = 0;
     uint64_t liveness_failures = 0;
     uint64_t output_bytes[2] = {};  // stdout, stderr
+    uint64_t output_lost[2] = {};   // of those, not written to the log file
   };
   Counts& counts(const std::string& group, const std::string& name);
   // A counter read from something an update may replace (a listener pool): never lower

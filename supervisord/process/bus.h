@@ -44,6 +44,13 @@ struct Output {
   bool is_stderr;
   std::string_view bytes;
 };
+// Bytes of that output the child log's file did not take (it cannot be opened or written,
+// or a pipe it writes to stalled): lost.
+struct OutputLost {
+  Instance& instance;
+  bool is_stderr;
+  size_t bytes;
+};
 // What the child log logged for PROCESS_LOG_* (after ANSI stripping; events_enabled only).
 struct LogData {
   Instance& instance;
@@ -120,8 +127,9 @@ class Bus {
   }
 
   std::tuple<List<happened::StateChange>, List<happened::Exit>, List<happened::Output>,
-             List<happened::LogData>, List<happened::Capture>, List<happened::GroupChange>,
-             List<happened::ConfigApplied>, List<happened::DaemonState>>
+             List<happened::OutputLost>, List<happened::LogData>, List<happened::Capture>,
+             List<happened::GroupChange>, List<happened::ConfigApplied>,
+             List<happened::DaemonState>>
       lists_;
   uint64_t next_id_ = 1;
 };

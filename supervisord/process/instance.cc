@@ -41,6 +41,9 @@ std::unique_ptr<logs::ChildLog> Instance::make_log(const Context& context, const
   cb.on_capture = [this, is_stderr](std::string data) {
     bus_.publish(happened::Capture{*this, is_stderr, data});
   };
+  cb.on_lost = [this, is_stderr](size_t bytes) {
+    bus_.publish(happened::OutputLost{*this, is_stderr, bytes});
+  };
   cb.on_error = [this, what](const std::string& path, const std::string& message) {
     log_.error("cannot write " + what + " log " + path + ": " + message);
   };

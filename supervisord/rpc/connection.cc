@@ -146,7 +146,13 @@ void Connection::dispatch(http::Request request) {
   if (!slot->request.keep_alive) input_done_ = true;
   slots_.push_back(slot);
   // Auth wraps everything (RPC, logtail, UI), as Medusa's auth handler does.
-  switch (http::check_auth(slot->request, credentials_.username, credentials_.password)) {
+  // Extension: [inet_http_server] metrics_auth=false opens GET /metrics alone.
+  const bool open_metrics =
+      !credentials_.metrics_auth && slot->request.method == "GET" &&
+      slot->request.path.substr(0, slot->request.path.find('?')) == "/metrics";
+  switch (open_metrics
+              ? http::AuthOutcome::Ok
+              : http::check_auth(slot->request, credentials_.username, credentials_.password)) {
     case http::AuthOutcome::Ok:
       break;
     case http::AuthOutcome::Unauthorized:

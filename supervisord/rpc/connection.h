@@ -26,7 +26,8 @@ class Connection;
 // Credentials of one server section; empty username = no authentication.
 struct Credentials {
   std::string username;
-  std::string password;  // plain or "{SHA}<hex>"
+  std::string password;      // plain or "{SHA}<hex>"
+  bool metrics_auth = true;  // false: GET /metrics is served without them
 };
 
 struct ConnectionLimits {

@@ -62,7 +62,8 @@ Status Server::listen(const std::vector<config::UnixServerConfig>& unix_servers,
   for (const auto& cfg : unix_servers) {
     auto fd = open_unix_listener(cfg, options_.log);
     if (!fd) return Status::fail(fd.error());
-    if (Status s = add_listener(*fd, true, cfg.username, cfg.password, cfg.file); !s) return s;
+    if (Status s = add_listener(*fd, true, {cfg.username, cfg.password, true}, cfg.file); !s)
+      return s;
     if (url_.empty()) url_ = "unix://" + cfg.file;
   }
   bool first_inet = true;
@@ -70,7 +71,8 @@ Status Server::listen(const std::vector<config::UnixServerConfig>& unix_servers,
     auto fd = open_tcp_listener(cfg.host, cfg.port);
     if (!fd) return Status::fail(fd.error());
     tcp_ports_.push_back(bound_tcp_port(*fd));
-    if (Status s = add_listener(*fd, false, cfg.username, cfg.password, ""); !s) return s;
+    if (Status s = add_listener(*fd, false, {cfg.username, cfg.password, cfg.metrics_auth}, ""); !s)
+      return s;
     if (url_.empty() && first_inet)
       url_ = "http://" + (cfg.host.empty() ? std::string("localhost") : cfg.host) + ":" +
              std::to_string(cfg.port);
@@ -79,12 +81,12 @@ Status Server::listen(const std::vector<config::UnixServerConfig>& unix_servers,
   return Status::success();
 }
 
-Status Server::add_listener(int fd, bool is_pipe, const std::string& username,
-                            const std::string& password, const std::string& unlink_path) {
+Status Server::add_listener(int fd, bool is_pipe, Credentials credentials,
+                            const std::string& unlink_path) {
   auto* l = new Listener{};
   l->core = core_;
   l->is_pipe = is_pipe;
-  l->credentials = {username, password};
+  l->credentials = std::move(credentials);
   l->unlink_path = unlink_path;
   l->fd = fd;
   l->log = options_.log;

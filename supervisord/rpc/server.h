@@ -21,6 +21,7 @@
 namespace rpc {
 
 struct ConnectionLimits;
+struct Credentials;
 struct ServerCore;
 
 struct ServerOptions {
@@ -61,8 +62,8 @@ class Server {
  private:
   struct Listener;
   static void on_readable(uv_poll_t* handle, int status, int events);
-  Status add_listener(int fd, bool is_pipe, const std::string& username,
-                      const std::string& password, const std::string& unlink_path);
+  Status add_listener(int fd, bool is_pipe, Credentials credentials,
+                      const std::string& unlink_path);
 
   std::shared_ptr<ServerCore> core_;
   ServerOptions options_;

@@ -4,23 +4,28 @@
 workers, tests/helpers/testchild.cc `workers`) and answers PromQL about it: the tree RSS of
 one instance, and the restarts after a SIGKILL of its master. Counters keep counting
 across an update that replaces the instance. The example scrape config and alert rules in
-docs/prometheus/ pass `promtool check config` and `promtool check rules`."""
+docs/prometheus/ pass `promtool check config` and `promtool check rules`. node_exporter's
+supervisord collector (the XML-RPC scraper people use with Python Supervisor) reads our inet
+server (states, up, start times, exit statuses). [inet_http_server] metrics_auth=false opens /metrics alone; output a log file could
+not take is counted as lost."""
 import base64
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import urllib.error
 import urllib.parse
 import urllib.request
 import json
 
 import pytest
 
-from support import TESTCHILD, wait_for, raw_request
+from support import OUR_SUPERVISORD, TESTCHILD, wait_for, raw_request
 
 PROMETHEUS = shutil.which("prometheus")
 PROMTOOL = shutil.which("promtool")
+NODE_EXPORTER = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
 DOCS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "prometheus")
 pytestmark = pytest.mark.skipif(not PROMETHEUS or not PROMTOOL,
                                 reason="Debian's prometheus package (scripts/setup.sh)")
@@ -50,10 +55,11 @@ startretries=0
 """
 
 
-def metrics(d, accept=None):
+def metrics(d, accept=None, query=""):
     """(headers text, body) of GET /metrics over the UNIX socket."""
     extra = f"Accept: {accept}\r\n" if accept else ""
-    raw = raw_request(d.sock, f"GET /metrics HTTP/1.1\r\nHost: x\r\n{extra}\r\n".encode())
+    raw = raw_request(d.sock, f"GET /metrics{query} HTTP/1.1\r\nHost: x\r\n{extra}\r\n"
+                              .encode())
     head, _, body = raw.partition(b"\r\n\r\n")
     return head.decode(), body.decode()
 
@@ -97,7 +103,13 @@ def test_promtool_accepts_both_formats_and_the_values_are_right(deployment):
     assert sample(body, "supervisor_process_ready", name="my_app_01") == 1
     rss = sample(body, "supervisor_process_tree_resident_memory_bytes", name="my_app_01")
     assert rss > 0 and abs(rss - one["rss_kb"] * 1024) <= 0.2 * rss
-    assert sample(body, "supervisor_process_tree_open_fds", name="my_app_01") >= 4 * 3
+    # PSS and open fds cost a read per member each: only when the scrape asks.
+    assert "supervisor_process_tree_open_fds" not in body
+    assert "supervisor_process_tree_pss_bytes" not in body
+    extra = metrics(d, query="?pss=1&fds=1")[1]
+    assert sample(extra, "supervisor_process_tree_open_fds", name="my_app_01") >= 4 * 3
+    pss = sample(extra, "supervisor_process_tree_pss_bytes", name="my_app_01")
+    assert 0 < pss <= 1.2 * rss
     assert sample(body, "supervisor_group_instances", group="my_app") == 2
     assert sample(body, "supervisor_group_running_instances", group="my_app") == 2
     assert sample(body, "supervisor_process_spawn_errors_total", name="broken") >= 1
@@ -238,10 +250,109 @@ def test_the_shipped_scrape_config_and_alert_rules_pass_promtool(tmp_path):
 
 
 def test_every_metric_served_is_documented(deployment):
-    body = metrics(deployment)[1]
+    body = metrics(deployment, query="?pss=1&fds=1")[1]
     names = {line.split()[2] for line in body.splitlines() if line.startswith("# TYPE ")}
     root = os.path.join(os.path.dirname(__file__), "..", "..")
     readme = open(os.path.join(root, "README.md")).read()
     man = open(os.path.join(root, "man", "supervisord.8")).read()
     missing = sorted(n for n in names if f"`{n}" not in readme or f".B {n}\n" not in man)
     assert len(names) >= 29 and not missing, missing
+
+
+def http_get(url, auth=None):
+    """(status, body) of a GET over TCP."""
+    req = urllib.request.Request(url)
+    if auth:
+        req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, ""
+
+
+def test_metrics_auth_false_opens_metrics_alone(daemon_factory, tmp_path):
+    port = free_port()
+    d = daemon_factory(f"""[inet_http_server]
+port=127.0.0.1:{port}
+username=u
+password=p
+metrics_auth=false
+
+[program:a]
+command={TESTCHILD} sleep
+startsecs=0
+""")
+    base = f"http://127.0.0.1:{port}"
+    status, body = http_get(base + "/metrics")
+    assert status == 200 and "supervisor_process_state{" in body
+    assert http_get(base + "/metrics?fds=1")[0] == 200
+    for path in ("/", "/index.html", "/mainlogtail", "/metricsx", "/RPC2"):
+        assert http_get(base + path)[0] == 401, path
+    assert http_get(base + "/", auth="u:p")[0] == 200
+    # A value that is not a boolean is a clear error.
+    bad = tmp_path / "bad.conf"
+    bad.write_text(f"[inet_http_server]\nport=127.0.0.1:{free_port()}\nmetrics_auth=maybe\n")
+    r = subprocess.run([OUR_SUPERVISORD, "--check-config", "-c", str(bad)], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode != 0 and "metrics_auth" in r.stdout + r.stderr, r.stdout + r.stderr
+
+
+def test_output_a_log_file_cannot_take_is_counted_lost(daemon_factory):
+    d = daemon_factory(f"""[program:full]
+command={TESTCHILD} spew 6400 out
+startsecs=0
+autorestart=false
+stdout_logfile=/dev/full
+""")
+    def lost():
+        body = metrics(d)[1]
+        return (sample(body, "supervisor_process_output_bytes_total", name="full",
+                       stream="stdout") == 6400 and
+                sample(body, "supervisor_process_output_lost_bytes_total", name="full",
+                       stream="stdout"))
+    assert wait_for(lost, what="6400 bytes read and lost") == 6400
+    assert sample(metrics(d)[1], "supervisor_process_output_lost_bytes_total", name="full",
+                  stream="stderr") == 0
+
+
+@pytest.mark.skipif(not NODE_EXPORTER,
+                    reason="prometheus-node-exporter not installed (scripts/setup.sh)")
+def test_node_exporters_supervisord_collector_reads_us(deployment, tmp_path):
+    d = deployment
+    port = free_port()
+    log = open(tmp_path / "node_exporter.log", "wb")
+    proc = subprocess.Popen(
+        [NODE_EXPORTER, "--collector.disable-defaults", "--collector.supervisord",
+         f"--collector.supervisord.url=http://127.0.0.1:{d.port}/RPC2",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def scrape():
+            try:
+                status, body = http_get(f"http://127.0.0.1:{port}/metrics")
+            except OSError:
+                return None
+            return status == 200 and "node_supervisord_up{" in body and body
+        body = wait_for(scrape, timeout=15, interval=0.1, what="node_exporter's supervisord "
+                        "collector answering")
+        assert sample(body, "node_scrape_collector_success", collector="supervisord") == 1
+        ours = {p["name"]: p for p in d.rpc.supervisor.getAllProcessInfo()}
+        for name, group in (("my_app_00", "my_app"), ("my_app_01", "my_app"),
+                            ("broken", "broken")):
+            p = ours[name]
+            assert sample(body, "node_supervisord_state", name=name, group=group) == p["state"]
+            assert sample(body, "node_supervisord_up", name=name, group=group) == \
+                (1 if p["statename"] == "RUNNING" else 0)
+        for name in ("my_app_00", "my_app_01"):
+            start = sample(body, "node_supervisord_start_time_seconds", name=name,
+                           group="my_app")
+            assert start == ours[name]["start"]
+            assert abs(start - sample(metrics(d)[1], "supervisor_process_start_time_seconds",
+                                      name=name)) < 1
+        assert sample(body, "node_supervisord_exit_status", name="broken", group="broken") \
+            == ours["broken"]["exitstatus"]
+    finally:
+        proc.kill()  # by pid: only the one we started
+        proc.wait(timeout=10)
+        log.close()
