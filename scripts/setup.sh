@@ -17,6 +17,8 @@ packages=(
   # GET /metrics: promtool checks it, a real Prometheus scrapes it (tests start their own;
   # policy-rc.d below keeps the package's service from starting)
   prometheus
+  # node_exporter's supervisord collector reads our XML-RPC (test_metrics, bench/metrics)
+  prometheus-node-exporter
 )
 
 missing=()

@@ -167,25 +167,23 @@ std::string Collector::scrape(Format format, ScrapeOptions options) {
       w.sample({{"group", i->group()}, {"name", i->name()}, {"kind", kExitKinds[k]}},
                static_cast<double>(c.exits[k]));
   }
-  w.family("supervisor_process_output_bytes", Type::Counter,
-           "Bytes the process wrote to its stdout or stderr pipe, read by supervisord.");
-  for (const Instance* i : all) {
-    const Counts& c = count_of(*i);
-    w.sample({{"group", i->group()}, {"name", i->name()}, {"stream", "stdout"}},
-             static_cast<double>(c.output_bytes[0]));
-    w.sample({{"group", i->group()}, {"name", i->name()}, {"stream", "stderr"}},
-             static_cast<double>(c.output_bytes[1]));
-  }
-  w.family("supervisor_process_output_lost_bytes", Type::Counter,
-           "Bytes of that output its log file did not take: the file could not be opened or "
-           "written (a full disk, /dev/full), or a pipe it writes to stalled.");
-  for (const Instance* i : all) {
-    const Counts& c = count_of(*i);
-    w.sample({{"group", i->group()}, {"name", i->name()}, {"stream", "stdout"}},
-             static_cast<double>(c.output_lost[0]));
-    w.sample({{"group", i->group()}, {"name", i->name()}, {"stream", "stderr"}},
-             static_cast<double>(c.output_lost[1]));
-  }
+  auto per_stream = [&](std::string_view name, std::string_view help, uint64_t(Counts::*bytes)[2]) {
+    w.family(name, Type::Counter, help);
+    for (const Instance* i : all) {
+      const uint64_t* b = count_of(*i).*bytes;
+      w.sample({{"group", i->group()}, {"name", i->name()}, {"stream", "stdout"}},
+               static_cast<double>(b[0]));
+      w.sample({{"group", i->group()}, {"name", i->name()}, {"stream", "stderr"}},
+               static_cast<double>(b[1]));
+    }
+  };
+  per_stream("supervisor_process_output_bytes",
+             "Bytes the process wrote to its stdout or stderr pipe, read by supervisord.",
+             &Counts::output_bytes);
+  per_stream("supervisor_process_output_lost_bytes",
+             "Bytes of that output its log file did not take: the file could not be opened or "
+             "written (a full disk, /dev/full), or a pipe it writes to stalled.",
+             &Counts::output_lost);
 
   // ---- per instance tree ----
   // Cost (bench/metrics): reading /proc is nearly all of a scrape. An instance in a cgroup
@@ -342,18 +340,6 @@ std::string Collector::scrape(Format format, ScrapeOptions options) {
       w.sample({{"pool", name}}, static_cast<double>(monotonic("pool:" + name, pool->dropped())));
   }
   return w.finish();
-}
-
-ScrapeOptions scrape_options(std::string_view query) {
-  ScrapeOptions o;
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair == "pss=1" || pair == "pss=true") o.pss = true;
-    if (pair == "fds=1" || pair == "fds=true") o.fds = true;
-  }
-  return o;
 }
 
 void Collector::serve(const http::Request& request, std::shared_ptr<rpc::Responder> responder) {

@@ -43,15 +43,6 @@ class Histogram {
   uint64_t count_ = 0;
 };
 
-// What a scrape reads besides the defaults: each costs one /proc read per process of every
-// tree (smaps_rollup, a stat of fd/), as much again as the rest of the scrape.
-struct ScrapeOptions {
-  bool pss = false;
-  bool fds = false;
-};
-// The options a GET /metrics query string (after '?') asks for: pss=1, fds=1.
-ScrapeOptions scrape_options(std::string_view query);
-
 class Collector {
  public:
   // Subscribes to `supervisor`'s Bus: make it before the first config is applied.

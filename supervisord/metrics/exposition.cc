@@ -16,6 +16,18 @@ std::string_view content_type(Format format) {
              : "text/plain; version=0.0.4; charset=utf-8";
 }
 
+ScrapeOptions scrape_options(std::string_view query) {
+  ScrapeOptions o;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair == "pss=1" || pair == "pss=true") o.pss = true;
+    if (pair == "fds=1" || pair == "fds=true") o.fds = true;
+  }
+  return o;
+}
+
 void append_value(std::string& out, double v) {
   if (std::isnan(v)) {
     out += "NaN";

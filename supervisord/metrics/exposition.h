@@ -22,6 +22,15 @@ Format negotiate(std::string_view accept);
 // The Content-Type of an answer in `format`.
 std::string_view content_type(Format format);
 
+// What a scrape reads besides the defaults: each costs one /proc read per process of every
+// tree (smaps_rollup, a stat of fd/), as much again as the rest of the scrape.
+struct ScrapeOptions {
+  bool pss = false;
+  bool fds = false;
+};
+// The options a GET /metrics query string (after '?') asks for: pss=1, fds=1.
+ScrapeOptions scrape_options(std::string_view query);
+
 using Label = std::pair<std::string_view, std::string_view>;
 using Labels = std::initializer_list<Label>;
 

@@ -356,3 +356,19 @@ def test_node_exporters_supervisord_collector_reads_us(deployment, tmp_path):
         proc.kill()  # by pid: only the one we started
         proc.wait(timeout=10)
         log.close()
+
+
+@pytest.mark.parametrize("cgroups", ["false", "true"])
+def test_trees_with_and_without_cgroups(daemon_factory, cgroups):
+    """cgroups=false: the trees come from one scan of /proc; true (where the daemon can
+    make cgroups): from each instance's cgroup files. Same workers, a plausible RSS, and a
+    CPU counter, either way."""
+    d = daemon_factory(f"[program:w]\ncommand={TESTCHILD} workers 2\nstartsecs=0\n",
+                       extra_main=f"cgroups={cgroups}")
+    wait_for(lambda: sample(metrics(d)[1], "supervisor_process_tree_workers", name="w") == 2,
+             what="2 workers")
+    body = metrics(d)[1]
+    tree = d.rpc.supervisor.getAllProcessTreeInfo()[0]
+    rss = sample(body, "supervisor_process_tree_resident_memory_bytes", name="w")
+    assert rss > 0 and abs(rss - tree["rss_kb"] * 1024) <= 0.2 * rss
+    assert sample(body, "supervisor_process_tree_cpu_seconds_total", name="w") >= 0

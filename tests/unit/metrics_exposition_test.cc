@@ -23,6 +23,17 @@ TEST_CASE("a counter: _total on the family in text 0.0.4 only; OpenMetrics ends 
         "x_restarts_total{group=\"g\",name=\"n\"} 3\n# EOF\n");
 }
 
+TEST_CASE("the query asks for the per-member extras: pss=1, fds=1, else neither") {
+  CHECK_FALSE(scrape_options("").pss);
+  CHECK_FALSE(scrape_options("").fds);
+  CHECK(scrape_options("pss=1").pss);
+  CHECK_FALSE(scrape_options("pss=1").fds);
+  auto both = scrape_options("fds=true&x=y&pss=1");
+  CHECK((both.pss && both.fds));
+  CHECK_FALSE(scrape_options("pss=0&fds=").pss);
+  CHECK_FALSE(scrape_options("xpss=1").pss);
+}
+
 TEST_CASE("label values and help are escaped") {
   Writer w(Format::Text004);
   w.family("x", Type::Gauge, "a \\ b\nc");
