@@ -111,7 +111,7 @@ void Collector::observe_rpc(const std::string& method, double seconds) {
 }
 
 std::string Collector::scrape(Format format, ScrapeOptions options) {
-  Writer w(format);
+  Writer w(format, last_size_ + last_size_ / 8);
   const double now = wall_seconds();
   const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
   const int64_t page = sysconf(_SC_PAGESIZE);
@@ -339,7 +339,9 @@ std::string Collector::scrape(Format format, ScrapeOptions options) {
     for (const auto& [name, pool] : pools)
       w.sample({{"pool", name}}, static_cast<double>(monotonic("pool:" + name, pool->dropped())));
   }
-  return w.finish();
+  std::string text = w.finish();
+  last_size_ = text.size();
+  return text;
 }
 
 void Collector::serve(const http::Request& request, std::shared_ptr<rpc::Responder> responder) {

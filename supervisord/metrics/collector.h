@@ -94,6 +94,7 @@ class Collector {
   std::unordered_map<std::string, Rpc> rpc_;
   Histogram store_commit_;
   double reload_time_ = 0;
+  size_t last_size_ = 0;  // of the last scrape's text: the next one reserves that much
 };
 
 }  // namespace metrics

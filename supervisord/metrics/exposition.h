@@ -47,7 +47,9 @@ struct HistogramValue {
 
 class Writer {
  public:
-  explicit Writer(Format format) : format_(format) {}
+  // `reserve`: the expected size of the text (the last scrape's), so a large answer is not
+  // copied as it grows.
+  explicit Writer(Format format, size_t reserve = 0) : format_(format) { out_.reserve(reserve); }
 
   // Starts a family. `name` is the metric's name without `_total` (the writer adds it to a
   // counter's samples).
