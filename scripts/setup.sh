@@ -19,6 +19,8 @@ packages=(
   prometheus
   # node_exporter's supervisord collector reads our XML-RPC (test_metrics, bench/metrics)
   prometheus-node-exporter
+  # the Debian package (debian/): tests/integration/test_deb.py builds and checks it
+  debhelper lintian fakeroot
 )
 
 missing=()

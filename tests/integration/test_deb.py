@@ -171,6 +171,9 @@ def root(tmp_path, deb):
         # here (the root's /run is a fresh tmpfs).
         r.run("rm -f /usr/sbin/runlevel && printf '#!/bin/sh\\necho N 2\\n' > /usr/sbin/runlevel"
               " && chmod 755 /usr/sbin/runlevel")
+        # man-db's trigger rebuilds its index after each dpkg run (tens of seconds); it
+        # skips that when this flag file is absent.
+        r.run("rm -f /var/lib/man-db/auto-update")
         yield r
     finally:
         if holder.poll() is None:

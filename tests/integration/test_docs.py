@@ -100,7 +100,7 @@ def test_meson_install_puts_every_file_in_place(tmp_path):
     for rel in ["bin/supervisord", "bin/supervisorctl", "bin/pidproxy",
                 "bin/echo_supervisord_conf",
                 "share/man/man8/supervisord.8", "share/man/man1/supervisorctl.1",
-                "share/man/man1/pidproxy.1",
+                "share/man/man1/pidproxy.1", "share/man/man1/echo_supervisord_conf.1",
                 "share/man/man5/supervisord.conf.5",
                 "share/doc/supervisor-cpp/supervisord.conf",
                 "share/doc/supervisor-cpp/conf.d/my_app.conf",
