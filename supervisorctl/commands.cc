@@ -310,6 +310,10 @@ const std::vector<Command> kCatalog = {
      "Related extensions: restart --rolling [--batch N] [--pause S] <gname>:*,\n"
      "status --health [<gname> ...], status -v [<name> ...]",
      Completion::Groups, do_scale, Topic::Extension},
+    {"reexec", 0, 0,
+     "reexec\t\t\tReplace supervisord with the binary it was started from, under\n"
+     "\t\t\tits running processes: same pid, nothing restarted (extension)",
+     Completion::None, do_reexec, Topic::Extension},
     {"why", 0, -1,
      "why <name> [...]\tWhy a process will not stay up: state, spawn error, last exits\n"
      "\t\t\t(status or signal, how long it lived), last lines of stderr (extension)\n"

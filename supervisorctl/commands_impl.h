@@ -44,6 +44,7 @@ void do_history(Controller& c, std::string_view arg);
 void do_status_verbose(Controller& c, const std::vector<std::string>& names);
 // zero-downtime extensions (commands_zero_downtime.cc)
 void do_scale(Controller& c, std::string_view arg);
+void do_reexec(Controller& c, std::string_view arg);
 void do_rolling_restart(Controller& c, std::vector<std::string> words);
 void do_status_health(Controller& c, const std::vector<std::string>& names);
 

@@ -1,7 +1,7 @@
 // commands_zero_downtime.cc — supervisorctl extensions for instance groups (documented in
 // supervisorctl.1 EXTENSIONS): `scale`, `restart --rolling [--batch N] [--pause S]` and
-// `status --health`. Plain `restart` and `status` are untouched (their output and help stay
-// Python's byte for byte); these are reached only through the new flags and command.
+// `status --health`, and `reexec`. Plain `restart` and `status` are untouched (their output and
+// help stay Python's byte for byte); these are reached only through the new flags and command.
 #include <map>
 
 #include "common/states.h"
@@ -138,6 +138,25 @@ void do_status_health(Controller& c, const std::vector<std::string>& names) {
              (not_ready.empty() ? "" : " (" + not_ready + ")"));
   }
   if (!healthy) c.set_exit_status(kExitGeneric);
+}
+
+void do_reexec(Controller& c, std::string_view arg) {
+  if (!split_words(arg).empty()) {
+    c.output("Error: reexec accepts no arguments");
+    c.set_exit_status(kExitInvalidArgs);
+    print_help(c, "reexec");
+    return;
+  }
+  Reply r = c.server()->call("supervisor.reexec", {});
+  if (const xmlrpc::FaultValue* f = as_fault(r)) {
+    c.set_exit_status(kExitGeneric);
+    if (f->code == F(Fault::UnknownMethod))
+      return c.output("Error: the server has no reexec (not this supervisord)");
+    if (f->code == F(Fault::ShutdownState)) return c.output("ERROR: already shutting down");
+    return c.output("ERROR: not re-executed: " + f->string);
+  }
+  if (as_value(r) == nullptr) return c.raise(r);
+  c.output("Re-executing supervisord in place");
 }
 
 }  // namespace ctl::cmd

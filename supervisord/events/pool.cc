@@ -257,6 +257,10 @@ void EventPool::listener_spawned(const std::string& listener) {
   l->parser.reset();
 }
 
+void EventPool::restore_listener(const std::string& listener, ListenerState s) {
+  if (Listener* l = find(listener)) l->parser.restore(s);
+}
+
 void EventPool::listener_exited(const std::string& listener) {
   Listener* l = find(listener);
   if (!l) return;

@@ -63,6 +63,11 @@ class ListenerParser {
   ListenerState state() const { return state_; }
   // A new instance was spawned: ACKNOWLEDGED, nothing buffered.
   void reset();
+  // Re-exec in place: the state the previous image's parser was in, nothing buffered.
+  void restore(ListenerState s) {
+    reset();
+    state_ = s;
+  }
   // An event header + payload was written: READY -> BUSY.
   void sent();
   // Bytes from the listener's stdout.
@@ -107,6 +112,9 @@ class EventPool {
   void listener_exited(const std::string& listener);  // a BUSY listener's event is rejected
 
   ListenerState listener_state(const std::string& listener) const;
+  // Re-exec in place: a listener the previous image ran is in state `s` (an event it was
+  // sent then is not known here: its RESULT completes nothing).
+  void restore_listener(const std::string& listener, ListenerState s);
   size_t buffered() const { return buffer_.size(); }
   uint64_t dropped() const { return dropped_; }  // events a full buffer discarded, in all
 

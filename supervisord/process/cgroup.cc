@@ -307,6 +307,18 @@ Manager Manager::detect(bool enabled, const Probe& probe) {
   return m;
 }
 
+std::string Manager::reuse_root(const std::string& root) {
+  if (!contained() || root.empty() || root == root_ || !exists(root)) return root;
+  // Not a dead daemon's: detect's sweep took it for one when its name's pid is gone.
+  std::erase_if(leftovers_, [&](const std::string& d) { return d.rfind(root + "/", 0) == 0; });
+  // The previous image may have named it after another pid (detect runs before the
+  // daemonizing fork): under this pid's name, no other daemon's sweep takes it for a dead
+  // daemon's. cgroup2 renames a directory within its parent.
+  if (::rmdir(root_.c_str()) == 0 && ::rename(root.c_str(), root_.c_str()) == 0) return root_;
+  root_ = root;
+  return root_;
+}
+
 Result<std::string> Manager::prepare(const config::ProcessConfig& config,
                                      std::vector<std::string>* skipped) {
   if (!contained())

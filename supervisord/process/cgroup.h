@@ -54,6 +54,10 @@ class Manager {
   const std::string& reason() const { return reason_; }
   const std::string& root() const { return root_; }  // this daemon's directory of instances
   bool has_kill() const { return has_kill_; }        // the kernel has cgroup.kill
+  // Re-exec in place: the previous image's directory (same pid, so detect made a second
+  // one) holds the adopted instances' cgroups: it is used again (renamed to the new one's
+  // name, which is dropped). Returns where `root` is now.
+  std::string reuse_root(const std::string& root);
 
   // The instance's cgroup, made if missing, with the program's limits written (those whose
   // controller is delegated; the others are named in `skipped`).

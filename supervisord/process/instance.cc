@@ -55,6 +55,17 @@ std::unique_ptr<logs::ChildLog> Instance::make_log(const Context& context, const
   return std::move(*r);
 }
 
+void Instance::adopt(const Adoption& a, int spawns, std::vector<diagnosis::ExitRecord> exits,
+                     const std::vector<std::string>& tail) {
+  spawns_ = spawns;
+  if (exits.size() > kMaxExitRecords)
+    exits.erase(exits.begin(), exits.end() - static_cast<std::ptrdiff_t>(kMaxExitRecords));
+  exits_ = std::move(exits);
+  tail_.clear();
+  for (const auto& line : tail) tail_.append(line + "\n");
+  process_->adopt(a);
+}
+
 const std::string& Instance::log_path(bool is_stderr) const {
   static const std::string none;
   const auto& log = is_stderr ? stderr_log_ : stdout_log_;

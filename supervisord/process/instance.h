@@ -70,6 +70,13 @@ class Instance {
   const diagnosis::OutputTail& tail() const { return tail_; }
   const std::vector<diagnosis::ExitRecord>& exits() const { return exits_; }
   int restarts() const { return spawns_ > 0 ? spawns_ - 1 : 0; }
+  int spawns() const { return spawns_; }  // times it entered STARTING
+
+  // Re-exec in place (supervisor.reexec): takes over the process the previous image ran
+  // (Process::adopt) with its spawn count, exit records and output tail. Nothing is
+  // published: for the rest of the daemon nothing happened.
+  void adopt(const Adoption& a, int spawns, std::vector<diagnosis::ExitRecord> exits,
+             const std::vector<std::string>& tail);
   // The processes of this instance besides its master, sorted, alive in `snap`: the
   // master's descendants and the rest of its process group, and when contained every
   // member of its cgroup (also what left the group: setsid, a double fork; and after the

@@ -170,40 +170,13 @@ void Process::perform(const fsm::Action& a) {
     case fsm::Action::Kind::Signal:
       do_signal(a.target, a.signal);
       break;
-    case fsm::Action::Kind::ArmTimer: {
-      // One callback per timer id: the timer's identity is the event it becomes.
-      uv_timer_cb cb = nullptr;
-      switch (a.timer) {
-        case fsm::TimerId::Startsecs:
-          cb = [](uv_timer_t* h) {
-            auto* p = static_cast<Process*>(h->data);
-            p->run(p->event(fsm::EventKind::StartsecsTimer));
-          };
-          break;
-        case fsm::TimerId::Backoff:
-          cb = [](uv_timer_t* h) {
-            auto* p = static_cast<Process*>(h->data);
-            p->run(p->event(fsm::EventKind::BackoffTimer));
-          };
-          break;
-        case fsm::TimerId::Stopwait:
-          cb = [](uv_timer_t* h) {
-            auto* p = static_cast<Process*>(h->data);
-            // A drained group that died without a SIGCHLD reaching us (we are not a
-            // subreaper) is noticed here at the latest.
-            p->check_group();
-            if (p->facts_.state == ProcessState::Stopping)
-              p->run(p->event(fsm::EventKind::StopwaitTimer));
-          };
-          break;
-      }
+    case fsm::Action::Kind::ArmTimer:
       // The loop's cached time can be a whole wake-up old (e.g. many spawns in one
       // iteration): refresh it so "startsecs" counts from the spawn, never less.
       uv_update_time(loop_);
       if (uv_timer_t* t = fsm_timer(a.timer))
-        uv_timer_start(t, cb, static_cast<uint64_t>(a.delay_ms), 0);
+        uv_timer_start(t, timer_callback(a.timer), static_cast<uint64_t>(a.delay_ms), 0);
       break;
-    }
     case fsm::Action::Kind::CancelTimer:
       if (uv_timer_t* t = timers_[static_cast<int>(a.timer)].get()) uv_timer_stop(t);
       break;
@@ -230,6 +203,31 @@ void Process::perform(const fsm::Action& a) {
       if (hooks_.on_exit) hooks_.on_exit(*this, facts_.last_exit);
       break;
   }
+}
+
+// One callback per timer id: the timer's identity is the event it becomes.
+uv_timer_cb Process::timer_callback(fsm::TimerId id) {
+  switch (id) {
+    case fsm::TimerId::Startsecs:
+      return [](uv_timer_t* h) {
+        auto* p = static_cast<Process*>(h->data);
+        p->run(p->event(fsm::EventKind::StartsecsTimer));
+      };
+    case fsm::TimerId::Backoff:
+      return [](uv_timer_t* h) {
+        auto* p = static_cast<Process*>(h->data);
+        p->run(p->event(fsm::EventKind::BackoffTimer));
+      };
+    case fsm::TimerId::Stopwait:
+      break;
+  }
+  return [](uv_timer_t* h) {
+    auto* p = static_cast<Process*>(h->data);
+    // A drained group that died without a SIGCHLD reaching us (we are not a
+    // subreaper) is noticed here at the latest.
+    p->check_group();
+    if (p->facts_.state == ProcessState::Stopping) p->run(p->event(fsm::EventKind::StopwaitTimer));
+  };
 }
 
 void Process::do_spawn() {

@@ -24,6 +24,7 @@
 #include "common/states.h"
 #include "supervisord/config/endpoint.h"
 #include "supervisord/config/model.h"
+#include "supervisord/process/adoption.h"
 #include "supervisord/process/describe.h"
 #include "supervisord/process/fsm.h"
 #include "supervisord/process/reaper.h"
@@ -79,6 +80,14 @@ class Process {
   // in a stopped state with no live master (else its pid is simply forgotten).
   void close(std::function<void()> done);
 
+  // Re-exec in place (supervisor.reexec, process/adoption.h): this process as data (its
+  // descriptors stay open and owned here), and the reverse in the new image: a process
+  // built in the recorded state, watching the recorded pid, reading the recorded pipes and
+  // with its timers at their recorded deadlines, instead of spawning. Only on a process
+  // that never ran in this image.
+  Adoption handover() const;
+  void adopt(const Adoption& a);
+
   // getProcessInfo material (http://supervisord.org/api.html, "Process Control").
   const config::ProcessConfig& config() const { return *config_; }
   const std::string& name() const { return config_->name; }
@@ -114,6 +123,7 @@ class Process {
   uint64_t next_pause(Pipe& p);
   uvx::Handle<uv_timer_t> new_timer();
   uv_timer_t* fsm_timer(fsm::TimerId id);
+  static uv_timer_cb timer_callback(fsm::TimerId id);
   void run(fsm::Event event, fsm::Step* out = nullptr);
   void perform(const fsm::Action& action);
   void do_spawn();
@@ -144,6 +154,8 @@ class Process {
   void handle_closed();
   // extensions
   Status open_notify();
+  Status watch_notify(int fd);
+  int pipe_fd(int which) const;  // the parent end's descriptor, -1 when not open
   void on_notify();
   bool from_instance(pid_t sender) const;
   Status open_listen();

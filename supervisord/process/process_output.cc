@@ -177,3 +177,9 @@ void Process::close_pipe(int which) {
   Pipe* p = std::exchange(pipes_[which], nullptr);
   if (p) close_handle(p->handle, [p] { delete p; });
 }
+
+int Process::pipe_fd(int which) const {
+  if (which == kStdin && stdin_fd_ >= 0) return stdin_fd_;
+  const Pipe* p = pipes_[which];
+  return p ? p->fd : -1;
+}

@@ -17,6 +17,9 @@ namespace rpc {
 struct DaemonHooks {
   std::function<void()> shutdown;  // begin an orderly shutdown (after the reply is sent)
   std::function<void()> restart;   // begin a restart (SIGHUP semantics)
+  // Re-exec in place (extension): checks the new binary; success means the hand-over
+  // starts after the reply, else the reason. May be empty (the method then fails).
+  std::function<Status()> reexec;
   // Re-reads the config from disk (same path and CLI as at start).
   std::function<Result<std::shared_ptr<const config::Config>>()> reload;
   // REMOTE_COMMUNICATION events (events issue); may be empty.

@@ -159,6 +159,21 @@ void register_daemon_methods(Dispatcher& d, Supervisor& s, DaemonHooks hooks) {
          {"boolean"},
          "Stop every process, read the configuration again and start anew in the same "
          "pid.\n\n@return boolean result true (the restart follows the answer)"});
+  d.add("supervisor.reexec",
+        {[running, hooks_ptr](const Array&, Reply reply) {
+           if (!running(reply)) return;
+           if (!hooks_ptr->reexec) return reply(fault(Fault::Failed, "re-exec is not available"));
+           Status st = hooks_ptr->reexec();
+           if (!st) return reply(fault(Fault::Failed, st.error()));
+           reply(Value(true));
+         },
+         0,
+         0,
+         {"boolean"},
+         "Extension: replace the daemon's image with the binary it was started from, "
+         "under its running processes (same pid; they keep running). The new binary is "
+         "first run with --check-config on the current config; when that fails nothing "
+         "happens.\n\n@return boolean result true (the hand-over follows the answer)"});
   d.add("supervisor.reloadConfig",
         {[&s, running, hooks_ptr](const Array&, Reply reply) {
            if (!running(reply)) return;

@@ -5,6 +5,7 @@
 #include "supervisord/rpc/server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -58,9 +59,18 @@ void Server::set_handler(Handler handler) {
 }
 
 Status Server::listen(const std::vector<config::UnixServerConfig>& unix_servers,
-                      const std::vector<config::InetServerConfig>& inet_servers) {
+                      const std::vector<config::InetServerConfig>& inet_servers,
+                      const std::vector<int>& inherited) {
+  std::vector<int> given = inherited;
+  if (given.size() != unix_servers.size() + inet_servers.size()) {
+    for (int fd : given) ::close(fd);
+    given.clear();
+  }
+  for (int fd : given) (void)::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  size_t next = 0;
+  auto take = [&]() -> Result<int> { return given[next++]; };
   for (const auto& cfg : unix_servers) {
-    auto fd = open_unix_listener(cfg, options_.log);
+    auto fd = given.empty() ? open_unix_listener(cfg, options_.log) : take();
     if (!fd) return Status::fail(fd.error());
     if (Status s = add_listener(*fd, true, {cfg.username, cfg.password, true}, cfg.file); !s)
       return s;
@@ -68,7 +78,7 @@ Status Server::listen(const std::vector<config::UnixServerConfig>& unix_servers,
   }
   bool first_inet = true;
   for (const auto& cfg : inet_servers) {
-    auto fd = open_tcp_listener(cfg.host, cfg.port);
+    auto fd = given.empty() ? open_tcp_listener(cfg.host, cfg.port) : take();
     if (!fd) return Status::fail(fd.error());
     tcp_ports_.push_back(bound_tcp_port(*fd));
     if (Status s = add_listener(*fd, false, {cfg.username, cfg.password, cfg.metrics_auth}, ""); !s)
@@ -79,6 +89,12 @@ Status Server::listen(const std::vector<config::UnixServerConfig>& unix_servers,
     first_inet = false;
   }
   return Status::success();
+}
+
+std::vector<int> Server::listening_fds() const {
+  std::vector<int> fds;
+  for (const Listener* l : listeners_) fds.push_back(l->fd);
+  return fds;
 }
 
 Status Server::add_listener(int fd, bool is_pipe, Credentials credentials,

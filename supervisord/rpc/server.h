@@ -44,8 +44,14 @@ class Server {
 
   // Opens every listener; on failure the text is the error to print (the daemon exits 2)
   // and the listeners opened so far stay until close().
+  // Re-exec in place: `inherited` are the previous image's listening descriptors in the
+  // same order (UNIX servers, then TCP ones), used instead of binding again; when their
+  // count does not match the config they are closed and every server binds anew.
   Status listen(const std::vector<config::UnixServerConfig>& unix_servers,
-                const std::vector<config::InetServerConfig>& inet_servers);
+                const std::vector<config::InetServerConfig>& inet_servers,
+                const std::vector<int>& inherited = {});
+  // The listening descriptors, in listen()'s order (for the hand-over record).
+  std::vector<int> listening_fds() const;
   void set_handler(Handler handler);
 
   // Stops listening (unlinking UNIX socket files), drops every connection; `done` runs

@@ -23,6 +23,7 @@
 #include "supervisord/rpc/methods_zero_downtime.h"
 #include "supervisord/rpc/routes.h"
 #include "supervisord/rpc/server.h"
+#include "supervisord/run/handover.h"
 #include "supervisord/startup/cli.h"
 #include "supervisord/startup/daemonize.h"
 #include "supervisord/startup/limits.h"
@@ -40,7 +41,7 @@
 namespace {
 
 struct SignalHandles {
-  uvx::Handle<uv_signal_t> handles[5];
+  uvx::Handle<uv_signal_t> handles[6];
 };
 
 // Syslog records that /dev/log could not take at once wait in SyslogClient; this tells it
@@ -78,6 +79,8 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   exit_code = 0;
   const config::Config& cfg = *input.config;
   const config::SupervisordConfig& sd = cfg.supervisord;
+  // Re-exec in place: this image replaced a running daemon (same pid, already daemonized).
+  const bool reexecuted = input.handover.has_value() || !input.handover_error.empty();
   auto fail = [&](const std::string& message) {
     textio::write_all(2, startup::cli_error_text(input.argv0, message));
     exit_code = 2;
@@ -114,7 +117,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   for (const auto& w : cfg.warnings) log.warn(w);
   for (const auto& f : cfg.included) log.info("Included extra file \"" + f + "\" during parsing");
   for (const auto& i : notes.info) log.info(i);
-  if (!sd.nocleanup) logs::cleanup_auto_logs(sd.childlogdir, sd.identifier);
+  if (!sd.nocleanup && !reexecuted) logs::cleanup_auto_logs(sd.childlogdir, sd.identifier);
 
   // Children inherit SIGPIPE ignored, as Python Supervisor's children do.
   ::signal(SIGPIPE, SIG_IGN);
@@ -142,6 +145,10 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   } cgroups_at_exit{cgroups};
   if (cgroups.contained())
     log.info("cgroups: each instance in its own cgroup under " + cgroups.root());
+  std::string adopted_cgroups =
+      input.handover ? cgroups.reuse_root(input.handover->cgroup_root) : std::string();
+  if (cgroups.contained() && input.handover)
+    log.info("cgroups: instances stay under " + cgroups.root());
   else if (cgroups.mode() == cgroup::Mode::Unavailable)
     log.warn("cgroups unavailable (" + cgroups.reason() +
              "): instances are contained by process group only");
@@ -160,6 +167,32 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   RunOutcome outcome = RunOutcome::Shutdown;
   bool stopping = false;
   SignalHandles sig;
+  // Re-exec in place (extension): the hand-over runs from this timer, after the reply.
+  uvx::Handle<uv_timer_t> reexec_timer;
+  std::function<void()> reexec_go;
+  (void)reexec_timer.init(&loop, uv_timer_init);
+  auto reexec = [&]() -> Status {
+    if (stopping) return Status::fail("supervisord is shutting down");
+    if (Status st = handover::check(input.self.exe, cfg.path); !st) {
+      log.warn("re-exec refused: " + st.error());
+      return st;
+    }
+    log.info("re-exec: " + input.self.exe + " accepts the config; handing over");
+    reexec_go = [&]() {
+      state_store.flush();  // history up to now, before the image goes
+      handover::Record record = handover::collect(supervisor, server, event_system, cgroups,
+                                                  static_cast<int64_t>(uv_now(&loop)));
+      log.info("re-exec: executing " + input.self.exe + " with " +
+               std::to_string(record.instances.size()) + " instances");
+      Status st = handover::exec(input.self, record);
+      log.error("re-exec failed, this image goes on: " + st.error());
+    };
+    reexec_timer->data = &reexec_go;
+    uv_timer_start(
+        reexec_timer.get(),
+        [](uv_timer_t* t) { (*static_cast<std::function<void()>*>(t->data))(); }, 0, 0);
+    return Status::success();
+  };
 
   auto teardown = [&]() {
     recovery.close([] {});
@@ -169,6 +202,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
       server.close([&]() {
         reaper.close([&]() {
           for (auto& h : sig.handles) h.close();
+          reexec_timer.close();
         });
       });
     });
@@ -186,6 +220,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   rpc::DaemonHooks hooks;
   hooks.shutdown = [&]() { begin_stop(RunOutcome::Shutdown); };
   hooks.restart = [&]() { begin_stop(RunOutcome::Restart); };
+  hooks.reexec = reexec;
   hooks.reload = [&]() -> Result<std::shared_ptr<const config::Config>> {
     // Instance counts set with `scale` (extension) stay until the file's numprocs changes.
     if (!state_store.instance_counts().empty())
@@ -218,8 +253,11 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
             });
       }));
 
-  if (Status st = server.listen(cfg.unix_servers, cfg.inet_servers); !st) {
+  if (Status st = server.listen(cfg.unix_servers, cfg.inet_servers,
+                                input.handover ? input.handover->server_fds : std::vector<int>{});
+      !st) {
     server.close();
+    reexec_timer.close();
     reaper.close([] {});
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
@@ -238,7 +276,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   event_system.attach();
   supervisor.set_config(input.config, server.server_url());
 
-  if (input.first_run && !sd.nodaemon) startup::daemonize(&loop, sd, log);
+  if (input.first_run && !sd.nodaemon && !reexecuted) startup::daemonize(&loop, sd, log);
   startup::write_pidfile(sd.pidfile, log);
 
   // Signals (http://supervisord.org/running.html, "Signals").
@@ -246,11 +284,9 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
     int signum;
     const char* name;
   };
-  static constexpr SigSpec kSignals[] = {{SIGTERM, "SIGTERM"},
-                                         {SIGINT, "SIGINT"},
-                                         {SIGQUIT, "SIGQUIT"},
-                                         {SIGHUP, "SIGHUP"},
-                                         {SIGUSR2, "SIGUSR2"}};
+  static constexpr SigSpec kSignals[] = {{SIGTERM, "SIGTERM"}, {SIGINT, "SIGINT"},
+                                         {SIGQUIT, "SIGQUIT"}, {SIGHUP, "SIGHUP"},
+                                         {SIGUSR2, "SIGUSR2"}, {SIGUSR1, "SIGUSR1"}};
   struct SigCtx {
     std::function<void(int)> fn;
   };
@@ -266,6 +302,9 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
       }
       log.warn(std::string("received ") + name + " indicating restart request");
       begin_stop(RunOutcome::Restart);
+    } else if (signum == SIGUSR1) {  // extension: supervisor.reexec
+      log.info(std::string("received ") + name + " indicating re-exec request");
+      (void)reexec();
     } else if (signum == SIGUSR2) {
       log.info(std::string("received ") + name + " indicating log reopen request");
       (void)log.reopen();
@@ -317,18 +356,39 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
       }
     }
   }
+  // Re-exec in place: the previous image's instances are taken over, not started; exits
+  // that happened during the exec are reaped now that their owners watch.
+  std::set<std::pair<std::string, std::string>> adopted;
+  if (!input.handover_error.empty())
+    log.error("re-exec: " + input.handover_error +
+              ": the programs are stopped and started again (crash recovery)");
+  if (input.handover) {
+    adopted = handover::adopt(*input.handover, adopted_cgroups, supervisor, event_system,
+                              [&log](const std::string& m) { log.warn(m); });
+    for (const auto& [g, n] : adopted)
+      if (auto inst = supervisor.find(g, n); inst && inst->process().pid() > 0)
+        state_store.record_instance(store::instance_record(inst->process()));
+    reaper.reap();
+    uv_update_time(&loop);
+    log.info("re-exec: adopted " + std::to_string(adopted.size()) + " instances, " +
+             std::to_string(static_cast<int64_t>(uv_now(&loop)) - input.handover->written_ms) +
+             " ms after the previous image wrote the record");
+  }
+  std::vector<store::InstanceRecord> previous;
+  for (const auto& r : state_store.previous_instances())
+    if (!adopted.count({r.group, r.name})) previous.push_back(r);
   // Each instance waits for its own predecessor only (the previous run's instance of the
   // same group and name): one whose old group is gone, or that had none, starts at once,
   // in priority order; the others start one by one as their old groups go.
   std::set<std::pair<std::string, std::string>> recovering;
-  for (const auto& r : state_store.previous_instances()) recovering.emplace(r.group, r.name);
+  for (const auto& r : previous) recovering.emplace(r.group, r.name);
   bool autostarted = false;
   auto held_back = [&](const Instance& p) {
     return recovering.count({p.group(), p.name()}) > 0 ||
            (sd.remember_state && state_store.admin_stopped(p.group(), p.name()));
   };
   recovery.run(
-      state_store.previous_instances(), [&](auto&) { state_store.clear_previous_instances(); },
+      previous, [&](auto&) { state_store.clear_previous_instances(); },
       [&](const store::RecoveryOutcome& o) {
         std::pair<std::string, std::string> key{o.record.group, o.record.name};
         recovering.erase(key);

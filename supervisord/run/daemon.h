@@ -5,10 +5,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "supervisord/config/loader.h"
 #include "supervisord/config/model.h"
+#include "supervisord/run/handover.h"
 
 enum class RunOutcome { Shutdown, Restart };
 
@@ -17,6 +19,11 @@ struct RunInput {
   config::LoadOptions load_options;  // to re-read the config for reloadConfig
   bool first_run = true;
   std::string argv0;
+  handover::Self self;  // what supervisor.reexec re-executes (resolved once by main)
+  // Re-exec in place: the previous image's record; this run adopts its instances instead
+  // of daemonizing and starting them.
+  std::optional<handover::Record> handover;
+  std::string handover_error;  // a record was given but could not be read: why
 };
 
 // Returns how the run ended; on a startup error prints "Error: ..." and returns exit 2

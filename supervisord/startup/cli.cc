@@ -39,7 +39,18 @@ constexpr Flag kFlags[] = {
     {0, "check-config", nullptr, false},
     {0, "json", nullptr, false},
     {0, "sample-config", nullptr, false},
+    {0, "handover-fd", nullptr, true},
+    {0, "handover-version", nullptr, true},
 };
+
+// A descriptor number or record version: a decimal number, 0 to 2^31-1.
+Status number(const std::string& flag, const std::string& value, int& out) {
+  if (value.empty() || value.size() > 10 || value.find_first_not_of("0123456789") != value.npos ||
+      std::stoll(value) > 0x7fffffff)
+    return Status::fail("option --" + flag + " needs a number, not '" + value + "'");
+  out = static_cast<int>(std::stoll(value));
+  return Status::success();
+}
 
 Status apply(CliOptions& out, const Flag& f, const std::string& value) {
   if (f.option) {
@@ -62,6 +73,10 @@ Status apply(CliOptions& out, const Flag& f, const std::string& value) {
     out.json = true;
   else if (name == "sample-config")
     out.sample_config = true;
+  else if (name == "handover-fd")
+    return number(f.long_name, value, out.handover_fd);
+  else if (name == "handover-version")
+    return number(f.long_name, value, out.handover_version);
   // --profile_options is accepted and ignored: there is no Python profiler to run.
   return Status::success();
 }
@@ -111,7 +126,7 @@ Result<CliOptions> parse_cli(const std::vector<std::string>& args) {
       } else if (!match->takes_value && has_value) {
         return Result<CliOptions>::fail("option --" + name + " must not have an argument");
       }
-      (void)apply(out, *match, value);
+      if (Status st = apply(out, *match, value); !st) return Result<CliOptions>::fail(st.error());
       continue;
     }
     if (a.size() > 1 && a[0] == '-') {
@@ -186,7 +201,11 @@ std::string cli_usage(const std::string& argv0) {
          "Extensions:\n"
          "--check-config -- parse and validate the config, print every process that\n"
          "                  would run (fully expanded), exit 0; on error exit 2\n"
-         "--json -- with --check-config: print JSON for tools\n";
+         "--json -- with --check-config: print JSON for tools\n"
+         "--handover-version N -- with --check-config: exit 3 unless this build reads\n"
+         "                        version N of the re-exec hand-over record\n"
+         "--handover-fd FD -- internal (supervisor.reexec): adopt the processes the\n"
+         "                    record in FD names instead of starting them\n";
 }
 
 }  // namespace startup

@@ -28,6 +28,10 @@ struct CliOptions {
   bool check_config = false;   // --check-config
   bool json = false;           // --json (with --check-config)
   bool sample_config = false;  // --sample-config
+  // Re-exec in place (supervisor.reexec): the hand-over record's descriptor in the new
+  // image (-1: none), and the record version a check run is asked about (0: none).
+  int handover_fd = -1;
+  int handover_version = 0;
 };
 
 // Error text without the "Error: " prefix, e.g. "option --bogus not recognized".

@@ -33,7 +33,9 @@ Status Process::open_notify() {
   int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);  // SCM_CREDENTIALS on each datagram
   // An abstract name (no file to clean up), unique per supervisord and instance.
-  static unsigned serial = 0;
+  // The serial starts from the monotonic clock: a daemon re-executed in place (same pid)
+  // must not pick a name its previous image bound for an instance it handed over.
+  static uint64_t serial = static_cast<uint64_t>(uv_now(loop_));
   std::string name = "supervisord/" + std::to_string(getpid()) + "/" + std::to_string(++serial) +
                      "/" + config_->name.substr(0, 48);
   sockaddr_un addr{};
@@ -42,16 +44,22 @@ Status Process::open_notify() {
   memcpy(addr.sun_path + 1, name.data(), name.size());
   auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) return close_failed(fd);
-  if (Status st = notify_.init(loop_, uv_poll_init, fd); !st) {
+  if (Status st = watch_notify(fd); !st) {
     ::close(fd);
     return st;
   }
+  notify_path_ = "@" + name;
+  return Status::success();
+}
+
+// Reads the NOTIFY_SOCKET `fd` (bound by open_notify, or by the previous image: adopt).
+Status Process::watch_notify(int fd) {
+  if (Status st = notify_.init(loop_, uv_poll_init, fd); !st) return st;
   notify_fd_ = fd;
   notify_->data = this;
   uv_poll_start(notify_.get(), UV_READABLE, [](uv_poll_t* h, int status, int) {
     if (status == 0) static_cast<Process*>(h->data)->on_notify();
   });
-  notify_path_ = "@" + name;
   return Status::success();
 }
 

@@ -101,7 +101,7 @@ TEST_CASE("bare_help_prints_python_topic_table_then_the_extension_commands") {
         "\n"
         "extension commands (type help <topic>):\n"
         "=======================================\n"
-        "history  scale  why\n"
+        "history  reexec  scale  why\n"
         "\n");
 }
 
