@@ -128,6 +128,8 @@ if [ "$(cat build-asan.status 2>/dev/null)" = 0 ]; then
         tests/integration/test_zero_downtime.py tests/integration/test_exit_records.py \
         tests/integration/test_stop_timing.py tests/integration/test_events.py \
         tests/integration/test_web.py \
+        tests/integration/test_reexec.py::test_starting_and_backoff_keep_their_deadlines \
+        tests/integration/test_reexec.py::test_a_broken_binary_is_refused_then_a_good_one_taken \
       > "$asan_out" 2>&1 ) &
   asan_integration=$!
 fi

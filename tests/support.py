@@ -100,6 +100,7 @@ class Daemon:
         self.conf = str(tmp_path / "supervisord.conf")
         self.logfile = logfile or str(tmp_path / "supervisord.log")
         self.prefix = []   # a command the daemon is exec'd through (e.g. unshare)
+        self.exe = None    # another supervisord binary than the build's (impl "ours")
         (tmp_path / "logs").mkdir(exist_ok=True)
         with open(self.conf, "w") as f:
             f.write(f"""[unix_http_server]
@@ -122,7 +123,7 @@ serverurl=unix://{self.sock}
         self.proc = None
 
     def start(self, wait=True):
-        exe = OUR_SUPERVISORD if self.impl == "ours" else PY_SUPERVISORD
+        exe = (self.exe or OUR_SUPERVISORD) if self.impl == "ours" else PY_SUPERVISORD
         self.out = open(self.dir / f"daemon-{self.impl}.out", "wb")
         self.proc = subprocess.Popen([*self.prefix, exe, "-n", "-c", self.conf], stdout=self.out,
                                      stderr=subprocess.STDOUT, cwd=str(self.dir))
