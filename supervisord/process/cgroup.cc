@@ -319,6 +319,20 @@ std::string Manager::reuse_root(const std::string& root) {
   return root_;
 }
 
+void Manager::follow_pid(pid_t pid) {
+  if (!contained()) return;
+  const std::string parent = root_.substr(0, root_.rfind('/'));
+  std::string base = parent + "/supervisord." + std::to_string(pid), root = base;
+  int made = -1;
+  for (int n = 2; (made = ::mkdir(root.c_str(), 0755)) != 0 && errno == EEXIST && n < 100; ++n)
+    root = base + "." + std::to_string(n);
+  if (made != 0) return;  // keeps the old name (the sweep's mistake stays possible)
+  for (const std::string& c : controllers_)
+    (void)write_text(root + "/cgroup.subtree_control", "+" + c);
+  ::rmdir(root_.c_str());
+  root_ = root;
+}
+
 Result<std::string> Manager::prepare(const config::ProcessConfig& config,
                                      std::vector<std::string>* skipped) {
   if (!contained())

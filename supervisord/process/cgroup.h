@@ -58,6 +58,11 @@ class Manager {
   // one) holds the adopted instances' cgroups: it is used again (renamed to the new one's
   // name, which is dropped). Returns where `root` is now.
   std::string reuse_root(const std::string& root);
+  // After the daemonizing fork: the directory detect made carries the parent's pid, which
+  // is about to be gone, and another daemon's start-up sweep would take it for a dead
+  // daemon's and kill the instances in it. A new one under this pid replaces it (no
+  // instance has started yet).
+  void follow_pid(pid_t pid);
 
   // The instance's cgroup, made if missing, with the program's limits written (those whose
   // controller is delegated; the others are named in `skipped`).

@@ -276,7 +276,10 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   event_system.attach();
   supervisor.set_config(input.config, server.server_url());
 
-  if (input.first_run && !sd.nodaemon && !reexecuted) startup::daemonize(&loop, sd, log);
+  if (input.first_run && !sd.nodaemon && !reexecuted) {
+    startup::daemonize(&loop, sd, log);
+    cgroups.follow_pid(getpid());
+  }
   startup::write_pidfile(sd.pidfile, log);
 
   // Signals (http://supervisord.org/running.html, "Signals").

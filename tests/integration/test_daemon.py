@@ -218,6 +218,13 @@ def test_daemon_mode_forks_writes_pidfile_and_stops_on_sigterm(tmp_path):
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         assert int(fields[3]) == pid, "the daemon leads its own session (setsid)"
+        # Contained (cgroup v2 writable): the instances' directory carries the daemon's pid,
+        # not the one before the daemonizing fork, which is gone (another daemon's start-up
+        # sweep took that for a dead daemon's and killed every instance in it).
+        with open(f"/proc/{child}/cgroup") as f:
+            cg = f.read()
+        if "/supervisord." in cg:
+            assert re.search(rf"/supervisord\.{pid}(\.\d+)?/a@a$", cg.strip()), cg
         os.kill(pid, signal.SIGTERM)
         wait_for(lambda: not pid_alive(pid), timeout=20, what="daemon exit")
         assert not pid_alive(child)
