@@ -230,6 +230,21 @@ uv_timer_cb Process::timer_callback(fsm::TimerId id) {
   };
 }
 
+// Running out of descriptors is the daemon's condition, not one process's: besides each
+// process's INFO "spawnerr:" line, one WARN line (at most every kFdWarnEveryMs, whichever
+// process hits it) names the limit and how to raise it, visible at loglevel=warn.
+void Process::warn_if_out_of_fds(const std::string& error) {
+  static constexpr uint64_t kFdWarnEveryMs = 10'000;
+  static uint64_t last_warned_ms = 0;
+  if (!spawn::out_of_fds(error) || !hooks_.on_log) return;
+  uint64_t now = uv_now(loop_);
+  if (last_warned_ms != 0 && now - last_warned_ms < kFdWarnEveryMs) return;
+  last_warned_ms = now;
+  std::string_view hint = error;
+  hint.remove_prefix(hint.find(": out of file descriptors") + 2);
+  hooks_.on_log(30, std::string(hint) + " (spawning '" + name() + "' failed; others may too)");
+}
+
 void Process::do_spawn() {
   // Output the previous master left in its pipes belongs to it: read it, then let go.
   drain_pipes();
@@ -267,6 +282,7 @@ void Process::do_spawn() {
   auto child = spawner().spawn(*plan);
   if (!child.ok()) {
     result.error = child.error();
+    warn_if_out_of_fds(result.error);
     queue_.push_back(std::move(result));
     return;
   }

@@ -127,6 +127,7 @@ class Process {
   void run(fsm::Event event, fsm::Step* out = nullptr);
   void perform(const fsm::Action& action);
   void do_spawn();
+  void warn_if_out_of_fds(const std::string& error);
   void do_signal(pid_t target, int sig);
   void on_exit(pid_t pid, int wait_status);
   void check_group();

@@ -386,8 +386,12 @@ std::string fd_limit_hint() {
   auto text = [](rlim_t v) {
     return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v);
   };
-  return " (RLIMIT_NOFILE " + text(rl.rlim_cur) + " reached, hard " + text(rl.rlim_max) +
-         ": raise LimitNOFILE=, ulimit -Hn or minfds=)";
+  return ": out of file descriptors (RLIMIT_NOFILE soft " + text(rl.rlim_cur) + ", hard " +
+         text(rl.rlim_max) + "): raise minfds= in [supervisord] or the hard limit";
+}
+
+bool out_of_fds(std::string_view spawn_error) {
+  return spawn_error.find(": out of file descriptors (RLIMIT_NOFILE") != std::string_view::npos;
 }
 
 int open_stdin_of(pid_t pid, ino_t ino) {

@@ -100,8 +100,11 @@ struct Child {
   ino_t stdin_ino = 0;
 };
 
-// The soft RLIMIT_NOFILE and how to raise it, for "too many open files" errors.
+// ": out of file descriptors (RLIMIT_NOFILE soft N, hard M): raise ...": the limits and
+// how to raise them, appended to "too many open files" errors.
 std::string fd_limit_hint();
+// Whether a spawn error is that one (the daemon ran out of descriptors).
+bool out_of_fds(std::string_view spawn_error);
 
 // Opens the write side of the pipe that is fd 0 of `pid` (O_NONBLOCK, O_CLOEXEC) if it is
 // still the pipe `ino`; -errno otherwise (-ENOENT when fd 0 is something else now).

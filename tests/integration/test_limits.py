@@ -194,10 +194,18 @@ def test_under_a_low_limit_more_run_than_under_python_and_rpc_answers(
             counts, info = states(d)
             failed = [p for p in info if p["statename"] != "RUNNING"]
             soft, hard = (int(x) for x in nofile.split(":"))
-            if soft == hard:   # ran out: the spawn error says which limit
+            if soft == hard:   # ran out: the spawn error says which limit and what to do
                 assert failed
-                assert all("too many open files to spawn" in p["spawnerr"]
-                           and "RLIMIT_NOFILE" in p["spawnerr"] for p in failed), failed[:3]
+                why = (f"out of file descriptors (RLIMIT_NOFILE soft {soft}, hard {hard}): "
+                       "raise minfds= in [supervisord] or the hard limit")
+                assert all(p["spawnerr"] == f"too many open files to spawn '{p['name']}': {why}"
+                           and p["statename"] in ("BACKOFF", "FATAL")
+                           and p["description"] == p["spawnerr"] for p in failed), failed[:3]
+                # status shows them as what they are, with the reason.
+                assert f"FATAL     too many open files to spawn 'w_" in r.stdout
+                # One WARN line in the daemon log says it too, not one per process.
+                warned = [line for line in open(d.logfile) if " WARN " in line and why in line]
+                assert 1 <= len(warned) <= 2, warned
             else:              # the soft limit was raised toward the hard one: all run
                 assert failed == []
                 log = open(d.logfile).read()
