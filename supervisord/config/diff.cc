@@ -2,6 +2,8 @@
 #include "supervisord/config/diff.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 namespace config {
 namespace {
@@ -15,12 +17,22 @@ void neutralise_auto(LogConfig& a, LogConfig& b) {
   }
 }
 
-const ProcessConfig* find_process(const GroupConfig& group, const std::string& name) {
-  for (const auto& p : group.processes) {
-    if (p->name == name) return p.get();
+// A group's processes by name (the first of a name, as a scan would find): a scan per
+// process made diffing a group of 10,000 quadratic (0.4 s per reread).
+class ByName {
+ public:
+  explicit ByName(const GroupConfig& group) {
+    index_.reserve(group.processes.size());
+    for (const auto& p : group.processes) index_.emplace(p->name, p.get());
   }
-  return nullptr;
-}
+  const ProcessConfig* find(std::string_view name) const {
+    auto it = index_.find(name);
+    return it == index_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::unordered_map<std::string_view, const ProcessConfig*> index_;
+};
 
 }  // namespace
 
@@ -59,8 +71,9 @@ Diff diff(const Config& old, const Config& next) {
       same_list = same_process(old, *before->processes[i], next, *group->processes[i]);
     }
     if (same_list && !pd.group_settings_changed) continue;
+    const ByName old_names(*before), new_names(*group);
     for (const auto& p : group->processes) {
-      const ProcessConfig* was = find_process(*before, p->name);
+      const ProcessConfig* was = old_names.find(p->name);
       if (!was) {
         pd.added.push_back(p->name);
       } else if (!same_instance(old, *was, next, *p)) {
@@ -68,7 +81,7 @@ Diff diff(const Config& old, const Config& next) {
       }
     }
     for (const auto& p : before->processes) {
-      if (!find_process(*group, p->name)) pd.removed.push_back(p->name);
+      if (!new_names.find(p->name)) pd.removed.push_back(p->name);
     }
     out.changed.push_back(group->name);
     out.processes.push_back(std::move(pd));
