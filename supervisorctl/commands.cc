@@ -308,6 +308,7 @@ const std::vector<Command> kCatalog = {
      "\t\t\tonly the difference is started or stopped, the lowest process_num\n"
      "\t\t\tare kept; kept across update and restarts until numprocs changes.\n"
      "Related extensions: restart --rolling [--batch N] [--pause S] <gname>:*,\n"
+     "restart --surge <name> [...], restart --rolling --surge <gname>:*,\n"
      "status --health [<gname> ...], status -v [<name> ...]",
      Completion::Groups, do_scale, Topic::Extension},
     {"reexec", 0, 0,

@@ -313,8 +313,9 @@ void do_signal(Controller& c, std::string_view arg) {
 }
 
 void do_restart(Controller& c, std::string_view arg) {
-  if (auto words = split_words(arg); !words.empty() && words[0] == "--rolling")
-    return do_rolling_restart(c, words);  // extension: readiness-gated rolling restart
+  if (auto words = split_words(arg);
+      !words.empty() && (words[0] == "--rolling" || words[0] == "--surge"))
+    return do_rolling_restart(c, words);  // extension: readiness-gated rolling/surge restart
   if (!c.upcheck()) return;
   if (split_words(arg).empty()) {
     c.output("Error: restart requires a process name");

@@ -58,13 +58,19 @@ void do_scale(Controller& c, std::string_view arg) {
   print_result(c, c.server()->call("supervisor.scaleGroup", {group, words[1]}), "scaleGroup");
 }
 
-// restart --rolling [--batch N] [--pause S] <gname>[:*] ...
+// restart --rolling [--surge] [--batch N] [--pause S] <gname>[:*] ...
+// restart --surge <name> ...: the same call with {surge: true} (new master next to the old)
 void do_rolling_restart(Controller& c, std::vector<std::string> words) {
   int batch = 1, pause = 0;
+  bool surge = false;
   std::vector<std::string> names;
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
     if (w == "--rolling") continue;
+    if (w == "--surge") {
+      surge = true;
+      continue;
+    }
     if ((w == "--batch" || w == "--pause") && i + 1 < words.size()) {
       if (!parse_int(words[++i], w == "--batch" ? &batch : &pause) ||
           (w == "--batch" && batch < 1)) {
@@ -76,20 +82,23 @@ void do_rolling_restart(Controller& c, std::vector<std::string> words) {
     }
     if (w.starts_with("--")) {
       c.output("Error: unknown option " + w +
-               " (restart --rolling [--batch N] [--pause S] <gname>:*)");
+               " (restart --rolling [--surge] [--batch N] [--pause S] <gname>:*)");
       c.set_exit_status(kExitInvalidArgs);
       return;
     }
     names.push_back(w);
   }
   if (names.empty()) {
-    c.output("Error: restart --rolling requires a group name");
+    c.output(std::string("Error: restart ") + (surge ? "--surge" : "--rolling") +
+             " requires a name");
     c.set_exit_status(kExitInvalidArgs);
     return;
   }
   if (!c.upcheck()) return;
   for (const auto& name : names) {
-    Reply r = c.server()->call("supervisor.rollingRestart", {name, batch, pause});
+    xmlrpc::Array args{name, batch, pause};
+    if (surge) args.emplace_back(xmlrpc::Struct{{"surge", true}});
+    Reply r = c.server()->call("supervisor.rollingRestart", std::move(args));
     print_result(c, r, "rollingRestart");
     if (c.raised()) return;
   }

@@ -334,10 +334,11 @@ void Manager::follow_pid(pid_t pid) {
 }
 
 Result<std::string> Manager::prepare(const config::ProcessConfig& config,
-                                     std::vector<std::string>* skipped) {
+                                     std::vector<std::string>* skipped, std::string_view variant) {
   if (!contained())
     return Result<std::string>::fail("cgroups are " + std::string(mode_name(mode_)));
   std::string dir = root_ + "/" + instance_dir_name(config.group, config.name);
+  dir += variant;
   ::mkdir(root_.c_str(), 0755);  // gone if another daemon's crash sweep found it empty
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
     return Result<std::string>::fail("cannot create cgroup " + dir + ": " + errno_text(errno));

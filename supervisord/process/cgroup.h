@@ -65,9 +65,12 @@ class Manager {
   void follow_pid(pid_t pid);
 
   // The instance's cgroup, made if missing, with the program's limits written (those whose
-  // controller is delegated; the others are named in `skipped`).
+  // controller is delegated; the others are named in `skipped`). `variant` is appended to
+  // the directory's name: a surge's successor runs in a cgroup of its own while the old
+  // master drains in the instance's other one.
   Result<std::string> prepare(const config::ProcessConfig& config,
-                              std::vector<std::string>* skipped = nullptr);
+                              std::vector<std::string>* skipped = nullptr,
+                              std::string_view variant = {});
   // True while any process is in the cgroup (cgroup.events; a missing file reads empty).
   static bool populated(const std::string& dir);
   static std::vector<pid_t> members(const std::string& dir);

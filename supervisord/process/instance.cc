@@ -1,6 +1,7 @@
 #include "supervisord/process/instance.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/invariant.h"
 #include "supervisord/events/bus.h"
@@ -13,15 +14,20 @@ Instance::Instance(const Context& context, std::shared_ptr<const config::Process
   stdout_log_ = make_log(context, config->name, config->stdout_log, false);
   if (!config->redirect_stderr)
     stderr_log_ = make_log(context, config->name, config->stderr_log, true);
+  // A surge's draining master shares these hooks: its output goes to the same logs, its
+  // state changes and exit only end its drain.
   Process::Hooks hooks;
-  hooks.on_state_change = [this](Process&, ProcessState from, ProcessState to) {
-    on_state_change(from, to);
+  hooks.on_state_change = [this](Process& p, ProcessState from, ProcessState to) {
+    if (&p == process_.get()) return on_state_change(from, to);
+    if (&p == draining_.get() && is_stopped_state(to)) drained();
   };
   hooks.on_output = [this](Process&, bool is_stderr, std::string_view bytes) {
     on_output(is_stderr, bytes);
   };
   hooks.on_log = [this](int level, std::string text) { log_.log(level, text); };
-  hooks.on_exit = [this](Process&, const fsm::ExitInfo& e) { on_exit(e); };
+  hooks.on_exit = [this](Process& p, const fsm::ExitInfo& e) {
+    if (&p == process_.get()) on_exit(e);
+  };
   process_ = std::make_unique<Process>(context.loop, context.reaper, std::move(config),
                                        context.spawn, std::move(hooks));
 }
@@ -173,8 +179,78 @@ void Instance::retire() {
             "a watch on retired instance " + name() + " did not finish");
 }
 
+CommandStatus Instance::stop() {
+  if (draining_) (void)draining_->stop();
+  return process_->stop();
+}
+
+void Instance::shutdown() {
+  if (draining_) draining_->shutdown();
+  process_->shutdown();
+}
+
+CommandStatus Instance::begin_surge() {
+  if (draining_) return {Fault::Failed, name() + " is already being replaced"};
+  if (state() != ProcessState::Running) return {Fault::Failed, name() + " is not RUNNING"};
+  std::unique_ptr<Process> next = process_->successor();
+  draining_ = std::move(process_);
+  process_ = std::move(next);
+  CommandStatus st = process_->start();
+  if (!st.ok()) {
+    end_surge(false);
+    return st;
+  }
+  process_->set_surge_note("draining pid " + std::to_string(draining_->pid()));
+  log_.info("surge: " + name() + " replacement pid " + std::to_string(process_->pid()) +
+            " started next to pid " + std::to_string(draining_->pid()));
+  return st;
+}
+
+void Instance::end_surge(bool keep) {
+  if (!draining_) return;
+  if (!keep && draining_->state() == ProcessState::Running) {
+    // The old master never stopped serving: it is the process again, the replacement
+    // drains instead (the Bus hears the instance is RUNNING again).
+    ProcessState shown = process_->state();
+    std::swap(process_, draining_);
+    process_->take_listen(*draining_);
+    process_->set_surge_note("");
+    log_.warn("surge: " + name() + " replacement given up; pid " + std::to_string(process_->pid()) +
+              " keeps serving");
+    if (shown != process_->state())
+      bus_.publish(happened::StateChange{*this, shown, process_->state()});
+    run_watches();
+  }
+  if (is_stopped_state(draining_->state())) return drained();
+  (void)draining_->stop();
+}
+
+// The draining master is gone with its group: its Process closes (it is freed in the
+// close callback, never inside its own step).
+void Instance::drained() {
+  Process* p = draining_.release();
+  if (!p) return;
+  process_->set_surge_note("");
+  log_.info("surge: " + name() + " old master drained");
+  ++disposing_;
+  p->close([this, p] {
+    delete p;
+    --disposing_;
+    if (close_done_ && disposing_ == 0 && !draining_) close_process();
+  });
+  run_watches();
+}
+
 void Instance::close(std::function<void()> done) {
-  process_->close(std::move(done));
+  close_done_ = std::move(done);
+  // A draining master is stopped (bounded by its stopwaitsecs) before anything closes.
+  if (draining_ && !is_stopped_state(draining_->state())) return (void)draining_->stop();
+  if (draining_) drained();
+  if (disposing_ == 0) close_process();
+}
+
+void Instance::close_process() {
+  process_->close(std::exchange(close_done_, nullptr));
 }
 
 std::vector<pid_t> Instance::workers(const proctree::Snapshot& snap) const {

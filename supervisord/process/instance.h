@@ -49,13 +49,26 @@ class Instance {
   ProcessState state() const { return process_->state(); }
   const config::ProcessConfig& config() const { return process_->config(); }
 
-  // Commands: Process's, with the same answers (process.h).
+  // Commands: Process's, with the same answers (process.h). A stop or shutdown also stops
+  // a surge's draining master.
   CommandStatus start() { return process_->start(); }
-  CommandStatus stop() { return process_->stop(); }
+  CommandStatus stop();
   CommandStatus signal(int sig) { return process_->signal(sig); }
   CommandStatus write_stdin(std::string_view bytes) { return process_->write_stdin(bytes); }
   void autostart() { process_->autostart(); }
-  void shutdown() { process_->shutdown(); }
+  void shutdown();
+
+  // Surge (extension): the replacement starts next to the RUNNING master on the same held
+  // socket and becomes the process (its pid and states are the instance's); the old master
+  // is set aside as the draining one, still reaped and logged here but not published on the
+  // Bus. FAILED when not RUNNING or already surging; the Process's start answers otherwise.
+  CommandStatus begin_surge();
+  // The surge's outcome: `keep` (the replacement is RUNNING) stops the old master
+  // gracefully; otherwise the replacement is stopped and, when the old master still runs,
+  // it is the process again.
+  void end_surge(bool keep);
+  // The old master while it drains (null = none): its pid, state and stop are its own.
+  const Process* draining() const { return draining_.get(); }
   // Dependencies extension: the facade says why this instance waits ("" = not waiting);
   // calls waiting on it are told (its watches run).
   void set_waiting(std::string text);
@@ -102,6 +115,8 @@ class Instance {
   void on_output(bool is_stderr, std::string_view bytes);
   void on_exit(const fsm::ExitInfo& e);
   void run_watches();
+  void drained();
+  void close_process();
   static constexpr size_t kMaxExitRecords = 10;
 
   Bus& bus_;
@@ -109,6 +124,11 @@ class Instance {
   std::unique_ptr<logs::ChildLog> stdout_log_;
   std::unique_ptr<logs::ChildLog> stderr_log_;
   std::unique_ptr<Process> process_;
+  // Surge: the old master while it drains, Processes closing after their drain, and a
+  // close() that waits for both.
+  std::unique_ptr<Process> draining_;
+  int disposing_ = 0;
+  std::function<void()> close_done_;
   int spawns_ = 0;  // times it entered STARTING
   diagnosis::OutputTail tail_;
   std::vector<diagnosis::ExitRecord> exits_;  // bounded by kMaxExitRecords

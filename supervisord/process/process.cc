@@ -379,7 +379,7 @@ void Process::join_cgroup(spawn::ExecPlan& plan) {
   cgroup::Manager* m = context_.cgroups;
   if (!m || !m->contained()) return;
   std::vector<std::string> skipped;
-  auto dir = m->prepare(*config_, &skipped);
+  auto dir = m->prepare(*config_, &skipped, cgroup_variant_);
   if (!dir.ok() || !skipped.empty()) {
     if (!cgroup_warned_ && hooks_.on_log) {
       std::string why = dir.ok() ? "" : dir.error();
@@ -440,6 +440,21 @@ void Process::close(std::function<void()> done) {
   }
 }
 
+// ---- surge (extension) -----------------------------------------------------------------
+
+std::unique_ptr<Process> Process::successor() {
+  auto next = std::make_unique<Process>(loop_, reaper_, config_, context_, hooks_);
+  next->cgroup_variant_ = cgroup_variant_.empty() ? "~surge" : "";
+  next->take_listen(*this);
+  return next;
+}
+
+void Process::take_listen(Process& from) {
+  if (from.listen_fd_ < 0) return;
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  listen_fd_ = std::exchange(from.listen_fd_, -1);
+}
+
 // ---- description -----------------------------------------------------------------------
 
 std::string Process::description(int64_t now_s) const {
@@ -449,5 +464,7 @@ std::string Process::description(int64_t now_s) const {
   // Readiness extension: what the instance said (STATUS=), while it runs.
   bool live = facts_.state == ProcessState::Starting || facts_.state == ProcessState::Running;
   if (live && !status_text_.empty()) d += d.empty() ? status_text_ : ", " + status_text_;
+  // Surge extension: the old master still draining next to this one.
+  if (!surge_note_.empty()) d += d.empty() ? surge_note_ : ", " + surge_note_;
   return d;
 }

@@ -111,6 +111,14 @@ class Process {
   // (FATAL)"; "" = it is not waiting). Set by the facade; the description shows it.
   const std::string& waiting() const { return waiting_; }
   void set_waiting(std::string text) { waiting_ = std::move(text); }
+  // Surge extension: a new Process for the same instance (config, spawn context, hooks)
+  // that takes over the held listening socket; it runs in the instance's other cgroup
+  // (cgroup::Manager::prepare's variant), so stopping one never signals the other.
+  std::unique_ptr<Process> successor();
+  // The held listening socket moves here from `from` (a surge given up moves it back).
+  void take_listen(Process& from);
+  // Surge extension: a note the description shows ("draining pid 1234"; "" = none).
+  void set_surge_note(std::string text) { surge_note_ = std::move(text); }
   // Extension (cgroups): the current run's cgroup directory ("" = not contained).
   const std::string& cgroup_dir() const { return cgroup_dir_; }
   // Processes of the cgroup the kernel's OOM killer ended during the run whose master
@@ -212,4 +220,6 @@ class Process {
   int probe_failures_ = 0;
   std::string status_text_;
   std::string waiting_;
+  std::string surge_note_;      // surge: what the description adds while the old one drains
+  std::string cgroup_variant_;  // surge: appended to the cgroup's name ("" or "~surge")
 };

@@ -49,6 +49,15 @@ void register_zero_downtime_methods(Dispatcher& d, Supervisor& s, store::Store& 
              if (!a[2].is_int()) return reply(fault(Fault::IncorrectParameters));
              pause_s = static_cast<int>(std::clamp<int64_t>(a[2].as_int(), -1, 100000));
            }
+           bool surge = false;
+           if (a.size() > 3) {  // options: {"surge": bool}
+             if (!a[3].is_struct()) return reply(fault(Fault::IncorrectParameters));
+             for (const auto& [key, v] : a[3].as_struct()) {
+               if (key != "surge" || !v.is_bool())
+                 return reply(fault(Fault::BadArguments, "options: {surge: bool}"));
+               surge = v.as_bool();
+             }
+           }
            if (batch < 1 || pause_s < 0 || pause_s > 3600)
              return reply(fault(Fault::BadArguments, "batch >= 1, 0 <= pause <= 3600"));
            auto [group, process] = namespec::parse(a[0].as_string());
@@ -58,19 +67,26 @@ void register_zero_downtime_methods(Dispatcher& d, Supervisor& s, store::Store& 
            for (auto& inst : g->instances())
              if (!process || inst->name() == *process) names.push_back(inst->name());
            if (names.empty()) return reply(bad_name(a[0].as_string()));
-           rolling_restart(s, group, names, batch, pause_s * 1000, [reply](RolloutResult r) {
-             reply(Value(Struct{{"ok", r.ok}, {"lines", lines_value(r.lines)}}));
-           });
+           rolling_restart(
+               s, group, names, batch, pause_s * 1000,
+               [reply](RolloutResult r) {
+                 reply(Value(Struct{{"ok", r.ok}, {"lines", lines_value(r.lines)}}));
+               },
+               surge);
          },
          1,
-         3,
-         {"struct", "string", "int", "int"},
+         4,
+         {"struct", "string", "int", "int", "struct"},
          "Extension. Restart the processes of a group `batch` at a time: each batch is stopped\n"
          "and started, and must be RUNNING (ready, with ready=) before the next is touched; a\n"
-         "replacement that fails to start stops the roll and leaves the rest running.\n\n"
+         "replacement that fails to start stops the roll and leaves the rest running.\n"
+         "With {surge: true} each replacement starts next to its old master on the same held\n"
+         "socket; the old one is stopped once the new one is RUNNING, and a replacement that\n"
+         "never gets there is stopped while the old one keeps serving.\n\n"
          "@param string name   Group name, 'group:*' or 'group:name'\n"
          "@param int batch     Processes per batch (default 1)\n"
          "@param int pause     Seconds to wait between batches (default 0)\n"
+         "@param struct options  {surge: bool} (default false)\n"
          "@return struct result  {ok: bool, lines: the lines supervisorctl prints}"});
 
   d.add(

@@ -4,6 +4,7 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <map>
 
 #include "supervisord/logs/daemon_log.h"
 #include "supervisord/supervisor.h"
@@ -14,19 +15,21 @@ namespace {
 class Roll : public std::enable_shared_from_this<Roll> {
  public:
   Roll(Supervisor& s, std::string group, std::vector<std::string> names, int batch, int pause_ms,
-       std::function<void(RolloutResult)> done)
+       std::function<void(RolloutResult)> done, bool surge)
       : s_(s),
         group_(std::move(group)),
         names_(std::move(names)),
         batch_(batch < 1 ? 1 : batch),
         pause_ms_(pause_ms < 0 ? 0 : pause_ms),
-        done_(std::move(done)) {}
+        done_(std::move(done)),
+        surge_(surge) {}
 
   void begin() {
     if (timer_.init(s_.loop(), uv_timer_init)) timer_->data = this;
     self_ = shared_from_this();  // released when the timer is closed
-    s_.log().info("rolling restart of " + group_ + ": " + std::to_string(names_.size()) +
-                  " processes, " + std::to_string(batch_) + " at a time");
+    s_.log().info(std::string(surge_ ? "surge" : "rolling") + " restart of " + group_ + ": " +
+                  std::to_string(names_.size()) + " processes, " + std::to_string(batch_) +
+                  " at a time");
     next_batch();
   }
 
@@ -67,9 +70,71 @@ class Roll : public std::enable_shared_from_this<Roll> {
         continue;
       }
       current_.push_back(name);
-      if (is_running_state(sl->state())) (void)sl->stop();
+      if (surge_) {
+        pid_t old = sl->process().pid();
+        CommandStatus st = sl->begin_surge();
+        surges_[name] =
+            st.ok() ? Surge{Surge::Pending, old, ""}
+                    : Surge{Surge::Failed, old, st.detail.empty() ? "spawn error" : st.detail};
+      } else if (is_running_state(sl->state())) {
+        (void)sl->stop();
+      }
     }
-    on_batch_change(&Roll::stopped);
+    on_batch_change(surge_ ? &Roll::surged : &Roll::stopped);
+  }
+
+  // Surge waiter: each replacement is RUNNING and its old master gone, or given up (and
+  // then it is gone and the old master serves).
+  bool surged() {
+    bool all_done = true;
+    for (const auto& name : current_) {
+      Surge& sg = surges_[name];
+      auto sl = instance(name);
+      if (!sl) {
+        sg = {Surge::Failed, sg.old_pid, "removed"};
+        continue;
+      }
+      if (sg.step == Surge::Pending) {
+        ProcessState st = sl->state();
+        if (st == ProcessState::Running) {
+          sg.step = Surge::Kept;
+          sl->end_surge(true);
+        } else if (st != ProcessState::Starting) {
+          sg.reason = sl->process().spawnerr();
+          if (sg.reason.empty()) sg.reason = std::string(state_name(st));
+          sg.step = Surge::Failed;
+          sl->end_surge(false);
+        }
+      }
+      if (sl->draining() || sg.step == Surge::Pending) all_done = false;
+    }
+    if (!all_done) return false;
+    for (const auto& name : current_) {
+      Surge& sg = surges_[name];
+      if (sg.step != Surge::Failed) continue;
+      auto sl = instance(name);
+      pid_t now = sl ? sl->process().pid() : 0;
+      result_.ok = false;
+      result_.lines.push_back(spec(name) + ": ERROR (not ready: " + sg.reason + "; pid " +
+                              std::to_string(now) + " kept)");
+      s_.log().warn("surge restart of " + group_ + " stopped: " + spec(name) +
+                    " did not become ready (" + sg.reason + ")");
+    }
+    if (!result_.ok) {
+      size_t left = names_.size() - at_;
+      result_.lines.push_back(group_ + ": surge restart stopped, " + std::to_string(left) +
+                              " not restarted (still running the old version)");
+      finish();
+      return true;
+    }
+    for (const auto& name : current_) {
+      auto sl = instance(name);
+      result_.lines.push_back(spec(name) + ": replaced (pid " +
+                              std::to_string(surges_[name].old_pid) + " -> " +
+                              std::to_string(sl ? sl->process().pid() : 0) + ")");
+    }
+    after_batch();
+    return true;
   }
 
   // Waiter: every process of the batch is down -> start them.
@@ -114,6 +179,11 @@ class Roll : public std::enable_shared_from_this<Roll> {
     }
     if (!all_running) return false;
     for (const auto& name : current_) result_.lines.push_back(spec(name) + ": restarted");
+    after_batch();
+    return true;
+  }
+
+  void after_batch() {
     if (at_ >= names_.size() || pause_ms_ == 0 || !timer_) {
       next_batch();
     } else {
@@ -121,7 +191,6 @@ class Roll : public std::enable_shared_from_this<Roll> {
           timer_.get(), [](uv_timer_t* t) { static_cast<Roll*>(t->data)->next_batch(); },
           static_cast<uint64_t>(pause_ms_), 0);
     }
-    return true;
   }
 
   void finish() {
@@ -147,11 +216,19 @@ class Roll : public std::enable_shared_from_this<Roll> {
   std::vector<std::string> failed_;
   RolloutResult result_;
   bool finished_ = false;
+  bool surge_ = false;
+  struct Surge {
+    enum Step { Pending, Kept, Failed } step = Pending;
+    pid_t old_pid = 0;
+    std::string reason;  // why it was given up
+  };
+  std::map<std::string, Surge> surges_;
 };
 
 }  // namespace
 
 void rolling_restart(Supervisor& s, const std::string& group, std::vector<std::string> names,
-                     int batch, int pause_ms, std::function<void(RolloutResult)> done) {
-  std::make_shared<Roll>(s, group, std::move(names), batch, pause_ms, std::move(done))->begin();
+                     int batch, int pause_ms, std::function<void(RolloutResult)> done, bool surge) {
+  std::make_shared<Roll>(s, group, std::move(names), batch, pause_ms, std::move(done), surge)
+      ->begin();
 }
