@@ -28,13 +28,14 @@ bool same_owner(const std::optional<values::UserGroup>& a,
 
 bool ProcessConfig::operator==(const ProcessConfig& o) const {
   auto plain = [](const ProcessConfig& p) {
-    return std::tie(
-        p.name, p.group, p.program, p.kind, p.process_num, p.numprocs, p.command, p.priority,
-        p.autostart, p.autorestart, p.startsecs, p.startretries, p.exitcodes, p.stopsignal,
-        p.stopwaitsecs, p.stopasgroup, p.killasgroup, p.user_text, p.redirect_stderr, p.environment,
-        p.directory, p.umask, p.serverurl, p.reap_group, p.events, p.buffer_size, p.result_handler,
-        p.socket, p.socket_backlog, p.socket_mode, p.ready, p.ready_timeout, p.liveness_interval,
-        p.liveness_failures, p.listen_socket, p.memory_max, p.memory_high, p.pids_max, p.cpu_max);
+    return std::tie(p.name, p.group, p.program, p.kind, p.process_num, p.numprocs, p.command,
+                    p.priority, p.autostart, p.autorestart, p.startsecs, p.startretries,
+                    p.exitcodes, p.stopsignal, p.stopwaitsecs, p.stopasgroup, p.killasgroup,
+                    p.user_text, p.redirect_stderr, p.environment, p.directory, p.umask,
+                    p.serverurl, p.reap_group, p.events, p.buffer_size, p.result_handler, p.socket,
+                    p.socket_backlog, p.socket_mode, p.ready, p.ready_timeout, p.liveness_interval,
+                    p.liveness_failures, p.listen_socket, p.follow_upgrade, p.memory_max,
+                    p.memory_high, p.pids_max, p.cpu_max);
   };
   return plain(*this) == plain(o) && same_user(user, o.user) &&
          same_log(stdout_log, o.stdout_log) && same_log(stderr_log, o.stderr_log) &&

@@ -94,6 +94,10 @@ struct ProcessConfig {
   // [program:x] socket: "tcp://HOST:PORT" or "unix:///path" bound by supervisord once and
   // passed to every start as fd 3 (LISTEN_FDS=1, LISTEN_PID); "" = none.
   std::string listen_socket;
+  // follow_upgrade: "" = off; "gunicorn" = when the master exits while RUNNING, the master
+  // it started in its place (USR2), re-parented to us in its process group, becomes the
+  // process (zero_downtime/upgrade.h) instead of the exit counting.
+  std::string follow_upgrade;
   // Extension (start-order dependencies), off when empty: the processes this one waits
   // for, as written ("db", "cache:*", "web:web_01"); checked at load (config/depends.h).
   // Left out of operator== on purpose: an update that changes only these applies them

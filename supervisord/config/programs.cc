@@ -187,6 +187,9 @@ Status read_processes(ProgramTemplate& t, std::optional<int64_t> count,
         auto ep = row.key == "ready" ? parse_ready(final_text) : parse_listen(final_text);
         if (!ep) return Status::fail(LoadContext::at_text(sec, row.key, *text, 0, ep.error()));
       }
+      if (row.key == "follow_upgrade" && !final_text.empty() && final_text != "gunicorn")
+        return Status::fail(LoadContext::at_text(
+            sec, row.key, *text, 0, "expected gunicorn (or empty), got '" + final_text + "'"));
     }
     for (auto* log : {&p.stdout_log, &p.stderr_log}) {
       std::string channel = log == &p.stdout_log ? "stdout" : "stderr";

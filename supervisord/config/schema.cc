@@ -247,6 +247,10 @@ const Row kRows[] = {
    "extension: tcp://HOST:PORT or unix:///path bound by supervisord once and passed to each "
    "start as fd 3 with LISTEN_FDS=1 and LISTEN_PID (systemd socket activation)",
    PROC(p.listen_socket = as_text(v)), false, true},
+  {kProgram, "follow_upgrade", Type::Text, "", Names::ProgramOnce,
+   "extension: gunicorn = when the master exits, the master it started in its place (USR2) "
+   "becomes the process: no restart, a log line 'upgraded: pid A -> pid B'; empty = off",
+   PROC(p.follow_upgrade = as_text(v)), false, true},
   {kAnyProgram, "depends_on", Type::StringList, "", Names::ProgramOnce,
    "extension: comma list of programs (NAME, GROUP:* or GROUP:NAME) that must be RUNNING, "
    "and ready where they have ready=, before this one starts; they stop after it",

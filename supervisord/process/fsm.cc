@@ -44,6 +44,8 @@ std::string_view event_name(EventKind e) {
       return "ready";
     case EventKind::Unhealthy:
       return "unhealthy";
+    case EventKind::Upgraded:
+      return "upgraded";
   }
   return "?";
 }
@@ -284,6 +286,12 @@ void start_stop_clock(Ctx& c) {
   c.arm(TimerId::Stopwait, wait_ms);
 }
 
+// The master's process group: the master's pid, except after follow_upgrade adopted a
+// successor (it stays in the group the first master made).
+pid_t group_of(const Facts& f) {
+  return f.pgid > 0 ? f.pgid : f.pid;
+}
+
 // The deadline passed: SIGKILL to what is left. With reap_group the whole process group
 // (master and workers at once: nothing of the tree outlives the deadline); otherwise as
 // Supervisor, the master, or its group with killasgroup. Repeats every stopwaitsecs.
@@ -292,11 +300,12 @@ void kill_tree(Ctx& c) {
   bool group = f.draining || c.cfg.killasgroup || c.cfg.reap_group;
   pid_t id = f.draining ? f.pgid : f.pid;
   if (id == 0) return;
+  pid_t target = group ? -group_of(f) : id;
   c.log(kWarn, "killing '" + c.name() + "' (" + std::to_string(id) + ") with SIGKILL");
   c.log(kDebug, "killing " + c.name() + " (pid " + std::to_string(id) + ") " +
                     (group ? "process group " : "") + "with signal SIGKILL");
   f.killing = f.killing || (!f.draining && !f.unhealthy);
-  c.send(group ? -id : id, SIGKILL);
+  c.send(target, SIGKILL);
   c.arm(TimerId::Stopwait, int64_t{c.cfg.stopwaitsecs} * 1000);
 }
 
@@ -311,7 +320,7 @@ void send_stop(Ctx& c) {
                     (group ? "process group " : "") + "with signal " +
                     values::signal_name(c.cfg.stopsignal));
   c.change(ProcessState::Stopping);
-  c.send(group ? -f.pid : f.pid, c.cfg.stopsignal);
+  c.send(group ? -group_of(f) : f.pid, c.cfg.stopsignal);
   start_stop_clock(c);
 }
 
@@ -468,7 +477,7 @@ void startsecs_elapsed_to_running(Ctx& c) {
   f.ready_failed = true;
   c.log(kWarn, "not ready: " + c.name() + " did not become ready within " +
                    std::to_string(c.cfg.ready_timeout) + " seconds (ready_timeout), killing it");
-  c.send(-f.pid, SIGKILL);
+  c.send(-group_of(f), SIGKILL);
 }
 
 void ready_promotes_to_running(Ctx& c) {
@@ -490,7 +499,7 @@ void unhealthy_restarts(Ctx& c) {
   c.log(kWarn, "unhealthy: " + c.name() + " failed " + std::to_string(c.cfg.liveness_failures) +
                    " liveness probes in a row, restarting it");
   c.change(ProcessState::Stopping);
-  c.send(group ? -f.pid : f.pid, c.cfg.stopsignal);
+  c.send(group ? -group_of(f) : f.pid, c.cfg.stopsignal);
   start_stop_clock(c);
 }
 
@@ -510,6 +519,17 @@ void kill_failed_to_unknown(Ctx& c) {
   f.stop_deadline_ms = 0;
   c.cancel(TimerId::Stopwait);
   c.change(ProcessState::Unknown);
+}
+
+// STARTING/RUNNING, follow_upgrade: the master exited after starting its successor (gunicorn's
+// USR2), which is now ours: it is the master. Same state, same process group; no exit, no
+// restart.
+void upgrade_adopts_successor(Ctx& c) {
+  Facts& f = c.f();
+  if (f.pid == 0 || c.ev.pid <= 0 || c.ev.pid == f.pid) return;
+  c.log(kInfo, "upgraded: " + c.name() + " pid " + std::to_string(f.pid) + " -> pid " +
+                   std::to_string(c.ev.pid));
+  f.pid = c.ev.pid;
 }
 
 // ---- the table -------------------------------------------------------------------------
@@ -533,6 +553,7 @@ constexpr Cell kExit = CELL(exit_of_master);
 constexpr Cell kKillFailed = CELL(kill_failed_to_unknown);
 constexpr Cell kReady = CELL(ready_promotes_to_running);
 constexpr Cell kUnhealthy = CELL(unhealthy_restarts);
+constexpr Cell kUpgraded = CELL(upgrade_adopts_successor);
 
 // clang-format off
 // Rows: states in kStates order; columns: EventKind order.
@@ -540,16 +561,16 @@ constexpr std::array<ProcessState, 8> kStates = {
     ProcessState::Stopped, ProcessState::Starting, ProcessState::Running, ProcessState::Backoff,
     ProcessState::Stopping, ProcessState::Exited, ProcessState::Fatal, ProcessState::Unknown};
 
-//                 Start     Autostart                               Stop                                          Shutdown                              Signal       Spawned                          SpawnFailed                       Exit                                 GroupEmpty                         StartsecsTimer                        BackoffTimer                      StopwaitTimer                           KillFailed  Ready   Unhealthy
+//                 Start     Autostart                               Stop                                          Shutdown                              Signal       Spawned                          SpawnFailed                       Exit                                 GroupEmpty                         StartsecsTimer                        BackoffTimer                      StopwaitTimer                           KillFailed  Ready   Unhealthy  Upgraded
 constexpr Cell kTable[8][kEventCount] = {
-    /* STOPPED  */ {kStart, CELL(autostart_spawns_if_never_started), kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
-    /* STARTING */ {kAlready, kNothing, CELL(stop_sends_stopsignal), CELL(shutdown_stops), kSignal, CELL(spawned_arms_startsecs), CELL(spawn_failed_to_backoff), kExit, kNothing, CELL(startsecs_elapsed_to_running), kNothing, kNothing, kKillFailed, kReady, kNothing},
-    /* RUNNING  */ {kAlready, kNothing, CELL(stop_sends_stopsignal), CELL(shutdown_stops), kSignal, kNothing, kNothing, kExit, kNothing, kNothing, kNothing, kNothing, kKillFailed, kNothing, kUnhealthy},
-    /* BACKOFF  */ {kAlready, kNothing, CELL(stop_backoff_to_stopped_without_signal), CELL(shutdown_backoff_to_fatal), kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, CELL(backoff_elapsed_respawns), kNothing, kNothing, kNothing, kNothing},
-    /* STOPPING */ {kAlready, kNothing, CELL(stop_in_stopping), kShutdownMark, kSignal, kNothing, kNothing, kExit, CELL(group_empty_completes_exit), kNothing, kNothing, CELL(stopwait_elapsed_sends_sigkill), kKillFailed, kNothing, kNothing},
-    /* EXITED   */ {kStart, kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
-    /* FATAL    */ {kStart, kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
-    /* UNKNOWN  */ {CELL(start_refused_unknown_state), kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, CELL(exit_in_unknown_records_exit), kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
+    /* STOPPED  */ {kStart, CELL(autostart_spawns_if_never_started), kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
+    /* STARTING */ {kAlready, kNothing, CELL(stop_sends_stopsignal), CELL(shutdown_stops), kSignal, CELL(spawned_arms_startsecs), CELL(spawn_failed_to_backoff), kExit, kNothing, CELL(startsecs_elapsed_to_running), kNothing, kNothing, kKillFailed, kReady, kNothing, kUpgraded},
+    /* RUNNING  */ {kAlready, kNothing, CELL(stop_sends_stopsignal), CELL(shutdown_stops), kSignal, kNothing, kNothing, kExit, kNothing, kNothing, kNothing, kNothing, kKillFailed, kNothing, kUnhealthy, kUpgraded},
+    /* BACKOFF  */ {kAlready, kNothing, CELL(stop_backoff_to_stopped_without_signal), CELL(shutdown_backoff_to_fatal), kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, CELL(backoff_elapsed_respawns), kNothing, kNothing, kNothing, kNothing, kNothing},
+    /* STOPPING */ {kAlready, kNothing, CELL(stop_in_stopping), kShutdownMark, kSignal, kNothing, kNothing, kExit, CELL(group_empty_completes_exit), kNothing, kNothing, CELL(stopwait_elapsed_sends_sigkill), kKillFailed, kNothing, kNothing, kNothing},
+    /* EXITED   */ {kStart, kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
+    /* FATAL    */ {kStart, kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
+    /* UNKNOWN  */ {CELL(start_refused_unknown_state), kNothing, kNotRunning, kShutdownMark, kNotRunning, kNothing, kNothing, CELL(exit_in_unknown_records_exit), kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing, kNothing},
 };
 // clang-format on
 #undef CELL

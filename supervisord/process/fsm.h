@@ -111,8 +111,9 @@ enum class EventKind : int {
   KillFailed,      // kill() failed with something other than ESRCH: `error`
   Ready,           // extension: READY=1 from the instance or its readiness probe succeeded
   Unhealthy,       // extension: liveness_failures probes in a row failed
+  Upgraded,        // extension (follow_upgrade): the master exited, `pid` is its successor
 };
-inline constexpr int kEventCount = 15;
+inline constexpr int kEventCount = 16;
 std::string_view event_name(EventKind e);
 
 struct Event {

@@ -15,6 +15,7 @@
 
 #include "common/invariant.h"
 #include "supervisord/process/cgroup.h"
+#include "supervisord/zero_downtime/upgrade.h"
 
 extern char** environ;
 
@@ -328,10 +329,22 @@ void Process::do_signal(pid_t target, int sig) {
 void Process::on_exit(pid_t pid, int wait_status) {
   // Output written just before the exit is reported before the exit, as Supervisor drains.
   drain_pipes();
+  // follow_upgrade: a master that exits while running, having started its successor (now
+  // re-parented to us in the same process group), hands the instance over to it.
+  if (pid == facts_.pid && !config_->follow_upgrade.empty() && facts_.pgid > 0 &&
+      (facts_.state == ProcessState::Running || facts_.state == ProcessState::Starting)) {
+    if (pid_t next = upgrade::find_successor(pid, facts_.pgid, getpid()); next > 0) {
+      reaper_.watch(next, [this](pid_t p, int st) { on_exit(p, st); });
+      fsm::Event up = event(fsm::EventKind::Upgraded);
+      up.pid = next;
+      return run(std::move(up));
+    }
+  }
   fsm::Event e = event(fsm::EventKind::Exit);
   e.pid = pid;
   e.wait_status = wait_status;
-  if (config_->reap_group && pid == facts_.pid) e.group_alive = group_alive(pid);
+  if (config_->reap_group && pid == facts_.pid)
+    e.group_alive = group_alive(facts_.pgid > 0 ? facts_.pgid : pid);
   if (pid == facts_.pid)
     last_oom_kills_ = cgroup_dir_.empty() ? 0 : cgroup::Manager::oom_kills(cgroup_dir_) - oom_base_;
   run(std::move(e));

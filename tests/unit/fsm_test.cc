@@ -149,36 +149,37 @@ struct Driver {
 TEST_CASE("every_cell_of_the_table_has_a_name_and_a_defined_next_state") {
   // Next state for canonical facts x canonical event; columns in EventKind order:
   // Start Autostart Stop Shutdown Signal Spawned SpawnFailed Exit GroupEmpty
-  // StartsecsTimer BackoffTimer StopwaitTimer KillFailed Ready Unhealthy
+  // StartsecsTimer BackoffTimer StopwaitTimer KillFailed Ready Unhealthy Upgraded
   const std::array<std::array<S, fsm::kEventCount>, 8> expected = {{
       /* STOPPED  */ {S::Starting, S::Starting, S::Stopped, S::Stopped, S::Stopped, S::Stopped,
                       S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped, S::Stopped,
-                      S::Stopped, S::Stopped, S::Stopped},
+                      S::Stopped, S::Stopped, S::Stopped, S::Stopped},
       /* STARTING */
       {S::Starting, S::Starting, S::Stopping, S::Stopping, S::Starting, S::Starting, S::Backoff,
        S::Exited, S::Starting, S::Running, S::Starting, S::Starting, S::Unknown, S::Starting,
-       S::Starting},
+       S::Starting, S::Starting},
       /* RUNNING  */
       {S::Running, S::Running, S::Stopping, S::Stopping, S::Running, S::Running, S::Running,
        S::Exited, S::Running, S::Running, S::Running, S::Running, S::Unknown, S::Running,
-       S::Stopping},
+       S::Stopping, S::Running},
       /* BACKOFF  */
       {S::Backoff, S::Backoff, S::Stopped, S::Fatal, S::Backoff, S::Backoff, S::Backoff, S::Backoff,
-       S::Backoff, S::Backoff, S::Starting, S::Backoff, S::Backoff, S::Backoff, S::Backoff},
+       S::Backoff, S::Backoff, S::Starting, S::Backoff, S::Backoff, S::Backoff, S::Backoff,
+       S::Backoff},
       /* STOPPING */
       {S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Stopping,
        S::Stopped, S::Stopping, S::Stopping, S::Stopping, S::Stopping, S::Unknown, S::Stopping,
-       S::Stopping},
+       S::Stopping, S::Stopping},
       /* EXITED   */
       {S::Starting, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited,
-       S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited},
+       S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited, S::Exited},
       /* FATAL    */
       {S::Starting, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal,
-       S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal},
+       S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal, S::Fatal},
       /* UNKNOWN  */
       {S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown,
        S::Exited, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown, S::Unknown,
-       S::Unknown},
+       S::Unknown, S::Unknown},
   }};
   config::ProcessConfig cfg = base_config();
   for (size_t si = 0; si < kAllStates.size(); ++si) {
@@ -841,4 +842,32 @@ TEST_CASE("a_drained_run_ends_when_its_group_is_gone") {
   CHECK(count(s, Action::Kind::Exit) == 1);
   CHECK(d.f.last_exit.signal() == SIGKILL);
   CHECK(d.f.last_exit.lived_ms() == 9100);
+}
+
+// ---- follow_upgrade (extension) ----------------------------------------------------------
+
+TEST_CASE("upgraded: the successor becomes the master, same state, no exit, no timer") {
+  config::ProcessConfig cfg = base_config();
+  for (S state : {S::Running, S::Starting}) {
+    Facts f = facts_in(state);
+    Event e = ev(EventKind::Upgraded);
+    e.pid = 250;
+    Step s = fsm::step(f, e, cfg);
+    CHECK(s.cell == "upgrade_adopts_successor");
+    CHECK(s.facts.pid == 250);
+    CHECK(s.facts.pgid == f.pgid);  // the successor stays in the instance's process group
+    CHECK(s.facts.state == state);
+    CHECK(changes(s).empty());
+    CHECK(count(s, Action::Kind::Exit) == 0);
+    CHECK(count(s, Action::Kind::ArmTimer) == 0);
+    CHECK(has_log(s, "upgraded: web_00 pid 100 -> pid 250", fsm::kInfo));
+  }
+  // Anywhere else (a stop under way, nothing running) it changes nothing.
+  for (S state : {S::Stopping, S::Stopped, S::Backoff, S::Exited}) {
+    Event e = ev(EventKind::Upgraded);
+    e.pid = 250;
+    Step s = fsm::step(facts_in(state), e, cfg);
+    CHECK(s.facts.pid == facts_in(state).pid);
+    CHECK(s.actions.empty());
+  }
 }

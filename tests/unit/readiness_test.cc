@@ -7,6 +7,7 @@
 #include <string>
 
 #include "supervisord/config/endpoint.h"
+#include "supervisord/zero_downtime/upgrade.h"
 
 using config::Endpoint;
 
@@ -75,4 +76,28 @@ TEST_CASE("http_probe_status_line_verdicts") {
   auto req = readiness::http_request("::1", 80, "/health");
   CHECK(req.rfind("GET /health HTTP/1.0\r\nHost: [::1]:80\r\n", 0) == 0);
   CHECK(req.ends_with("\r\n\r\n"));
+}
+
+// ---- follow_upgrade's successor (zero_downtime/upgrade.h) ------------------------------
+
+TEST_CASE("upgrade: /proc stat fields after a command with spaces and parentheses") {
+  auto f = upgrade::parse_stat("4242 (gunicorn: (master) x) S 17 4100 4100 0 -1 4194560");
+  REQUIRE(f);
+  CHECK(f->state == 'S');
+  CHECK(f->ppid == 17);
+  CHECK(f->pgid == 4100);
+  CHECK_FALSE(upgrade::parse_stat("4242 (cut"));
+  CHECK_FALSE(upgrade::parse_stat("4242 (x) S"));
+}
+
+TEST_CASE("upgrade: the successor is the one naming the old master, else the only one") {
+  using namespace std::string_view_literals;
+  CHECK(upgrade::names_old_master("A=1\0GUNICORN_PID=4100\0B=2\0"sv, 4100));
+  CHECK_FALSE(upgrade::names_old_master("GUNICORN_PID=41000\0"sv, 4100));
+  CHECK_FALSE(upgrade::names_old_master("XGUNICORN_PID=4100\0"sv, 4100));
+  CHECK(upgrade::choose({5000, 5001}, {false, true}) == 5001);
+  CHECK(upgrade::choose({5000}, {false}) == 5000);
+  CHECK(upgrade::choose({5000, 5001}, {false, false}) == 0);  // ambiguous: no adoption
+  CHECK(upgrade::choose({5000, 5001}, {true, true}) == 0);
+  CHECK(upgrade::choose({}, {}) == 0);
 }
