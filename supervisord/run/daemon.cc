@@ -173,6 +173,7 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   (void)reexec_timer.init(&loop, uv_timer_init);
   auto reexec = [&]() -> Status {
     if (stopping) return Status::fail("supervisord is shutting down");
+    if (Status st = handover::no_surge_running(supervisor); !st) return st;
     if (Status st = handover::check(input.self.exe, cfg.path); !st) {
       log.warn("re-exec refused: " + st.error());
       return st;

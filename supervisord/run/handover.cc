@@ -143,6 +143,16 @@ Status check(const std::string& exe, const std::string& config_path) {
                       (line.empty() ? "" : ": " + line));
 }
 
+Status no_surge_running(const Supervisor& supervisor) {
+  for (const auto& g : supervisor.groups())
+    for (const auto& inst : g->instances())
+      if (const Process* old = inst->draining())
+        return Status::fail("a surge restart of " + inst->group() + ":" + inst->name() +
+                            " is in progress (pid " + std::to_string(old->pid()) +
+                            " draining); re-exec when it has ended");
+  return Status::success();
+}
+
 Record collect(const Supervisor& supervisor, const rpc::Server& server, events::EventSystem& events,
                const cgroup::Manager& cgroups, int64_t now_ms) {
   Record r;

@@ -44,6 +44,10 @@ Self resolve_self(int argc, char** argv);
 // most): success when it exits 0, else the reason ("...: exit status 3: <its last line>").
 Status check(const std::string& exe, const std::string& config_path);
 
+// Refuses while a surge restart has two masters in an instance: the record holds one
+// process per instance, and the draining one would be left running unowned.
+Status no_surge_running(const Supervisor& supervisor);
+
 // The record of the running daemon; `now_ms` is the loop's uv_now.
 Record collect(const Supervisor& supervisor, const rpc::Server& server, events::EventSystem& events,
                const cgroup::Manager& cgroups, int64_t now_ms);
