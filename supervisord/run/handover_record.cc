@@ -5,6 +5,8 @@
 
 #include <cstring>
 #include <limits>
+#include <type_traits>
+#include <utility>
 
 namespace handover {
 namespace {
@@ -35,6 +37,16 @@ class Writer {
     out_.append(s);
   }
   std::string& out() { return out_; }
+
+  // One overload per type: a single list of fields (for_each_field below) writes a struct
+  // here and reads it back in Reader::field. Enums travel as i32.
+  void field(int32_t v) { i32(v); }
+  void field(int64_t v) { i64(v); }
+  void field(bool v) { flag(v); }
+  void field(const std::string& v) { str(v); }
+  template <class E>
+  requires std::is_enum_v<E>
+  void field(E v) { i32(static_cast<int32_t>(v)); }
 
  private:
   std::string out_;
@@ -73,6 +85,19 @@ class Reader {
     return ok_ ? n : 0;
   }
 
+  void field(int32_t& v) { v = i32(); }
+  void field(int64_t& v) { v = i64(); }
+  void field(bool& v) { v = flag(); }
+  void field(std::string& v) { v = str(); }
+  template <class E>
+  requires std::is_enum_v<E>
+  void field(E& v) {
+    using U = std::underlying_type_t<E>;
+    const int32_t raw = i32();
+    if (!std::in_range<U>(raw)) ok_ = false;
+    v = static_cast<E>(static_cast<U>(raw));
+  }
+
  private:
   uint64_t take(size_t n) {
     if (!ok_ || n > left()) {
@@ -90,22 +115,24 @@ class Reader {
   bool ok_ = true;
 };
 
+// The fields of an exit record and of the fsm's facts, in wire order, for both directions
+// (`E`/`F` const when writing).
+template <class IO, class E>
+void exit_fields(IO& io, E& e) {
+  io.field(e.kind);
+  io.field(e.wait_status);
+  io.field(e.expected);
+  io.field(e.started_ms);
+  io.field(e.ended_ms);
+}
+
 void put_exit(Writer& w, const fsm::ExitInfo& e) {
-  w.u8(static_cast<uint8_t>(e.kind));
-  w.i32(e.wait_status);
-  w.flag(e.expected);
-  w.i64(e.started_ms);
-  w.i64(e.ended_ms);
+  exit_fields(w, e);
 }
 
 bool get_exit(Reader& r, fsm::ExitInfo& e) {
-  uint8_t kind = r.u8();
-  e.kind = static_cast<fsm::ExitInfo::Kind>(kind);
-  e.wait_status = r.i32();
-  e.expected = r.flag();
-  e.started_ms = r.i64();
-  e.ended_ms = r.i64();
-  return kind <= static_cast<uint8_t>(fsm::ExitInfo::Kind::Unhealthy);
+  exit_fields(r, e);
+  return static_cast<int>(e.kind) <= static_cast<int>(fsm::ExitInfo::Kind::Unhealthy);
 }
 
 bool valid_state(int32_t s) {
@@ -123,55 +150,41 @@ bool valid_state(int32_t s) {
   return false;
 }
 
+template <class IO, class F>
+void facts_fields(IO& io, F& f) {
+  io.field(f.state);
+  io.field(f.pid);
+  io.field(f.pgid);
+  io.field(f.run_pid);
+  io.field(f.backoff);
+  io.field(f.laststart_ms);
+  io.field(f.laststop_ms);
+  io.field(f.spawnerr);
+  io.field(f.exitstatus);
+  io.field(f.expected);
+  io.field(f.killing);
+  io.field(f.administrative_stop);
+  io.field(f.shutting_down);
+  io.field(f.draining);
+  io.field(f.drain_wait_status);
+  io.field(f.drain_exit_ms);
+  io.field(f.drain_from);
+  io.field(f.stop_deadline_ms);
+  io.field(f.ready_failed);
+  io.field(f.unhealthy);
+  exit_fields(io, f.last_exit);
+}
+
 void put_facts(Writer& w, const fsm::Facts& f) {
-  w.i32(static_cast<int32_t>(f.state));
-  w.i32(f.pid);
-  w.i32(f.pgid);
-  w.i32(f.run_pid);
-  w.i32(f.backoff);
-  w.i64(f.laststart_ms);
-  w.i64(f.laststop_ms);
-  w.str(f.spawnerr);
-  w.i32(f.exitstatus);
-  w.flag(f.expected);
-  w.flag(f.killing);
-  w.flag(f.administrative_stop);
-  w.flag(f.shutting_down);
-  w.flag(f.draining);
-  w.i32(f.drain_wait_status);
-  w.i64(f.drain_exit_ms);
-  w.i32(static_cast<int32_t>(f.drain_from));
-  w.i64(f.stop_deadline_ms);
-  w.flag(f.ready_failed);
-  w.flag(f.unhealthy);
-  put_exit(w, f.last_exit);
+  facts_fields(w, f);
 }
 
 bool get_facts(Reader& r, fsm::Facts& f) {
-  int32_t state = r.i32();
-  f.state = static_cast<ProcessState>(state);
-  f.pid = r.i32();
-  f.pgid = r.i32();
-  f.run_pid = r.i32();
-  f.backoff = r.i32();
-  f.laststart_ms = r.i64();
-  f.laststop_ms = r.i64();
-  f.spawnerr = r.str();
-  f.exitstatus = r.i32();
-  f.expected = r.flag();
-  f.killing = r.flag();
-  f.administrative_stop = r.flag();
-  f.shutting_down = r.flag();
-  f.draining = r.flag();
-  f.drain_wait_status = r.i32();
-  f.drain_exit_ms = r.i64();
-  int32_t drain_from = r.i32();
-  f.drain_from = static_cast<ProcessState>(drain_from);
-  f.stop_deadline_ms = r.i64();
-  f.ready_failed = r.flag();
-  f.unhealthy = r.flag();
-  bool exit_ok = get_exit(r, f.last_exit);
-  return exit_ok && valid_state(state) && valid_state(drain_from) && f.pid >= 0 && f.pgid >= 0 &&
+  facts_fields(r, f);
+  bool exit_ok =
+      static_cast<int>(f.last_exit.kind) <= static_cast<int>(fsm::ExitInfo::Kind::Unhealthy);
+  return exit_ok && valid_state(static_cast<int32_t>(f.state)) &&
+         valid_state(static_cast<int32_t>(f.drain_from)) && f.pid >= 0 && f.pgid >= 0 &&
          f.run_pid >= 0;
 }
 
