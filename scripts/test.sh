@@ -48,10 +48,10 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 asan_build=$!
 
 # The plain (optimised, statically linked) build: what the integration tests, the bench
-# smoke and the docs run.
+# smoke and the docs run, and what `meson install` installs (test_deb packages this build).
 step "build (warnings are errors)"
 binaries=(supervisord/supervisord supervisorctl/supervisorctl supervisord/echo_supervisord_conf
-          pidproxy/pidproxy tests/testchild tests/config_dump)
+          pidproxy/pidproxy packaging/supervisord.conf tests/testchild tests/config_dump)
 if ! scripts/build.sh build -Dwerror=true -- "${binaries[@]}"; then
   echo "build failed"; echo "0 passed, 1 failed"; exit 1
 fi
