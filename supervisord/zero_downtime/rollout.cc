@@ -99,7 +99,8 @@ class Roll : public std::enable_shared_from_this<Roll> {
         if (st == ProcessState::Running) {
           sg.step = Surge::Kept;
           sl->end_surge(true);
-        } else if (st != ProcessState::Starting) {
+        } else if (st != ProcessState::Starting && st != ProcessState::Stopping) {
+          // (STOPPING passes on to BACKOFF, EXITED or STOPPED: the reason is where it ends)
           sg.reason = sl->process().spawnerr();
           if (sg.reason.empty()) sg.reason = std::string(state_name(st));
           sg.step = Surge::Failed;

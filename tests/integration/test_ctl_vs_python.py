@@ -216,7 +216,7 @@ class Extension(ControllerPluginBase):
 
     def help_{c}(self):
         pass
-""" for c in ("history", "scale", "why")) + """
+""" for c in ("history", "reexec", "scale", "why")) + """
 
 def make(controller, **config):
     return Extension(controller)
@@ -236,7 +236,7 @@ def test_bare_help_is_pythons_table_then_ours_as_a_plugin_would_list_them(daemon
     assert with_plugin.returncode == plain[0] == ours[0] == 0
     assert ours[1] == with_plugin.stdout
     assert ours[1].startswith(plain[1]) and "extension commands" not in plain[1]
-    assert "\nhistory  scale  why\n" in ours[1]
+    assert "\nhistory  reexec  scale  why\n" in ours[1]
 
 
 def test_usage_errors_match_python_on_stderr(daemon):
