@@ -133,7 +133,10 @@ def deliberate(method, args, python, ours):
 
 
 def settle(d):
-    wait_for(lambda: all(p["statename"] not in ("STARTING", "STOPPING", "BACKOFF")
+    # EXITED too: here every exit is a signal death (unexpected), which autorestart follows
+    # with a start — at once in ours, at Python's next loop tick in theirs; a signal sent
+    # in between would find the process running in one daemon and not in the other.
+    wait_for(lambda: all(p["statename"] not in ("STARTING", "STOPPING", "BACKOFF", "EXITED")
                          for p in d.rpc.supervisor.getAllProcessInfo()),
              timeout=20, what="no process in transition")
 
