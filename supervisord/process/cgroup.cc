@@ -256,6 +256,22 @@ std::string Manager::describe(bool enabled, const Probe& probe) {
   return "contained: one cgroup per instance under " + f.own;
 }
 
+namespace {
+
+// Makes `parent`/supervisord.PID (or .PID.2, .PID.3...: daemons in other PID namespaces
+// can have the same pid, 1 in containers) and names it in `dir`; 0 or the errno.
+int make_daemon_dir(const std::string& parent, pid_t pid, std::string& dir) {
+  const std::string base = parent + "/supervisord." + std::to_string(pid);
+  dir = base;
+  for (int n = 2; ::mkdir(dir.c_str(), 0755) != 0; ++n) {
+    if (errno != EEXIST || n >= 100) return errno;
+    dir = base + "." + std::to_string(n);
+  }
+  return 0;
+}
+
+}  // namespace
+
 Manager Manager::detect(bool enabled, const Probe& probe) {
   Manager m;
   if (!enabled) {
@@ -270,13 +286,9 @@ Manager Manager::detect(bool enabled, const Probe& probe) {
   }
   pid_t pid = probe.pid ? probe.pid : getpid();
   m.leftovers_ = sweep_dead(f.own);
-  // Ours alone: daemons in other PID namespaces can have the same pid (1 in containers).
-  std::string base = f.own + "/supervisord." + std::to_string(pid), root = base;
-  int made = -1;
-  for (int n = 2; (made = ::mkdir(root.c_str(), 0755)) != 0 && errno == EEXIST && n < 100; ++n)
-    root = base + "." + std::to_string(n);
-  if (made != 0) {
-    m.reason_ = "cannot create " + root + ": " + errno_text(errno);
+  std::string root;
+  if (int e = make_daemon_dir(f.own, pid, root); e != 0) {
+    m.reason_ = "cannot create " + root + ": " + errno_text(e);
     return m;
   }
   m.mode_ = Mode::Contained;
@@ -322,11 +334,8 @@ std::string Manager::reuse_root(const std::string& root) {
 void Manager::follow_pid(pid_t pid) {
   if (!contained()) return;
   const std::string parent = root_.substr(0, root_.rfind('/'));
-  std::string base = parent + "/supervisord." + std::to_string(pid), root = base;
-  int made = -1;
-  for (int n = 2; (made = ::mkdir(root.c_str(), 0755)) != 0 && errno == EEXIST && n < 100; ++n)
-    root = base + "." + std::to_string(n);
-  if (made != 0) return;  // keeps the old name (the sweep's mistake stays possible)
+  std::string root;
+  if (make_daemon_dir(parent, pid, root) != 0) return;  // the old name (and its risk) stays
   for (const std::string& c : controllers_)
     (void)write_text(root + "/cgroup.subtree_control", "+" + c);
   ::rmdir(root_.c_str());

@@ -130,9 +130,13 @@ void put_exit(Writer& w, const fsm::ExitInfo& e) {
   exit_fields(w, e);
 }
 
+bool valid_exit(const fsm::ExitInfo& e) {
+  return static_cast<int>(e.kind) <= static_cast<int>(fsm::ExitInfo::Kind::Unhealthy);
+}
+
 bool get_exit(Reader& r, fsm::ExitInfo& e) {
   exit_fields(r, e);
-  return static_cast<int>(e.kind) <= static_cast<int>(fsm::ExitInfo::Kind::Unhealthy);
+  return valid_exit(e);
 }
 
 bool valid_state(int32_t s) {
@@ -181,9 +185,7 @@ void put_facts(Writer& w, const fsm::Facts& f) {
 
 bool get_facts(Reader& r, fsm::Facts& f) {
   facts_fields(r, f);
-  bool exit_ok =
-      static_cast<int>(f.last_exit.kind) <= static_cast<int>(fsm::ExitInfo::Kind::Unhealthy);
-  return exit_ok && valid_state(static_cast<int32_t>(f.state)) &&
+  return valid_exit(f.last_exit) && valid_state(static_cast<int32_t>(f.state)) &&
          valid_state(static_cast<int32_t>(f.drain_from)) && f.pid >= 0 && f.pgid >= 0 &&
          f.run_pid >= 0;
 }
