@@ -77,12 +77,17 @@ void Follower::read_new(int fd) {
     pos_ += n;
     // The callback may close() us: stop touching members once it has.
     on_data_(std::string_view(buf, static_cast<size_t>(n)));
-    if (fd_ != fd) return;
+    if (fd_ != fd || paused_) return;
   }
 }
 
+void Follower::resume() {
+  paused_ = false;
+  check();
+}
+
 void Follower::check() {
-  if (fd_ < 0) return;
+  if (fd_ < 0 || paused_) return;
   read_new(fd_);
   if (fd_ < 0) return;
   struct stat by_path {};
@@ -91,6 +96,7 @@ void Follower::check() {
       static_cast<uint64_t>(by_path.st_ino) == ino_)
     return;
   // Rotated: the old inode was drained above; the new file is read from its start.
+  if (paused_) return;  // the old inode is not drained yet
   if (open_file()) read_new(fd_);
 }
 

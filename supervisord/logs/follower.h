@@ -41,6 +41,11 @@ class Follower {
   Follower& operator=(const Follower&) = delete;
 
   void close();
+  // Back-pressure: while paused nothing is read (the bytes wait in the file, the position
+  // is kept); resume() reads what came meanwhile. A rotation while paused loses what the
+  // old file got after the pause, as `tail -F` would.
+  void pause() { paused_ = true; }
+  void resume();
   // Looks at the file now (what an inotify event triggers); public for callers that know
   // better, e.g. right after writing it themselves.
   void check();
@@ -60,6 +65,7 @@ class Follower {
   uint64_t dev_ = 0;
   uint64_t ino_ = 0;
   int64_t pos_ = 0;  // bytes of the current inode already delivered
+  bool paused_ = false;
   uvx::Handle<uv_fs_event_t> watch_;
 };
 

@@ -216,6 +216,7 @@ void Connection::flush() {
     bool close_after = front.close_after;
     front.conn = nullptr;
     front.on_close = nullptr;
+    front.on_drained = nullptr;
     slots_.pop_front();
     if (close_after) {
       graceful_close();
@@ -257,9 +258,45 @@ void Connection::on_write(uv_write_t* req, int status) {
   --c->writes_in_flight_;
   // ECANCELED arrives while closing; any other error means the peer is gone.
   if (status < 0 && status != UV_ECANCELED) return c->close();
+  if (!c->closing_) c->notify_drained();
+  if (c->closing_) return;
   if (c->writes_in_flight_ == 0 && c->timer_mode_ == TimerMode::Idle) {
     c->timer_mode_ = TimerMode::None;  // the answer is out: idle from now, not from before
     c->update_timer();
+  }
+}
+
+size_t Connection::backlog(const Slot& slot) const {
+  size_t queued = stream_ && !closing_ ? uv_stream_get_write_queue_size(stream()) : 0;
+  return queued + slot.out.size();
+}
+
+const ConnectionLimits& Connection::limits() const {
+  return core_->limits;
+}
+
+bool Connection::check_backlog(const Slot& slot) {
+  size_t waiting = backlog(slot);
+  if (waiting <= core_->limits.stream_max_backlog) return true;
+  if (core_->log)
+    core_->log("closed a streaming answer (" + slot.request.path + "): the client left " +
+               std::to_string(waiting) + " bytes unread, over the " +
+               std::to_string(core_->limits.stream_max_backlog) + "-byte bound");
+  close();
+  return false;
+}
+
+void Connection::notify_drained() {
+  // A callback may write (and congest again) or close the connection: run them from a
+  // copy of the list, and only for slots still attached to this connection.
+  std::vector<std::shared_ptr<Slot>> ready;
+  for (const auto& s : slots_)
+    if (s->congested && backlog(*s) <= core_->limits.stream_low_water) ready.push_back(s);
+  for (const auto& s : ready) {
+    if (s->conn != this) continue;
+    s->congested = false;
+    if (auto callback = s->on_drained) callback();
+    if (closing_) return;
   }
 }
 
@@ -308,6 +345,7 @@ void Connection::drop_slots() {
   for (auto& s : slots) {
     auto callback = std::move(s->on_close);
     s->on_close = nullptr;
+    s->on_drained = nullptr;
     if (callback) {
       try {
         callback();

@@ -35,6 +35,14 @@ struct ConnectionLimits {
   uint64_t request_timeout_ms = 30'000;  // from a request's first byte to its last
   size_t max_pipelined = 32;             // queued answers before we stop reading
   http::RequestLimits request;           // size and header-count limits per request
+  // A stream's answer bytes waiting for a client that reads slower than they come (a
+  // stalled `tail -f`, a suspended browser tab). Above `stream_high_water` the stream is
+  // congested (a producer that can wait, the log follower, pauses until the client is back
+  // under `stream_low_water`); above `stream_max_backlog` the connection is closed, so a
+  // client that never reads cannot make the daemon hold an unbounded answer.
+  size_t stream_high_water = 1 << 20;
+  size_t stream_low_water = 256 << 10;
+  size_t stream_max_backlog = 16 << 20;
 };
 
 // Descriptors held back for the control plane (the spare-fd trick): when the daemon's fd
@@ -84,6 +92,8 @@ struct Slot {
   bool close_after = false;  // close the connection once this answer is written
   bool chunked = false;      // streaming with chunked transfer coding
   std::function<void()> on_close;
+  bool congested = false;            // a stream above the high-water mark, not yet drained
+  std::function<void()> on_drained;  // run when a congested stream is back under the low mark
   std::shared_ptr<Responder> stream_owner;  // set while streaming: the stream outlives its handler
 };
 
@@ -96,6 +106,11 @@ class Connection {
 
   // Abortive close: pending answers are dropped, their responders become inert.
   void close();
+  // A stream's bytes not yet taken by the client: queued in the socket's write requests
+  // and held in its slot. Closes the connection (and says why) when over the bound.
+  size_t backlog(const Slot& slot) const;
+  const ConnectionLimits& limits() const;
+  bool check_backlog(const Slot& slot);  // false: over the bound, the connection is closing
   // Writes whatever the front of the answer queue has ready; called by Responder.
   void flush();
 
@@ -109,12 +124,14 @@ class Connection {
     uv_pipe_t pipe;
   };
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(stream_.get()); }
+  const uv_stream_t* stream() const { return reinterpret_cast<const uv_stream_t*>(stream_.get()); }
 
   void process_input();
   void dispatch(http::Request request);
   void answer_now(const std::shared_ptr<Slot>& slot, http::Reply reply);
   void fail_request(int status);
   void send(std::string bytes);
+  void notify_drained();
   void graceful_close();
   void drop_slots();
   void resume_reading();

@@ -77,6 +77,18 @@ void Responder::write(std::string_view data) {
   else
     slot_->out.append(data);
   slot_->conn->flush();
+  if (slot_->conn) slot_->conn->check_backlog(*slot_);
+}
+
+bool Responder::congested() {
+  if (!slot_->conn || slot_->state != Slot::State::Streaming) return false;
+  if (slot_->conn->backlog(*slot_) > slot_->conn->limits().stream_high_water)
+    slot_->congested = true;
+  return slot_->congested;
+}
+
+void Responder::on_drained(std::function<void()> callback) {
+  slot_->on_drained = std::move(callback);
 }
 
 void Responder::finish() {

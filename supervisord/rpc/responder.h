@@ -37,8 +37,15 @@ class Responder : public std::enable_shared_from_this<Responder> {
   // While streaming, the connection keeps this Responder alive (a follower may hold only
   // a weak_ptr) until finish() or the client leaves; on_close is the signal to stop.
   void start_stream(int status, const Headers& headers);
+  // Bytes go out in order; memory is bounded: a client that leaves more than the
+  // connection's stream_max_backlog unread is disconnected (on_close runs).
   void write(std::string_view data);
   void finish();
+  // Back-pressure for a producer that can wait (a log follower): true while the client
+  // has more than the high-water mark unread; on_drained then runs once it is back under
+  // the low-water mark. A producer that cannot wait (page events) just writes.
+  bool congested();
+  void on_drained(std::function<void()> callback);
 
   // True while the client is connected and the answer is not complete.
   bool alive() const;

@@ -818,3 +818,94 @@ TEST_CASE("a_handler_that_worked_long_still_gets_its_big_answer_out") {
   CHECK(reply.status == 200);
   CHECK(reply.body.size() == big.size());
 }
+
+TEST_CASE("a_congested_stream_pauses_its_producer_until_the_client_reads") {
+  Fixture f;
+  f.listen();
+  constexpr size_t kTotal = 8 << 20, kChunk = 64 << 10;
+  std::string chunk(kChunk, '\0');
+  size_t written = 0;
+  std::atomic<bool> paused{false};   // the producer stopped with bytes left to send
+  std::atomic<size_t> paused_at{0};  // how much it had written then
+  size_t drained_calls = 0;
+  std::shared_ptr<rpc::Responder> stream;
+  std::function<void()> pump = [&] {
+    while (written < kTotal && stream->alive()) {
+      if (stream->congested()) {
+        if (!paused) paused_at = written;  // the first pause: the client has read nothing
+        paused = true;
+        return;  // on_drained calls us again
+      }
+      for (size_t i = 0; i < kChunk; ++i) chunk[i] = static_cast<char>('a' + (written + i) % 26);
+      stream->write(chunk);
+      written += kChunk;
+    }
+    if (written >= kTotal) stream->finish();
+  };
+  f.server->set_handler([&](const http::Request&, std::shared_ptr<rpc::Responder> out) {
+    out->start_stream(200, {});
+    out->on_drained([&] {
+      ++drained_calls;
+      pump();
+    });
+    stream = out;
+    pump();
+  });
+  Reply tail;
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    ReplyReader rd(fd);
+    send_all(fd, get("/tail"));
+    // Read nothing until the server has paused its producer (bounded: serve_while's limit).
+    while (!paused) std::this_thread::yield();
+    tail = rd.next();
+    ::close(fd);
+  });
+  CHECK(paused_at.load() < kTotal);
+  // What it had queued when paused: the high-water mark, one chunk past it at most, and
+  // what the socket buffers took (a UNIX socket's are well under 1 MiB).
+  CHECK(paused_at.load() <= (1u << 20) + kChunk + (1u << 20));
+  CHECK(drained_calls >= 1);
+  CHECK(tail.complete);
+  REQUIRE(tail.body.size() == kTotal);
+  bool in_order = true;
+  for (size_t i = 0; i < kTotal && in_order; i += 4099)
+    in_order = tail.body[i] == static_cast<char>('a' + i % 26);
+  CHECK(in_order);
+}
+
+TEST_CASE("a_stream_whose_client_never_reads_is_closed_at_the_bound") {
+  Fixture f;
+  f.listen();
+  constexpr size_t kChunk = 64 << 10, kLimit = 64 << 20;
+  const std::string chunk(kChunk, 'x');
+  size_t written = 0;
+  bool stopped = false;
+  std::atomic<bool> closed{false};
+  f.server->set_handler([&](const http::Request&, std::shared_ptr<rpc::Responder> out) {
+    out->start_stream(200, {});
+    out->on_close([&] {
+      stopped = true;
+      closed = true;
+    });
+    // A producer that cannot wait (page events) just writes.
+    while (out->alive() && written < kLimit) {
+      out->write(chunk);
+      written += kChunk;
+    }
+  });
+  serve_while(f, [&] {
+    int fd = connect_unix(f.socket_path);
+    send_all(fd, get("/events"));
+    while (!closed) std::this_thread::yield();  // bounded by serve_while's limit
+    ::close(fd);
+  });
+  CHECK(stopped);
+  CHECK(written < kLimit);
+  CHECK(written <= (16u << 20) + kChunk + (1u << 20));
+  bool said = false;
+  for (const auto& line : f.log_lines)
+    said = said ||
+           line.find("closed a streaming answer (/events): the client left") != std::string::npos;
+  CHECK(said);
+}
