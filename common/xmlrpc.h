@@ -110,6 +110,34 @@ Result<Response> parse_response(std::string_view xml, const Limits& limits = {})
 std::optional<Response> parse_response_fast(std::string_view xml, const Limits& limits = {});
 Result<Response> parse_response_tree(std::string_view xml, const Limits& limits = {});
 
+// A struct member's value as scan_struct_array hands it over, no Value built: <int>, <i4>,
+// <i8> as Int and <boolean> as Bool (0 or 1) in `number`; <string> and untyped text as
+// String in `text` (references replaced; valid until the next member); anything else (a
+// double, a date, an array, ...) as Other, checked as parse_response would and dropped.
+struct MemberValue {
+  enum class Kind { Int, Bool, String, Other };
+  Kind kind = Kind::String;
+  int64_t number = 0;
+  std::string_view text;
+};
+
+// What scan_struct_array finds, in the order of the bytes.
+class StructArraySink {
+ public:
+  virtual void start_struct() = 0;  // the next element of the array
+  virtual void member(std::string_view name, const MemberValue& value) = 0;
+
+ protected:
+  ~StructArraySink() = default;
+};
+
+// One pass over a response whose value is an array of structs (getAllProcessInfo's), each
+// member handed to `sink` (a repeated name comes again: the later one wins, as in a Python
+// dict). false when parse_response_fast would not answer with such an array: a fault,
+// another value, an element that is not a struct, anything unusual or wrong; the sink may
+// have seen part of it, and the caller decodes the answer with parse_response instead.
+bool scan_struct_array(std::string_view xml, StructArraySink& sink, const Limits& limits = {});
+
 // Encoding as Python's xmlrpc.client.dumps(..., methodresponse=True) / dumps(params, name).
 // Integers outside int32 are clamped by the caller; the encoder writes what it is given.
 // headroom: bytes the answer's buffer can still take without moving (an HTTP head put in

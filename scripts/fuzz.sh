@@ -20,12 +20,13 @@ declare -A sources=(
   [xmlrpc]="common/xmlrpc.cc common/base64.cc common/utf8.cc -lpugixml"
   [http]="common/http.cc common/base64.cc common/sha1.cc -lhttp_parser"
   [handover]="supervisord/run/handover_record.cc"
+  [ctl_decode]="supervisorctl/decode.cc common/xmlrpc.cc common/base64.cc common/utf8.cc -lpugixml"
 )
 status=0
-for name in ini expand xmlrpc http handover; do
+for name in ini expand xmlrpc http handover ctl_decode; do
   bin="$out/${name}_fuzz"
   # shellcheck disable=SC2086
-  if [ ! -x "$bin" ] || [ -n "$(find tests/fuzz/${name}_fuzz.cc common supervisord/run/handover_record.* -newer "$bin" -print -quit)" ]; then
+  if [ ! -x "$bin" ] || [ -n "$(find tests/fuzz/${name}_fuzz.cc common supervisord/run/handover_record.* supervisorctl/decode.* -newer "$bin" -print -quit)" ]; then
     "$cxx" "${flags[@]}" "tests/fuzz/${name}_fuzz.cc" ${sources[$name]} -o "$bin"
   fi
   $build_only && continue

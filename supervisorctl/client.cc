@@ -154,6 +154,15 @@ class SocketRpc : public Rpc {
       : serverurl_(std::move(serverurl)), creds_(std::move(creds)) {}
 
   Reply call(std::string_view method, xmlrpc::Array params) override {
+    RawReply body = call_body(method, std::move(params));
+    if (auto* e = std::get_if<TransportError>(&body)) return std::move(*e);
+    Reply r = decode_reply(std::get<std::string>(body));
+    if (auto* e = std::get_if<TransportError>(&r))
+      e->unix_socket = serverurl_.starts_with("unix://");
+    return r;
+  }
+
+  RawReply call_body(std::string_view method, xmlrpc::Array params) override {
     auto url = parse_server_url(serverurl_);
     if (!url) {
       TransportError e;
@@ -204,14 +213,7 @@ class SocketRpc : public Rpc {
         e.reason = resp.reason;
         return e;
       }
-      auto parsed = xmlrpc::parse_response(resp.body);
-      if (!parsed) {
-        TransportError e = transport_error(TransportError::Kind::Protocol, *url);
-        e.message = parsed.error();
-        return e;
-      }
-      if (auto* f = std::get_if<xmlrpc::FaultValue>(&*parsed)) return *f;
-      return std::get<xmlrpc::Value>(*parsed);
+      return std::move(resp.body);
     }
     return transport_error(TransportError::Kind::Io, *url);
   }
@@ -227,6 +229,26 @@ class SocketRpc : public Rpc {
 };
 
 }  // namespace
+
+RawReply Rpc::call_body(std::string_view method, xmlrpc::Array params) {
+  Reply r = call(method, std::move(params));
+  if (auto* e = std::get_if<TransportError>(&r)) return std::move(*e);
+  if (auto* f = std::get_if<xmlrpc::FaultValue>(&r))
+    return xmlrpc::encode_fault(f->code, f->string);
+  return xmlrpc::encode_response(std::get<xmlrpc::Value>(r));
+}
+
+Reply decode_reply(std::string_view body) {
+  auto parsed = xmlrpc::parse_response(body);
+  if (!parsed) {
+    TransportError e;
+    e.kind = TransportError::Kind::Protocol;
+    e.message = parsed.error();
+    return e;
+  }
+  if (auto* f = std::get_if<xmlrpc::FaultValue>(&*parsed)) return std::move(*f);
+  return std::move(std::get<xmlrpc::Value>(*parsed));
+}
 
 Result<ServerUrl> parse_server_url(std::string_view url) {
   ServerUrl out;

@@ -53,13 +53,23 @@ struct TransportError {
 
 using Reply = std::variant<xmlrpc::Value, xmlrpc::FaultValue, TransportError>;
 
+// A 200 answer's body, undecoded, or why there is none.
+using RawReply = std::variant<std::string, TransportError>;
+
 // One logical "ServerProxy": lazily connects on the first call and keeps the
 // connection for the following ones (reconnecting if the server closed it).
 class Rpc {
  public:
   virtual ~Rpc() = default;
   virtual Reply call(std::string_view method, xmlrpc::Array params) = 0;
+  // The same call for a caller with a decoder of its own (Controller::all_process_info);
+  // decode_reply makes the body a Reply. This default encodes call()'s Reply again, so
+  // the answers of a test's fake server take the same road.
+  virtual RawReply call_body(std::string_view method, xmlrpc::Array params);
 };
+
+// The Reply an XML-RPC answer's body makes: a value, a fault, or a Protocol error.
+Reply decode_reply(std::string_view body);
 
 // Makes a fresh Rpc per Python get_supervisor() call. Tests substitute a fake.
 using RpcFactory = std::function<std::unique_ptr<Rpc>()>;

@@ -184,10 +184,9 @@ void do_update(Controller& c, std::string_view arg) {
   if (valid.count("all")) valid.clear();
   if (!valid.empty()) {
     std::set<std::string> groups(added.begin(), added.end());
-    Reply all_reply = sv->call("supervisor.getAllProcessInfo", {});
-    const xmlrpc::Array* all = results_or_raise(c, all_reply);
-    if (all == nullptr) return;
-    for (const xmlrpc::Value& i : *all) groups.insert(proc_info_from(i).group);
+    auto infos = c.all_process_info(*sv);
+    if (!infos) return;
+    for (const ProcInfo& info : *infos) groups.insert(info.group);
     // Python iterates a set of strings: its order is not defined; sorted is one valid order.
     for (const std::string& g : valid) {
       if (!groups.count(g)) {

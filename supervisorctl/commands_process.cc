@@ -84,20 +84,17 @@ void do_status(Controller& c, std::string_view arg) {
     return;
   }
   auto sv = c.server();
-  Reply r = sv->call("supervisor.getAllProcessInfo", {});
-  const xmlrpc::Array* all = results_or_raise(c, r);
-  if (all == nullptr) return;
-  std::vector<ProcInfo> infos;
-  for (const xmlrpc::Value& v : *all) infos.push_back(proc_info_from(v));
+  auto infos = c.all_process_info(*sv);
+  if (!infos) return;
   auto names = split_words(arg);
   std::vector<ProcInfo> matching;
   if (names.empty() || contains(names, "all")) {
-    matching = infos;
+    matching = std::move(*infos);
   } else {
     for (const std::string& name : names) {
       namespec::NameSpec sn = namespec::parse(name);
       bool bad = true;
-      for (const ProcInfo& info : infos) {
+      for (const ProcInfo& info : *infos) {
         bool matched = info.group == sn.group && (!sn.process || info.name == *sn.process);
         if (matched) {
           bad = false;
@@ -111,7 +108,7 @@ void do_status(Controller& c, std::string_view arg) {
       }
     }
   }
-  c.output_lines(status_lines(matching));
+  if (std::string text = status_text(matching); !text.empty()) c.io().write(text);
   for (const ProcInfo& info : matching) {
     auto st = process_state_from_code(info.state);
     if (st && is_stopped_state(*st)) c.set_exit_status(kStatusNotRunning);
@@ -128,10 +125,11 @@ void do_pid(Controller& c, std::string_view arg) {
     if (v == nullptr || !v->is_int()) return c.raise(r);
     c.output(std::to_string(v->as_int()));
   } else if (contains(names, "all")) {
-    Reply all_reply = sv->call("supervisor.getAllProcessInfo", {});
-    const xmlrpc::Array* all = results_or_raise(c, all_reply);
-    if (all == nullptr) return;
-    for (const xmlrpc::Value& v : *all) c.output(std::to_string(proc_info_from(v).pid));
+    auto infos = c.all_process_info(*sv);
+    if (!infos) return;
+    std::vector<std::string> pids;
+    for (const ProcInfo& info : *infos) pids.push_back(std::to_string(info.pid));
+    c.output_lines(pids);
   } else {
     for (const std::string& name : names) {
       Reply r = sv->call("supervisor.getProcessInfo", {name});

@@ -111,15 +111,13 @@ void do_status_health(Controller& c, const std::vector<std::string>& names) {
     c.set_exit_status(kStatusUnknown);
     return;
   }
-  Reply r = c.server()->call("supervisor.getAllProcessInfo", {});
-  const xmlrpc::Array* all = results_or_raise(c, r);
-  if (all == nullptr) return;
+  auto infos = c.all_process_info(*c.server());
+  if (!infos) return;
   std::vector<std::string> order;
   std::map<std::string, std::vector<ProcInfo>> by_group;
-  for (const xmlrpc::Value& v : *all) {
-    ProcInfo p = proc_info_from(v);
+  for (ProcInfo& p : *infos) {
     if (!by_group.count(p.group)) order.push_back(p.group);
-    by_group[p.group].push_back(p);
+    by_group[p.group].push_back(std::move(p));
   }
   bool healthy = true;
   std::vector<std::string> wanted;

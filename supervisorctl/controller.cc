@@ -9,22 +9,6 @@
 namespace ctl {
 namespace {
 
-std::string str_field(const xmlrpc::Value& v, std::string_view key) {
-  const xmlrpc::Value* f = v.get(key);
-  if (f == nullptr) return "";
-  if (f->is_string()) return f->as_string();
-  if (f->is_int()) return std::to_string(f->as_int());
-  return "";
-}
-
-int64_t int_field(const xmlrpc::Value& v, std::string_view key) {
-  const xmlrpc::Value* f = v.get(key);
-  if (f == nullptr) return 0;
-  if (f->is_int()) return f->as_int();
-  if (f->is_bool()) return f->as_bool() ? 1 : 0;
-  return 0;
-}
-
 bool is_identchar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
 }
@@ -36,27 +20,6 @@ std::string_view strip(std::string_view s) {
 }
 
 }  // namespace
-
-ProcInfo proc_info_from(const xmlrpc::Value& v) {
-  ProcInfo p;
-  p.name = str_field(v, "name");
-  p.group = str_field(v, "group");
-  p.state = static_cast<int>(int_field(v, "state"));
-  p.statename = str_field(v, "statename");
-  p.description = str_field(v, "description");
-  p.pid = int_field(v, "pid");
-  p.spawnerr = str_field(v, "spawnerr");
-  p.exitstatus = int_field(v, "exitstatus");
-  p.start = int_field(v, "start");
-  p.stop = int_field(v, "stop");
-  p.now = int_field(v, "now");
-  return p;
-}
-
-ResultRow result_row_from(const xmlrpc::Value& v) {
-  return {str_field(v, "name"), str_field(v, "group"), static_cast<int>(int_field(v, "status")),
-          str_field(v, "description")};
-}
 
 const xmlrpc::FaultValue* as_fault(const Reply& r) {
   return std::get_if<xmlrpc::FaultValue>(&r);
@@ -236,15 +199,29 @@ bool Controller::onecmd(std::string_view raw) {
   return false;
 }
 
+std::optional<std::vector<ProcInfo>> Controller::all_process_info(Rpc& rpc, bool quiet) {
+  RawReply body = rpc.call_body("supervisor.getAllProcessInfo", {});
+  std::vector<ProcInfo> infos;
+  Reply r;
+  if (auto* e = std::get_if<TransportError>(&body)) {
+    r = std::move(*e);
+  } else if (decode_process_infos(std::get<std::string>(body), infos)) {
+    return infos;
+  } else {
+    r = decode_reply(std::get<std::string>(body));
+  }
+  if (const xmlrpc::Value* v = as_value(r); v && v->is_array()) {
+    for (const xmlrpc::Value& item : v->as_array()) infos.push_back(proc_info_from(item));
+    return infos;
+  }
+  if (!quiet) raise(r);
+  return std::nullopt;
+}
+
 const std::vector<ProcInfo>& Controller::complete_info() {
   if (!complete_info_) {
-    complete_info_.emplace();
     auto rpc = server();
-    Reply r = rpc->call("supervisor.getAllProcessInfo", {});
-    if (const xmlrpc::Value* v = as_value(r); v && v->is_array()) {
-      for (const xmlrpc::Value& item : v->as_array())
-        complete_info_->push_back(proc_info_from(item));
-    }
+    complete_info_ = all_process_info(*rpc, /*quiet=*/true).value_or(std::vector<ProcInfo>{});
   }
   return *complete_info_;
 }

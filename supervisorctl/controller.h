@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "supervisorctl/client.h"
+#include "supervisorctl/decode.h"
 #include "supervisorctl/options.h"
 #include "supervisorctl/render.h"
 
@@ -63,6 +64,10 @@ class Controller {
     exit_status_from_fault(exit_status_, code, ignored);
   }
 
+  // supervisor.getAllProcessInfo on `rpc` as rows, decoded straight from the answer's bytes
+  // (decode_process_infos), the generic way when it is not the usual shape: the one place
+  // commands read it. nullopt when the answer is not an array, after raise() unless quiet.
+  std::optional<std::vector<ProcInfo>> all_process_info(Rpc& rpc, bool quiet = false);
   // Process infos for completion, fetched once per command line.
   const std::vector<ProcInfo>& complete_info();
 
@@ -82,9 +87,7 @@ class Controller {
   std::optional<std::vector<ProcInfo>> complete_info_;
 };
 
-// Decoding helpers shared by the command handlers.
-ProcInfo proc_info_from(const xmlrpc::Value& v);
-ResultRow result_row_from(const xmlrpc::Value& v);
+// Helpers shared by the command handlers (and decode.h's proc_info_from, result_row_from).
 const xmlrpc::FaultValue* as_fault(const Reply& r);
 const xmlrpc::Value* as_value(const Reply& r);
 const TransportError* as_transport_error(const Reply& r);

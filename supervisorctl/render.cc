@@ -14,10 +14,22 @@
 namespace ctl {
 namespace {
 
-// Python's "%-Ns": pad on the right, never truncate.
+// len() of the Python str: code points, not bytes (a name may be "café").
+size_t py_len(std::string_view s) {
+  for (const char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return pystr::count_code_points(s);
+  return s.size();
+}
+
+// Python's "%-Ns": pad on the right to N code points, never truncate.
+void append_padded(std::string& out, std::string_view s, size_t width) {
+  out += s;
+  if (const size_t len = py_len(s); len < width) out.append(width - len, ' ');
+}
+
 std::string ljust(std::string_view s, size_t width) {
-  std::string out(s);
-  if (out.size() < width) out.append(width - out.size(), ' ');
+  std::string out;
+  append_padded(out, s, width);
   return out;
 }
 
@@ -27,19 +39,49 @@ constexpr int code(Fault f) {
 
 }  // namespace
 
-std::vector<std::string> status_lines(const std::vector<ProcInfo>& infos) {
-  std::vector<std::string> names;
+namespace {
+
+// status's namespecs and the width of its first column.
+size_t status_names(const std::vector<ProcInfo>& infos, std::vector<std::string>& names) {
   size_t maxlen = 30;
+  names.reserve(infos.size());
   for (const ProcInfo& info : infos) {
     names.push_back(namespec::make(info.group, info.name));
-    maxlen = std::max(maxlen, names.back().size());
+    maxlen = std::max(maxlen, py_len(names.back()));
   }
-  std::vector<std::string> lines;
-  for (size_t i = 0; i < infos.size(); ++i) {
-    lines.push_back(ljust(names[i], maxlen + 3) + ljust(infos[i].statename, 10) +
-                    infos[i].description);
-  }
+  return maxlen + 3;
+}
+
+void append_status_line(std::string& out, std::string_view name, size_t width,
+                        const ProcInfo& info) {
+  append_padded(out, name, width);
+  append_padded(out, info.statename, 10);
+  out += info.description;
+}
+
+}  // namespace
+
+std::vector<std::string> status_lines(const std::vector<ProcInfo>& infos) {
+  std::vector<std::string> names;
+  const size_t width = status_names(infos, names);
+  std::vector<std::string> lines(infos.size());
+  for (size_t i = 0; i < infos.size(); ++i) append_status_line(lines[i], names[i], width, infos[i]);
   return lines;
+}
+
+std::string status_text(const std::vector<ProcInfo>& infos) {
+  std::vector<std::string> names;
+  const size_t width = status_names(infos, names);
+  size_t size = 0;
+  for (const ProcInfo& info : infos)
+    size += width + std::max<size_t>(info.statename.size(), 10) + info.description.size() + 1;
+  std::string out;
+  out.reserve(size);
+  for (size_t i = 0; i < infos.size(); ++i) {
+    append_status_line(out, names[i], width, infos[i]);
+    out += '\n';
+  }
+  return out;
 }
 
 std::string avail_line(const ConfigInfo& info) {

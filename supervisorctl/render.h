@@ -38,6 +38,7 @@ struct ProcInfo {
   int64_t start = 0;
   int64_t stop = 0;
   int64_t now = 0;
+  bool operator==(const ProcInfo&) const = default;
 };
 
 // The subset of getAllConfigInfo's struct `avail` shows.
@@ -60,6 +61,8 @@ struct ResultRow {
 
 // "%-{W}s%-10s%s" with W = max(30, longest namespec) + 3, one line per process.
 std::vector<std::string> status_lines(const std::vector<ProcInfo>& infos);
+// The same lines in one text, each ending in '\n' (status writes it at once).
+std::string status_text(const std::vector<ProcInfo>& infos);
 // "%-32s %-9s %-9s %s" of namespec, in use/avail, auto/manual, group_prio:process_prio.
 std::string avail_line(const ConfigInfo& info);
 

@@ -33,6 +33,17 @@ TEST_CASE("status_lines_widen_for_long_names") {
   CHECK(lines[0] == "group:a_very_long_process_name_here_xx   STOPPED   Not started");
 }
 
+TEST_CASE("status_pads_by_code_points_as_python") {
+  ProcInfo a = proc("caf\u00e9", "g", "STOPPED", "Not started");
+  ProcInfo b = proc("x", "x", "RUNNING", "pid 1, uptime 0:00:01");
+  // "g:café" is 6 code points (7 bytes): padded to 33 code points, as Python's "%-33s".
+  CHECK(status_lines({a})[0] == "g:caf\u00e9" + std::string(27, ' ') + "STOPPED   Not started");
+  CHECK(status_text({a, b}) == "g:caf\u00e9" + std::string(27, ' ') + "STOPPED   Not started\n" +
+                                   "x" + std::string(32, ' ') +
+                                   "RUNNING   pid 1, uptime 0:00:01\n");
+  CHECK(status_text({}).empty());
+}
+
 TEST_CASE("avail_line_matches_python_template") {
   ConfigInfo c{"web_00", "web", true, false, 999, 998};
   CHECK(avail_line(c) == "web:web_00                       in use    manual    999:998");
