@@ -186,10 +186,13 @@ std::string Collector::scrape(Format format, ScrapeOptions options) {
              &Counts::output_lost);
 
   // ---- per instance tree ----
-  // Cost (bench/metrics): reading /proc is nearly all of a scrape. An instance in a cgroup
-  // costs 1-3 small reads (cgroup.procs, cpu.stat, memory.current) plus, where the memory
-  // controller is missing, one /proc/PID/stat per member for RSS; the others share one scan
-  // of /proc. PSS (smaps_rollup) and open fds cost a read per member each: only on request.
+  // Cost (bench/metrics): reading /proc is nearly all of a scrape, so each tree reads only
+  // what it lacks, every file opened relative to one descriptor of /proc into a buffer on
+  // the stack. An instance in a cgroup: cgroup.procs and cpu.stat (CPU of the members
+  // alive and gone), memory.current where the memory controller is on, else the members'
+  // RSS from /proc/PID/statm (the smallest file that has it). The others share one scan of
+  // /proc (a stat per process on the machine: its parent, group, RSS and CPU). PSS
+  // (smaps_rollup) and open fds cost a read per member each: only on request.
   struct Tree {
     const Instance* instance;
     size_t workers = 0;
@@ -200,21 +203,21 @@ std::string Collector::scrape(Format format, ScrapeOptions options) {
   };
   static const int64_t page_kb = page / 1024;
   std::vector<Tree> trees;
+  trees.reserve(all.size());
+  const store::ProcDir proc;
   std::optional<proctree::Snapshot> snap;  // taken at the first instance that needs it
   bool memory_controller = true;           // false after the first memory.current missing
+  std::vector<pid_t> members;              // one vector for every tree
   for (const Instance* i : all) {
     const Process& p = i->process();
     pid_t master = p.pid();
     if (master <= 0) continue;
     Tree t{i};
-    std::vector<pid_t> members;
-    bool have_cpu = false, have_memory = false;
     if (!p.cgroup_dir().empty()) {
-      members = cgroup::Manager::members(p.cgroup_dir());
-      if (int64_t us = cgroup::Manager::cpu_usec(p.cgroup_dir()); us >= 0) {
-        t.cpu_seconds = static_cast<double>(us) / 1e6;
-        have_cpu = true;
-      }
+      cgroup::Manager::members(p.cgroup_dir(), members);
+      int64_t us = cgroup::Manager::cpu_usec(p.cgroup_dir());
+      if (us >= 0) t.cpu_seconds = static_cast<double>(us) / 1e6;
+      bool have_memory = false;
       if (memory_controller) {
         int64_t bytes = cgroup::Manager::memory_current(p.cgroup_dir());
         memory_controller = bytes >= 0;
@@ -224,12 +227,15 @@ std::string Collector::scrape(Format format, ScrapeOptions options) {
       if (std::find(members.begin(), members.end(), master) == members.end())
         members.push_back(master);  // the master left the cgroup (it never should)
       t.workers = members.size() - 1;
-      if (!have_cpu || !have_memory) {
+      if (us < 0) {  // no cpu.stat: both from /proc/PID/stat
         for (pid_t m : members)
-          if (auto st = store::read_proc_stat(m); st && st->alive()) {
+          if (auto st = proc.stat(m); st && st->alive()) {
             if (!have_memory) t.rss_kb += st->rss_pages * page_kb;
-            if (!have_cpu) t.cpu_seconds += static_cast<double>(st->cpu_ticks) / tick;
+            t.cpu_seconds += static_cast<double>(st->cpu_ticks) / tick;
           }
+      } else if (!have_memory) {
+        for (pid_t m : members)
+          if (int64_t pages = proc.rss_pages(m); pages > 0) t.rss_kb += pages * page_kb;
       }
     } else {
       if (!snap) snap = proctree::Snapshot::take();

@@ -47,6 +47,11 @@ void append_value(std::string& out, double v) {
 }
 
 void append_escaped(std::string& out, std::string_view v) {
+  // Names and groups rarely hold the three: one append for the whole value.
+  if (v.find_first_of("\\\"\n") == std::string_view::npos) {
+    out += v;
+    return;
+  }
   for (char c : v) {
     if (c == '\\')
       out += "\\\\";

@@ -14,8 +14,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <climits>
 #include <cstdio>
+#include <cstring>
 
 #include "common/text_io.h"
 
@@ -142,6 +145,34 @@ void wait_empty(const std::string& dir, int ms) {
     }
   }
   ::close(fd);
+}
+
+// `dir`/`leaf` opened for reading; the path is written on the stack (a scrape opens two or
+// three files per instance). -1 if it cannot be opened.
+int open_leaf(const std::string& dir, std::string_view leaf) {
+  char path[PATH_MAX];
+  if (dir.size() + 1 + leaf.size() >= sizeof path) return -1;
+  std::memcpy(path, dir.data(), dir.size());
+  path[dir.size()] = '/';
+  std::memcpy(path + dir.size() + 1, leaf.data(), leaf.size());
+  path[dir.size() + 1 + leaf.size()] = '\0';
+  return ::open(path, O_RDONLY | O_CLOEXEC);
+}
+
+// A small interface file (cpu.stat, memory.current) read whole into `buf`: its text, empty
+// if unreadable or larger than the buffer.
+std::string_view read_small(const std::string& dir, std::string_view leaf, char* buf, size_t size) {
+  int fd = open_leaf(dir, leaf);
+  if (fd < 0) return {};
+  size_t len = 0;
+  while (len < size) {
+    ssize_t n = ::read(fd, buf + len, size - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    len += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return len < size ? std::string_view(buf, len) : std::string_view{};
 }
 
 // The number after `key` in a flat-keyed file ("key value" lines); -1 if absent.
@@ -385,11 +416,33 @@ bool Manager::populated(const std::string& dir) {
 
 std::vector<pid_t> Manager::members(const std::string& dir) {
   std::vector<pid_t> out;
-  for (const auto& w : words_of(dir + "/cgroup.procs")) {
-    long v = std::strtol(w.c_str(), nullptr, 10);
-    if (v > 0) out.push_back(static_cast<pid_t>(v));
-  }
+  members(dir, out);
   return out;
+}
+
+void Manager::members(const std::string& dir, std::vector<pid_t>& out) {
+  out.clear();
+  int fd = open_leaf(dir, "cgroup.procs");
+  if (fd < 0) return;
+  // One pid a line, as many lines as members: read in pieces, a number may span two.
+  char buf[4096];
+  int64_t v = 0;
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    for (ssize_t i = 0; i < n; ++i) {
+      char c = buf[i];
+      if (c >= '0' && c <= '9') {
+        v = v * 10 + (c - '0');
+      } else {
+        if (v > 0) out.push_back(static_cast<pid_t>(v));
+        v = 0;
+      }
+    }
+  }
+  if (v > 0) out.push_back(static_cast<pid_t>(v));
+  ::close(fd);
 }
 
 int64_t Manager::oom_kills(const std::string& dir) {
@@ -397,15 +450,29 @@ int64_t Manager::oom_kills(const std::string& dir) {
 }
 
 int64_t Manager::memory_current(const std::string& dir) {
-  auto w = words_of(dir + "/memory.current");
-  if (w.size() != 1) return -1;
-  char* end = nullptr;
-  long long v = std::strtoll(w[0].c_str(), &end, 10);
-  return end && *end == '\0' && v >= 0 ? v : -1;
+  char buf[64];
+  std::string_view text = read_small(dir, "memory.current", buf, sizeof buf);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  int64_t v = -1;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  return r.ec == std::errc() && r.ptr == text.data() + text.size() && v >= 0 ? v : -1;
 }
 
 int64_t Manager::cpu_usec(const std::string& dir) {
-  return keyed_value(dir + "/cpu.stat", "usage_usec");
+  char buf[1024];  // six lines; twelve with the cpu controller enabled
+  std::string_view text = read_small(dir, "cpu.stat", buf, sizeof buf);
+  constexpr std::string_view kKey = "usage_usec ";
+  for (size_t at = 0; at < text.size();) {
+    size_t end = std::min(text.find('\n', at), text.size());
+    std::string_view line = text.substr(at, end - at);
+    if (line.starts_with(kKey)) {
+      int64_t v = -1;
+      std::from_chars(line.data() + kKey.size(), line.data() + line.size(), v);
+      return v;
+    }
+    at = end + 1;
+  }
+  return -1;
 }
 
 int Manager::signal_all(const std::string& dir, int sig) const {

@@ -74,6 +74,8 @@ class Manager {
   // True while any process is in the cgroup (cgroup.events; a missing file reads empty).
   static bool populated(const std::string& dir);
   static std::vector<pid_t> members(const std::string& dir);
+  // The same into `out` (cleared first): a scrape reuses one vector for every instance.
+  static void members(const std::string& dir, std::vector<pid_t>& out);
   // memory.events' oom_kill count (0 without the memory controller).
   static int64_t oom_kills(const std::string& dir);
   // memory.current in bytes: all memory charged to the cgroup (anonymous, page cache,

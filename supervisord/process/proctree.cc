@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <set>
 #include <string>
 
 #include "supervisord/process/cgroup.h"
@@ -18,7 +17,11 @@ namespace proctree {
 Snapshot Snapshot::take() {
   Snapshot s;
   static const long page_kb = sysconf(_SC_PAGESIZE) / 1024;
-  for (const store::ProcStat& st : store::all_processes()) {
+  std::vector<store::ProcStat> all = store::all_processes();
+  s.procs_.reserve(all.size());
+  s.children_.reserve(all.size());
+  s.members_.reserve(all.size());
+  for (const store::ProcStat& st : all) {
     ProcEntry p;
     p.pid = st.pid;
     p.state = st.state;
@@ -26,40 +29,57 @@ Snapshot Snapshot::take() {
     p.pgid = st.pgid;
     p.rss_kb = st.rss_pages * page_kb;
     p.cpu_ticks = st.cpu_ticks;
-    s.procs_[p.pid] = p;
-    s.children_.emplace(p.ppid, p.pid);
-    s.members_.emplace(p.pgid, p.pid);
+    s.procs_.push_back(p);
+    s.children_.emplace_back(p.ppid, p.pid);
+    s.members_.emplace_back(p.pgid, p.pid);
   }
+  // /proc lists pids in order: the sorts find them sorted already, bar a wrap-around.
+  auto by_pid = [](const ProcEntry& a, const ProcEntry& b) { return a.pid < b.pid; };
+  if (!std::is_sorted(s.procs_.begin(), s.procs_.end(), by_pid))
+    std::sort(s.procs_.begin(), s.procs_.end(), by_pid);
+  std::sort(s.children_.begin(), s.children_.end());
+  std::sort(s.members_.begin(), s.members_.end());
   return s;
 }
 
 const ProcEntry* Snapshot::find(pid_t pid) const {
-  auto it = procs_.find(pid);
-  return it == procs_.end() ? nullptr : &it->second;
+  auto it = std::lower_bound(procs_.begin(), procs_.end(), pid,
+                             [](const ProcEntry& e, pid_t p) { return e.pid < p; });
+  return it == procs_.end() || it->pid != pid ? nullptr : &*it;
 }
 
+namespace {
+// The pids paired with `key` in a sorted (key, pid) vector.
+std::pair<std::vector<std::pair<pid_t, pid_t>>::const_iterator,
+          std::vector<std::pair<pid_t, pid_t>>::const_iterator>
+paired(const std::vector<std::pair<pid_t, pid_t>>& v, pid_t key) {
+  auto lo = std::lower_bound(v.begin(), v.end(), std::pair<pid_t, pid_t>{key, 0});
+  auto hi = std::lower_bound(lo, v.end(), std::pair<pid_t, pid_t>{key + 1, 0});
+  return {lo, hi};
+}
+}  // namespace
+
 std::vector<pid_t> Snapshot::workers(pid_t root, pid_t pgid) const {
-  std::set<pid_t> out;
-  std::vector<pid_t> stack{root};
-  while (!stack.empty()) {
-    pid_t p = stack.back();
-    stack.pop_back();
-    auto [lo, hi] = children_.equal_range(p);
-    for (auto it = lo; it != hi; ++it) {
-      if (out.insert(it->second).second) stack.push_back(it->second);
-    }
-  }
+  std::vector<pid_t> out;
+  auto add_children = [&](pid_t p) {
+    auto [lo, hi] = paired(children_, p);
+    for (auto it = lo; it != hi; ++it) out.push_back(it->second);
+  };
+  add_children(root);
+  // Breadth first. Parent links read at different instants could loop (a pid reused during
+  // the scan): no walk visits more entries than the snapshot holds.
+  for (size_t i = 0; i < out.size() && out.size() <= procs_.size(); ++i) add_children(out[i]);
   if (pgid > 0) {
-    auto [lo, hi] = members_.equal_range(pgid);
-    for (auto it = lo; it != hi; ++it)
-      if (it->second != root) out.insert(it->second);
+    auto [lo, hi] = paired(members_, pgid);
+    for (auto it = lo; it != hi; ++it) out.push_back(it->second);
   }
-  std::vector<pid_t> v;
-  for (pid_t p : out) {
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::erase_if(out, [&](pid_t p) {
     const ProcEntry* e = find(p);
-    if (e && e->state != 'Z' && p != root) v.push_back(p);
-  }
-  return v;
+    return p == root || !e || e->state == 'Z';
+  });
+  return out;
 }
 
 int64_t pss_kb(pid_t pid) {

@@ -8,8 +8,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace proctree {
@@ -33,9 +33,11 @@ class Snapshot {
   std::vector<pid_t> workers(pid_t root, pid_t pgid) const;
 
  private:
-  std::map<pid_t, ProcEntry> procs_;
-  std::multimap<pid_t, pid_t> children_;
-  std::multimap<pid_t, pid_t> members_;  // pgid -> pid
+  // Sorted vectors, not maps: a scrape takes one of every process on the machine, and a
+  // node per process cost more than reading it.
+  std::vector<ProcEntry> procs_;                   // by pid
+  std::vector<std::pair<pid_t, pid_t>> children_;  // (ppid, pid), sorted
+  std::vector<std::pair<pid_t, pid_t>> members_;   // (pgid, pid), sorted
 };
 
 // PSS of one process in kB from /proc/PID/smaps_rollup; -1 when unavailable.
