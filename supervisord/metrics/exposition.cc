@@ -47,12 +47,11 @@ void append_value(std::string& out, double v) {
 }
 
 void append_escaped(std::string& out, std::string_view v) {
-  // Names and groups rarely hold the three: one append for the whole value.
-  if (v.find_first_of("\\\"\n") == std::string_view::npos) {
-    out += v;
-    return;
-  }
-  for (char c : v) {
+  // Names and groups rarely hold the three: the run before the first is one append.
+  size_t plain = 0;
+  while (plain < v.size() && v[plain] != '\\' && v[plain] != '"' && v[plain] != '\n') ++plain;
+  out.append(v.data(), plain);
+  for (char c : v.substr(plain)) {
     if (c == '\\')
       out += "\\\\";
     else if (c == '"')

@@ -151,6 +151,18 @@ TEST_CASE("detect + prepare: controllers delegated, limits written per instance"
   put(*plain + "/cgroup.procs", "12\n34\n");
   CHECK(cgroup::Manager::populated(*plain));
   CHECK(cgroup::Manager::members(*plain) == std::vector<pid_t>{12, 34});
+  // More members than one read's buffer holds: a pid split across two reads stays whole.
+  std::string many;
+  std::vector<pid_t> expected;
+  for (pid_t p = 1000001; p <= 1001000; ++p) {
+    many += std::to_string(p) + "\n";
+    expected.push_back(p);
+  }
+  put(*plain + "/cgroup.procs", many);
+  std::vector<pid_t> got{7};  // cleared first
+  cgroup::Manager::members(*plain, got);
+  CHECK(got == expected);
+  put(*plain + "/cgroup.procs", "12\n34\n");
   CHECK(cgroup::Manager::oom_kills(*plain) == 0);  // no memory controller: no file
   put(*plain + "/memory.events", "low 0\nhigh 4\nmax 9\noom 2\noom_kill 2\noom_group_kill 0\n");
   CHECK(cgroup::Manager::oom_kills(*plain) == 2);

@@ -169,6 +169,31 @@ TEST_CASE("parse_proc_stat: comm with spaces and parentheses") {
   CHECK_FALSE(store::parse_proc_stat("garbage"));
 }
 
+TEST_CASE("ProcDir: stat and statm of a pid, relative to one descriptor of /proc") {
+  const store::ProcDir proc;
+  REQUIRE(proc.fd() >= 0);
+  auto st = proc.stat(getpid());
+  REQUIRE(st);
+  CHECK(st->pid == getpid());
+  CHECK(st->ppid == getppid());
+  CHECK(st->rss_pages > 0);
+  // statm's resident count is the RSS of stat: the same within what the test touched since.
+  int64_t pages = proc.rss_pages(getpid());
+  CHECK(pages > st->rss_pages / 2);
+  CHECK(pages < st->rss_pages * 2);
+  // A zombie has no memory; a reaped pid has no files.
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  REQUIRE(child > 0);
+  siginfo_t info{};
+  REQUIRE(waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT) == 0);
+  CHECK(proc.rss_pages(child) == 0);
+  CHECK(proc.stat(child)->state == 'Z');
+  REQUIRE(waitpid(child, nullptr, 0) == child);
+  CHECK(proc.rss_pages(child) == -1);
+  CHECK_FALSE(proc.stat(child));
+}
+
 TEST_CASE("nothing recorded: done at once, no handles") {
   Run run = recover({});
   CHECK(run.done);
