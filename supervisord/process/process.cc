@@ -159,6 +159,7 @@ void Process::run(fsm::Event e, fsm::Step* out) {
   }
   std::vector<fsm::Event>().swap(queue_);  // an idle process holds no queue memory
   running_ = false;
+  remove_released_cgroup();
   sync_group_watcher();
   sync_probe();
 }
@@ -196,7 +197,9 @@ void Process::perform(const fsm::Action& a) {
         if (!cgroup_dir_.empty() && ends_run(a.from, a.to))
           last_oom_kills_ =
               std::max<int64_t>(0, cgroup::Manager::oom_kills(cgroup_dir_) - oom_base_);
-        leave_cgroup();
+        // Removed when this run() returns, unless an autorestart in it takes it again.
+        if (cgroup_watch_) uv_fs_event_stop(cgroup_watch_.get());
+        if (!cgroup_dir_.empty()) cgroup_released_ = std::exchange(cgroup_dir_, {});
       }
       if (hooks_.on_state_change) hooks_.on_state_change(*this, a.from, a.to);
       break;
@@ -391,6 +394,12 @@ void Process::sync_group_watcher() {
 void Process::join_cgroup(spawn::ExecPlan& plan) {
   cgroup::Manager* m = context_.cgroups;
   if (!m || !m->contained()) return;
+  if (!cgroup_released_.empty()) {  // the previous run's, empty, limits already written
+    cgroup_dir_ = std::exchange(cgroup_released_, {});
+    oom_base_ = cgroup::Manager::oom_kills(cgroup_dir_);
+    plan.cgroup_procs = cgroup_dir_ + "/cgroup.procs";
+    return;
+  }
   std::vector<std::string> skipped;
   auto dir = m->prepare(*config_, &skipped, cgroup_variant_);
   if (!dir.ok() || !skipped.empty()) {
@@ -410,9 +419,17 @@ void Process::join_cgroup(spawn::ExecPlan& plan) {
 // The run is over and nothing of it is left: its cgroup goes (a cgroup still populated,
 // reap_group=false, stays for the next start to reuse).
 void Process::leave_cgroup() {
+  remove_released_cgroup();
   if (cgroup_dir_.empty()) return;
   if (cgroup_watch_) uv_fs_event_stop(cgroup_watch_.get());
   if (cgroup::Manager::remove(cgroup_dir_)) cgroup_dir_.clear();
+}
+
+// A cgroup still populated (reap_group=false) stays this instance's, as leave_cgroup keeps it.
+void Process::remove_released_cgroup() {
+  if (cgroup_released_.empty()) return;
+  std::string dir = std::exchange(cgroup_released_, {});
+  if (!cgroup::Manager::remove(dir) && cgroup_dir_.empty()) cgroup_dir_ = std::move(dir);
 }
 
 void Process::handle_closed() {

@@ -143,6 +143,7 @@ class Process {
   void sync_group_watcher();
   void join_cgroup(spawn::ExecPlan& plan);
   void leave_cgroup();
+  void remove_released_cgroup();
   void open_pipe(int fd, int which);
   Pipe* attach_pipe(int fd, int which);
   int stdin_fd_ = -1;    // our end of the child's stdin until write_stdin attaches a handle
@@ -191,6 +192,9 @@ class Process {
   // Extension (cgroups): this run's cgroup, and an inotify watch on its cgroup.events
   // while the instance drains (the kernel says when the last member leaves).
   std::string cgroup_dir_;
+  // The cgroup of a run that just ended, removed when the current run() returns unless
+  // a spawn in it (autorestart) takes it again: no rmdir + mkdir per respawn.
+  std::string cgroup_released_;
   uvx::Handle<uv_fs_event_t> cgroup_watch_;
   bool cgroup_warned_ = false;
   int64_t oom_base_ = 0;
