@@ -75,6 +75,10 @@ struct ExecPlan {
   std::string cgroup_procs;
 };
 
+// The children get default signal dispositions (SIGPIPE and SIGXFSZ ignored) by changing
+// those the daemon's differ in, read at the first spawn: call this after changing one.
+void refresh_signal_dispositions();
+
 // Adds `key=value` to plan.env, replacing an existing key.
 void set_env(ExecPlan& plan, const std::string& key, const std::string& value);
 

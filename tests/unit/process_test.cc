@@ -358,6 +358,29 @@ TEST_CASE("child_gets_clean_signals_fds_cwd_and_umask") {
   auto cfg = make_config(child("sigstate"));
   cfg->startsecs = 0;
   cfg->autorestart = config::Autorestart::False;
+  // Ignored in the daemon (an ignored disposition survives execve): default in the child,
+  // also when it was default at an earlier spawn (the list of changes is read again; run
+  // alone, this case makes the first spawn of the binary, so a stale list shows).
+  struct sigaction old_term {
+  }, old_pipe{}, dfl{}, ign{};
+  dfl.sa_handler = SIG_DFL;
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGTERM, &dfl, &old_term);
+  sigaction(SIGPIPE, &dfl, &old_pipe);
+  for (const struct sigaction* term : {&dfl, &ign}) {
+    sigaction(SIGTERM, term, nullptr);
+    spawn::refresh_signal_dispositions();
+    Harness g;
+    Process& q = g.make(cfg);
+    REQUIRE(q.start().ok());
+    REQUIRE(g.run_until(
+        [&] { return q.state() == S::Exited && g.out.find("blocked=") != std::string::npos; }));
+    CHECK(g.out == "SIGPIPE=ignored\nSIGXFSZ=ignored\nSIGTERM=default\nblocked=0\n");
+  }
+  sigaction(SIGTERM, &old_term, nullptr);
+  sigaction(SIGPIPE, &old_pipe, nullptr);
+  spawn::refresh_signal_dispositions();
+
   Process& p = h.make(cfg);
   REQUIRE(p.start().ok());
   REQUIRE(h.run_until(
