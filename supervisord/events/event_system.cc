@@ -172,7 +172,13 @@ void EventSystem::state_changed(const Process& p, ProcessState from, ProcessStat
     // BACKOFF only follows STARTING and counts one more try; read from the STARTING event
     // because the process may already have given up (FATAL resets its counter).
     auto it = starting_tries_.find(k);
-    if (it != starting_tries_.end()) tries = it->second + 1;
+    if (it != starting_tries_.end()) {
+      tries = it->second + 1;
+      starting_tries_.erase(it);
+    }
+  } else {
+    // Only a STARTING's count is ever read: 1000 RUNNING processes keep no entry.
+    starting_tries_.erase(k);
   }
   std::string payload =
       process_state_payload(p.name(), p.group(), from, to, tries, p.expected(), pid);

@@ -73,7 +73,7 @@ class EventSystem {
   Ticker ticker_;
   std::map<std::string, PoolEntry> pools_;
   bool dispatching_ = false;
-  // Per "group:name": `tries` at the last STARTING (BACKOFF reports tries + 1).
+  // Per "group:name" while STARTING: `tries` at that STARTING (BACKOFF reports tries + 1).
   std::map<std::string, int> starting_tries_;
 };
 

@@ -44,14 +44,14 @@ Process::Process(uv_loop_t* loop, Reaper& reaper,
       context_(std::move(context)),
       hooks_(std::move(hooks)) {
   auto ready = config::parse_ready(config_->ready);  // validated by the loader
-  if (ready) ready_ = *ready;
+  if (ready) ready_kind_ = ready->kind;
   if (!config_->listen_socket.empty())
-    if (auto listen = config::parse_listen(config_->listen_socket)) listen_ = *listen;
-  if (ready_.kind == config::Endpoint::Kind::Tcp || ready_.kind == config::Endpoint::Kind::Http) {
-    probe_ = std::make_unique<Probe>(loop_, ready_, 1000);
+    if (auto listen = config::parse_listen(config_->listen_socket))
+      listen_ = std::make_unique<config::Endpoint>(std::move(*listen));
+  if (ready_kind_ == config::Endpoint::Kind::Tcp || ready_kind_ == config::Endpoint::Kind::Http) {
+    probe_ = std::make_unique<Probe>(loop_, std::move(*ready), 1000);
     probe_timer_ = new_timer();
   }
-  output_timer_ = new_timer();
 }
 
 Process::~Process() {
@@ -94,7 +94,7 @@ CommandStatus Process::start() {
   ProcessState before = facts_.state;
   // The spawn this start causes (in run, at once) uses this plan: the command is split
   // and searched once per start, not twice (Supervisor does both).
-  prepared_ = std::move(*plan);
+  prepared_ = std::make_unique<spawn::ExecPlan>(std::move(*plan));
   run(event(fsm::EventKind::Start), &s);
   prepared_.reset();
   switch (s.refusal) {
@@ -263,7 +263,7 @@ void Process::do_spawn() {
     return;
   }
   status_text_.clear();
-  if (ready_.kind == config::Endpoint::Kind::Notify) {
+  if (ready_kind_ == config::Endpoint::Kind::Notify) {
     Status st = notify_ ? Status::success() : open_notify();
     if (!st) {
       result.error = "cannot create NOTIFY_SOCKET for '" + name() + "': " + st.error();

@@ -77,6 +77,9 @@ void Process::open_pipe(int fd, int which) {
     return;
   }
   Pipe* p = attach_pipe(fd, which);
+  // The pause timer, made with the first pipe: a process whose output goes nowhere (no
+  // pipes, /dev/null) never has one (a uv_timer_t is 152 bytes).
+  if (!output_timer_ && !closing_) output_timer_ = new_timer();
   // A bigger pipe lets a fast writer go on while reading pauses (see output_timer_).
   // Root only: pipe pages count against a per-user budget for everyone else.
   if (::geteuid() == 0) (void)::fcntl(fd, F_SETPIPE_SZ, kOutputPipeBytes);

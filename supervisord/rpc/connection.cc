@@ -96,8 +96,7 @@ bool Connection::adopt(std::shared_ptr<ServerCore> core, int fd, bool is_pipe,
 
 void Connection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(h->data);
-  std::string& b = c->core_->read_buffer;
-  *buf = uv_buf_init(b.data(), static_cast<unsigned>(b.size()));
+  *buf = uv_buf_init(c->core_->read_buffer.get(), ServerCore::kReadBufferBytes);
 }
 
 void Connection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {

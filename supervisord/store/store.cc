@@ -23,6 +23,8 @@ constexpr int kDebug = 10;
 // A locked file must not grow the queue without end: beyond this, the oldest history
 // entries are dropped (instances and admin state are keyed, so they cannot pile up).
 constexpr size_t kMaxQueuedHistory = 10000;
+// The history queue keeps its buffer across commits up to this many entries (see flush).
+constexpr size_t kKeptHistoryCapacity = 64;
 constexpr uint64_t kRetryMs = 1000;
 constexpr int64_t kPruneEvery = 1000;  // inserts between two prunes
 constexpr int64_t kKeepRuns = 100;
@@ -508,7 +510,13 @@ bool Store::commit_queue() {
   busy_logged_ = false;
   dropped_history_ = 0;
   inserted_since_prune_ += static_cast<int64_t>(history_queue_.size());
-  history_queue_.clear();
+  // A burst (startAllProcesses of 1000: two entries each) grows the queue to thousands of
+  // entries (~150 bytes each) for one commit; let that capacity go rather than keep it
+  // for the daemon's lifetime. A usual commit holds a few entries and keeps its buffer.
+  if (history_queue_.capacity() > kKeptHistoryCapacity)
+    std::vector<HistoryEntry>().swap(history_queue_);
+  else
+    history_queue_.clear();
   instance_queue_.clear();
   admin_queue_.clear();
   count_queue_.clear();

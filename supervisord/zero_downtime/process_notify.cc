@@ -111,7 +111,7 @@ void Process::on_notify() {
 
 Status Process::open_listen() {
   if (!listen_) return Status::fail(config::parse_listen(config_->listen_socket).error());
-  const std::optional<config::Endpoint>& ep = listen_;
+  const config::Endpoint* ep = listen_.get();
   int fd = -1;
   if (ep->kind == config::Endpoint::Kind::Unix) {
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
