@@ -79,7 +79,7 @@ export SUPERVISOR_CPP_BUILD="$root/build"
 # The files run two at a time, each in its own pytest: they mostly wait on children,
 # sockets and deadlines, so two streams halve the wall time on 2 cores. Every file keeps
 # to its own temporary directory, sockets, ports and process groups, so they cannot meet.
-# Longest first (Python's supervisorctl runs ~300 times in test_ctl_vs_python), then the
+# Longest first (test_ctl_vs_python: ~370 ctl commands against live daemons), then the
 # rest by size, so that the two streams end together. A test that hangs fails after 150 s
 # with its stack (pytest-timeout); every wait inside the tests is bounded well below that.
 shard_out=$(mktemp -d)
