@@ -113,10 +113,15 @@ TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid
       m.cgroup_kb = bytes / 1024;
   int64_t pss = 0;
   bool pss_ok = true;
+  static const int64_t page_kb = sysconf(_SC_PAGESIZE) / 1024;
+  store::ProcDir proc;
   auto add = [&](pid_t p) {
     const ProcEntry* e = snap.find(p);
     if (!e) return;
-    m.rss_kb += e->rss_kb;
+    // statm's RSS, as /metrics reads it where it reads per member: since Linux 6.2 stat's
+    // is the per-CPU counters' approximation (a just-forked worker: 76 pages vs 115).
+    int64_t pages = proc.rss_pages(p);
+    m.rss_kb += pages >= 0 ? pages * page_kb : e->rss_kb;
     m.cpu_ticks += e->cpu_ticks;
     int64_t v = pss_kb(p);
     if (v < 0)

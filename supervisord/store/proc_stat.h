@@ -50,8 +50,9 @@ class ProcDir {
   ssize_t read(pid_t pid, const char* leaf, char* buf, size_t size) const;
   // /proc/PID/stat parsed; nullopt when the pid does not exist.
   std::optional<ProcStat> stat(pid_t pid) const;
-  // Resident pages (the second field of /proc/PID/statm, the RSS of /proc/PID/stat) ; -1
-  // when the pid does not exist. 0 for a zombie.
+  // Resident pages (the second field of /proc/PID/statm; /proc/PID/stat's RSS is the same
+  // counter, but since Linux 6.2 read without summing its per-CPU parts: off by up to
+  // tens of pages); -1 when the pid does not exist. 0 for a zombie.
   int64_t rss_pages(pid_t pid) const;
 
  private:
