@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -22,6 +23,7 @@
 #include "supervisord/process/cgroup.h"
 #include "supervisord/process/proctree.h"
 #include "supervisord/store/observer.h"
+#include "supervisord/store/proc_stat.h"
 #include "supervisord/store/store.h"
 #include "supervisord/supervisor.h"
 #include "tests/unit/fake_spawner.h"
@@ -189,8 +191,27 @@ TEST_CASE("a worker OOM-killed while the group drains counts for the run") {
 
 TEST_CASE("tree memory: memory.current of the cgroup where it is, RSS from /proc otherwise") {
   TempDir tmp{"cgroup_mem"};
+  // A child that only waits: its RSS holds still between the readings (RSS is read live,
+  // from statm, while this test process's own heap moves).
+  pid_t self = ::fork();
+  REQUIRE(self >= 0);
+  if (self == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  } reap{self};
+  for (int i = 0; i < 5000; ++i) {  // until it sleeps in pause() (bounded: 5 s)
+    auto st = store::read_proc_stat(self);
+    if (st && st->state == 'S') break;
+    ::usleep(1000);
+  }
   proctree::Snapshot snap = proctree::Snapshot::take();
-  pid_t self = getpid();
   auto plain = proctree::tree_memory(snap, self, {});
   CHECK(plain.rss_kb > 0);
   CHECK(plain.cgroup_kb == -1);
