@@ -118,9 +118,10 @@ TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid
   auto add = [&](pid_t p) {
     const ProcEntry* e = snap.find(p);
     if (!e) return;
-    // statm's RSS, as /metrics reads it where it reads per member: since Linux 6.2 stat's
-    // is the per-CPU counters' approximation (a just-forked worker: 76 pages vs 115).
-    int64_t pages = proc.rss_pages(p);
+    // As /metrics reads it: in a cgroup statm per member (since Linux 6.2 stat's RSS is
+    // the per-CPU counters' approximation: a just-forked worker 76 pages vs statm's 115),
+    // else the scan's stat.
+    int64_t pages = cgroup_dir.empty() ? -1 : proc.rss_pages(p);
     m.rss_kb += pages >= 0 ? pages * page_kb : e->rss_kb;
     m.cpu_ticks += e->cpu_ticks;
     int64_t v = pss_kb(p);

@@ -136,9 +136,22 @@ def settle(d):
     # EXITED too: here every exit is a signal death (unexpected), which autorestart follows
     # with a start — at once in ours, at Python's next loop tick in theirs; a signal sent
     # in between would find the process running in one daemon and not in the other.
-    wait_for(lambda: all(p["statename"] not in ("STARTING", "STOPPING", "BACKOFF", "EXITED")
-                         for p in d.rpc.supervisor.getAllProcessInfo()),
+    # And a RUNNING one whose process died (a signal just sent) but is not reaped yet: Python
+    # notices at its next tick, so until then it still says RUNNING.
+    def steady(p):
+        if p["statename"] in ("STARTING", "STOPPING", "BACKOFF", "EXITED"):
+            return False
+        return p["statename"] != "RUNNING" or alive_not_zombie(p["pid"])
+    wait_for(lambda: all(steady(p) for p in d.rpc.supervisor.getAllProcessInfo()),
              timeout=20, what="no process in transition")
+
+
+def alive_not_zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 @pytest.fixture
