@@ -94,8 +94,10 @@ CodePoint decode(std::string_view text, size_t pos) {
 }
 
 size_t count_code_points(std::string_view text) {
-  size_t count = 0;
-  for (size_t pos = 0; pos < text.size(); pos += decode(text, pos).length) ++count;
+  size_t ascii = 0;  // most texts are ASCII: one byte, one code point, nothing to decode
+  while (ascii < text.size() && static_cast<unsigned char>(text[ascii]) < 0x80) ++ascii;
+  size_t count = ascii;
+  for (size_t pos = ascii; pos < text.size(); pos += decode(text, pos).length) ++count;
   return count;
 }
 

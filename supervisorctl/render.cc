@@ -14,17 +14,11 @@
 namespace ctl {
 namespace {
 
-// len() of the Python str: code points, not bytes (a name may be "café").
-size_t py_len(std::string_view s) {
-  for (const char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return pystr::count_code_points(s);
-  return s.size();
-}
-
-// Python's "%-Ns": pad on the right to N code points, never truncate.
+// Python's "%-Ns": pad on the right to N code points (len() of a str: a name may be
+// "café"), never truncate.
 void append_padded(std::string& out, std::string_view s, size_t width) {
   out += s;
-  if (const size_t len = py_len(s); len < width) out.append(width - len, ' ');
+  if (const size_t len = pystr::count_code_points(s); len < width) out.append(width - len, ' ');
 }
 
 std::string ljust(std::string_view s, size_t width) {
@@ -47,7 +41,7 @@ size_t status_names(const std::vector<ProcInfo>& infos, std::vector<std::string>
   names.reserve(infos.size());
   for (const ProcInfo& info : infos) {
     names.push_back(namespec::make(info.group, info.name));
-    maxlen = std::max(maxlen, py_len(names.back()));
+    maxlen = std::max(maxlen, pystr::count_code_points(names.back()));
   }
   return maxlen + 3;
 }

@@ -67,7 +67,7 @@ void Follower::read_new(int fd) {
   if (st.st_size < pos_) {
     // Truncated in place (clearLog, copytruncate, backups=0 rotation): say so and start over.
     pos_ = 0;
-    on_data_(kTruncatedNotice);
+    if (!on_data_(kTruncatedNotice)) paused_ = true;
   }
   char buf[65536];
   while (pos_ < st.st_size) {
@@ -76,7 +76,7 @@ void Follower::read_new(int fd) {
     if (n <= 0) break;
     pos_ += n;
     // The callback may close() us: stop touching members once it has.
-    on_data_(std::string_view(buf, static_cast<size_t>(n)));
+    if (!on_data_(std::string_view(buf, static_cast<size_t>(n)))) paused_ = true;
     if (fd_ != fd || paused_) return;
   }
 }

@@ -28,7 +28,9 @@ inline constexpr std::string_view kTruncatedNotice = "==> File truncated <==\n";
 
 class Follower {
  public:
-  using DataCallback = std::function<void(std::string_view data)>;
+  // Returns false to pause the follower (a reader slower than the file grows): nothing
+  // more is read until resume().
+  using DataCallback = std::function<bool(std::string_view data)>;
 
   // on_data may call close() but must not destroy the Follower from inside the callback.
   // Opens `path` (it must exist: the caller answers 404 otherwise), delivers the last
@@ -41,10 +43,9 @@ class Follower {
   Follower& operator=(const Follower&) = delete;
 
   void close();
-  // Back-pressure: while paused nothing is read (the bytes wait in the file, the position
-  // is kept); resume() reads what came meanwhile. A rotation while paused loses what the
-  // old file got after the pause, as `tail -F` would.
-  void pause() { paused_ = true; }
+  // Back-pressure (on_data returned false): while paused nothing is read (the bytes wait
+  // in the file, the position is kept); resume() reads what came meanwhile. A rotation
+  // while paused loses what the old file got after the pause, as `tail -F` would.
   void resume();
   // Looks at the file now (what an inotify event triggers); public for callers that know
   // better, e.g. right after writing it themselves.

@@ -175,11 +175,21 @@ std::string_view read_small(const std::string& dir, std::string_view leaf, char*
   return len < size ? std::string_view(buf, len) : std::string_view{};
 }
 
-// The number after `key` in a flat-keyed file ("key value" lines); -1 if absent.
-int64_t keyed_value(const std::string& path, std::string_view key) {
-  auto w = words_of(path);
-  for (size_t i = 0; i + 1 < w.size(); i += 2)
-    if (w[i] == key) return std::strtoll(w[i + 1].c_str(), nullptr, 10);
+// The number after `key` in the flat-keyed file `dir`/`leaf` ("key value" lines: cpu.stat,
+// memory.events; read on the stack, a scrape reads one per instance); -1 if absent.
+int64_t keyed_value(const std::string& dir, std::string_view leaf, std::string_view key) {
+  char buf[1024];  // cpu.stat: six lines, twelve with the cpu controller enabled
+  std::string_view text = read_small(dir, leaf, buf, sizeof buf);
+  for (size_t at = 0; at < text.size();) {
+    size_t end = std::min(text.find('\n', at), text.size());
+    std::string_view line = text.substr(at, end - at);
+    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ' ') {
+      int64_t v = -1;
+      std::from_chars(line.data() + key.size() + 1, line.data() + line.size(), v);
+      return v;
+    }
+    at = end + 1;
+  }
   return -1;
 }
 
@@ -446,7 +456,7 @@ void Manager::members(const std::string& dir, std::vector<pid_t>& out) {
 }
 
 int64_t Manager::oom_kills(const std::string& dir) {
-  return std::max<int64_t>(0, keyed_value(dir + "/memory.events", "oom_kill"));
+  return std::max<int64_t>(0, keyed_value(dir, "memory.events", "oom_kill"));
 }
 
 int64_t Manager::memory_current(const std::string& dir) {
@@ -459,20 +469,7 @@ int64_t Manager::memory_current(const std::string& dir) {
 }
 
 int64_t Manager::cpu_usec(const std::string& dir) {
-  char buf[1024];  // six lines; twelve with the cpu controller enabled
-  std::string_view text = read_small(dir, "cpu.stat", buf, sizeof buf);
-  constexpr std::string_view kKey = "usage_usec ";
-  for (size_t at = 0; at < text.size();) {
-    size_t end = std::min(text.find('\n', at), text.size());
-    std::string_view line = text.substr(at, end - at);
-    if (line.starts_with(kKey)) {
-      int64_t v = -1;
-      std::from_chars(line.data() + kKey.size(), line.data() + line.size(), v);
-      return v;
-    }
-    at = end + 1;
-  }
-  return -1;
+  return keyed_value(dir, "cpu.stat", "usage_usec");
 }
 
 int Manager::signal_all(const std::string& dir, int sig) const {

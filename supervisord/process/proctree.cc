@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "supervisord/process/cgroup.h"
@@ -114,14 +115,15 @@ TreeMemory tree_memory(const Snapshot& snap, pid_t master, const std::vector<pid
   int64_t pss = 0;
   bool pss_ok = true;
   static const int64_t page_kb = sysconf(_SC_PAGESIZE) / 1024;
-  store::ProcDir proc;
+  // RSS as /metrics reads it: in a cgroup statm per member (since Linux 6.2 stat's RSS is
+  // the per-CPU counters' approximation: a just-forked worker 76 pages vs statm's 115),
+  // else the scan's stat.
+  std::optional<store::ProcDir> proc;
+  if (!cgroup_dir.empty()) proc.emplace();
   auto add = [&](pid_t p) {
     const ProcEntry* e = snap.find(p);
     if (!e) return;
-    // As /metrics reads it: in a cgroup statm per member (since Linux 6.2 stat's RSS is
-    // the per-CPU counters' approximation: a just-forked worker 76 pages vs statm's 115),
-    // else the scan's stat.
-    int64_t pages = cgroup_dir.empty() ? -1 : proc.rss_pages(p);
+    int64_t pages = proc ? proc->rss_pages(p) : -1;
     m.rss_kb += pages >= 0 ? pages * page_kb : e->rss_kb;
     m.cpu_ticks += e->cpu_ticks;
     int64_t v = pss_kb(p);

@@ -41,21 +41,18 @@ void serve_tail(uv_loop_t* loop, const std::string& path, std::shared_ptr<Respon
   responder->start_stream(
       200, {{"Content-Type", "text/plain;charset=utf-8"}, {"X-Accel-Buffering", "no"}});
   std::weak_ptr<Responder> weak = responder;
-  // Set once the follower exists (its first 1024 bytes come before): a client that reads
-  // slower than the log grows pauses it, so the bytes wait in the file, not in memory.
-  auto paused_by_client = std::make_shared<logs::Follower*>(nullptr);
-  // The follower delivers the last 1024 bytes at once, then what is appended.
-  auto follower =
-      logs::Follower::start(loop, path, [weak, paused_by_client](std::string_view data) {
-        auto r = weak.lock();
-        if (!r) return;
-        r->write(data);
-        if (*paused_by_client && r->congested()) (*paused_by_client)->pause();
-      });
+  // The follower delivers the last 1024 bytes at once, then what is appended; a client
+  // that reads slower than the log grows pauses it, so the bytes wait in the file, not in
+  // memory, until the client has drained.
+  auto follower = logs::Follower::start(loop, path, [weak](std::string_view data) {
+    auto r = weak.lock();
+    if (!r) return true;
+    r->write(data);
+    return !r->congested();
+  });
   if (!follower) return responder->finish();
   // The follower lives until the client goes away.
   auto shared = std::shared_ptr<logs::Follower>(std::move(*follower));
-  *paused_by_client = shared.get();
   responder->on_drained([shared]() { shared->resume(); });
   responder->on_close([shared]() { shared->close(); });
 }

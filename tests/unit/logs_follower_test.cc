@@ -57,7 +57,12 @@ TEST_CASE("start_delivers_the_last_head_bytes_before_returning") {
   append(path, content);
   std::string got;
   auto f = Follower::start(
-      &loop.loop, path, [&](std::string_view d) { got += d; }, 1024);
+      &loop.loop, path,
+      [&](std::string_view d) {
+        got += d;
+        return true;
+      },
+      1024);
   REQUIRE(f.ok());
   CHECK(got == content.substr(content.size() - 1024));
 }
@@ -68,7 +73,10 @@ TEST_CASE("small_file_is_delivered_whole") {
   const std::string path = dir.path + "/x.log";
   append(path, "short\n");
   std::string got;
-  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) { got += d; });
+  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) {
+    got += d;
+    return true;
+  });
   REQUIRE(f.ok());
   CHECK(got == "short\n");
 }
@@ -79,7 +87,10 @@ TEST_CASE("appended_data_arrives_through_the_loop") {
   const std::string path = dir.path + "/x.log";
   append(path, "first\n");
   std::string got;
-  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) { got += d; });
+  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) {
+    got += d;
+    return true;
+  });
   REQUIRE(f.ok());
   append(path, "second\n");
   CHECK(loop.run_until([&] { return got == "first\nsecond\n"; }));
@@ -93,7 +104,10 @@ TEST_CASE("truncation_is_announced_and_new_data_follows") {
   const std::string path = dir.path + "/x.log";
   append(path, "a long first line of the log\n");
   std::string got;
-  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) { got += d; });
+  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) {
+    got += d;
+    return true;
+  });
   REQUIRE(f.ok());
   got.clear();
   std::ofstream(path, std::ios::binary | std::ios::trunc) << "new\n";
@@ -107,7 +121,10 @@ TEST_CASE("rotation_drains_the_old_file_then_follows_the_new_one") {
   const std::string path = dir.path + "/x.log";
   append(path, "old\n");
   std::string got;
-  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) { got += d; });
+  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) {
+    got += d;
+    return true;
+  });
   REQUIRE(f.ok());
   append(path, "last old line\n");
   fs::rename(path, path + ".1");
@@ -120,7 +137,8 @@ TEST_CASE("rotation_drains_the_old_file_then_follows_the_new_one") {
 TEST_CASE("missing_file_fails_to_start") {
   TempDir dir{"logs_follow"};
   Loop loop;
-  auto f = Follower::start(&loop.loop, dir.path + "/nope.log", [](std::string_view) {});
+  auto f =
+      Follower::start(&loop.loop, dir.path + "/nope.log", [](std::string_view) { return true; });
   REQUIRE_FALSE(f.ok());
   CHECK(f.error().find("nope.log") != std::string::npos);
 }
@@ -131,7 +149,10 @@ TEST_CASE("closed_follower_delivers_nothing_and_frees_its_handle") {
   const std::string path = dir.path + "/x.log";
   append(path, "a\n");
   std::string got;
-  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) { got += d; });
+  auto f = Follower::start(&loop.loop, path, [&](std::string_view d) {
+    got += d;
+    return true;
+  });
   REQUIRE(f.ok());
   (*f)->close();
   append(path, "b\n");
