@@ -99,6 +99,16 @@ ORDER = "".join(
                  ("m3", 40)]) + "[group:grp]\nprograms=m1,m2,m3\npriority=10\n"
 
 
+def all_in(d, state, timeout=20):
+    """Waits until every process is in `state`; on time-out says where each one is."""
+    try:
+        wait_for(lambda: all(p["statename"] == state for p in d.rpc.supervisor.getAllProcessInfo()),
+                 timeout=timeout, what=f"all {state}")
+    except AssertionError as e:
+        now = {p["name"]: p["statename"] for p in d.rpc.supervisor.getAllProcessInfo()}
+        raise AssertionError(f"{e}: {now}") from None
+
+
 def names(results):
     return [f'{r["group"]}:{r["name"]}' for r in results]
 
@@ -121,7 +131,11 @@ def test_stop_results_order(daemon_factory):
     py = ds["python"].rpc.supervisor
     order = names(py.stopAllProcesses(False))
     assert order == ["p2:p2", "grp:m2", "grp:m1", "grp:m3", "p3:p3", "p4:p4", "p1:p1"]
+    # wait=False answered before the processes were down: a start now would find some
+    # still STOPPING and leave them so.
+    all_in(ds["python"], "STOPPED")
     py.startAllProcesses()
+    wait_for(lambda: all_running(ds["python"]), what="python's processes running again")
     group_order = names(py.stopProcess("grp:*", False))
     assert group_order == ["grp:m2", "grp:m1", "grp:m3"]
 
@@ -139,4 +153,7 @@ def test_stop_results_order(daemon_factory):
         assert names(ours.rpc.supervisor.stopProcessGroup("grp")) == group_order
         ours.rpc.supervisor.startAllProcesses()
         assert names(ours.rpc.supervisor.stopAllProcesses(False)) == order
+        # As in Python's daemon, a start over a STOPPING process fails and the next
+        # stopAllProcesses skips it (not a RUNNING state): wait until all are down.
+        all_in(ours, "STOPPED")
         ours.rpc.supervisor.startAllProcesses()

@@ -87,6 +87,26 @@ def read_pids(outdir, num):
         return None
 
 
+def proc_states(pids):
+    """pid -> the state letter and command of each, for a failure message."""
+    out = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            out[pid] = stat.rsplit(")", 1)[1].split()[0] + " " + stat.split("(", 1)[1].rsplit(")", 1)[0]
+        except OSError as e:
+            out[pid] = str(e)
+    return out
+
+
+def recovery_lines(d):
+    """The daemon log's crash recovery and cgroup lines, for a failure message."""
+    with open(d.logfile) as f:
+        return "".join(line for line in f if "recovery" in line or "cgroup" in line
+                       or "spawned" in line)
+
+
 def infos(d, group):
     return {i["name"]: i for i in d.rpc.supervisor.getAllProcessInfo() if i["group"] == group}
 
@@ -142,7 +162,8 @@ def test_kill9_then_restart_stops_old_instances_before_starting_new(daemon_facto
             new.extend(pids)
         # No duplicates, no orphans: every process of the first run is gone.
         alive = [p for p in old if pid_alive(p)]
-        assert alive == [], f"processes of the killed run still alive: {alive}"
+        assert alive == [], (f"processes of the killed run still alive: {proc_states(alive)}; "
+                             f"old pids {old}; daemon log:\n{recovery_lines(d)}")
         assert not (set(new) & set(old))
         assert len([i for i in infos(d, "web").values() if i["statename"] == "RUNNING"]) == NUMPROCS
 
@@ -157,7 +178,7 @@ def test_kill9_then_restart_stops_old_instances_before_starting_new(daemon_facto
         log = open(d.logfile).read()
         assert "did not shut down cleanly" in log
         for num in range(NUMPROCS):
-            assert f"crash recovery: found web:web_{num:02d}" in log
+            assert f"crash recovery: found web:web_{num:02d}" in log, recovery_lines(d)
         assert "crash recovery: done:" in log
         # Each instance started only after its own old group was gone.
         for num in range(NUMPROCS):
