@@ -33,4 +33,8 @@ class Group {
  private:
   std::shared_ptr<const config::GroupConfig> config_;
   std::vector<std::shared_ptr<Instance>> instances_;
+  // Positions in instances_ ordered by name, for find() in a big group (numprocs=10000:
+  // a start of all looks each one up); made at the first find after a change.
+  mutable std::vector<uint32_t> by_name_;
+  std::vector<uint32_t>::iterator by_name_position(const std::string& name) const;
 };

@@ -20,8 +20,10 @@ constexpr int kError = 40;
 constexpr int kWarn = 30;
 constexpr int kInfo = 20;
 constexpr int kDebug = 10;
-// A locked file must not grow the queue without end: beyond this, the oldest history
-// entries are dropped (instances and admin state are keyed, so they cannot pile up).
+// A locked file must not grow the queue without end: beyond this, while commits fail, the
+// oldest history entries are dropped, a quarter at a time (instances and admin state are
+// keyed, so they cannot pile up). A burst on a writable file is committed whole, however
+// big: startAllProcesses of 10,000 queues 20,000 entries before the loop can flush.
 constexpr size_t kMaxQueuedHistory = 10000;
 // The history queue keeps its buffer across commits up to this many entries (see flush).
 constexpr size_t kKeptHistoryCapacity = 64;
@@ -349,9 +351,12 @@ void Store::request_flush() {
 
 void Store::record_history(HistoryEntry entry) {
   if (!enabled()) return;
-  if (history_queue_.size() >= kMaxQueuedHistory) {
-    history_queue_.erase(history_queue_.begin());
-    ++dropped_history_;
+  if (busy_logged_ && history_queue_.size() >= kMaxQueuedHistory) {
+    // At once, not one by one: each erase at the front moves the whole queue.
+    constexpr size_t kDrop = kMaxQueuedHistory / 4;
+    history_queue_.erase(history_queue_.begin(),
+                         history_queue_.begin() + static_cast<std::ptrdiff_t>(kDrop));
+    dropped_history_ += kDrop;
   }
   history_queue_.push_back(std::move(entry));
   request_flush();

@@ -576,7 +576,11 @@ TEST_CASE("locked for long: the queue is bounded, the oldest history entries are
   store::Db other;
   REQUIRE(other.open(path, false));
   REQUIRE(other.exec("BEGIN IMMEDIATE"));
-  for (int i = 0; i < 10005; ++i) {
+  HistoryEntry first = entry("g", "a", ProcessState::Stopped, ProcessState::Starting);
+  first.tries = 0;
+  h.store->record_history(first);
+  CHECK_FALSE(h.store->flush());  // the file is locked: entries from now on wait
+  for (int i = 1; i < 10005; ++i) {
     HistoryEntry e = entry("g", "a", ProcessState::Stopped, ProcessState::Starting);
     e.tries = i;
     h.store->record_history(e);
@@ -585,11 +589,28 @@ TEST_CASE("locked for long: the queue is bounded, the oldest history entries are
   REQUIRE(other.exec("COMMIT"));
   other.close();
   CHECK(h.store->flush());
-  CHECK(h.logs.contains("5 history entries were dropped"));
+  // At 10,000 queued the oldest quarter went, in one step.
+  CHECK(h.logs.contains("2500 history entries were dropped"));
   auto rows = h.store->history("g:a", 1);
   REQUIRE(rows.ok());
   CHECK(rows->at(0).tries == 10004);
-  CHECK(count_rows(path, "history") == 10000);
+  CHECK(count_rows(path, "history") == 10005 - 2500);
+}
+
+TEST_CASE("a burst on a writable file is committed whole, not cut at the lock bound") {
+  TempDir dir{"store_test"};
+  std::string path = dir.file("s.state");
+  Harness h;
+  REQUIRE(h.open(path).ok());
+  // startAllProcesses of 10,000 records two entries each before the loop flushes.
+  for (int i = 0; i < 20000; ++i) {
+    HistoryEntry e = entry("g", "a", ProcessState::Stopped, ProcessState::Starting);
+    e.tries = i;
+    h.store->record_history(e);
+  }
+  CHECK(h.store->flush());
+  CHECK_FALSE(h.logs.contains("dropped"));
+  CHECK(count_rows(path, "history") == 20000);
 }
 
 TEST_CASE("a file from a newer supervisord is refused, not downgraded") {

@@ -518,3 +518,35 @@ TEST_CASE("instances_by_name: groups by name, instances by name, whatever the pr
                                    "web:web_9",   "zeta:zeta"};
   CHECK(got == want);
 }
+
+TEST_CASE("find in a big group: every instance by name, across priorities and updates") {
+  Harness h;
+  // Over the size where a group looks names up in its index; two priorities so that adds
+  // land in the middle of the group's order, not only at its end.
+  auto conf = [&](int a, int b) {
+    std::string text = "[program:a]\ncommand=/bin/true\nautostart=false\npriority=5\nnumprocs=" +
+                       std::to_string(a) + "\nprocess_name=%(program_name)s_%(process_num)d\n";
+    if (b > 0)
+      text += "[program:b]\ncommand=/bin/true\nautostart=false\npriority=1\nnumprocs=" +
+              std::to_string(b) + "\nprocess_name=%(program_name)s_%(process_num)d\n";
+    return h.load(text + "[group:g]\nprograms=a" + (b > 0 ? ",b" : "") + "\n");
+  };
+  auto all_found = [&](int a, int b) {
+    for (int i = 0; i < a; ++i)
+      if (!h.sup->find("g:a_" + std::to_string(i))) return false;
+    for (int i = 0; i < b; ++i)
+      if (!h.sup->find("g:b_" + std::to_string(i))) return false;
+    return !h.sup->find("g:a_" + std::to_string(a)) && !h.sup->find("g:a_") &&
+           (b > 0 || !h.sup->find("g:b_0"));
+  };
+  h.sup->set_config(conf(20, 20), "");
+  CHECK(all_found(20, 20));
+  for (auto [a, b] : {std::pair{25, 20}, std::pair{25, 0}, std::pair{30, 7}}) {
+    std::optional<std::vector<std::string>> lines;
+    h.sup->apply(h.sup->reread(conf(a, b)), {},
+                 [&](std::vector<std::string> l) { lines = std::move(l); });
+    REQUIRE(h.turn_until([&] { return lines.has_value(); }));
+    CHECK_MESSAGE(all_found(a, b), a, " ", b);
+    CHECK(h.sup->find("g:a_3")->name() == "a_3");
+  }
+}
