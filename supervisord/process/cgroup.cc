@@ -389,8 +389,12 @@ Result<std::string> Manager::prepare(const config::ProcessConfig& config,
     return Result<std::string>::fail("cgroups are " + std::string(mode_name(mode_)));
   std::string dir = root_ + "/" + instance_dir_name(config.group, config.name);
   dir += variant;
-  ::mkdir(root_.c_str(), 0755);  // gone if another daemon's crash sweep found it empty
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+  int made = ::mkdir(dir.c_str(), 0755);
+  if (made != 0 && errno == ENOENT) {
+    ::mkdir(root_.c_str(), 0755);  // gone if another daemon's crash sweep found it empty
+    made = ::mkdir(dir.c_str(), 0755);
+  }
+  if (made != 0 && errno != EEXIST)
     return Result<std::string>::fail("cannot create cgroup " + dir + ": " + errno_text(errno));
   struct Limit {
     const char* controller;
@@ -453,6 +457,10 @@ void Manager::members(const std::string& dir, std::vector<pid_t>& out) {
   }
   if (v > 0) out.push_back(static_cast<pid_t>(v));
   ::close(fd);
+}
+
+bool Manager::counts_oom() const {
+  return has_word(controllers_, "memory");
 }
 
 int64_t Manager::oom_kills(const std::string& dir) {

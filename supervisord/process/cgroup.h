@@ -78,6 +78,9 @@ class Manager {
   static void members(const std::string& dir, std::vector<pid_t>& out);
   // memory.events' oom_kill count (0 without the memory controller).
   static int64_t oom_kills(const std::string& dir);
+  // True when the instances' cgroups have the memory controller, so memory.events exists
+  // (without it, a spawn need not look for the file).
+  bool counts_oom() const;
   // memory.current in bytes: all memory charged to the cgroup (anonymous, page cache,
   // kernel); -1 without the memory controller.
   static int64_t memory_current(const std::string& dir);

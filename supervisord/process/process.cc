@@ -195,8 +195,7 @@ void Process::perform(const fsm::Action& a) {
         // A member the OOM killer ended while the group drained counts for this run too:
         // read again before the state change and the exit record announce it.
         if (!cgroup_dir_.empty() && ends_run(a.from, a.to))
-          last_oom_kills_ =
-              std::max<int64_t>(0, cgroup::Manager::oom_kills(cgroup_dir_) - oom_base_);
+          last_oom_kills_ = std::max<int64_t>(0, oom_kills_now() - oom_base_);
         // Removed when this run() returns, unless an autorestart in it takes it again.
         if (cgroup_watch_) uv_fs_event_stop(cgroup_watch_.get());
         if (!cgroup_dir_.empty()) cgroup_released_ = std::exchange(cgroup_dir_, {});
@@ -348,8 +347,7 @@ void Process::on_exit(pid_t pid, int wait_status) {
   e.wait_status = wait_status;
   if (config_->reap_group && pid == facts_.pid)
     e.group_alive = group_alive(facts_.pgid > 0 ? facts_.pgid : pid);
-  if (pid == facts_.pid)
-    last_oom_kills_ = cgroup_dir_.empty() ? 0 : cgroup::Manager::oom_kills(cgroup_dir_) - oom_base_;
+  if (pid == facts_.pid) last_oom_kills_ = cgroup_dir_.empty() ? 0 : oom_kills_now() - oom_base_;
   run(std::move(e));
 }
 
@@ -396,7 +394,7 @@ void Process::join_cgroup(spawn::ExecPlan& plan) {
   if (!m || !m->contained()) return;
   if (!cgroup_released_.empty()) {  // the previous run's, empty, limits already written
     cgroup_dir_ = std::exchange(cgroup_released_, {});
-    oom_base_ = cgroup::Manager::oom_kills(cgroup_dir_);
+    oom_base_ = oom_kills_now();
     plan.cgroup_procs = cgroup_dir_ + "/cgroup.procs";
     return;
   }
@@ -412,8 +410,15 @@ void Process::join_cgroup(spawn::ExecPlan& plan) {
     if (!dir.ok()) return;
   }
   cgroup_dir_ = *dir;
-  oom_base_ = cgroup::Manager::oom_kills(cgroup_dir_);
+  oom_base_ = oom_kills_now();
   plan.cgroup_procs = cgroup_dir_ + "/cgroup.procs";
+}
+
+// memory.events' count for the instance's cgroup; 0 where the memory controller is not
+// delegated (the file does not exist: not looked for at every spawn and exit).
+int64_t Process::oom_kills_now() const {
+  const cgroup::Manager* m = context_.cgroups;
+  return m && m->counts_oom() ? cgroup::Manager::oom_kills(cgroup_dir_) : 0;
 }
 
 // The run is over and nothing of it is left: its cgroup goes (a cgroup still populated,

@@ -143,6 +143,7 @@ class Process {
   void sync_group_watcher();
   void join_cgroup(spawn::ExecPlan& plan);
   void leave_cgroup();
+  int64_t oom_kills_now() const;
   void remove_released_cgroup();
   void open_pipe(int fd, int which);
   Pipe* attach_pipe(int fd, int which);
