@@ -10,6 +10,7 @@
 #include <new>
 #include <optional>
 #include <pugixml.hpp>
+#include <utility>
 
 #include "common/base64.h"
 #include "common/utf8.h"
@@ -36,8 +37,17 @@ std::string_view Value::type_name() const {
     std::string_view operator()(const Binary&) const { return "Binary"; }
     std::string_view operator()(const std::shared_ptr<Array>&) const { return "list"; }
     std::string_view operator()(const std::shared_ptr<Struct>&) const { return "dict"; }
+    std::string_view operator()(const Encoded&) const { return "encoded"; }
   };
   return std::visit(Namer{}, v_);
+}
+
+std::optional<std::string> Value::release_encoded() {
+  auto* e = std::get_if<Encoded>(&v_);
+  if (!e) return std::nullopt;
+  std::string xml = std::move(e->xml);
+  v_ = std::string();
+  return xml;
 }
 
 bool operator==(const Value& a, const Value& b) {
@@ -49,6 +59,9 @@ bool operator==(const Value& a, const Value& b) {
   }
   if (const auto* bin = std::get_if<Binary>(&a.storage())) {
     return bin->bytes == std::get<Binary>(b.storage()).bytes;
+  }
+  if (const auto* e = std::get_if<Encoded>(&a.storage())) {
+    return e->xml == std::get<Encoded>(b.storage()).xml;
   }
   return a.storage() == b.storage();
 }
@@ -65,51 +78,12 @@ constexpr auto kPlain = [] {
   return plain;
 }();
 
-// escape(), appended to out (the encoder writes straight into the answer).
-void escape_into(std::string& out, std::string_view text) {
-  size_t copied = 0;  // text before this is in out already
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[pos]);
-    // Runs of plain text are copied whole, at the next byte that needs a decision.
-    if (kPlain[byte]) {
-      ++pos;
-      continue;
-    }
-    size_t length = 1;
-    std::string_view replacement = utf8::kReplacement;
-    if (byte >= 0x80) {
-      const utf8::Step step = utf8::next(text, pos);
-      if (step.valid && utf8::is_xml_char(step.code_point)) {
-        pos += step.length;
-        continue;
-      }
-      length = step.length;
-    } else if (byte == '&') {
-      replacement = "&amp;";
-    } else if (byte == '<') {
-      replacement = "&lt;";
-    } else if (byte == '>') {
-      replacement = "&gt;";
-    } else if (utf8::is_xml_char(byte)) {  // tab, LF, CR
-      ++pos;
-      continue;
-    }
-    out.append(text.data() + copied, pos - copied);
-    out += replacement;
-    pos += length;
-    copied = pos;
-  }
-  out.append(text.data() + copied, text.size() - copied);
-}
-
 }  // namespace
 
 std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  escape_into(out, text);
-  return out;
+  Writer w(text.size());
+  w.text(text);
+  return w.take();
 }
 
 std::string format_double(double d) {
@@ -165,8 +139,8 @@ namespace {
 
 constexpr std::string_view kXmlHeader = "<?xml version='1.0'?>\n";
 
-// What encode_value writes, before escaping (which only lengthens text, and rarely): the
-// answer's buffer is reserved once rather than doubled and copied on the way to 1 MB.
+// What Writer::value writes, before escaping (which only lengthens text, and rarely): the
+// answer's buffer is made once rather than doubled and copied on the way to 1 MB.
 size_t encoded_size(const Value& root) {
   // Each kind's tags, and the longest text of the fixed-size ones.
   constexpr size_t kString = 33, kArray = 45, kStruct = 34, kMember = 33, kDateTime = 53,
@@ -193,6 +167,8 @@ size_t encoded_size(const Value& root) {
     } else if (const auto* bin = std::get_if<Binary>(&s)) {
       const size_t n = bin->bytes.size();
       size += kBase64 + (n + 2) / 3 * 4 + n / 57 + 1;  // 76-column lines of 57 bytes
+    } else if (const auto* e = std::get_if<Encoded>(&s)) {
+      size += e->xml.size();
     } else {
       size += kScalar;  // bool, int, double
     }
@@ -200,108 +176,232 @@ size_t encoded_size(const Value& root) {
   return size;
 }
 
+}  // namespace
+
+// ---------------------------------------------------------------- the writer
+
+Writer::Writer(size_t reserve) {
+  buf_.resize(reserve);
+}
+
+// Doubles the room (at least n more bytes): the bytes written so far are kept.
+char* Writer::grow(size_t n) {
+  buf_.resize(std::max(buf_.size() * 2, len_ + n + 256));
+  return buf_.data() + len_;
+}
+
+// A literal's bytes: a copy of a size known here, which the compiler writes inline.
+template <size_t N>
+void Writer::lit(const char (&s)[N]) {
+  std::memcpy(room(N - 1), s, N - 1);
+  len_ += N - 1;
+}
+
+void Writer::raw(std::string_view s) {
+  std::memcpy(room(s.size()), s.data(), s.size());
+  len_ += s.size();
+}
+
+std::string Writer::take() {
+  buf_.resize(len_);
+  len_ = 0;
+  return std::move(buf_);
+}
+
+void Writer::text(std::string_view text) {
+  size_t copied = 0;  // text before this is written already
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[pos]);
+    // Runs of plain text are copied whole, at the next byte that needs a decision.
+    if (kPlain[byte]) {
+      ++pos;
+      continue;
+    }
+    size_t length = 1;
+    std::string_view replacement = utf8::kReplacement;
+    if (byte >= 0x80) {
+      const utf8::Step step = utf8::next(text, pos);
+      if (step.valid && utf8::is_xml_char(step.code_point)) {
+        pos += step.length;
+        continue;
+      }
+      length = step.length;
+    } else if (byte == '&') {
+      replacement = "&amp;";
+    } else if (byte == '<') {
+      replacement = "&lt;";
+    } else if (byte == '>') {
+      replacement = "&gt;";
+    } else if (utf8::is_xml_char(byte)) {  // tab, LF, CR
+      ++pos;
+      continue;
+    }
+    raw(text.substr(copied, pos - copied));
+    raw(replacement);
+    pos += length;
+    copied = pos;
+  }
+  raw(text.substr(copied));
+}
+
+void Writer::string(std::string_view s) {
+  lit("<value><string>");
+  text(s);
+  lit("</string></value>\n");
+}
+
+void Writer::integer(int64_t i) {
+  lit("<value><int>");
+  char* at = room(24);
+  len_ += static_cast<size_t>(std::to_chars(at, at + 24, i).ptr - at);
+  lit("</int></value>\n");
+}
+
+void Writer::boolean(bool b) {
+  if (b)
+    lit("<value><boolean>1</boolean></value>\n");
+  else
+    lit("<value><boolean>0</boolean></value>\n");
+}
+
+void Writer::begin_array() {
+  lit("<value><array><data>\n");
+}
+void Writer::end_array() {
+  lit("</data></array></value>\n");
+}
+void Writer::begin_struct() {
+  lit("<value><struct>\n");
+}
+void Writer::end_struct() {
+  lit("</struct></value>\n");
+}
+void Writer::begin_member(std::string_view name) {
+  lit("<member>\n<name>");
+  text(name);
+  lit("</name>\n");
+}
+void Writer::end_member() {
+  lit("</member>\n");
+}
+
 // Iterative on purpose: values come from our own code, but a deep one must not
-// overflow the daemon's stack. Each frame is a value still to write or a closing tag.
-void encode_value(const Value& root, std::string& out) {
-  using namespace std::string_view_literals;
+// overflow the daemon's stack. Each frame is a value still to write or a closing step.
+void Writer::value(const Value& root) {
+  enum class Close { None, Array, Struct, Member };
   struct Item {
-    const Value* value;
-    std::string_view text;              // written verbatim when value is null
+    const Value* value;  // null: only `close`
+    Close close = Close::None;
     const std::string* name = nullptr;  // struct member name opening this value
   };
   std::vector<Item> stack;
-  stack.push_back({&root, {}});
+  stack.push_back({&root});
   while (!stack.empty()) {
     Item item = stack.back();
     stack.pop_back();
     if (item.value == nullptr) {
-      out += item.text;
+      if (item.close == Close::Array) end_array();
+      if (item.close == Close::Struct) end_struct();
+      if (item.close == Close::Member) end_member();
       continue;
     }
-    if (item.name != nullptr) {
-      out += "<member>\n<name>"sv;
-      escape_into(out, *item.name);
-      out += "</name>\n"sv;
-    }
+    if (item.name != nullptr) begin_member(*item.name);
     const auto& s = item.value->storage();
     if (const bool* b = std::get_if<bool>(&s)) {
-      out += *b ? "<value><boolean>1</boolean></value>\n"sv
-                : "<value><boolean>0</boolean></value>\n"sv;
+      boolean(*b);
     } else if (const int64_t* i = std::get_if<int64_t>(&s)) {
-      char digits[24];
-      auto end = std::to_chars(digits, digits + sizeof digits, *i).ptr;
-      out += "<value><int>"sv;
-      out.append(digits, end);
-      out += "</int></value>\n"sv;
+      integer(*i);
     } else if (const double* d = std::get_if<double>(&s)) {
-      out += "<value><double>"sv;
-      out += format_double(*d);
-      out += "</double></value>\n"sv;
+      lit("<value><double>");
+      raw(format_double(*d));
+      lit("</double></value>\n");
     } else if (const std::string* str = std::get_if<std::string>(&s)) {
-      out += "<value><string>"sv;
-      escape_into(out, *str);
-      out += "</string></value>\n"sv;
+      string(*str);
     } else if (const DateTime* dt = std::get_if<DateTime>(&s)) {
-      out += "<value><dateTime.iso8601>"sv;
-      escape_into(out, dt->iso8601);  // same text for any real timestamp
-      out += "</dateTime.iso8601></value>\n"sv;
+      lit("<value><dateTime.iso8601>");
+      text(dt->iso8601);  // same text for any real timestamp
+      lit("</dateTime.iso8601></value>\n");
     } else if (const Binary* bin = std::get_if<Binary>(&s)) {
-      out += "<value><base64>\n"sv;
-      out += base64::encode_lines(bin->bytes);
-      out += "</base64></value>\n"sv;
+      lit("<value><base64>\n");
+      raw(base64::encode_lines(bin->bytes));
+      lit("</base64></value>\n");
+    } else if (const Encoded* e = std::get_if<Encoded>(&s)) {
+      raw(e->xml);
     } else if (item.value->is_array()) {
-      out += "<value><array><data>\n"sv;
-      stack.push_back({nullptr, "</data></array></value>\n"});
+      begin_array();
+      stack.push_back({nullptr, Close::Array});
       const Array& a = item.value->as_array();
-      for (auto it = a.rbegin(); it != a.rend(); ++it) stack.push_back({&*it, {}});
+      for (auto it = a.rbegin(); it != a.rend(); ++it) stack.push_back({&*it});
     } else {
-      out += "<value><struct>\n"sv;
-      stack.push_back({nullptr, "</struct></value>\n"});
+      begin_struct();
+      stack.push_back({nullptr, Close::Struct});
       const Struct& st = item.value->as_struct();
       for (auto it = st.rbegin(); it != st.rend(); ++it) {
-        stack.push_back({nullptr, "</member>\n"});
-        stack.push_back({&it->second, {}, &it->first});
+        stack.push_back({nullptr, Close::Member});
+        stack.push_back({&it->second, Close::None, &it->first});
       }
     }
   }
 }
 
+namespace {
+constexpr std::string_view kResponseOpen = "<methodResponse>\n<params>\n<param>\n";
+constexpr std::string_view kResponseClose = "</param>\n</params>\n</methodResponse>\n";
 }  // namespace
 
 std::string encode_response(const Value& value, size_t headroom) {
-  constexpr std::string_view open = "<methodResponse>\n<params>\n<param>\n";
-  constexpr std::string_view close = "</param>\n</params>\n</methodResponse>\n";
-  std::string out;
-  out.reserve(headroom + kXmlHeader.size() + open.size() + encoded_size(value) + close.size());
-  out += kXmlHeader;
-  out += open;
-  encode_value(value, out);
-  out += close;
-  return out;
+  Writer w(headroom + kXmlHeader.size() + kResponseOpen.size() + encoded_size(value) +
+           kResponseClose.size());
+  w.raw(kXmlHeader);
+  w.raw(kResponseOpen);
+  w.value(value);
+  w.raw(kResponseClose);
+  return w.take();
+}
+
+std::string encode_response(Value&& value, size_t headroom) {
+  std::optional<std::string> xml = value.release_encoded();
+  if (!xml) return encode_response(std::as_const(value), headroom);
+  std::string head;
+  head.reserve(kXmlHeader.size() + kResponseOpen.size());
+  head.append(kXmlHeader).append(kResponseOpen);
+  xml->insert(0, head);  // moves the bytes within the buffer: no new pages to fault in
+  xml->append(kResponseClose);
+  return std::move(*xml);
 }
 
 std::string encode_fault(int code, std::string_view message) {
-  std::string out(kXmlHeader);
-  out += "<methodResponse>\n<fault>\n";
-  encode_value(Value(Struct{{"faultCode", Value(code)}, {"faultString", Value(message)}}), out);
-  out += "</fault>\n</methodResponse>\n";
-  return out;
+  Writer w(kXmlHeader.size() + 256 + message.size());
+  w.raw(kXmlHeader);
+  w.raw("<methodResponse>\n<fault>\n");
+  w.begin_struct();
+  w.begin_member("faultCode");
+  w.integer(code);
+  w.end_member();
+  w.begin_member("faultString");
+  w.string(message);
+  w.end_member();
+  w.end_struct();
+  w.raw("</fault>\n</methodResponse>\n");
+  return w.take();
 }
 
 std::string encode_call(const Call& call) {
-  std::string out(kXmlHeader);
+  Writer w;
+  w.raw(kXmlHeader);
   // Python writes the method name unescaped; we escape so that the XML stays
   // well-formed. Identical for every real method name (no &, <, >).
-  out += "<methodCall>\n<methodName>";
-  escape_into(out, call.method);
-  out += "</methodName>\n<params>\n";
+  w.raw("<methodCall>\n<methodName>");
+  w.text(call.method);
+  w.raw("</methodName>\n<params>\n");
   for (const Value& p : call.params) {
-    out += "<param>\n";
-    encode_value(p, out);
-    out += "</param>\n";
+    w.raw("<param>\n");
+    w.value(p);
+    w.raw("</param>\n");
   }
-  out += "</params>\n</methodCall>\n";
-  return out;
+  w.raw("</params>\n</methodCall>\n");
+  return w.take();
 }
 
 // ---------------------------------------------------------------- decoding

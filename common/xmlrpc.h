@@ -28,11 +28,16 @@ struct DateTime {
 struct Binary {
   std::string bytes;
 };  // <base64>
+// One <value> element already encoded (a Writer's bytes), written as it is. Only answers
+// are made of it: a handler with many rows writes them without building their tree.
+struct Encoded {
+  std::string xml;
+};
 
 class Value {
  public:
   using Storage = std::variant<bool, int64_t, double, std::string, DateTime, Binary,
-                               std::shared_ptr<Array>, std::shared_ptr<Struct>>;
+                               std::shared_ptr<Array>, std::shared_ptr<Struct>, Encoded>;
   Value() : v_(std::string()) {}
   Value(bool b) : v_(b) {}                                         // NOLINT
   Value(int i) : v_(int64_t{i}) {}                                 // NOLINT
@@ -43,6 +48,7 @@ class Value {
   Value(const char* s) : v_(std::string(s)) {}                     // NOLINT
   Value(DateTime d) : v_(std::move(d)) {}                          // NOLINT
   Value(Binary b) : v_(std::move(b)) {}                            // NOLINT
+  Value(Encoded e) : v_(std::move(e)) {}                           // NOLINT
   Value(Array a) : v_(std::make_shared<Array>(std::move(a))) {}    // NOLINT
   Value(Struct s) : v_(std::make_shared<Struct>(std::move(s))) {}  // NOLINT
 
@@ -63,6 +69,8 @@ class Value {
   const Value* get(std::string_view name) const;
 
   const Storage& storage() const { return v_; }
+  // An Encoded value's bytes, moved out (the value is left an empty string); null otherwise.
+  std::optional<std::string> release_encoded();
   // Python-ish type name for messages: "int", "str", "bool", "list", "dict", ...
   std::string_view type_name() const;
 
@@ -138,11 +146,46 @@ class StructArraySink {
 // have seen part of it, and the caller decodes the answer with parse_response instead.
 bool scan_struct_array(std::string_view xml, StructArraySink& sink, const Limits& limits = {});
 
+// The encoder: values in Python's layout (xmlrpc.client.dumps: one element a line), text
+// escaped as escape() says, appended to one buffer. encode_response writes a Value tree
+// through it; a handler with many rows (getAllProcessInfo) writes them with it directly,
+// in the same layout, and answers Value(Encoded{writer.take()}).
+class Writer {
+ public:
+  explicit Writer(size_t reserve = 0);
+  void value(const Value& v);
+  void string(std::string_view s);  // <value><string>...</string></value>
+  void integer(int64_t i);          // <value><int>...</int></value>
+  void boolean(bool b);
+  void begin_array();
+  void end_array();
+  void begin_struct();
+  void end_struct();
+  void begin_member(std::string_view name);  // <member>\n<name>...</name>\n
+  void end_member();
+  void text(std::string_view s);  // character data, escaped
+  void raw(std::string_view s);   // bytes as they are
+  size_t size() const { return len_; }
+  std::string take();  // what was written (capacity kept); the writer is empty after
+
+ private:
+  std::string buf_;  // buf_.size() is the room made so far; the first len_ bytes are written
+  size_t len_ = 0;
+  char* room(size_t n) { return buf_.size() - len_ >= n ? buf_.data() + len_ : grow(n); }
+  char* grow(size_t n);
+  template <size_t N>
+  void lit(const char (&s)[N]);
+};
+
 // Encoding as Python's xmlrpc.client.dumps(..., methodresponse=True) / dumps(params, name).
 // Integers outside int32 are clamped by the caller; the encoder writes what it is given.
 // headroom: bytes the answer's buffer can still take without moving (an HTTP head put in
 // front of it: see http::respond), so a large answer is allocated and written once.
 std::string encode_response(const Value& value, size_t headroom = 0);
+// The same; an Encoded value's own buffer becomes the answer (its envelope put around it in
+// place when the buffer has the room: Writer(reserve) with kEnvelope + headroom to spare).
+std::string encode_response(Value&& value, size_t headroom = 0);
+inline constexpr size_t kEnvelope = 128;  // the XML header and <methodResponse> tags
 std::string encode_fault(int code, std::string_view message);
 std::string encode_call(const Call& call);
 

@@ -2,7 +2,9 @@
 // api.html, "Process Control"). Waiting calls complete from the facade.
 #include <algorithm>
 #include <memory>
+#include <type_traits>
 
+#include "common/http.h"
 #include "common/namespec.h"
 #include "common/values.h"
 #include "supervisord/process/cgroup.h"
@@ -34,29 +36,69 @@ std::optional<int> parse_signal(const Value& v) {
   return *r;
 }
 
-Value process_info(const Instance& inst) {
+// getProcessInfo's fields in Supervisor's order, each given to put(name, value) with an
+// int64_t or a std::string_view (valid during the call): one list for the Value
+// (getProcessInfo, the tree extension) and the writer (getAllProcessInfo).
+template <class Put>
+void process_fields(const Instance& inst, int64_t now, Put&& put) {
   const Process& p = inst.process();
-  int64_t now = now_seconds();
   const std::string& out_log = inst.log_path(false);
-  // Built in place: a braced list would copy every member once more, 14 per process in
-  // getAllProcessInfo.
+  put("name", std::string_view(p.name()));
+  put("group", std::string_view(p.group()));
+  put("start", int64_t{clamp_int(p.start_time())});
+  put("stop", int64_t{clamp_int(p.stop_time())});
+  put("now", int64_t{clamp_int(now)});
+  put("state", int64_t{static_cast<int>(p.state())});
+  put("statename", std::string_view(state_name(p.state())));
+  put("spawnerr", std::string_view(p.spawnerr()));
+  put("exitstatus", int64_t{p.exitstatus()});
+  put("logfile", std::string_view(out_log));
+  put("stdout_logfile", std::string_view(out_log));
+  put("stderr_logfile", std::string_view(inst.log_path(true)));
+  put("pid", int64_t{p.pid()});
+  put("description", std::string_view(p.description(now)));
+}
+constexpr size_t kProcessFields = 14;
+
+Value process_info(const Instance& inst) {
+  // Built in place: a braced list would copy every member once more.
   Struct info;
-  info.reserve(14);
-  info.emplace_back("name", p.name());
-  info.emplace_back("group", p.group());
-  info.emplace_back("start", clamp_int(p.start_time()));
-  info.emplace_back("stop", clamp_int(p.stop_time()));
-  info.emplace_back("now", clamp_int(now));
-  info.emplace_back("state", static_cast<int>(p.state()));
-  info.emplace_back("statename", state_name(p.state()));
-  info.emplace_back("spawnerr", p.spawnerr());
-  info.emplace_back("exitstatus", p.exitstatus());
-  info.emplace_back("logfile", out_log);
-  info.emplace_back("stdout_logfile", out_log);
-  info.emplace_back("stderr_logfile", inst.log_path(true));
-  info.emplace_back("pid", static_cast<int>(p.pid()));
-  info.emplace_back("description", p.description(now));
+  info.reserve(kProcessFields);
+  process_fields(inst, now_seconds(),
+                 [&info](const char* name, auto value) { info.emplace_back(name, Value(value)); });
   return Value(std::move(info));
+}
+
+// getAllProcessInfo's array written straight in the answer's layout: with 1000 processes
+// the Value tree (14,000 members, each string copied) was a third of the call's CPU.
+Value all_process_info(const std::vector<const Instance*>& all) {
+  // Written once into a buffer made once: its size is the tags (1030 bytes a process, the
+  // ints at their widest) and each process's texts, with room for the envelope and the
+  // HTTP head that go in front of it in the same buffer.
+  constexpr size_t kTags = 1040, kDescription = 64;
+  size_t size = 64 + xmlrpc::kEnvelope + http::kHeadRoom;
+  for (const Instance* inst : all) {
+    const Process& p = inst->process();
+    size += kTags + kDescription + p.name().size() + p.group().size() + p.spawnerr().size() +
+            2 * inst->log_path(false).size() + inst->log_path(true).size();
+  }
+  xmlrpc::Writer w(size);
+  int64_t now = now_seconds();
+  w.begin_array();
+  for (const Instance* inst : all) {
+    w.begin_struct();
+    process_fields(*inst, now, [&w](const char* name, auto value) {
+      w.begin_member(name);
+      if constexpr (std::is_same_v<decltype(value), int64_t>)
+        w.integer(value);
+      else
+        w.string(value);
+      w.end_member();
+    });
+    w.end_struct();
+  }
+  w.end_array();
+  return Value(xmlrpc::Encoded{w.take()});
 }
 
 // Extension: getProcessInfo plus what the instance is made of (its worker tree).
@@ -252,11 +294,7 @@ void register_process_methods(Dispatcher& d, Supervisor& s) {
       "supervisor.getAllProcessInfo",
       {[&s, running](const Array&, Reply reply) {
          if (!running(reply)) return;
-         std::vector<const Instance*> all = s.instances_by_name();
-         Array out;
-         out.reserve(all.size());
-         for (const Instance* inst : all) out.push_back(process_info(*inst));
-         reply(Value(std::move(out)));
+         reply(all_process_info(s.instances_by_name()));
        },
        0,
        0,

@@ -30,7 +30,8 @@ void serve_rpc(const Dispatcher& d, Supervisor& s, const http::Request& req,
     if (auto* f = std::get_if<xmlrpc::FaultValue>(&r))
       responder->respond_xml(xmlrpc::encode_fault(f->code, f->string));
     else
-      responder->respond_xml(xmlrpc::encode_response(std::get<xmlrpc::Value>(r), http::kHeadRoom));
+      responder->respond_xml(
+          xmlrpc::encode_response(std::get<xmlrpc::Value>(std::move(r)), http::kHeadRoom));
   });
 }
 

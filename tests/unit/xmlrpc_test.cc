@@ -455,3 +455,61 @@ TEST_CASE("parse_response_one_pass_and_tree_agree_and_the_usual_shape_takes_one_
       CHECK(tree.error() == both.error());
   }
 }
+
+TEST_CASE("writer: rows written directly are the bytes of the same tree, in any nesting") {
+  // getAllProcessInfo writes its rows with the Writer and answers Value(Encoded): the bytes
+  // must be those of the Value tree it stands for, alone, inside an array (multicall) and
+  // after the in-place envelope.
+  const std::vector<std::string> texts = {"",
+                                          "plain",
+                                          "a<b>&c\"'",
+                                          "h\xc3\xa9llo \xe2\x98\x83",
+                                          "\t\r\n\x7f\xc2\x85",
+                                          "x\x01y",
+                                          std::string("n\0ul", 4),
+                                          "\xff\xfe bad utf-8",
+                                          std::string(5000, 'x') + "&"};
+  const std::vector<int64_t> ints = {0, -1, 2147483647, -2147483648LL, 1796281696};
+  Array rows;
+  Writer w(16);  // small on purpose: the buffer grows while rows are written
+  w.begin_array();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string& t = texts[i];
+    int64_t n = ints[i % ints.size()];
+    rows.push_back(Value(Struct{{"name", Value(t)}, {"pid", Value(n)}, {t, Value(i % 2 == 0)}}));
+    w.begin_struct();
+    w.begin_member("name");
+    w.string(t);
+    w.end_member();
+    w.begin_member("pid");
+    w.integer(n);
+    w.end_member();
+    w.begin_member(t);
+    w.boolean(i % 2 == 0);
+    w.end_member();
+    w.end_struct();
+  }
+  w.end_array();
+  const Value tree(rows);
+  std::string direct = w.take();
+  CHECK(w.size() == 0);
+  CHECK(encode_response(Value(Encoded{direct})) == encode_response(tree));
+  CHECK(encode_response(Value(Array{Value(Encoded{direct}), Value(1)})) ==
+        encode_response(Value(Array{tree, Value(1)})));
+  // The rvalue form moves the buffer and puts the envelope around it; with room to spare it
+  // is the same allocation.
+  Writer roomy(direct.size() + kEnvelope + 256);
+  roomy.raw(direct);
+  std::string bytes = roomy.take();
+  const char* before = bytes.data();
+  std::string answer = encode_response(Value(Encoded{std::move(bytes)}), 0);
+  CHECK(answer == encode_response(tree));
+  CHECK(answer.data() == before);
+  auto back = parse_response(answer);
+  REQUIRE(back.ok());
+  CHECK(std::get<Value>(*back).as_array().size() == texts.size());
+  Value v(Encoded{"<value><int>1</int></value>\n"});
+  CHECK(v.release_encoded() == std::optional<std::string>("<value><int>1</int></value>\n"));
+  CHECK_FALSE(v.release_encoded());
+  CHECK(escape("a<b") == "a&lt;b");
+}
