@@ -510,6 +510,18 @@ void Manager::close() {
   remove_tree(root_);
 }
 
+size_t Manager::keep_leftovers_of(pid_t previous_pid) {
+  // Its directory: supervisord.PID, or supervisord.PID.N when that name was taken.
+  const std::string name = "supervisord." + std::to_string(previous_pid);
+  return std::erase_if(leftovers_, [&](const std::string& dir) {
+    std::string_view daemon_dir = std::string_view(dir).substr(0, dir.rfind('/'));
+    daemon_dir.remove_prefix(daemon_dir.rfind('/') + 1);
+    bool ours = previous_pid > 0 && (daemon_dir == name || (daemon_dir.starts_with(name + ".") &&
+                                                            daemon_dir.size() > name.size() + 1));
+    return !ours;
+  });
+}
+
 std::vector<std::string> Manager::kill_leftover(const std::string& dir_name) {
   return kill_leftovers_if([&](const std::string& name) { return name == dir_name; });
 }

@@ -101,6 +101,11 @@ class Manager {
   // removes them once empty: those of instance `dir_name` (instance_dir_name), or with
   // `all_but`, every one whose name is not in the list. One log line per cgroup.
   std::vector<std::string> kill_leftover(const std::string& dir_name);
+  // Keeps only the leftovers of this daemon's own previous run, whose pid its state file
+  // recorded (0: unknown, none kept). Another supervisord's (a second daemon on the host,
+  // with its own config and state file) are not ours to stop: its next start recovers
+  // them. Returns how many were let alone.
+  size_t keep_leftovers_of(pid_t previous_pid);
   std::vector<std::string> kill_leftovers(const std::vector<std::string>& all_but);
 
  private:

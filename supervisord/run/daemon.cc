@@ -338,6 +338,17 @@ RunOutcome run_daemon(const RunInput& input, int& exit_code) {
   so.remember_state = sd.remember_state;
   so.log = store_log;
   (void)state_store.open(std::move(so));
+  {
+    // cgroups: what a dead daemon left is stopped only if it was this daemon's previous run.
+    const store::PreviousRun& prev = state_store.previous_run();
+    pid_t mine = prev.found && prev.same_boot && state_store.enabled() ? prev.pid : 0;
+    if (size_t others = cgroups.keep_leftovers_of(mine); others > 0)
+      log.info("cgroups: " + std::to_string(others) +
+               " cgroup(s) with processes left by a supervisord that died are not this "
+               "daemon's previous run" +
+               (mine > 0 ? " (pid " + std::to_string(mine) + " in the state file)" : "") +
+               ": left alone");
+  }
   if (!state_store.instance_counts().empty()) {  // extension: counts set with `scale`
     {
       // A transform of the loaded config (no second load). Nothing runs yet: the groups

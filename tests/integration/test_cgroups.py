@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from support import OUR_SUPERVISORD, kill_pids, pid_alive, wait_for
+from support import OUR_SUPERVISORD, TESTCHILD, kill_pids, pid_alive, wait_for
 
 ESCAPER = r"""
 import os, signal, socket, sys, time
@@ -266,6 +266,38 @@ def test_fallback_when_cgroup2_is_read_only_for_the_daemon(daemon_factory, tmp_p
         assert pid_alive(pid) and not port_free(port)   # today's process-group behaviour
     finally:
         kill_pids([pid])
+
+
+@needs_cgroups
+def test_another_daemons_start_leaves_a_crashed_daemons_processes_alone(daemon_factory,
+                                                                        tmp_path):
+    # Two supervisords on one host, each with its own config and state file. When one dies
+    # (SIGKILL), the other's start must not take the dead one's cgroups for its own and kill
+    # what runs there (seen in CI: a parallel test's daemon killed test_store's crashed
+    # instances before their own successor could recover them). Only the dead daemon's
+    # successor, whose state file names it, stops them.
+    d, pid, port = start_escaper(daemon_factory, tmp_path)
+    masters = d.child_pids()
+    try:
+        d.proc.kill()
+        d.proc.wait(timeout=10)
+        assert pid_alive(pid) and masters and all(pid_alive(m) for m in masters)
+        other = daemon_factory(f"[program:b]\ncommand={TESTCHILD} sleep\nstartsecs=0\n",
+                               sub="other")
+        wait_for(lambda: other.rpc.supervisor.getProcessInfo("b")["statename"] == "RUNNING",
+                 what="the other daemon's program running")
+        # The other daemon's sweep and autostart are done: the dead daemon's processes live.
+        assert pid_alive(pid) and all(pid_alive(m) for m in masters)
+        assert not port_free(port)
+        log = open(other.logfile).read()
+        assert "not this daemon's previous run: left alone" in log, log
+        assert "cgroups: killed" not in log, log
+        (tmp_path / "escaped").unlink()
+        d.start()
+        wait_for(lambda: not pid_alive(pid), timeout=10, what="the escaped daemon killed")
+        assert not any(pid_alive(m) for m in masters)
+    finally:
+        kill_pids([pid, *masters])
 
 
 @needs_cgroups

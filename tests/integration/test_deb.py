@@ -240,7 +240,8 @@ def test_install_over_python_supervisor_and_upgrade(root, deb):
     version = root.run("/usr/bin/supervisord --version").stdout.strip()
     assert re.fullmatch(r"\d+\.\d+\.\d+", version), version
 
-    wait_for(lambda: daemon_pid(root) is not None, timeout=20, what="supervisord started by postinst")
+    wait_for(lambda: daemon_pid(root) is not None, timeout=60,
+             what="supervisord started by postinst")
     pid = daemon_pid(root)
     assert int(root.run("cat /var/run/supervisord.pid").stdout) == pid
     wait_for(lambda: "RUNNING" in root.ctl("status sleeper", check=False).stdout,

@@ -262,3 +262,32 @@ TEST_CASE("a dead daemon's instance cgroups: empty ones go, populated ones are k
   CHECK(slurp(dead + "/web@web_00/cgroup.kill") == "1");
   CHECK(m.leftovers().empty());
 }
+
+TEST_CASE("a dead daemon's populated cgroups are only its own successor's to kill") {
+  FakeHost host("");
+  // Two supervisords died: 5000000 (this daemon's previous run, says its state file; its
+  // directory had to take the .2 suffix) and 5000100, another config's daemon.
+  std::vector<std::string> dirs = {host.own + "/supervisord.5000000.2/web@web_00",
+                                   host.own + "/supervisord.5000100/web@web_00",
+                                   host.own + "/supervisord.50000001/web@web_00"};
+  for (const std::string& dir : dirs) {
+    ::mkdir(dir.substr(0, dir.rfind('/')).c_str(), 0755);
+    ::mkdir(dir.c_str(), 0755);
+    put(dir + "/cgroup.events", "populated 1\nfrozen 0\n");
+    put(dir + "/cgroup.procs", "5000001\n");
+  }
+  auto m = cgroup::Manager::detect(true, host.probe);
+  REQUIRE(m.contained());
+  CHECK(m.leftovers().size() == 3);
+  CHECK(m.keep_leftovers_of(5000000) == 2);
+  CHECK(m.leftovers() == std::vector<std::string>{dirs[0]});
+  CHECK(m.kill_leftovers({}).size() == 1);
+  CHECK(slurp(dirs[1] + "/cgroup.kill").empty());  // the other daemon's: untouched
+  CHECK(slurp(dirs[0] + "/cgroup.kill") == "1");
+
+  auto unknown = cgroup::Manager::detect(true, host.probe);
+  size_t found = unknown.leftovers().size();
+  CHECK(found >= 2);
+  CHECK(unknown.keep_leftovers_of(0) == found);  // no state file: none is known to be ours
+  CHECK(unknown.leftovers().empty());
+}
