@@ -179,7 +179,7 @@ void multicall_continue(std::shared_ptr<Multicall> st) {
       if (auto* f = std::get_if<xmlrpc::FaultValue>(&r))
         st->results.push_back(fault_struct(f->code, f->string));
       else  // not wrapped in a one-element array, unlike Python's stdlib
-        st->results.push_back(std::get<xmlrpc::Value>(r));
+        st->results.push_back(std::move(std::get<xmlrpc::Value>(r)));
       if (*in_dispatch)
         *answered = true;
       else

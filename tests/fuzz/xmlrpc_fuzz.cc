@@ -2,7 +2,8 @@
 // never a crash, hang or throw. Whatever decodes must re-encode to text an XML parser
 // accepts (valid UTF-8, XML 1.0 characters only), and a re-encoded call must decode again.
 // parse_response's one-pass reader and the tree decoder must agree wherever the first
-// answers (it gives up on anything unusual, never guesses).
+// answers (it gives up on anything unusual, never guesses). A value written ahead by a
+// Writer (xmlrpc::Encoded, as getAllProcessInfo answers) encodes as the value itself.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -46,7 +47,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (response.ok() && !same(*response, *tree)) __builtin_trap();
   if (response.ok() && std::holds_alternative<xmlrpc::Value>(*response)) {
     // parse_response keeps raw bytes (see xmlrpc.h); the encoder must still clean them.
-    if (!xml_text(xmlrpc::encode_response(std::get<xmlrpc::Value>(*response)))) __builtin_trap();
+    const xmlrpc::Value& value = std::get<xmlrpc::Value>(*response);
+    const std::string encoded = xmlrpc::encode_response(value);
+    if (!xml_text(encoded)) __builtin_trap();
+    xmlrpc::Writer w(64);  // small: it grows while the value is written
+    w.value(value);
+    std::string bytes = w.take();
+    xmlrpc::Value copied(xmlrpc::Encoded{bytes});
+    if (xmlrpc::encode_response(copied) != encoded) __builtin_trap();
+    bytes.reserve(bytes.size() + xmlrpc::kEnvelope + 256);  // moved into place
+    if (xmlrpc::encode_response(xmlrpc::Value(xmlrpc::Encoded{std::move(bytes)}), 256) != encoded)
+      __builtin_trap();
   }
   return 0;
 }
