@@ -35,44 +35,61 @@ constexpr int code(Fault f) {
 
 namespace {
 
-// status's namespecs and the width of its first column.
-size_t status_names(const std::vector<ProcInfo>& infos, std::vector<std::string>& names) {
-  size_t maxlen = 30;
-  names.reserve(infos.size());
-  for (const ProcInfo& info : infos) {
-    names.push_back(namespec::make(info.group, info.name));
-    maxlen = std::max(maxlen, pystr::count_code_points(names.back()));
+// status's first column: namespec::make's text appended where it goes, not built apart, and
+// its length in code points (those of the parts: ':' ends any byte sequence before it).
+void append_namespec(std::string& out, const ProcInfo& info) {
+  if (info.group != info.name) {
+    out += info.group;
+    out += ':';
   }
-  return maxlen + 3;
+  out += info.name;
 }
 
-void append_status_line(std::string& out, std::string_view name, size_t width,
-                        const ProcInfo& info) {
-  append_padded(out, name, width);
+size_t namespec_length(const ProcInfo& info) {
+  const size_t name = pystr::count_code_points(info.name);
+  return info.group == info.name ? name : pystr::count_code_points(info.group) + 1 + name;
+}
+
+// "%-{W}s%-10s%s" of one process, W = max(30, longest namespec) + 3, its lengths given.
+void append_status_line(std::string& out, const ProcInfo& info, size_t length, size_t width) {
+  append_namespec(out, info);
+  out.append(width - length, ' ');
   append_padded(out, info.statename, 10);
   out += info.description;
+}
+
+// The namespecs' lengths and the first column's width.
+size_t status_widths(const std::vector<ProcInfo>& infos, std::vector<size_t>& lengths) {
+  size_t maxlen = 30;
+  lengths.reserve(infos.size());
+  for (const ProcInfo& info : infos) {
+    lengths.push_back(namespec_length(info));
+    maxlen = std::max(maxlen, lengths.back());
+  }
+  return maxlen + 3;
 }
 
 }  // namespace
 
 std::vector<std::string> status_lines(const std::vector<ProcInfo>& infos) {
-  std::vector<std::string> names;
-  const size_t width = status_names(infos, names);
+  std::vector<size_t> lengths;
+  const size_t width = status_widths(infos, lengths);
   std::vector<std::string> lines(infos.size());
-  for (size_t i = 0; i < infos.size(); ++i) append_status_line(lines[i], names[i], width, infos[i]);
+  for (size_t i = 0; i < infos.size(); ++i)
+    append_status_line(lines[i], infos[i], lengths[i], width);
   return lines;
 }
 
 std::string status_text(const std::vector<ProcInfo>& infos) {
-  std::vector<std::string> names;
-  const size_t width = status_names(infos, names);
+  std::vector<size_t> lengths;
+  const size_t width = status_widths(infos, lengths);
   size_t size = 0;
   for (const ProcInfo& info : infos)
     size += width + std::max<size_t>(info.statename.size(), 10) + info.description.size() + 1;
   std::string out;
   out.reserve(size);
   for (size_t i = 0; i < infos.size(); ++i) {
-    append_status_line(out, names[i], width, infos[i]);
+    append_status_line(out, infos[i], lengths[i], width);
     out += '\n';
   }
   return out;

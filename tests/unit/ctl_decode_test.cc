@@ -224,6 +224,54 @@ TEST_CASE("decode_leaves_other_answers_to_the_generic_road") {
   CHECK((*cr)[0].name == "a\nb");
 }
 
+// Names and texts are searched 16 bytes a step: every length around a step, and a
+// reference (which leaves the one-step road) before, in and after each step's bytes.
+TEST_CASE("decode_reads_texts_of_any_length_with_references_anywhere") {
+  for (size_t length = 0; length <= 40; ++length) {
+    for (size_t amp = 0; amp <= length; ++amp) {
+      CAPTURE(length);
+      CAPTURE(amp);
+      std::string desc(length, 'd');
+      if (amp < length) desc[amp] = '&';
+      const std::string name(length, 'n');
+      std::string xml = xmlrpc::encode_response(
+          xmlrpc::Array{row(name, 41, desc), row("x", 42, desc + "<" + desc)});
+      std::vector<ProcInfo> infos;
+      REQUIRE(decode_process_infos(xml, infos));
+      REQUIRE(infos.size() == 2);
+      CHECK(infos[0].name == name);
+      CHECK(infos[0].description == desc);
+      CHECK(infos[1].description == desc + "<" + desc);
+      CHECK(infos[1].pid == 42);
+      CHECK(agrees(xml));
+      // A member name 16 bytes long or more, and one with a reference: the tolerant road.
+      xml = array_of(strct(
+          member(std::string(length, 'k'), "<value><int>7</int></value>") +
+          member("na&#109;e", "<value><string>" + xmlrpc::escape(desc) + "</string></value>")));
+      CHECK(agrees(xml));
+    }
+  }
+}
+
+// Eight digits are read at once: every length around that, and a stray byte anywhere.
+TEST_CASE("decode_reads_ints_of_any_length_like_the_generic_road") {
+  for (const std::string digits : {"0", "-7", "1234567", "12345678", "-12345678", "123456789",
+                                   "1796227979", "99999999999999999", "123456789012345678",
+                                   "1234567890123456789", " 12345678", "12345678 ", "+12345678"}) {
+    for (size_t stray = 0; stray <= digits.size(); ++stray) {
+      std::string text = digits;
+      if (stray < digits.size()) text[stray] = static_cast<char>(text[stray] + 10);  // ':' or so
+      CAPTURE(text);
+      const std::string xml =
+          array_of(strct(member("pid", "<value><int>" + text + "</int></value>")));
+      const bool read = agrees(xml);
+      if (stray == digits.size()) {
+        CHECK(read == (digits.size() <= 19));
+      }
+    }
+  }
+}
+
 TEST_CASE("decode_survives_truncation_and_garbage") {
   const std::string xml = xmlrpc::encode_response(xmlrpc::Array{
       row("web_00", 41, "pid 41, uptime 0:01:11"), row("a&b<c", 0, "Exited too quickly")});
