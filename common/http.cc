@@ -665,6 +665,13 @@ bool ResponseParser::headers_done() const {
   return impl_->headers_done;
 }
 
+size_t ResponseParser::body_remaining() const {
+  const http_parser& p = impl_->parser;
+  if (!impl_->headers_done || (p.flags & F_CHUNKED) != 0 || p.content_length == ULLONG_MAX)
+    return 0;
+  return static_cast<size_t>(p.content_length);
+}
+
 const Response& ResponseParser::current() const {
   return impl_->current;
 }

@@ -209,7 +209,11 @@ class ResponseParser {
   bool finish();                     // the peer closed: ends a read-until-close body
   bool has_response() const { return !ready_.empty(); }
   Response take();
-  bool headers_done() const;        // status and headers of the current response known
+  bool headers_done() const;  // status and headers of the current response known
+  // What is still to come of the current response's body when its head gave the length
+  // (Content-Length, not chunked), 0 otherwise; inside a body sink, not counting the bytes
+  // it is handed. A caller can receive that much straight into memory of its own.
+  size_t body_remaining() const;
   const Response& current() const;  // the response being parsed (status, headers)
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }

@@ -9,14 +9,17 @@
 
 #include <netdb.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "common/http.h"
 
@@ -108,19 +111,24 @@ bool wait_readable(int fd, const std::atomic<bool>* stop) {
   }
 }
 
-enum class ReadOutcome { Done, Eof, Error, Stopped, Broken };
+enum class ReadOutcome { Done, Eof, Error, Stopped, Broken, TooLarge };
 
 // Feeds the parser from the socket until it holds a complete response (Done), the
 // peer closes first (Eof), recv fails (Error, errno kept), `stop` is set (Stopped),
-// or the bytes are not HTTP (Broken).
-ReadOutcome read_response(int fd, http::ResponseParser& parser, const std::atomic<bool>* stop) {
+// or the bytes are not HTTP (Broken). With `body` (which the parser's body sink fills),
+// the rest of a body of known length is received straight into it, and a body over the
+// client's limit ends the read (TooLarge).
+ReadOutcome read_response(int fd, http::ResponseParser& parser, const std::atomic<bool>* stop,
+                          Body* body = nullptr) {
   // A 1 MB status answer in a few reads. On the heap, not in static TLS: a thread_local
   // array is zeroed by the loader at every start (64 page faults, ~1.5 ms of `ctl pid`).
   constexpr size_t kBuf = 256 * 1024;
   thread_local static std::unique_ptr<char[]> buf(new char[kBuf]);
   while (!parser.has_response()) {
     if (!wait_readable(fd, stop)) return ReadOutcome::Stopped;
-    ssize_t n = ::recv(fd, buf.get(), kBuf, 0);
+    const bool direct = body != nullptr && body->room() > 0;
+    char* const to = direct ? body->tail() : buf.get();
+    ssize_t n = ::recv(fd, to, direct ? body->room() : kBuf, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ReadOutcome::Error;
@@ -129,8 +137,9 @@ ReadOutcome read_response(int fd, http::ResponseParser& parser, const std::atomi
       parser.finish();  // ends a read-until-close body
       return parser.has_response() ? ReadOutcome::Done : ReadOutcome::Eof;
     }
-    if (!parser.feed(std::string_view(buf.get(), static_cast<size_t>(n))))
-      return ReadOutcome::Broken;
+    if (!parser.feed(std::string_view(to, static_cast<size_t>(n)))) return ReadOutcome::Broken;
+    if (body != nullptr && body->size() > http::ResponseLimits{}.max_body)
+      return ReadOutcome::TooLarge;
   }
   return ReadOutcome::Done;
 }
@@ -156,7 +165,7 @@ class SocketRpc : public Rpc {
   Reply call(std::string_view method, xmlrpc::Array params) override {
     RawReply body = call_body(method, std::move(params));
     if (auto* e = std::get_if<TransportError>(&body)) return std::move(*e);
-    Reply r = decode_reply(std::get<std::string>(body));
+    Reply r = decode_reply(std::get<Body>(body).view());
     if (auto* e = std::get_if<TransportError>(&r))
       e->unix_socket = serverurl_.starts_with("unix://");
     return r;
@@ -191,14 +200,31 @@ class SocketRpc : public Rpc {
         return transport_error(TransportError::Kind::Io, *url, err);
       }
       http::ResponseParser parser;
-      ReadOutcome got = read_response(sock_.fd(), parser, nullptr);
+      struct Into {
+        http::ResponseParser* parser;
+        Body body;
+      } into{&parser, {}};
+      parser.set_body_sink(
+          [](void* p, std::string_view bytes) {
+            auto* x = static_cast<Into*>(p);
+            if (x->body.size() == 0) {  // the first bytes: the length is known now if ever
+              const size_t total = bytes.size() + x->parser->body_remaining();
+              if (total <= http::ResponseLimits{}.max_body) x->body.reserve(total);
+            }
+            x->body.append(bytes);
+          },
+          &into);
+      ReadOutcome got = read_response(sock_.fd(), parser, nullptr, &into.body);
       if (got != ReadOutcome::Done) {
         int err = got == ReadOutcome::Error ? errno : 0;
         bool nothing_read = !parser.headers_done();
         sock_.reset();
-        if (got == ReadOutcome::Broken) {
+        if (got == ReadOutcome::Broken || got == ReadOutcome::TooLarge) {
           TransportError e = transport_error(TransportError::Kind::Protocol, *url);
-          e.message = parser.error();
+          e.message = got == ReadOutcome::Broken
+                          ? parser.error()
+                          : "response body exceeds the limit of " +
+                                std::to_string(http::ResponseLimits{}.max_body);
           return e;
         }
         if (reused && nothing_read) continue;
@@ -213,7 +239,7 @@ class SocketRpc : public Rpc {
         e.reason = resp.reason;
         return e;
       }
-      return std::move(resp.body);
+      return std::move(into.body);
     }
     return transport_error(TransportError::Kind::Io, *url);
   }
@@ -234,8 +260,76 @@ RawReply Rpc::call_body(std::string_view method, xmlrpc::Array params) {
   Reply r = call(method, std::move(params));
   if (auto* e = std::get_if<TransportError>(&r)) return std::move(*e);
   if (auto* f = std::get_if<xmlrpc::FaultValue>(&r))
-    return xmlrpc::encode_fault(f->code, f->string);
-  return xmlrpc::encode_response(std::get<xmlrpc::Value>(r));
+    return Body(xmlrpc::encode_fault(f->code, f->string));
+  return Body(xmlrpc::encode_response(std::get<xmlrpc::Value>(r)));
+}
+
+Body::Body(Body&& o) noexcept {
+  *this = std::move(o);
+}
+
+Body& Body::operator=(Body&& o) noexcept {
+  if (this != &o) {
+    release();
+    text_ = std::move(o.text_);
+    map_ = std::exchange(o.map_, nullptr);
+    mapping_ = std::exchange(o.mapping_, nullptr);
+    size_ = std::exchange(o.size_, 0);
+    capacity_ = std::exchange(o.capacity_, 0);
+    mapped_ = std::exchange(o.mapped_, 0);
+  }
+  return *this;
+}
+
+Body::~Body() {
+  release();
+}
+
+void Body::release() {
+  if (mapping_ != nullptr) ::munmap(mapping_, mapped_);
+  map_ = mapping_ = nullptr;
+  size_ = capacity_ = mapped_ = 0;
+}
+
+void Body::reserve(size_t total) {
+  // Below this a string's copies cost less than a mapping's system calls.
+  constexpr size_t kMapFrom = 256 * 1024;
+  constexpr size_t kHugePage = size_t{2} << 20;
+  if (total <= (map_ ? capacity_ : text_.capacity())) return;
+  if (total < kMapFrom) return text_.reserve(total);
+  // Whole huge pages, and one more to start the body on a huge page boundary.
+  const size_t length = (total + kHugePage - 1) / kHugePage * kHugePage + kHugePage;
+  void* m = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return text_.reserve(total);
+  const auto start = reinterpret_cast<uintptr_t>(m);
+  char* const aligned = static_cast<char*>(m) + ((kHugePage - start % kHugePage) % kHugePage);
+  ::madvise(aligned, length - static_cast<size_t>(aligned - static_cast<char*>(m)), MADV_HUGEPAGE);
+  const std::string_view held = view();
+  std::memcpy(aligned, held.data(), held.size());
+  const size_t size = held.size();
+  release();
+  text_ = std::string();
+  map_ = aligned;
+  mapping_ = static_cast<char*>(m);
+  mapped_ = length;
+  size_ = size;
+  capacity_ = total;
+}
+
+void Body::append(std::string_view bytes) {
+  if (map_ == nullptr) {
+    text_.append(bytes);
+    return;
+  }
+  if (bytes.size() > capacity_ - size_) {  // more than announced: on in a string
+    std::string all(view());
+    all.append(bytes);
+    release();
+    text_ = std::move(all);
+    return;
+  }
+  if (bytes.data() != map_ + size_) std::memcpy(map_ + size_, bytes.data(), bytes.size());
+  size_ += bytes.size();
 }
 
 Reply decode_reply(std::string_view body) {

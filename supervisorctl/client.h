@@ -53,8 +53,40 @@ struct TransportError {
 
 using Reply = std::variant<xmlrpc::Value, xmlrpc::FaultValue, TransportError>;
 
+// An answer's bytes. A large one is received straight into memory mapped for the length its
+// head announces: not copied out of a read buffer, not zeroed first, in huge pages where the
+// kernel has them (the 11 MB of a 10,000-process status: 2,700 page faults fewer).
+class Body {
+ public:
+  Body() = default;
+  explicit Body(std::string text) : text_(std::move(text)) {}
+  Body(Body&& o) noexcept;
+  Body& operator=(Body&& o) noexcept;
+  Body(const Body&) = delete;
+  Body& operator=(const Body&) = delete;
+  ~Body();
+
+  std::string_view view() const { return map_ ? std::string_view(map_, size_) : text_; }
+  size_t size() const { return map_ ? size_ : text_.size(); }
+  // Room for `total` bytes in all, those held kept. Small bodies stay in a string.
+  void reserve(size_t total);
+  // Room at the end of the reserved memory, for a read straight into place.
+  char* tail() { return map_ ? map_ + size_ : nullptr; }
+  size_t room() const { return map_ ? capacity_ - size_ : 0; }
+  // Bytes that belong at the end; those received at tail() already are only counted.
+  void append(std::string_view bytes);
+
+ private:
+  void release();
+
+  std::string text_;
+  char* map_ = nullptr;  // the body in place of text_ once reserve() mapped memory
+  size_t size_ = 0, capacity_ = 0, mapped_ = 0;
+  char* mapping_ = nullptr;  // what mmap gave (map_ is aligned inside it)
+};
+
 // A 200 answer's body, undecoded, or why there is none.
-using RawReply = std::variant<std::string, TransportError>;
+using RawReply = std::variant<Body, TransportError>;
 
 // One logical "ServerProxy": lazily connects on the first call and keeps the
 // connection for the following ones (reconnecting if the server closed it).

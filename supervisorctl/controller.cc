@@ -205,10 +205,10 @@ std::optional<std::vector<ProcInfo>> Controller::all_process_info(Rpc& rpc, bool
   Reply r;
   if (auto* e = std::get_if<TransportError>(&body)) {
     r = std::move(*e);
-  } else if (decode_process_infos(std::get<std::string>(body), infos)) {
+  } else if (decode_process_infos(std::get<Body>(body).view(), infos)) {
     return infos;
   } else {
-    r = decode_reply(std::get<std::string>(body));
+    r = decode_reply(std::get<Body>(body).view());
   }
   if (const xmlrpc::Value* v = as_value(r); v && v->is_array()) {
     for (const xmlrpc::Value& item : v->as_array()) infos.push_back(proc_info_from(item));

@@ -4,6 +4,7 @@
 // on everything else.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <optional>
 #include <random>
 
@@ -270,6 +271,36 @@ TEST_CASE("decode_reads_ints_of_any_length_like_the_generic_road") {
       }
     }
   }
+}
+
+TEST_CASE("body_keeps_bytes_received_in_place_and_copies_others") {
+  Body small;
+  small.reserve(10);
+  CHECK(small.room() == 0);  // small bodies are a string: nothing to receive into
+  small.append("abc");
+  CHECK(small.view() == "abc");
+
+  const size_t size = 3 * 1024 * 1024 + 5;
+  Body big;
+  big.append("head:");
+  big.reserve(size);
+  REQUIRE(big.room() == size - 5);
+  CHECK(big.view() == "head:");
+  std::memset(big.tail(), 'x', 1000);
+  big.append(std::string_view(big.tail(), 1000));  // received in place: counted only
+  CHECK(big.size() == 1005);
+  big.append(std::string(size - 1005, 'y'));  // from elsewhere: copied
+  CHECK(big.room() == 0);
+  CHECK(big.view().substr(0, 6) == "head:x");
+  CHECK(big.view()[1004] == 'x');
+  CHECK(big.view()[1005] == 'y');
+  CHECK(big.view().back() == 'y');
+  big.append("z");  // more than announced: kept all the same
+  CHECK(big.size() == size + 1);
+  CHECK(big.view().back() == 'z');
+  Body moved(std::move(big));
+  CHECK(moved.size() == size + 1);
+  CHECK(big.size() == 0);
 }
 
 TEST_CASE("decode_survives_truncation_and_garbage") {

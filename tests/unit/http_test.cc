@@ -340,6 +340,40 @@ TEST_CASE("response_parser_streams_body_to_a_sink") {
   CHECK_FALSE(rp.has_response());
 }
 
+// A caller may receive what is left of a Content-Length body straight into its own memory.
+TEST_CASE("response_parser_says_how_much_of_a_declared_body_is_to_come") {
+  ResponseParser rp;
+  struct Seen {
+    ResponseParser* rp;
+    std::string bytes;
+    std::vector<size_t> remaining;
+  } seen{&rp, {}, {}};
+  rp.set_body_sink(
+      [](void* ctx, std::string_view b) {
+        auto* s = static_cast<Seen*>(ctx);
+        s->bytes.append(b);
+        s->remaining.push_back(s->rp->body_remaining());
+      },
+      &seen);
+  CHECK(rp.body_remaining() == 0);
+  REQUIRE(rp.feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"));
+  CHECK(rp.body_remaining() == 7);
+  REQUIRE(rp.feed("defg"));
+  CHECK(rp.body_remaining() == 3);
+  REQUIRE(rp.feed("hij"));
+  CHECK(rp.has_response());
+  CHECK(rp.body_remaining() == 0);
+  CHECK(seen.bytes == "abcdefghij");
+  CHECK(seen.remaining == std::vector<size_t>{7, 3, 0});  // not counting the bytes handed
+
+  ResponseParser chunked;
+  REQUIRE(chunked.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"));
+  CHECK(chunked.body_remaining() == 0);
+  ResponseParser until_close;
+  REQUIRE(until_close.feed("HTTP/1.0 200 OK\r\n\r\nab"));
+  CHECK(until_close.body_remaining() == 0);
+}
+
 TEST_CASE("response_parser_reads_content_length_responses_back_to_back") {
   Request kept = parse_one(post("HTTP/1.1"));
   std::string wire =
