@@ -1170,14 +1170,17 @@ class FastResponse {
 
   // The members of a struct after its start tag, and its end tag (as structure()).
   bool scan_members(StructArraySink& sink) {
-    for (blanks();; blanks()) {
-      std::string_view key;
-      MemberValue v;
-      if (usual_member(key, v)) {
+    std::string_view key;
+    MemberValue v;
+    for (blanks();;) {
+      if (usual_member(key, v)) {  // which takes the line end after it: no blanks() then
         sink.member(key, v);
         continue;
       }
+      blanks();
       if (at(p_, "</")) break;
+      key = {};
+      v = {};
       bool e = false;
       if (!lit("<member>\n<name>") && (!open_named("member", e) || e || !open_named("name", e)))
         return false;
