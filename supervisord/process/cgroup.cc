@@ -423,9 +423,18 @@ Result<std::string> Manager::prepare(const config::ProcessConfig& config,
 }
 
 bool Manager::populated(const std::string& dir) {
-  auto text = textio::read_file(dir + "/cgroup.events");
-  if (!text) return false;
-  return populated_in(*text).value_or(false);
+  // "populated" is cgroup.events' first line: one read(2) of its head is enough (each
+  // stopped instance asks once, at its master's exit; read_file would read to EOF).
+  int fd = open_leaf(dir, "cgroup.events");
+  if (fd < 0) return false;
+  char buf[64];
+  ssize_t n;
+  do {
+    n = ::read(fd, buf, sizeof buf);
+  } while (n < 0 && errno == EINTR);
+  ::close(fd);
+  if (n <= 0) return false;
+  return populated_in(std::string_view(buf, static_cast<size_t>(n))).value_or(false);
 }
 
 std::vector<pid_t> Manager::members(const std::string& dir) {
