@@ -23,6 +23,12 @@
  *       lines, BLOCK bytes per write(2), into a pipe (1 MiB as root); read it 64 KiB at
  *       a time, pausing 2 ms whenever a read empties the pipe, appending to FILE; print
  *       the reader's CPU seconds (user + system, the writer's not counted).
+ *   spawn_limit stop N PROG [ARGS...]
+ *       posix_spawn PROG N times, wait until every child exec'd (as spawn), then time
+ *       SIGTERM to each and waitpid until all N are reaped; print those seconds. The floor
+ *       for "stop N processes" (stopAllProcesses(wait=True)). With SPAWN_LIMIT_CGROUP=DIR
+ *       (a writable cgroup2 directory) each child is first moved into a cgroup of its own
+ *       under DIR, removed (rmdir) once it is reaped, timed too: the floor with containment.
  *   spawn_limit time REPS PROG [ARGS...]
  *       run PROG REPS times (stdout/stderr to /dev/null), print each wall time in
  *       seconds on its own line, then the last exit status as "rc N".
@@ -123,6 +129,65 @@ static int spawn_mode(int n, const char *parent, char **argv) {
         fprintf(stderr, "only %d of %d exec'd\n", spawned - left, n);
         return 1;
     }
+    printf("%.6f\n", t1 - t0);
+    return 0;
+}
+
+/* Spawns n of argv and waits (bounded, 60 s) until each exec'd argv[0]: 0, or 1. */
+static int spawn_execd(int n, char **argv, pid_t *pids) {
+    char want[PATH_MAX], path[64], buf[PATH_MAX];
+    if (!realpath(argv[0], want)) { perror(argv[0]); return 1; }
+    for (int i = 0; i < n; i++) {
+        int rc = posix_spawn(&pids[i], want, NULL, NULL, argv, environ);
+        if (rc != 0) { fprintf(stderr, "posix_spawn: %s\n", strerror(rc)); return 1; }
+    }
+    double deadline = now() + 60.0;
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "/proc/%d/exe", (int)pids[i]);
+        for (;;) {
+            ssize_t len = readlink(path, buf, sizeof buf - 1);
+            if (len > 0) { buf[len] = 0; if (strcmp(buf, want) == 0) break; }
+            if (now() > deadline) { fprintf(stderr, "child %d did not exec\n", i); return 1; }
+        }
+    }
+    return 0;
+}
+
+static int stop_mode(int n, char **argv) {
+    const char *cg = getenv("SPAWN_LIMIT_CGROUP");
+    pid_t *pids = calloc((size_t)n, sizeof *pids);
+    if (!pids) return 2;
+    int rc = spawn_execd(n, argv, pids);
+    char dir[PATH_MAX];
+    for (int i = 0; rc == 0 && cg && i < n; i++) {
+        snprintf(dir, sizeof dir, "%s/stop.%d", cg, i);
+        char procs[PATH_MAX + 16];
+        snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
+        int fd = -1;
+        if (mkdir(dir, 0755) == 0) fd = open(procs, O_WRONLY);
+        if (fd < 0 || dprintf(fd, "%d", (int)pids[i]) < 0) { perror(dir); rc = 1; }
+        if (fd >= 0) close(fd);
+    }
+    double t0 = now();
+    int reaped = 0;
+    for (int i = 0; i < n; i++)
+        if (pids[i] > 0) kill(pids[i], rc == 0 ? SIGTERM : SIGKILL);
+    for (int i = 0; i < n && pids[i] > 0; i++) {
+        pid_t p = waitpid(-1, NULL, 0);
+        if (p < 0) break;
+        reaped++;
+        if (cg) {
+            for (int k = 0; k < n; k++) {
+                if (pids[k] != p) continue;
+                snprintf(dir, sizeof dir, "%s/stop.%d", cg, k);
+                rmdir(dir);
+            }
+        }
+    }
+    double t1 = now();
+    free(pids);
+    if (rc != 0) return rc;
+    if (reaped != n) { fprintf(stderr, "reaped %d of %d\n", reaped, n); return 1; }
     printf("%.6f\n", t1 - t0);
     return 0;
 }
@@ -231,12 +296,14 @@ int main(int argc, char **argv) {
         return spawn_mode(atoi(argv[2]), argv[3], argv + 4);
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "spew") == 0)
         return spew_mode(atoll(argv[2]), argv[3], argc == 5 ? (size_t)atol(argv[4]) : 100);
+    if (argc >= 4 && strcmp(argv[1], "stop") == 0) return stop_mode(atoi(argv[2]), argv + 3);
     if (argc >= 4 && strcmp(argv[1], "time") == 0) return time_mode(atoi(argv[2]), argv + 3);
     if (argc >= 3 && strcmp(argv[1], "respawn") == 0) return respawn_mode(argv + 2);
     if (argc == 5 && strcmp(argv[1], "copy") == 0)
         return copy_mode(atoll(argv[2]), (size_t)atol(argv[3]), argv[4]);
     fprintf(stderr, "usage: spawn_limit spawn N PROG [ARGS...] | "
                     "spawn-cgroup N PARENT PROG [ARGS...] | spew BYTES GOFILE [BLOCK] | "
-                    "time REPS PROG [ARGS...] | respawn PROG [ARGS...] | copy BYTES BLOCK FILE\n");
+                    "stop N PROG [ARGS...] | time REPS PROG [ARGS...] | respawn PROG [ARGS...] | "
+                    "copy BYTES BLOCK FILE\n");
     return 2;
 }
