@@ -36,6 +36,10 @@ Instance::~Instance() = default;
 
 std::unique_ptr<logs::ChildLog> Instance::make_log(const Context& context, const std::string& name,
                                                    const config::LogConfig& lc, bool is_stderr) {
+  // A channel nothing reads (NONE, no syslog, no events, no capture) needs no log: its
+  // output, if any reaches us (loglevel=debug), only goes to the daemon log and the Bus.
+  // None at all saved ~260 bytes of every such instance (numprocs=1000: 260 KB).
+  if (lc.goes_nowhere()) return nullptr;
   const auto& sd = context.supervisord;
   logs::ChildLogContext ctx{name, sd.identifier, sd.childlogdir, sd.strip_ansi};
   logs::Channel ch = is_stderr ? logs::Channel::Stderr : logs::Channel::Stdout;
