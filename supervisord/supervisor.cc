@@ -426,7 +426,11 @@ std::shared_ptr<Instance> Supervisor::make_instance(
   sc.output_to_daemon_log = log_.enabled(logs::kLevelDebug);
   sc.spawner = spawner_;
   sc.cgroups = cgroups_;
-  Instance::Context ctx{loop_, reaper_, bus_, log_, sc, sd};
+  // One context for every instance made while these settings hold (numprocs=1000 made
+  // 1000 equal copies); a new one when one of them changed.
+  if (!spawn_context_ || !(*spawn_context_ == sc))
+    spawn_context_ = std::make_shared<const spawn::SpawnContext>(std::move(sc));
+  Instance::Context ctx{loop_, reaper_, bus_, log_, spawn_context_, sd};
   return std::make_shared<Instance>(ctx, std::move(pc));
 }
 

@@ -211,6 +211,8 @@ class Supervisor {
   uvx::Handle<uv_idle_t> autostart_idle_;
   spawn::Spawner* spawner_ = nullptr;  // null: the real one
   cgroup::Manager* cgroups_ = nullptr;
+  // What the last instance made was given (see make_instance).
+  std::shared_ptr<const spawn::SpawnContext> spawn_context_;
   int closing_ = 0;                         // instances whose handles are still closing
   std::map<std::string, Depends> depends_;  // by namespec; empty: no dependencies at all
   struct Waiter {

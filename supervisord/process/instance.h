@@ -33,7 +33,7 @@ class Instance {
     Reaper& reaper;
     Bus& bus;
     logs::DaemonLog& log;
-    const spawn::SpawnContext& spawn;
+    std::shared_ptr<const spawn::SpawnContext> spawn;
     const config::SupervisordConfig& supervisord;  // childlogdir, identifier, strip_ansi
   };
 

@@ -36,8 +36,8 @@ int64_t wall_ms() {
 }  // namespace
 
 Process::Process(uv_loop_t* loop, Reaper& reaper,
-                 std::shared_ptr<const config::ProcessConfig> config, spawn::SpawnContext context,
-                 Hooks hooks)
+                 std::shared_ptr<const config::ProcessConfig> config,
+                 std::shared_ptr<const spawn::SpawnContext> context, Hooks hooks)
     : loop_(loop),
       reaper_(reaper),
       config_(std::move(config)),
@@ -88,7 +88,7 @@ fsm::Event Process::event(fsm::EventKind kind) const {
 // ---- commands --------------------------------------------------------------------------
 
 CommandStatus Process::start() {
-  auto plan = spawn::prepare(*config_, context_, environ);
+  auto plan = spawn::prepare(*config_, *context_, environ);
   if (!plan.ok()) return {spawn::precheck_fault(plan.error()), plan.error()};
   fsm::Step s;
   ProcessState before = facts_.state;
@@ -254,7 +254,7 @@ void Process::do_spawn() {
   for (int i = 0; i < 3; ++i) close_pipe(i);
   fsm::Event result = event(fsm::EventKind::SpawnFailed);
   auto plan = prepared_ ? Result<spawn::ExecPlan>(std::move(*prepared_))
-                        : spawn::prepare(*config_, context_, environ);
+                        : spawn::prepare(*config_, *context_, environ);
   prepared_.reset();
   if (!plan.ok()) {
     result.error = plan.error();
@@ -309,7 +309,7 @@ void Process::do_signal(pid_t target, int sig) {
     // The instance's cgroup holds its process group and whatever left it (setsid, double
     // fork): the signal goes to every member; SIGKILL through cgroup.kill.
     (void)spawner().kill(target, sig);
-    context_.cgroups->signal_all(cgroup_dir_, sig);
+    context_->cgroups->signal_all(cgroup_dir_, sig);
     if (facts_.draining && !cgroup::Manager::populated(cgroup_dir_))
       queue_.push_back(event(fsm::EventKind::GroupEmpty));
     return;
@@ -390,7 +390,7 @@ void Process::sync_group_watcher() {
 // Extension (cgroups): the start goes into the instance's cgroup. When it cannot be made,
 // the instance runs as without cgroups (one warning), rather than not at all.
 void Process::join_cgroup(spawn::ExecPlan& plan) {
-  cgroup::Manager* m = context_.cgroups;
+  cgroup::Manager* m = context_->cgroups;
   if (!m || !m->contained()) return;
   if (!cgroup_released_.empty()) {  // the previous run's, empty, limits already written
     cgroup_dir_ = std::exchange(cgroup_released_, {});

@@ -56,7 +56,7 @@ class Process {
   };
 
   Process(uv_loop_t* loop, Reaper& reaper, std::shared_ptr<const config::ProcessConfig> config,
-          spawn::SpawnContext context, Hooks hooks);
+          std::shared_ptr<const spawn::SpawnContext> context, Hooks hooks);
   ~Process();  // close() must have completed
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -174,13 +174,15 @@ class Process {
   void probe_tick();
   fsm::Event event(fsm::EventKind kind) const;
   spawn::Spawner& spawner() const {
-    return context_.spawner ? *context_.spawner : spawn::real_spawner();
+    return context_->spawner ? *context_->spawner : spawn::real_spawner();
   }
 
   uv_loop_t* loop_;
   Reaper& reaper_;
   std::shared_ptr<const config::ProcessConfig> config_;
-  spawn::SpawnContext context_;
+  // Shared by the instances made from the same daemon settings (not copied: its server URL
+  // and [supervisord] environment were ~110 bytes of every Process).
+  std::shared_ptr<const spawn::SpawnContext> context_;
   Hooks hooks_;
   fsm::Facts facts_;
   std::array<uvx::Handle<uv_timer_t>, fsm::kTimerCount> timers_;

@@ -38,6 +38,8 @@ struct SpawnContext {
   Spawner* spawner = nullptr;
   // Extension: each start in its own cgroup when this is contained. Not owned; null = no.
   cgroup::Manager* cgroups = nullptr;
+
+  bool operator==(const SpawnContext&) const = default;
 };
 
 // The switch to `user=` in the child: setgroups(groups), setgid(gid), setuid(uid).

@@ -58,7 +58,9 @@ struct Harness {
     hooks.on_log = [this](int, std::string text) { logs.push_back(std::move(text)); };
     spawn::SpawnContext ctx;
     ctx.spawner = fake.get();
-    proc = std::make_unique<Process>(&loop, *reaper, std::move(cfg), ctx, std::move(hooks));
+    proc = std::make_unique<Process>(&loop, *reaper, std::move(cfg),
+                                     std::make_shared<const spawn::SpawnContext>(ctx),
+                                     std::move(hooks));
     return *proc;
   }
 

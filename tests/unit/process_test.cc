@@ -89,8 +89,9 @@ struct Harness {
       if (text.rfind("spawned: ", 0) == 0) pids.insert(std::stoi(text.substr(text.rfind(' ') + 1)));
       logs.emplace_back(level, std::move(text));
     };
-    proc =
-        std::make_unique<Process>(&loop, *reaper, std::move(cfg), std::move(ctx), std::move(hooks));
+    proc = std::make_unique<Process>(&loop, *reaper, std::move(cfg),
+                                     std::make_shared<const spawn::SpawnContext>(std::move(ctx)),
+                                     std::move(hooks));
     return *proc;
   }
 
