@@ -417,7 +417,7 @@ void Process::join_cgroup(spawn::ExecPlan& plan) {
 // memory.events' count for the instance's cgroup; 0 where the memory controller is not
 // delegated (the file does not exist: not looked for at every spawn and exit).
 int64_t Process::oom_kills_now() const {
-  const cgroup::Manager* m = context_.cgroups;
+  const cgroup::Manager* m = context_->cgroups;
   return m && m->counts_oom() ? cgroup::Manager::oom_kills(cgroup_dir_) : 0;
 }
 
