@@ -261,7 +261,7 @@ void Process::do_spawn() {
     queue_.push_back(std::move(result));
     return;
   }
-  status_text_.clear();
+  set_text(&Texts::status_text, "");
   if (ready_kind_ == config::Endpoint::Kind::Notify) {
     Status st = notify_ ? Status::success() : open_notify();
     if (!st) {
@@ -269,7 +269,7 @@ void Process::do_spawn() {
       queue_.push_back(std::move(result));
       return;
     }
-    spawn::set_env(*plan, "NOTIFY_SOCKET", notify_path_);
+    spawn::set_env(*plan, "NOTIFY_SOCKET", text(&Texts::notify_path));
   }
   if (!config_->listen_socket.empty()) {
     Status st = listen_fd_ >= 0 ? Status::success() : open_listen();
@@ -399,7 +399,7 @@ void Process::join_cgroup(spawn::ExecPlan& plan) {
     return;
   }
   std::vector<std::string> skipped;
-  auto dir = m->prepare(*config_, &skipped, cgroup_variant_);
+  auto dir = m->prepare(*config_, &skipped, text(&Texts::cgroup_variant));
   if (!dir.ok() || !skipped.empty()) {
     if (!cgroup_warned_ && hooks_.on_log) {
       std::string why = dir.ok() ? "" : dir.error();
@@ -479,7 +479,7 @@ void Process::close(std::function<void()> done) {
 
 std::unique_ptr<Process> Process::successor() {
   auto next = std::make_unique<Process>(loop_, reaper_, config_, context_, hooks_);
-  next->cgroup_variant_ = cgroup_variant_.empty() ? "~surge" : "";
+  next->set_text(&Texts::cgroup_variant, text(&Texts::cgroup_variant).empty() ? "~surge" : "");
   next->take_listen(*this);
   return next;
 }
@@ -493,13 +493,29 @@ void Process::take_listen(Process& from) {
 // ---- description -----------------------------------------------------------------------
 
 std::string Process::description(int64_t now_s) const {
-  if (!waiting_.empty() && is_stopped_state(facts_.state)) return waiting_;
+  const std::string& waiting = text(&Texts::waiting);
+  if (!waiting.empty() && is_stopped_state(facts_.state)) return waiting;
   std::string d = process_description(facts_.state, facts_.pid, start_time(), stop_time(), now_s,
                                       facts_.spawnerr, name());
   // Readiness extension: what the instance said (STATUS=), while it runs.
   bool live = facts_.state == ProcessState::Starting || facts_.state == ProcessState::Running;
-  if (live && !status_text_.empty()) d += d.empty() ? status_text_ : ", " + status_text_;
+  const std::string& status = text(&Texts::status_text);
+  if (live && !status.empty()) d += d.empty() ? status : ", " + status;
   // Surge extension: the old master still draining next to this one.
-  if (!surge_note_.empty()) d += d.empty() ? surge_note_ : ", " + surge_note_;
+  const std::string& surge = text(&Texts::surge_note);
+  if (!surge.empty()) d += d.empty() ? surge : ", " + surge;
   return d;
+}
+
+const std::string& Process::text(std::string Texts::*field) const {
+  static const std::string none;
+  return texts_ ? (*texts_).*field : none;
+}
+
+void Process::set_text(std::string Texts::*field, std::string value) {
+  if (!texts_) {
+    if (value.empty()) return;
+    texts_ = std::make_unique<Texts>();
+  }
+  (*texts_).*field = std::move(value);
 }

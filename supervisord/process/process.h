@@ -105,12 +105,12 @@ class Process {
   const fsm::Facts& facts() const { return facts_; }
   std::string description(int64_t now_s) const;
   // Readiness extension: the last STATUS= text of this start ("" = none).
-  const std::string& status_text() const { return status_text_; }
-  const std::string& notify_socket() const { return notify_path_; }  // "@..." or ""
+  const std::string& status_text() const { return text(&Texts::status_text); }
+  const std::string& notify_socket() const { return text(&Texts::notify_path); }  // "@..." or ""
   // Dependencies extension: why a stopped process has not started yet ("waiting for db
   // (FATAL)"; "" = it is not waiting). Set by the facade; the description shows it.
-  const std::string& waiting() const { return waiting_; }
-  void set_waiting(std::string text) { waiting_ = std::move(text); }
+  const std::string& waiting() const { return text(&Texts::waiting); }
+  void set_waiting(std::string text) { set_text(&Texts::waiting, std::move(text)); }
   // Surge extension: a new Process for the same instance (config, spawn context, hooks)
   // that takes over the held listening socket; it runs in the instance's other cgroup
   // (cgroup::Manager::prepare's variant), so stopping one never signals the other.
@@ -118,7 +118,7 @@ class Process {
   // The held listening socket moves here from `from` (a surge given up moves it back).
   void take_listen(Process& from);
   // Surge extension: a note the description shows ("draining pid 1234"; "" = none).
-  void set_surge_note(std::string text) { surge_note_ = std::move(text); }
+  void set_surge_note(std::string text) { set_text(&Texts::surge_note, std::move(text)); }
   // Extension (cgroups): the current run's cgroup directory ("" = not contained).
   const std::string& cgroup_dir() const { return cgroup_dir_; }
   // Processes of the cgroup the kernel's OOM killer ended during the run whose master
@@ -216,7 +216,6 @@ class Process {
   std::unique_ptr<config::Endpoint> listen_;
   uvx::Handle<uv_poll_t> notify_;  // the NOTIFY_SOCKET's datagram socket, notify_fd_
   int notify_fd_ = -1;
-  std::string notify_path_;
   int listen_fd_ = -1;
   std::unique_ptr<Probe> probe_;
   uvx::Handle<uv_timer_t> probe_timer_;
@@ -230,8 +229,16 @@ class Process {
   static constexpr int kOutputPipeBytes = 1 << 20;
   int probe_phase_ = 0;  // 0 off, 1 readiness (STARTING), 2 liveness (RUNNING)
   int probe_failures_ = 0;
-  std::string status_text_;
-  std::string waiting_;
-  std::string surge_note_;      // surge: what the description adds while the old one drains
-  std::string cgroup_variant_;  // surge: appended to the cgroup's name ("" or "~surge")
+  // The texts of the extensions, which most processes never set: on the heap from the
+  // first one set (five strings inline were 160 bytes of every Process).
+  struct Texts {
+    std::string notify_path;     // the NOTIFY_SOCKET's address, "@..."
+    std::string status_text;     // readiness: the last STATUS= of this start
+    std::string waiting;         // dependencies: why it has not started yet
+    std::string surge_note;      // surge: what the description adds while the old one drains
+    std::string cgroup_variant;  // surge: appended to the cgroup's name ("" or "~surge")
+  };
+  std::unique_ptr<Texts> texts_;
+  const std::string& text(std::string Texts::*field) const;  // "" when none was set
+  void set_text(std::string Texts::*field, std::string value);
 };

@@ -31,8 +31,8 @@ Adoption Process::handover() const {
   a.stderr_fd = pipe_fd(kStderr);
   a.notify_fd = notify_fd_;
   a.listen_fd = listen_fd_;
-  a.notify_path = notify_path_;
-  a.status_text = status_text_;
+  a.notify_path = text(&Texts::notify_path);
+  a.status_text = text(&Texts::status_text);
   a.cgroup_dir = cgroup_dir_;
   a.oom_base = oom_base_;
   return a;
@@ -44,9 +44,10 @@ void Process::adopt(const Adoption& a) {
   stdin_ino_ = a.stdin_ino;
   if (a.stdout_fd >= 0) open_pipe(keep(a.stdout_fd), kStdout);
   if (a.stderr_fd >= 0) open_pipe(keep(a.stderr_fd), kStderr);
-  if (a.notify_fd >= 0 && watch_notify(keep(a.notify_fd))) notify_path_ = a.notify_path;
+  if (a.notify_fd >= 0 && watch_notify(keep(a.notify_fd)))
+    set_text(&Texts::notify_path, a.notify_path);
   listen_fd_ = keep(a.listen_fd);
-  status_text_ = a.status_text;
+  set_text(&Texts::status_text, a.status_text);
   cgroup_dir_ = a.cgroup_dir;
   oom_base_ = a.oom_base;
   if (facts_.pid > 0) reaper_.watch(facts_.pid, [this](pid_t p, int st) { on_exit(p, st); });

@@ -48,7 +48,7 @@ Status Process::open_notify() {
     ::close(fd);
     return st;
   }
-  notify_path_ = "@" + name;
+  set_text(&Texts::notify_path, "@" + name);
   return Status::success();
 }
 
@@ -104,7 +104,7 @@ void Process::on_notify() {
     }
     readiness::NotifyMessage m =
         readiness::parse_notify(std::string_view(buf, static_cast<size_t>(n)));
-    if (m.status) status_text_ = *m.status;
+    if (m.status) set_text(&Texts::status_text, *m.status);
     if (m.ready) run(event(fsm::EventKind::Ready));
   }
 }
