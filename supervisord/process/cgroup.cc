@@ -97,6 +97,18 @@ void remove_tree(const std::string& dir) {
   ::rmdir(dir.c_str());
 }
 
+// The pid in a daemon's directory name, supervisord.PID or supervisord.PID.N (make_daemon_dir);
+// 0 for any other name.
+pid_t daemon_dir_pid(std::string_view name) {
+  constexpr std::string_view kPrefix = "supervisord.";
+  if (!name.starts_with(kPrefix)) return 0;
+  name.remove_prefix(kPrefix.size());
+  pid_t pid = 0;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+  if (ec != std::errc() || pid <= 0) return 0;
+  return end == name.data() + name.size() || *end == '.' ? pid : 0;
+}
+
 // What a daemon that crashed left in `own`: supervisord.PID[.N] whose PID is not alive here.
 // Only empty cgroups can be removed, so nothing that still holds a process goes: those
 // are returned (the daemon kills them once crash recovery is done with their instance).
@@ -106,11 +118,9 @@ std::vector<std::string> sweep_dead(const std::string& own) {
   if (!d) return left;
   std::vector<std::string> dead;
   while (dirent* e = ::readdir(d)) {
-    std::string_view name = e->d_name;
-    if (e->d_type != DT_DIR || !name.starts_with("supervisord.")) continue;
-    long pid = std::strtol(e->d_name + 12, nullptr, 10);
-    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
-      dead.push_back(own + "/" + e->d_name);
+    if (e->d_type != DT_DIR) continue;
+    pid_t pid = daemon_dir_pid(e->d_name);
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) dead.push_back(own + "/" + e->d_name);
   }
   ::closedir(d);
   for (const auto& dir : dead) {
@@ -423,18 +433,9 @@ Result<std::string> Manager::prepare(const config::ProcessConfig& config,
 }
 
 bool Manager::populated(const std::string& dir) {
-  // "populated" is cgroup.events' first line: one read(2) of its head is enough (each
-  // stopped instance asks once, at its master's exit; read_file would read to EOF).
-  int fd = open_leaf(dir, "cgroup.events");
-  if (fd < 0) return false;
-  char buf[64];
-  ssize_t n;
-  do {
-    n = ::read(fd, buf, sizeof buf);
-  } while (n < 0 && errno == EINTR);
-  ::close(fd);
-  if (n <= 0) return false;
-  return populated_in(std::string_view(buf, static_cast<size_t>(n))).value_or(false);
+  // Read on the stack, as a scrape's files (each stopped instance asks at its master's exit).
+  char buf[64];  // "populated 0\nfrozen 0\n"
+  return populated_in(read_small(dir, "cgroup.events", buf, sizeof buf)).value_or(false);
 }
 
 std::vector<pid_t> Manager::members(const std::string& dir) {
@@ -520,14 +521,10 @@ void Manager::close() {
 }
 
 size_t Manager::keep_leftovers_of(pid_t previous_pid) {
-  // Its directory: supervisord.PID, or supervisord.PID.N when that name was taken.
-  const std::string name = "supervisord." + std::to_string(previous_pid);
   return std::erase_if(leftovers_, [&](const std::string& dir) {
     std::string_view daemon_dir = std::string_view(dir).substr(0, dir.rfind('/'));
     daemon_dir.remove_prefix(daemon_dir.rfind('/') + 1);
-    bool ours = previous_pid > 0 && (daemon_dir == name || (daemon_dir.starts_with(name + ".") &&
-                                                            daemon_dir.size() > name.size() + 1));
-    return !ours;
+    return previous_pid <= 0 || daemon_dir_pid(daemon_dir) != previous_pid;
   });
 }
 

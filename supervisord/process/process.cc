@@ -194,8 +194,7 @@ void Process::perform(const fsm::Action& a) {
         stdin_ino_ = 0;
         // A member the OOM killer ended while the group drained counts for this run too:
         // read again before the state change and the exit record announce it.
-        if (!cgroup_dir_.empty() && ends_run(a.from, a.to))
-          last_oom_kills_ = std::max<int64_t>(0, oom_kills_now() - oom_base_);
+        if (!cgroup_dir_.empty() && ends_run(a.from, a.to)) last_oom_kills_ = run_oom_kills();
         // Removed when this run() returns, unless an autorestart in it takes it again.
         if (cgroup_watch_) uv_fs_event_stop(cgroup_watch_.get());
         if (!cgroup_dir_.empty()) cgroup_released_ = std::exchange(cgroup_dir_, {});
@@ -347,7 +346,7 @@ void Process::on_exit(pid_t pid, int wait_status) {
   e.wait_status = wait_status;
   if (config_->reap_group && pid == facts_.pid)
     e.group_alive = group_alive(facts_.pgid > 0 ? facts_.pgid : pid);
-  if (pid == facts_.pid) last_oom_kills_ = cgroup_dir_.empty() ? 0 : oom_kills_now() - oom_base_;
+  if (pid == facts_.pid) last_oom_kills_ = run_oom_kills();
   run(std::move(e));
 }
 
@@ -419,6 +418,11 @@ void Process::join_cgroup(spawn::ExecPlan& plan) {
 int64_t Process::oom_kills_now() const {
   const cgroup::Manager* m = context_->cgroups;
   return m && m->counts_oom() ? cgroup::Manager::oom_kills(cgroup_dir_) : 0;
+}
+
+// What the OOM killer ended in this run's cgroup since its spawn (0 when not contained).
+int64_t Process::run_oom_kills() const {
+  return cgroup_dir_.empty() ? 0 : std::max<int64_t>(0, oom_kills_now() - oom_base_);
 }
 
 // The run is over and nothing of it is left: its cgroup goes (a cgroup still populated,

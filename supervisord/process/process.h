@@ -144,6 +144,7 @@ class Process {
   void join_cgroup(spawn::ExecPlan& plan);
   void leave_cgroup();
   int64_t oom_kills_now() const;
+  int64_t run_oom_kills() const;
   void remove_released_cgroup();
   void open_pipe(int fd, int which);
   Pipe* attach_pipe(int fd, int which);
