@@ -14,10 +14,15 @@ NameSpec parse(std::string_view name) {
 }
 
 std::string make(std::string_view group, std::string_view process) {
-  if (group == process) return std::string(process);
   std::string name;
   name.reserve(group.size() + 1 + process.size());
-  return name.append(group).append(":").append(process);
+  append(name, group, process);
+  return name;
+}
+
+void append(std::string& out, std::string_view group, std::string_view process) {
+  if (group != process) out.append(group).append(":");
+  out.append(process);
 }
 
 bool mentions_all(const std::vector<std::string>& names) {

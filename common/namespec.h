@@ -26,6 +26,8 @@ NameSpec parse(std::string_view name);
 // The printed name: the process name alone when it equals the group name, else
 // "group:process". parse(make(g, p)) gives back {g, p} whenever g holds no ':'.
 std::string make(std::string_view group, std::string_view process);
+// The same text appended to `out` (status lines build it where it goes).
+void append(std::string& out, std::string_view group, std::string_view process);
 
 // supervisorctl's start/stop/restart/signal/clear/status/pid: "all" anywhere in the argument
 // list means every process, and the other names are ignored. Case-sensitive ("ALL" is a name).

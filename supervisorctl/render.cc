@@ -35,16 +35,8 @@ constexpr int code(Fault f) {
 
 namespace {
 
-// status's first column: namespec::make's text appended where it goes, not built apart, and
-// its length in code points (those of the parts: ':' ends any byte sequence before it).
-void append_namespec(std::string& out, const ProcInfo& info) {
-  if (info.group != info.name) {
-    out += info.group;
-    out += ':';
-  }
-  out += info.name;
-}
-
+// The length in code points of status's first column, namespec::make's text (those of the
+// parts: ':' ends any byte sequence before it).
 size_t namespec_length(const ProcInfo& info) {
   const size_t name = pystr::count_code_points(info.name);
   return info.group == info.name ? name : pystr::count_code_points(info.group) + 1 + name;
@@ -52,7 +44,7 @@ size_t namespec_length(const ProcInfo& info) {
 
 // "%-{W}s%-10s%s" of one process, W = max(30, longest namespec) + 3, its lengths given.
 void append_status_line(std::string& out, const ProcInfo& info, size_t length, size_t width) {
-  append_namespec(out, info);
+  namespec::append(out, info.group, info.name);
   out.append(width - length, ' ');
   append_padded(out, info.statename, 10);
   out += info.description;
