@@ -353,6 +353,7 @@ void Writer::value(const Value& root) {
 namespace {
 constexpr std::string_view kResponseOpen = "<methodResponse>\n<params>\n<param>\n";
 constexpr std::string_view kResponseClose = "</param>\n</params>\n</methodResponse>\n";
+static_assert(kEnvelope >= kXmlHeader.size() + kResponseOpen.size() + kResponseClose.size());
 }  // namespace
 
 std::string encode_response(const Value& value, size_t headroom) {
