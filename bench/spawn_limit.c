@@ -26,9 +26,11 @@
  *   spawn_limit stop N PROG [ARGS...]
  *       posix_spawn PROG N times, wait until every child exec'd (as spawn), then time
  *       SIGTERM to each and waitpid until all N are reaped; print those seconds. The floor
- *       for "stop N processes" (stopAllProcesses(wait=True)). With SPAWN_LIMIT_CGROUP=DIR
- *       (a writable cgroup2 directory) each child is first moved into a cgroup of its own
- *       under DIR, removed (rmdir) once it is reaped, timed too: the floor with containment.
+ *       for "stop N processes" (stopAllProcesses(wait=True)).
+ *   spawn_limit stop-cgroup N PARENT PROG [ARGS...]
+ *       the same, each child made in a cgroup of its own as spawn-cgroup makes them, each
+ *       cgroup removed (rmdir) once its child is reaped, timed too: the floor with
+ *       containment.
  *   spawn_limit time REPS PROG [ARGS...]
  *       run PROG REPS times (stdout/stderr to /dev/null), print each wall time in
  *       seconds on its own line, then the last exit status as "rc N".
@@ -91,24 +93,25 @@ static int spawn_one(const char *parent, int i, pid_t *pid, const char *want, ch
     return 0;
 }
 
-static int spawn_mode(int n, const char *parent, char **argv) {
+/* Spawns n of argv (each in a new cgroup PARENT/cI when parent is set) and polls
+ * /proc/PID/exe until each shows argv[0]'s real path, at most 60 s. Returns how many
+ * exec'd; *spawned says how many were made (their pids in pids). */
+static int spawn_execd(int n, const char *parent, char **argv, pid_t *pids, int *spawned) {
     char want[PATH_MAX];
-    if (!realpath(argv[0], want)) { perror(argv[0]); return 2; }
-    pid_t *pids = calloc((size_t)n, sizeof *pids);
+    *spawned = 0;
+    if (!realpath(argv[0], want)) { perror(argv[0]); return 0; }
     char *done = calloc((size_t)n, 1);
-    if (!pids || !done) return 2;
-    double t0 = now();
-    int spawned = 0;
+    if (!done) return 0;
+    double deadline = now() + 60.0;
     for (int i = 0; i < n; i++) {
         int rc = spawn_one(parent, i, &pids[i], want, argv);
         if (rc != 0) { fprintf(stderr, "spawn: %s\n", strerror(rc)); break; }
-        spawned++;
+        (*spawned)++;
     }
-    int left = spawned;
-    double deadline = t0 + 60.0;
+    int left = *spawned;
     char path[64], buf[PATH_MAX];
     while (left > 0 && now() < deadline) {
-        for (int i = 0; i < spawned; i++) {
+        for (int i = 0; i < *spawned; i++) {
             if (done[i]) continue;
             snprintf(path, sizeof path, "/proc/%d/exe", (int)pids[i]);
             ssize_t len = readlink(path, buf, sizeof buf - 1);
@@ -118,75 +121,57 @@ static int spawn_mode(int n, const char *parent, char **argv) {
             }
         }
     }
+    free(done);
+    return *spawned - left;
+}
+
+/* The cgroup spawn_one made for child i, removed (empty once the child is reaped). */
+static void remove_child_cgroup(const char *parent, int i) {
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/c%d", parent, i);
+    rmdir(dir);
+}
+
+static int spawn_mode(int n, const char *parent, char **argv) {
+    pid_t *pids = calloc((size_t)n, sizeof *pids);
+    if (!pids) return 2;
+    int spawned;
+    double t0 = now();
+    int execd = spawn_execd(n, parent, argv, pids, &spawned);
     double t1 = now();
     for (int i = 0; i < spawned; i++) kill(pids[i], SIGKILL);
     for (int i = 0; i < spawned; i++) waitpid(pids[i], NULL, 0);
-    for (int i = 0; parent && i < n; i++) {
-        snprintf(buf, sizeof buf, "%s/c%d", parent, i);
-        rmdir(buf);  /* empty now that its child is reaped */
-    }
-    if (left > 0 || spawned < n) {
-        fprintf(stderr, "only %d of %d exec'd\n", spawned - left, n);
+    for (int i = 0; parent && i < spawned; i++) remove_child_cgroup(parent, i);
+    free(pids);
+    if (execd < n) {
+        fprintf(stderr, "only %d of %d exec'd\n", execd, n);
         return 1;
     }
     printf("%.6f\n", t1 - t0);
     return 0;
 }
 
-/* Spawns n of argv and waits (bounded, 60 s) until each exec'd argv[0]: 0, or 1. */
-static int spawn_execd(int n, char **argv, pid_t *pids) {
-    char want[PATH_MAX], path[64], buf[PATH_MAX];
-    if (!realpath(argv[0], want)) { perror(argv[0]); return 1; }
-    for (int i = 0; i < n; i++) {
-        int rc = posix_spawn(&pids[i], want, NULL, NULL, argv, environ);
-        if (rc != 0) { fprintf(stderr, "posix_spawn: %s\n", strerror(rc)); return 1; }
-    }
-    double deadline = now() + 60.0;
-    for (int i = 0; i < n; i++) {
-        snprintf(path, sizeof path, "/proc/%d/exe", (int)pids[i]);
-        for (;;) {
-            ssize_t len = readlink(path, buf, sizeof buf - 1);
-            if (len > 0) { buf[len] = 0; if (strcmp(buf, want) == 0) break; }
-            if (now() > deadline) { fprintf(stderr, "child %d did not exec\n", i); return 1; }
-        }
-    }
-    return 0;
-}
-
-static int stop_mode(int n, char **argv) {
-    const char *cg = getenv("SPAWN_LIMIT_CGROUP");
+static int stop_mode(int n, const char *parent, char **argv) {
     pid_t *pids = calloc((size_t)n, sizeof *pids);
     if (!pids) return 2;
-    int rc = spawn_execd(n, argv, pids);
-    char dir[PATH_MAX];
-    for (int i = 0; rc == 0 && cg && i < n; i++) {
-        snprintf(dir, sizeof dir, "%s/stop.%d", cg, i);
-        char procs[PATH_MAX + 16];
-        snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
-        int fd = -1;
-        if (mkdir(dir, 0755) == 0) fd = open(procs, O_WRONLY);
-        if (fd < 0 || dprintf(fd, "%d", (int)pids[i]) < 0) { perror(dir); rc = 1; }
-        if (fd >= 0) close(fd);
-    }
+    int spawned;
+    int execd = spawn_execd(n, parent, argv, pids, &spawned);
     double t0 = now();
     int reaped = 0;
-    for (int i = 0; i < n; i++)
-        if (pids[i] > 0) kill(pids[i], rc == 0 ? SIGTERM : SIGKILL);
-    for (int i = 0; i < n && pids[i] > 0; i++) {
+    for (int i = 0; i < spawned; i++) kill(pids[i], execd == n ? SIGTERM : SIGKILL);
+    for (int i = 0; i < spawned; i++) {
         pid_t p = waitpid(-1, NULL, 0);
         if (p < 0) break;
         reaped++;
-        if (cg) {
-            for (int k = 0; k < n; k++) {
-                if (pids[k] != p) continue;
-                snprintf(dir, sizeof dir, "%s/stop.%d", cg, k);
-                rmdir(dir);
-            }
-        }
+        for (int k = 0; parent && k < spawned; k++)
+            if (pids[k] == p) remove_child_cgroup(parent, k);
     }
     double t1 = now();
     free(pids);
-    if (rc != 0) return rc;
+    if (execd < n) {
+        fprintf(stderr, "only %d of %d exec'd\n", execd, n);
+        return 1;
+    }
     if (reaped != n) { fprintf(stderr, "reaped %d of %d\n", reaped, n); return 1; }
     printf("%.6f\n", t1 - t0);
     return 0;
@@ -296,14 +281,17 @@ int main(int argc, char **argv) {
         return spawn_mode(atoi(argv[2]), argv[3], argv + 4);
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "spew") == 0)
         return spew_mode(atoll(argv[2]), argv[3], argc == 5 ? (size_t)atol(argv[4]) : 100);
-    if (argc >= 4 && strcmp(argv[1], "stop") == 0) return stop_mode(atoi(argv[2]), argv + 3);
+    if (argc >= 4 && strcmp(argv[1], "stop") == 0)
+        return stop_mode(atoi(argv[2]), NULL, argv + 3);
+    if (argc >= 5 && strcmp(argv[1], "stop-cgroup") == 0)
+        return stop_mode(atoi(argv[2]), argv[3], argv + 4);
     if (argc >= 4 && strcmp(argv[1], "time") == 0) return time_mode(atoi(argv[2]), argv + 3);
     if (argc >= 3 && strcmp(argv[1], "respawn") == 0) return respawn_mode(argv + 2);
     if (argc == 5 && strcmp(argv[1], "copy") == 0)
         return copy_mode(atoll(argv[2]), (size_t)atol(argv[3]), argv[4]);
     fprintf(stderr, "usage: spawn_limit spawn N PROG [ARGS...] | "
                     "spawn-cgroup N PARENT PROG [ARGS...] | spew BYTES GOFILE [BLOCK] | "
-                    "stop N PROG [ARGS...] | time REPS PROG [ARGS...] | respawn PROG [ARGS...] | "
+                    "stop N PROG [ARGS...] | stop-cgroup N PARENT PROG [ARGS...] | time REPS PROG [ARGS...] | respawn PROG [ARGS...] | "
                     "copy BYTES BLOCK FILE\n");
     return 2;
 }
