@@ -125,11 +125,26 @@ def deliberate(method, args, python, ours):
     """The differences README's "Different on purpose" lists: an argument of the wrong
     type is a Fault 2 (INCORRECT_PARAMETERS) that every client can read, where Python's
     daemon fails inside and answers HTTP 500; the help of supervisor.* methods is ours,
-    in our words (Supervisor's docstrings are its own prose)."""
+    in our words (Supervisor's docstrings are its own prose); a wait=False start of a
+    process that exits at once is OK in ours, a race in Python's (won_race)."""
     if python == ("http", 500) and ours[:2] == ("fault", 2):
         return True
+    if method == "startAllProcesses" and args == (False,):
+        return python[0] == ours[0] == "ok" and \
+            [won_race(p) for p in python[1]] == ours[1]
     return (method == "system.methodHelp" and args[0].startswith("supervisor.") and
             python[0] == ours[0] == "ok" and python[1] and ours[1])
+
+
+def won_race(result):
+    """startProcess with wait=False (each process of startAllProcesses(False)): Python's
+    daemon reaps once right after the fork, so q (which exits at once) is SPAWN_ERROR
+    when its child exits first and OK when the reap comes first: a race, lost under
+    load. Ours answers OK once the spawn succeeded, always (README, "Different on
+    purpose"); the exit shows in the state and events just after, in both."""
+    if result.get("status") == 50 and result.get("description", "").startswith("SPAWN_ERROR"):
+        return dict(result, status=80, description="OK")
+    return result
 
 
 def settle(d):
