@@ -141,10 +141,20 @@ void Supervisor::start(const Selector& sel, bool wait, Completion done) {
 }
 
 void Supervisor::stop(const Selector& sel, bool wait, Completion done) {
+  // With dependencies, a stop of several (all, a group) stops dependents first, as the
+  // shutdown does: an instance is told only once those of the same call that depend on
+  // it have stopped. Keyed by the dependency; the dependents not stopped yet.
+  std::unordered_map<const Instance*, std::vector<std::shared_ptr<Instance>>> after;
   if (any_depends_ && state_ == SupervisorState::Running) {
     // A waiting instance stops waiting; stopping a dependency leaves its dependents
     // running (unless they are bound to it: depends_on_bind) but says so.
     auto chosen = selected(sel);
+    for (auto& d : chosen) {
+      if (is_stopped_state(d->state())) continue;
+      for (auto& dep : dependencies(*d))
+        if (std::find(chosen.begin(), chosen.end(), dep) != chosen.end())
+          after[dep.get()].push_back(d);
+    }
     bool was_waiting = false;
     for (auto& inst : chosen) was_waiting = cancel_wait(*inst) || was_waiting;
     for (auto& inst : chosen) {
@@ -168,8 +178,9 @@ void Supervisor::stop(const Selector& sel, bool wait, Completion done) {
   }
   run_command(
       sel, is_running_state,
-      [wait](Instance& inst, const std::string& name) -> Answer {
-        CommandStatus st = inst.stop();
+      [this, wait, after = std::move(after)](Instance& inst, const std::string& name) -> Answer {
+        auto first = after.find(&inst);
+        CommandStatus st = first == after.end() ? inst.stop() : stop_after(inst, first->second);
         if (!st.ok()) return {named(st, name), {}};
         if (is_stopped_state(inst.state()) || !wait) return {CommandStatus::success(), {}};
         return {std::nullopt, [](const Instance* i) -> std::optional<CommandStatus> {
@@ -178,6 +189,20 @@ void Supervisor::stop(const Selector& sel, bool wait, Completion done) {
                 }};
       },
       std::move(done));
+}
+
+CommandStatus Supervisor::stop_after(Instance& inst,
+                                     const std::vector<std::shared_ptr<Instance>>& first) {
+  auto left = std::make_shared<size_t>(first.size());
+  std::weak_ptr<Instance> target = find_group(inst.group())->find(inst.name());
+  for (auto& d : first)
+    d->watch([left, target](const Instance* i) {
+      if (i && !is_stopped_state(i->state())) return false;
+      if (--*left == 0)
+        if (auto t = target.lock(); t && is_running_state(t->state())) (void)t->stop();
+      return true;
+    });
+  return CommandStatus::success();
 }
 
 void Supervisor::signal(const Selector& sel, int sig, Completion done) {

@@ -194,6 +194,8 @@ class Supervisor {
   void bind_to_dependencies(const std::shared_ptr<Instance>& inst);
   bool dependency_failed(const Instance& inst) const;
   bool cancel_wait(Instance& inst);
+  // A stop of `inst` once each of `first` (its dependents) has stopped; success at once.
+  CommandStatus stop_after(Instance& inst, const std::vector<std::shared_ptr<Instance>>& first);
   std::vector<std::shared_ptr<Instance>> selected(const Selector& sel) const;
   void shutdown_with_dependents(std::vector<std::shared_ptr<Instance>> instances,
                                 std::function<void()> done);

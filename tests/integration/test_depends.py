@@ -1,7 +1,7 @@
 """Start-order dependencies (depends_on, an extension) against a real daemon: a chain
 db -> cache -> app whose members become ready late (db by READY=1 on $NOTIFY_SOCKET, cache
 by a TCP port it opens late) starts strictly in order, each after the previous is ready
-(times from getProcessHistory) and stops in reverse at shutdown; a FATAL db leaves app
+(times from getProcessHistory) and stops in reverse at shutdown and at `stop all`; a FATAL db leaves app
 waiting with the reason until db is fixed and started; a cycle is refused with its file
 and line by --check-config and by update (the running config stays)."""
 import os
@@ -66,6 +66,25 @@ def test_chain_starts_in_readiness_order_and_stops_in_reverse(daemon_factory):
     log = open(d.logfile).read()
     at = {name: log.index(f"stopped: {name} ") for name in ("app", "cache", "db")}
     assert at["app"] < at["cache"] < at["db"], log[-2000:]
+
+
+def test_stop_all_stops_dependents_first_and_restart_all_brings_the_chain_back(daemon_factory):
+    d = daemon_factory(chain(free_port()))
+    wait_for(lambda: state(d, "app") == "RUNNING", what="app running")
+    r = d.ctl("stop", "all")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sorted(r.stdout.split("\n")[:-1]) == ["app: stopped", "cache: stopped", "db: stopped"]
+    h = d.rpc.supervisor.getProcessHistory("", 100)
+    stopped = {n: first_time(h, n, "STOPPED") for n in ("app", "cache", "db")}
+    stopping = {n: first_time(h, n, "STOPPING") for n in ("app", "cache", "db")}
+    assert stopped["app"] <= stopping["cache"] and stopped["cache"] <= stopping["db"], h
+    log = open(d.logfile).read()
+    at = {name: log.index(f"stopped: {name} ") for name in ("app", "cache", "db")}
+    assert at["app"] < at["cache"] < at["db"], log[-2000:]
+
+    r = d.ctl("restart", "all")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert all(state(d, n) == "RUNNING" for n in ("app", "cache", "db"))
 
 
 def test_fatal_dependency_leaves_dependents_waiting_until_it_is_fixed(daemon_factory, tmp_path):

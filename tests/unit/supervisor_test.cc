@@ -408,6 +408,47 @@ TEST_CASE("depends_on: autostart waits for each dependency to be RUNNING, in cha
   CHECK(at(h, "cache:cache STOPPING->STOPPED") < at(h, "db:db RUNNING->STOPPING"));
 }
 
+TEST_CASE("depends_on: stop all stops dependents first, waiting or not") {
+  Harness h;
+  h.sup->set_config(h.load(kChain), "");
+  h.sup->autostart();
+  REQUIRE(h.turn_until([&] { return h.state("app:app") == S::Running; }));
+  h.changes.clear();
+  Outcome o = h.run([&](auto done) { h.sup->stop(Selector::all(), true, done); });
+  REQUIRE(o.each.size() == 3);
+  for (auto& e : o.each) CHECK(e.status.ok());
+  CHECK(at(h, "app:app STOPPING->STOPPED") < at(h, "cache:cache RUNNING->STOPPING"));
+  CHECK(at(h, "cache:cache STOPPING->STOPPED") < at(h, "db:db RUNNING->STOPPING"));
+  CHECK(at(h, "db:db STOPPING->STOPPED") < h.changes.size());
+
+  // wait=false answers at once; the order holds all the same.
+  o = h.run([&](auto done) { h.sup->start(Selector::all(), true, done); });
+  h.changes.clear();
+  o = h.run([&](auto done) { h.sup->stop(Selector::all(), false, done); });
+  REQUIRE(o.each.size() == 3);
+  for (auto& e : o.each) CHECK(e.status.ok());
+  CHECK(h.state("db:db") == S::Running);
+  REQUIRE(h.turn_until([&] { return h.state("db:db") == S::Stopped; }));
+  CHECK(at(h, "app:app STOPPING->STOPPED") < at(h, "cache:cache RUNNING->STOPPING"));
+  CHECK(at(h, "cache:cache STOPPING->STOPPED") < at(h, "db:db RUNNING->STOPPING"));
+}
+
+TEST_CASE("depends_on: a group stop orders its members; a dependent outside keeps running") {
+  Harness h;
+  h.sup->set_config(h.load("[program:db]\ncommand=/bin/true\nstartsecs=0\n"
+                           "[program:cache]\ncommand=/bin/true\nstartsecs=0\ndepends_on=g:db\n"
+                           "[program:app]\ncommand=/bin/true\nstartsecs=0\ndepends_on=g:cache\n"
+                           "[group:g]\nprograms=db,cache\n"),
+                    "");
+  h.sup->autostart();
+  REQUIRE(h.turn_until([&] { return h.state("app:app") == S::Running; }));
+  h.changes.clear();
+  Outcome o = h.run([&](auto done) { h.sup->stop(Selector::group("g"), true, done); });
+  REQUIRE(o.each.size() == 2);
+  CHECK(at(h, "g:cache STOPPING->STOPPED") < at(h, "g:db RUNNING->STOPPING"));
+  CHECK(h.state("app:app") == S::Running);
+}
+
 TEST_CASE("depends_on: a FATAL dependency leaves dependents waiting; they start after it") {
   Harness h;
   h.sup->set_config(h.load(kChain), "");
