@@ -15,7 +15,7 @@ from support import wait_for, pid_alive
 
 HERE = os.path.dirname(__file__)
 APP = os.path.join(HERE, "..", "..", "conf.d", "my_app")
-BASE = 471  # ports 47100..47103: 471%(process_num)02d
+BASE = 271  # ports 27100..27103: 271%(process_num)02d, below the ephemeral range
 GUNICORN = shutil.which("gunicorn") or "/usr/bin/gunicorn"
 
 pytestmark = pytest.mark.skipif(not os.path.exists(GUNICORN), reason="gunicorn not installed")
@@ -61,7 +61,7 @@ def gunicorns():
         if e.isdigit():
             try:
                 with open(f"/proc/{e}/cmdline", "rb") as f:
-                    if b"gunicorn" in f.read() and b"127.0.0.1:471" in open(f"/proc/{e}/cmdline", "rb").read():
+                    if b"gunicorn" in f.read() and f"127.0.0.1:{BASE}".encode() in open(f"/proc/{e}/cmdline", "rb").read():
                         out.append(int(e))
             except OSError:
                 pass

@@ -64,7 +64,8 @@ class ConnectProbe(Looping):
     slowest connect and the failures. Each close is abortive (SO_LINGER 0: a reset): a
     normal close leaves the client's port in TIME_WAIT for 60 s, and ~2000 connects a
     second walk the whole ephemeral range (32768-60999) within seconds, so that other
-    tests' fixed ports in it (gunicorn binds 47100, ...) cannot be bound for a minute."""
+    tests' fixed ports in it could not be bound for a minute (they are below it now: 271xx,
+    27[2-8]xx, 28[0-3]xx)."""
 
     def __init__(self, ports, max_seconds=60):
         super().__init__(max_seconds, 0.002)

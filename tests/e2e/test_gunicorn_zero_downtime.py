@@ -120,7 +120,7 @@ class Load:
 # ---- readiness -------------------------------------------------------------------------
 
 def test_notify_readiness_gunicorn_running_on_ready_with_status_text(daemon_factory, app_dir):
-    d = daemon_factory(program(app_dir, 472, numprocs=1,
+    d = daemon_factory(program(app_dir, 272, numprocs=1,
                                extra="ready=notify\nready_timeout=30\nstartsecs=100"))
     r = d.ctl("start", "my_app:*", timeout=60)
     # startsecs=100 would hold it in STARTING; READY=1 promotes it at once.
@@ -128,7 +128,7 @@ def test_notify_readiness_gunicorn_running_on_ready_with_status_text(daemon_fact
     info = infos(d)["my_app_00"]
     assert info["statename"] == "RUNNING"
     assert "Gunicorn arbiter booted" in info["description"]
-    wait_for(lambda: get(47200), timeout=30, what="serves")
+    wait_for(lambda: get(27200), timeout=30, what="serves")
     log = open(d.logfile).read()
     assert "entered RUNNING state, process is ready (ready=notify)" in log
 
@@ -140,13 +140,13 @@ def test_rolling_restart_of_4_gunicorns_under_load_fails_no_request(daemon_facto
     # connections instead of refusing them, and the next instance is touched only once the
     # replacement answers. (With gunicorn binding its own port, a connection that lands in
     # the backlog just as the old master closes its listener is reset: ~1 in 2000 measured.)
-    d = daemon_factory(program(app_dir, 473, bind=False,
-                               extra="socket=tcp://127.0.0.1:473%(process_num)02d\n"
-                                     "ready=http://127.0.0.1:473%(process_num)02d/health\n"
+    d = daemon_factory(program(app_dir, 273, bind=False,
+                               extra="socket=tcp://127.0.0.1:273%(process_num)02d\n"
+                                     "ready=http://127.0.0.1:273%(process_num)02d/health\n"
                                      "ready_timeout=30"))
     r = d.ctl("start", "my_app:*", timeout=90)
     assert r.returncode == 0, r.stdout
-    ports = [47300 + i for i in range(4)]
+    ports = [27300 + i for i in range(4)]
     assert all(get(p) for p in ports)
     assert d.ctl("status", "--health").stdout.strip() == "my_app: 4/4 ready"
     before = {n: p["pid"] for n, p in infos(d).items()}
@@ -165,7 +165,7 @@ def test_rolling_restart_of_4_gunicorns_under_load_fails_no_request(daemon_facto
 
 
 def test_rolling_restart_stops_at_a_replacement_that_is_never_ready(daemon_factory, app_dir):
-    d = daemon_factory(program(app_dir, 475, extra="ready=http://127.0.0.1:475%(process_num)02d/health\n"
+    d = daemon_factory(program(app_dir, 275, extra="ready=http://127.0.0.1:275%(process_num)02d/health\n"
                                                     "ready_timeout=20\nstartretries=0"))
     assert d.ctl("start", "my_app:*", timeout=90).returncode == 0
     before = {n: p["pid"] for n, p in infos(d).items()}
@@ -177,7 +177,7 @@ def test_rolling_restart_stops_at_a_replacement_that_is_never_ready(daemon_facto
     now = infos(d)
     for n in ("my_app_01", "my_app_02", "my_app_03"):   # the old ones still serve
         assert now[n]["statename"] == "RUNNING" and now[n]["pid"] == before[n]
-    assert all(get(47500 + i) for i in (1, 2, 3))
+    assert all(get(27500 + i) for i in (1, 2, 3))
     h = d.ctl("status", "--health", "my_app")
     assert h.returncode == 1 and h.stdout.startswith("my_app: 3/4 ready (my_app_00 ")
 
@@ -185,12 +185,12 @@ def test_rolling_restart_stops_at_a_replacement_that_is_never_ready(daemon_facto
 # ---- held sockets ----------------------------------------------------------------------
 
 def test_held_socket_restart_under_load_loses_no_connection(daemon_factory, app_dir):
-    d = daemon_factory(program(app_dir, 474, numprocs=1, bind=False,
-                               extra="socket=tcp://127.0.0.1:474%(process_num)02d\nready=notify"))
+    d = daemon_factory(program(app_dir, 274, numprocs=1, bind=False,
+                               extra="socket=tcp://127.0.0.1:274%(process_num)02d\nready=notify"))
     assert d.ctl("start", "my_app:*", timeout=60).returncode == 0
-    wait_for(lambda: get(47400), timeout=30, what="serves on the held socket")
+    wait_for(lambda: get(27400), timeout=30, what="serves on the held socket")
     pids = [infos(d)["my_app_00"]["pid"]]
-    with Load([47400], max_seconds=90) as load:
+    with Load([27400], max_seconds=90) as load:
         for _ in range(2):
             # gunicorn's master says READY=1 before its worker has set its own signal
             # handlers; a SIGTERM in that window is swallowed and the master SIGKILLs the

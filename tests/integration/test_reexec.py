@@ -15,7 +15,7 @@ from support import OUR_SUPERVISORD, pid_alive, rpc_proxy, wait_for
 HERE = os.path.dirname(__file__)
 APP = os.path.join(HERE, "..", "..", "conf.d", "my_app")
 GUNICORN = shutil.which("gunicorn") or "/usr/bin/gunicorn"
-BASE = 483  # ports 48300..48303
+BASE = 283  # ports 28300..28303, below the ephemeral range
 PY = "/usr/bin/python3"
 
 COUNTER = """import itertools, sys, time
