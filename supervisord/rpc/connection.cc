@@ -26,6 +26,8 @@ constexpr uint64_t kTrimDelayMs = 500;
 
 // The most a socket's send buffer is raised to for one answer.
 constexpr int kMaxSendBuffer = 4 << 20;
+// Answers smaller than this fit the default send buffer (208 KiB): no getsockopt for them.
+constexpr size_t kFitSendBufferFrom = 256 * 1024;
 
 // An answer larger than the socket's send buffer (208 KiB by default) goes out in rounds:
 // a write fills the buffer, and the rest waits until the client has read and the loop
@@ -260,7 +262,7 @@ void Connection::flush() {
 }
 
 void Connection::send(std::string bytes) {
-  if (bytes.size() >= kTrimAfterBytes) fit_send_buffer(stream(), bytes.size());
+  if (bytes.size() >= kFitSendBufferFrom) fit_send_buffer(stream(), bytes.size());
   auto* w = new WriteRequest{{}, std::move(bytes)};
   w->req.data = this;
   uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
