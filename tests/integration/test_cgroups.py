@@ -315,8 +315,10 @@ def test_a_crashed_daemons_escaped_process_is_killed_at_the_next_start(daemon_fa
         d.start()
         wait_for(lambda: not pid_alive(pid), timeout=10, what="the escaped daemon killed")
         assert port_free(port)
-        log = open(d.logfile).read()
-        assert re.search(r"cgroups: killed 1 process left in \S+/supervisord\.\d+/esc@esc "
-                         r"by a supervisord that died", log), log
+        # The line is written once the cgroup is empty and removed, a moment after the kill.
+        killed = re.compile(r"cgroups: killed 1 process left in \S+/supervisord\.\d+/esc@esc "
+                            r"by a supervisord that died")
+        wait_for(lambda: killed.search(open(d.logfile).read()), timeout=10,
+                 what="the cgroup kill logged")
     finally:
         kill_pids([pid, *masters])
